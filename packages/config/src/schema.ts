@@ -1,0 +1,216 @@
+import { z } from "zod";
+import { AwsLimits } from "./limits.js";
+
+const queueNamePattern = /^[A-Za-z0-9_-]{1,80}$/;
+const fifoQueueNamePattern = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
+const functionNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A handler function of the registry: the code a route forwards batches to. */
+export const functionSchema = z.strictObject({
+  /** `path/to/file.exportName`, relative to the project root (as SST's `handler`). */
+  handler: z
+    .string()
+    .regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must be 'path/to/module.exportName'"),
+  timeoutSec: z.int().min(1).max(AwsLimits.lambdaTimeoutMaxSec).default(30),
+  memoryMb: z.int().min(AwsLimits.lambdaMemoryMinMb).max(AwsLimits.lambdaMemoryMaxMb).default(256),
+  environment: z.record(z.string(), z.string()).default({}),
+  /** Reserved concurrency; unset means the account's unreserved pool. */
+  reservedConcurrency: z.int().min(0).optional(),
+});
+export type FunctionConfig = z.infer<typeof functionSchema>;
+
+/** One CloudWatch alarm tier on `ApproximateNumberOfMessagesVisible`. */
+export const alarmTierSchema = z.strictObject({
+  threshold: z.int().min(1),
+  periodSec: z.int().min(10).default(60),
+  evaluationPeriods: z.int().min(1).default(1),
+  datapointsToAlarm: z.int().min(1).optional(),
+});
+export type AlarmTier = z.infer<typeof alarmTierSchema>;
+
+/** How a route's loop count follows its queue. */
+export const scalingSchema = z.discriminatedUnion("mode", [
+  z.strictObject({ mode: z.literal("alarm") }),
+  z.strictObject({
+    mode: z.literal("depth"),
+    targetPerLoop: z.int().min(1),
+    scaleInCooldownSec: z.int().min(0).default(60),
+  }),
+]);
+export type Scaling = z.infer<typeof scalingSchema>;
+
+/** A queue that a route drains: created by the platform, or imported by ARN. */
+export const queueSchema = z
+  .strictObject({
+    name: z.string(),
+    /** Set to import an existing queue instead of creating one. */
+    arn: z
+      .string()
+      .regex(/^arn:aws[\w-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, "must be an SQS queue ARN")
+      .optional(),
+    visibilityTimeoutSec: z.int().min(0).max(AwsLimits.sqsVisibilityMaxSec).default(180),
+    retentionSec: z
+      .int()
+      .min(AwsLimits.sqsRetentionMinSec)
+      .max(AwsLimits.sqsRetentionMaxSec)
+      .default(345_600),
+    maxReceiveCount: z.int().min(1).max(AwsLimits.sqsMaxReceiveCountMax).default(5),
+  })
+  .superRefine((queue, ctx) => {
+    const fifo = queue.name.endsWith(".fifo");
+    const ok = fifo ? fifoQueueNamePattern.test(queue.name) : queueNamePattern.test(queue.name);
+    if (!ok) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["name"],
+        message:
+          "must be 1-80 characters of letters, digits, '-' or '_' (a FIFO queue's name ends in '.fifo')",
+      });
+    }
+    if (queue.arn !== undefined && !queue.arn.endsWith(`:${queue.name}`)) {
+      ctx.addIssue({ code: "custom", path: ["arn"], message: `must end with ':${queue.name}'` });
+    }
+  });
+export type QueueConfig = z.infer<typeof queueSchema>;
+
+/** Loop-count bounds and batch shape shared by the registry route and the stored route. */
+const routeShape = {
+  batchSize: z.int().min(1).max(AwsLimits.sqsBatchMax).default(10),
+  minLoops: z.int().min(0).default(1),
+  maxLoops: z.int().min(1).default(1),
+  scaleStep: z.int().min(1).default(1),
+  alarms: z.array(alarmTierSchema).default([]),
+  scaling: scalingSchema.default({ mode: "alarm" }),
+  paused: z.boolean().default(false),
+};
+
+function checkRouteBounds(
+  route: { minLoops: number; maxLoops: number; alarms: AlarmTier[] },
+  ctx: z.RefinementCtx,
+): void {
+  if (route.minLoops > route.maxLoops) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["minLoops"],
+      message: `minLoops (${route.minLoops}) must not exceed maxLoops (${route.maxLoops})`,
+    });
+  }
+  route.alarms.forEach((tier, i) => {
+    const previous = route.alarms[i - 1];
+    if (previous && tier.threshold <= previous.threshold) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["alarms", i, "threshold"],
+        message: `alarm tiers must have rising thresholds (${tier.threshold} <= ${previous.threshold})`,
+      });
+    }
+    if (tier.datapointsToAlarm !== undefined && tier.datapointsToAlarm > tier.evaluationPeriods) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["alarms", i, "datapointsToAlarm"],
+        message: "datapointsToAlarm must not exceed evaluationPeriods",
+      });
+    }
+  });
+}
+
+/** A route as the registry declares it: a queue and the registry function that handles it. */
+export const routeConfigSchema = z
+  .strictObject({ queue: queueSchema, function: z.string(), ...routeShape })
+  .superRefine(checkRouteBounds);
+export type RouteConfig = z.infer<typeof routeConfigSchema>;
+
+/**
+ * A route as the route store holds it at run time (SSM parameter or DynamoDB item):
+ * the queue by name and URL, and the deployed function to invoke.
+ */
+export const routeSchema = z
+  .strictObject({
+    queueName: z.string().min(1),
+    queueUrl: z.url(),
+    functionName: z.string().regex(functionNamePattern, "must be a Lambda function name"),
+    ...routeShape,
+    /** Where the route came from: the registry by a deploy, or an edit at run time. */
+    source: z.enum(["deploy", "edit"]).default("deploy"),
+    updatedAt: z.int().min(0).default(0),
+  })
+  .superRefine(checkRouteBounds);
+export type Route = z.infer<typeof routeSchema>;
+export type RouteInput = z.input<typeof routeSchema>;
+
+export const pollerSchema = z.strictObject({
+  /** The poller function's timeout: one invocation runs cycles until this nears. */
+  timeoutSec: z.int().min(10).max(AwsLimits.lambdaTimeoutMaxSec).default(900),
+  memoryMb: z.int().min(AwsLimits.lambdaMemoryMinMb).max(AwsLimits.lambdaMemoryMaxMb).default(512),
+  /** Long-poll wait of each ReceiveMessage. */
+  waitTimeSec: z.int().min(0).max(AwsLimits.sqsWaitTimeMaxSec).default(20),
+  /** Slack kept beyond one full cycle before the invocation recurses. */
+  marginSec: z.int().min(1).default(5),
+  /** How long a resolved route is cached by a loop; bounds how long an edit takes to apply. */
+  routeCacheTtlSec: z.int().min(0).max(300).default(10),
+});
+export type PollerConfig = z.infer<typeof pollerSchema>;
+
+export const restartSchema = z.strictObject({
+  intervalSec: z.int().min(1).default(60),
+  /** A token whose heartbeat is older than this is stale and gets claimed. */
+  staleAfterSec: z.int().min(1).default(960),
+  /** A token that never heartbeat is stale only after this long since it was created. */
+  startGraceSec: z.int().min(1).default(120),
+});
+export type RestartConfig = z.infer<typeof restartSchema>;
+
+export const routeStoreKindSchema = z.enum(["ssm", "dynamodb"]);
+export type RouteStoreKind = z.infer<typeof routeStoreKindSchema>;
+
+/** Settings that differ on the local cloud (shorter timeouts so a laptop sees loops turn over). */
+export const localOverridesSchema = z.strictObject({
+  poller: pollerSchema.partial().default({}),
+  restart: restartSchema.partial().default({}),
+  routeStore: routeStoreKindSchema.optional(),
+});
+
+export const registrySchema = z
+  .strictObject({
+    app: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lowercase letters, digits and '-'"),
+    functions: z.record(z.string().regex(functionNamePattern, "must be a Lambda function name"), functionSchema),
+    routes: z.array(routeConfigSchema).default([]),
+    poller: pollerSchema.default(pollerSchema.parse({})),
+    restart: restartSchema.default(restartSchema.parse({})),
+    routeStore: z
+      .strictObject({
+        default: routeStoreKindSchema.default("ssm"),
+        stages: z.record(z.string(), routeStoreKindSchema).default({}),
+      })
+      .default({ default: "ssm", stages: {} }),
+    local: localOverridesSchema.default({ poller: {}, restart: {} }),
+  })
+  .superRefine((registry, ctx) => {
+    const seen = new Set<string>();
+    registry.routes.forEach((route, i) => {
+      const fn = registry.functions[route.function];
+      if (!fn) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "function"],
+          message: `names function '${route.function}', which the registry does not declare (declared: ${Object.keys(registry.functions).join(", ") || "none"})`,
+        });
+      } else if (route.queue.visibilityTimeoutSec < fn.timeoutSec) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "queue", "visibilityTimeoutSec"],
+          message: `queue visibility timeout (${route.queue.visibilityTimeoutSec}s) must be at least the timeout of function '${route.function}' (${fn.timeoutSec}s), as Lambda requires`,
+        });
+      }
+      if (seen.has(route.queue.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "queue", "name"],
+          message: `queue '${route.queue.name}' is routed twice`,
+        });
+      }
+      seen.add(route.queue.name);
+    });
+  });
+export type Registry = z.infer<typeof registrySchema>;
+export type RegistryInput = z.input<typeof registrySchema>;
