@@ -1,0 +1,56 @@
+/**
+ * The environment variables the platform's functions read, named once.
+ * The SST stack and the local deploy both set them from the registry.
+ */
+export const EnvVar = {
+  /** `tokens` table name. */
+  TokensTable: "TOKENS_TABLE",
+  /** `ssm` or `dynamodb`. */
+  RouteStore: "ROUTE_STORE",
+  /** SSM path of the routes (`/<app>/<stage>/routes/`), with ROUTE_STORE=ssm. */
+  RoutesPath: "ROUTES_PATH",
+  /** DynamoDB routes table, with ROUTE_STORE=dynamodb. */
+  RoutesTable: "ROUTES_TABLE",
+  /** The poller function's name: restart and scale start loops by invoking it. */
+  PollerFunction: "POLLER_FUNCTION_NAME",
+  /** Long-poll wait of each receive, seconds. */
+  WaitTimeSec: "POLLER_WAIT_TIME_SEC",
+  /** Slack kept beyond one full cycle before the poller recurses, seconds. */
+  MarginSec: "POLLER_MARGIN_SEC",
+  /** Route cache TTL in the poller, seconds. */
+  RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
+  /** The longest timeout of any handler function: one cycle must fit it. */
+  MaxHandlerTimeoutSec: "MAX_HANDLER_TIMEOUT_SEC",
+  /** Restart: heartbeat age past which a token is stale. */
+  StaleAfterSec: "RESTART_STALE_AFTER_SEC",
+  /** Restart: age past which a token that never heartbeat is stale. */
+  StartGraceSec: "RESTART_START_GRACE_SEC",
+  /** `processed` table of the example `record` handler. */
+  ProcessedTable: "PROCESSED_TABLE",
+} as const;
+export type EnvVar = (typeof EnvVar)[keyof typeof EnvVar];
+
+/** Thrown at cold start when the function is deployed without a variable it needs. */
+export class MissingEnvironmentError extends Error {
+  override readonly name = "MissingEnvironmentError";
+  constructor(readonly variable: string) {
+    super(`environment variable ${variable} is not set`);
+  }
+}
+
+/** Reads a required variable, naming it when missing. */
+export function requireEnv(name: EnvVar, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new MissingEnvironmentError(name);
+  return value;
+}
+
+/** Reads a required whole number of seconds. */
+export function requireSeconds(name: EnvVar, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = requireEnv(name, env);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new MissingEnvironmentError(`${name} (a whole number of seconds, got '${raw}')`);
+  }
+  return value;
+}
