@@ -1,7 +1,17 @@
-export { AwsLimits } from "./limits.js";
+export {
+  type AdminApiMethod,
+  type AdminApiRequest,
+  AdminApiView,
+  adminApiCacheKeyParameters,
+  adminApiCacheTtlSec,
+  adminApiMethods,
+  adminApiRequestParameters,
+  adminApiRequestSchema,
+} from "./adminApi.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
+export { AwsLimits } from "./limits.js";
+export { awsResourceName, PlatformFunction } from "./naming.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
-export { routeParameterPath, settingsFor, type Target } from "./settings.js";
 export {
   type AlarmTier,
   alarmTierSchema,
@@ -14,14 +24,15 @@ export {
   type Registry,
   type RegistryInput,
   type RestartConfig,
-  restartSchema,
   type Route,
   type RouteConfig,
-  routeConfigSchema,
   type RouteInput,
-  routeSchema,
   type RouteStoreKind,
+  restartSchema,
+  routeConfigSchema,
+  routeSchema,
   routeStoreKindSchema,
   type Scaling,
   scalingSchema,
 } from "./schema.js";
+export { routeParameterPath, settingsFor, type Target } from "./settings.js";
