@@ -1,4 +1,3 @@
-import { parseRoute, type Route } from "@sqs-dispatcher/config";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -6,6 +5,7 @@ import {
   PutCommand,
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { parseRoute, type Route } from "@sqs-dispatcher/config";
 import type { RouteStore } from "../../routing/ports.js";
 import { type InvalidStoredRoute, InvalidStoredRouteError } from "../../routing/routeStoreErrors.js";
 
@@ -33,7 +33,9 @@ export function createDynamoRouteStore(options: DynamoRouteStoreOptions): RouteS
 
   return {
     async get(queueName) {
-      const out = await doc.send(new GetCommand({ TableName: tableName, Key: { queueName }, ConsistentRead: true }));
+      const out = await doc.send(
+        new GetCommand({ TableName: tableName, Key: { queueName }, ConsistentRead: true }),
+      );
       if (out.Item === undefined) return undefined;
       try {
         return parseRoute(out.Item);

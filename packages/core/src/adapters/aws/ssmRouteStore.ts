@@ -1,4 +1,3 @@
-import { parseRoute, type Route } from "@sqs-dispatcher/config";
 import {
   DeleteParameterCommand,
   GetParameterCommand,
@@ -6,6 +5,7 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
+import { parseRoute, type Route } from "@sqs-dispatcher/config";
 import type { RouteStore } from "../../routing/ports.js";
 import { type InvalidStoredRoute, InvalidStoredRouteError } from "../../routing/routeStoreErrors.js";
 
@@ -64,7 +64,9 @@ export function createSsmRouteStore(options: SsmRouteStoreOptions): RouteStore {
       try {
         return parseStored(value);
       } catch (error) {
-        throw new InvalidStoredRouteError([{ key: name, message: describeProblem(error) }], [], { cause: error });
+        throw new InvalidStoredRouteError([{ key: name, message: describeProblem(error) }], [], {
+          cause: error,
+        });
       }
     },
 

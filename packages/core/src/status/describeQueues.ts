@@ -1,0 +1,167 @@
+import type { Route } from "@sqs-dispatcher/config";
+import type { Clock } from "../clock.js";
+import type { LeaseStore } from "../lease/ports.js";
+import type { Logger } from "../logger.js";
+import type { RouteStore } from "../routing/ports.js";
+import { queueNameOf } from "../routing/queueName.js";
+import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
+import type { AlarmReader, QueueAlarm, QueueAttributes, QueueDirectory } from "./ports.js";
+import type { DeadLetterStatus, LoopStatus, QueueStatus, StatusReport } from "./queueStatus.js";
+
+/** What the status functions read from; only reads, never writes. */
+export interface StatusDeps {
+  routes: Pick<RouteStore, "get" | "list">;
+  leases: Pick<LeaseStore, "listByQueue">;
+  queues: QueueDirectory;
+  alarms: AlarmReader;
+  clock: Pick<Clock, "now">;
+  logger: Pick<Logger, "warn">;
+}
+
+/** The last segment of an ARN (`arn:aws:sqs:us-east-1:123:orders-dlq` → `orders-dlq`). */
+function nameOfArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf(":") + 1);
+}
+
+async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<LoopStatus[]> {
+  const now = deps.clock.now();
+  const tokens = await deps.leases.listByQueue(queueUrl);
+  return tokens
+    .map((t) => ({
+      token: t.token,
+      loopId: t.loopId,
+      lastUsed: t.lastUsed ?? null,
+      heartbeatAgeMs: Math.max(0, now - (t.lastUsed ?? t.startedAt ?? t.createdAt)),
+      startedAt: t.startedAt ?? null,
+    }))
+    .sort((a, b) => a.token.localeCompare(b.token));
+}
+
+/**
+ * Alarms are context, not the queue's state: when the alarm service cannot be read (no permission,
+ * a local cloud without CloudWatch) status still reports the queues, with no alarms, and warns.
+ */
+async function readAlarms(deps: StatusDeps, queueName?: string): Promise<QueueAlarm[]> {
+  try {
+    return await deps.alarms.queueAlarms(queueName);
+  } catch (error) {
+    deps.logger.warn("could not read alarms; showing queues without them", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return [];
+  }
+}
+
+/** Routes that parse; a corrupt stored route is reported and its queue shown as unrouted. */
+async function readRoutes(deps: StatusDeps): Promise<Route[]> {
+  try {
+    return await deps.routes.list();
+  } catch (error) {
+    if (!(error instanceof InvalidStoredRouteError)) throw error;
+    deps.logger.warn(error.message, { keys: error.invalid.map((i) => i.key) });
+    return [...error.valid];
+  }
+}
+
+async function dlqOf(
+  deps: StatusDeps,
+  attributes: QueueAttributes | undefined,
+  known: Map<string, { url: string; attributes: QueueAttributes | undefined }>,
+): Promise<DeadLetterStatus | null> {
+  const target = attributes?.deadLetterTargetArn;
+  if (target === undefined) return null;
+  const name = nameOfArn(target);
+  let entry = known.get(name);
+  if (entry === undefined) {
+    const url = await deps.queues.queueUrl(name);
+    entry = url === undefined ? undefined : { url, attributes: await deps.queues.attributes(url) };
+  }
+  return { name, url: entry?.url ?? null, visible: entry?.attributes?.visible ?? null };
+}
+
+async function statusOf(
+  deps: StatusDeps,
+  name: string,
+  url: string,
+  route: Route | null,
+  attributes: QueueAttributes | undefined,
+  alarms: QueueAlarm[],
+  known: Map<string, { url: string; attributes: QueueAttributes | undefined }>,
+): Promise<QueueStatus> {
+  // Loops are keyed by the URL the route gives them; an unrouted queue may still hold leftover tokens.
+  const loops = await loopsOf(deps, route?.queueUrl ?? url);
+  return {
+    name,
+    url,
+    route,
+    loops,
+    visible: attributes?.visible ?? null,
+    inFlight: attributes?.inFlight ?? null,
+    delayed: attributes?.delayed ?? null,
+    dlq: await dlqOf(deps, attributes, known),
+    alarms: alarms
+      .filter((a) => a.queueName === name)
+      .map((a) => ({ name: a.name, state: a.state }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+/**
+ * The state of every queue: the routed ones plus any other queue the account lists, except queues
+ * that are another queue's DLQ (shown as that queue's `dlq`) unless they are routed themselves.
+ *
+ * @example
+ * const { queues } = await describeQueues({ routes, leases, queues: directory, alarms, clock, logger });
+ */
+export async function describeQueues(deps: StatusDeps): Promise<StatusReport> {
+  const [routes, urls, alarms] = await Promise.all([
+    readRoutes(deps),
+    deps.queues.listQueueUrls(),
+    readAlarms(deps),
+  ]);
+  const known = new Map<string, { url: string; attributes: QueueAttributes | undefined }>();
+  await Promise.all(
+    urls.map(async (url) =>
+      known.set(queueNameOf(url), { url, attributes: await deps.queues.attributes(url) }),
+    ),
+  );
+  const deadLetterNames = new Set<string>();
+  for (const { attributes } of known.values()) {
+    if (attributes?.deadLetterTargetArn) deadLetterNames.add(nameOfArn(attributes.deadLetterTargetArn));
+  }
+  const routeByName = new Map(routes.map((r) => [r.queueName, r]));
+  const names = new Set<string>([...routeByName.keys()]);
+  for (const name of known.keys()) if (!deadLetterNames.has(name)) names.add(name);
+
+  const queues = await Promise.all(
+    [...names].sort().map(async (name) => {
+      const route = routeByName.get(name) ?? null;
+      const listed = known.get(name);
+      const url = listed?.url ?? route?.queueUrl ?? name;
+      // A routed queue the listing lacks (deleted, or listed under another host) is looked up by its URL.
+      const attributes = listed
+        ? listed.attributes
+        : route
+          ? await deps.queues.attributes(route.queueUrl)
+          : undefined;
+      return statusOf(deps, name, url, route, attributes, alarms, known);
+    }),
+  );
+  return { queues };
+}
+
+/**
+ * The state of one queue, in the same shape as {@link describeQueues}: `{ queues: [status] }`,
+ * or `{ queues: [] }` when the queue is neither routed nor exists.
+ */
+export async function describeQueue(deps: StatusDeps, queueName: string): Promise<StatusReport> {
+  const [route, listedUrl, alarms] = await Promise.all([
+    deps.routes.get(queueName),
+    deps.queues.queueUrl(queueName),
+    readAlarms(deps, queueName),
+  ]);
+  const url = listedUrl ?? route?.queueUrl;
+  if (url === undefined) return { queues: [] };
+  const attributes = await deps.queues.attributes(url);
+  return { queues: [await statusOf(deps, queueName, url, route ?? null, attributes, alarms, new Map())] };
+}
