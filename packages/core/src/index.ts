@@ -22,3 +22,4 @@ export {
 } from "./status/ports.js";
 export type { DeadLetterStatus, LoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { type LogFields, type Logger, silentLogger } from "./logger.js";
