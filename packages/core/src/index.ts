@@ -22,4 +22,5 @@ export {
 } from "./status/ports.js";
 export type { DeadLetterStatus, LoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
-export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { type Clock, systemClock } from "./clock.js";
+export { DispatcherError } from "./errors.js";
