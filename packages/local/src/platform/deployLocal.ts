@@ -1,0 +1,240 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type Registry,
+  type Route,
+  type RouteStoreKind,
+  routeParameterPath,
+  settingsFor,
+} from "@sqs-dispatcher/config";
+import {
+  applyRouteSync,
+  createDynamoRouteStore,
+  createSsmRouteStore,
+  describeRouteSync,
+  type Logger,
+  planRouteSync,
+  type RouteStore,
+  silentLogger,
+} from "@sqs-dispatcher/core";
+import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
+import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
+import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
+import { ensureTable, PlatformTables } from "./ensureTable.js";
+import { createLocalClients, type LocalClients } from "./localClients.js";
+
+/** What the deploy needs of the local cloud (`startLocalCloud`'s result fits). */
+export interface DeployTarget {
+  endpoint: string;
+  region: string;
+  accountId: string;
+  lambda: { register(def: LocalFunctionDefinition): Promise<void> };
+}
+
+/** The platform's own functions; a registry may not declare functions with these names. */
+export const PlatformFunction = {
+  Poller: "poller",
+  Restart: "restart",
+} as const;
+
+/** Options of {@link deployLocal}. */
+export interface DeployLocalOptions {
+  /** Stage name used in the SSM routes path (default `local`). */
+  stage?: string;
+  /** Route store to use instead of the registry's local setting. */
+  routeStore?: RouteStoreKind;
+  /** Start the restart schedule (default true). Tests that drive restart by hand turn it off. */
+  scheduler?: boolean;
+  /** Reset run-time route edits to the registry (`--reset-routes`). */
+  resetRoutes?: boolean;
+  /**
+   * The poller's timeout, overriding the registry's local setting. The registry refuses less than
+   * 10 s; tests that need loops to recurse many times quickly set it lower here.
+   */
+  pollerTimeoutSec?: number;
+  /** Folder the registry's handler paths are relative to (default: this repository's root). */
+  projectRoot?: string;
+  logger?: Pick<Logger, "debug" | "info" | "warn" | "error">;
+}
+
+/** A deployed registry on the local cloud. */
+export interface LocalDeployment {
+  registry: Registry;
+  routesStore: RouteStore;
+  routeStoreKind: RouteStoreKind;
+  queues: { name: string; url: string; dlqUrl?: string }[];
+  /** Names of the tables: `tokens`, `processed` (and `routes` with the DynamoDB route store). */
+  tables: { tokens: string; processed: string; routes?: string };
+  /** The environment given to the platform functions (poller, restart). */
+  platformEnvironment: Record<string, string>;
+  /** SDK clients aimed at the cloud, shared with whoever holds the deployment. */
+  clients: LocalClients;
+  /** The restart schedule, when started. */
+  scheduler?: Scheduler;
+  /** Lines describing what the deploy did (routes written, edits kept). */
+  report: string[];
+  /** Stops the schedule and closes the clients. Loops already running end with the Lambda service. */
+  stop(): Promise<void>;
+}
+
+const defaultProjectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+
+/** `path/to/module.exportName` relative to the project root → absolute module path + export. */
+function resolveHandler(projectRoot: string, handler: string): string {
+  const dot = handler.lastIndexOf(".");
+  return `${path.resolve(projectRoot, handler.slice(0, dot))}${handler.slice(dot)}`;
+}
+
+/**
+ * Deploys a registry to the local cloud the way the SST stack deploys it to AWS: the routed
+ * queues with their DLQs and redrive policies, the `tokens` and `processed` tables (and `routes`
+ * with the DynamoDB route store), the routes, the handler functions and the platform functions
+ * (`poller` with `RecursiveLoop: Allow`, `restart`), then the restart schedule, whose first run
+ * reconciles every route up to its `minLoops`. Idempotent: a redeploy keeps queues, messages,
+ * tokens and run-time route edits (unless `resetRoutes`).
+ *
+ * @example
+ * const cloud = await startLocalCloud({ port: 0 });
+ * const deployment = await deployLocal(cloud, registry);
+ * // ... send messages to deployment.queues[0].url ...
+ * await deployment.stop();
+ * await cloud.stop();
+ */
+export async function deployLocal(
+  cloud: DeployTarget,
+  registry: Registry,
+  options: DeployLocalOptions = {},
+): Promise<LocalDeployment> {
+  const logger = options.logger ?? silentLogger;
+  const stage = options.stage ?? "local";
+  const projectRoot = options.projectRoot ?? defaultProjectRoot;
+  const settings = settingsFor(registry, { kind: "local" });
+  const routeStoreKind = options.routeStore ?? settings.routeStore;
+
+  for (const name of Object.values(PlatformFunction)) {
+    if (registry.functions[name]) {
+      throw new Error(`the registry declares a function named '${name}', which is the platform's own`);
+    }
+  }
+
+  const clients = createLocalClients(cloud);
+  try {
+    const tables = {
+      tokens: PlatformTables.tokens.name,
+      processed: PlatformTables.processed.name,
+      routes: routeStoreKind === "dynamodb" ? PlatformTables.routes.name : undefined,
+    };
+    await ensureTable(clients.dynamodb, PlatformTables.tokens);
+    await ensureTable(clients.dynamodb, PlatformTables.processed);
+    if (routeStoreKind === "dynamodb") await ensureTable(clients.dynamodb, PlatformTables.routes);
+
+    const deployed: DeployedQueue[] = [];
+    for (const route of registry.routes) deployed.push(await ensureQueue(clients.sqs, route.queue));
+
+    const routesPath = routeParameterPath(registry.app, stage);
+    const routesStore =
+      routeStoreKind === "dynamodb"
+        ? createDynamoRouteStore({ doc: clients.doc, tableName: PlatformTables.routes.name })
+        : createSsmRouteStore({ ssm: clients.ssm, path: routesPath });
+
+    const now = Date.now();
+    const wanted: Route[] = registry.routes.map((r, i) => ({
+      queueName: r.queue.name,
+      queueUrl: deployed[i]!.url,
+      // Locally a function's name is its registry name; on AWS the stack maps it to the physical name.
+      functionName: r.function,
+      batchSize: r.batchSize,
+      minLoops: r.minLoops,
+      maxLoops: r.maxLoops,
+      scaleStep: r.scaleStep,
+      alarms: r.alarms,
+      scaling: r.scaling,
+      paused: r.paused,
+      source: "deploy",
+      updatedAt: now,
+    }));
+    const plan = planRouteSync(wanted, await routesStore.list(), { force: options.resetRoutes ?? false });
+    await applyRouteSync(routesStore, plan);
+    const report = describeRouteSync(plan);
+
+    for (const [name, fn] of Object.entries(registry.functions)) {
+      await cloud.lambda.register({
+        name,
+        handler: resolveHandler(projectRoot, fn.handler),
+        timeoutSec: fn.timeoutSec,
+        memoryMb: fn.memoryMb,
+        environment: { ...fn.environment, PROCESSED_TABLE: tables.processed },
+        reservedConcurrency: fn.reservedConcurrency,
+        // Handlers stay outside the poller's chain: AWS's recursion guard applies to them.
+        recursiveLoop: "Terminate",
+      });
+    }
+
+    const maxHandlerTimeoutSec = Math.max(1, ...Object.values(registry.functions).map((f) => f.timeoutSec));
+    const platformEnvironment: Record<string, string> = {
+      TOKENS_TABLE: tables.tokens,
+      ROUTE_STORE: routeStoreKind,
+      ...(routeStoreKind === "dynamodb"
+        ? { ROUTES_TABLE: PlatformTables.routes.name }
+        : { ROUTES_PATH: routesPath }),
+      POLLER_FUNCTION_NAME: PlatformFunction.Poller,
+      POLLER_WAIT_TIME_SEC: String(settings.poller.waitTimeSec),
+      POLLER_MARGIN_SEC: String(settings.poller.marginSec),
+      ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
+      MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
+      RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
+      RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
+      PROCESSED_TABLE: tables.processed,
+    };
+    await cloud.lambda.register({
+      name: PlatformFunction.Poller,
+      handler: resolveHandler(projectRoot, "packages/functions/src/poller.handler"),
+      timeoutSec: options.pollerTimeoutSec ?? settings.poller.timeoutSec,
+      memoryMb: settings.poller.memoryMb,
+      environment: platformEnvironment,
+      // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
+      recursiveLoop: "Allow",
+    });
+    await cloud.lambda.register({
+      name: PlatformFunction.Restart,
+      handler: resolveHandler(projectRoot, "packages/functions/src/restart.handler"),
+      // A scan and a reconcile of every route; one interval is plenty, as on AWS.
+      timeoutSec: Math.max(10, settings.restart.intervalSec * 2),
+      memoryMb: 256,
+      environment: platformEnvironment,
+      recursiveLoop: "Terminate",
+    });
+
+    const scheduler =
+      (options.scheduler ?? true)
+        ? startScheduler({
+            lambda: clients.lambda,
+            functionName: PlatformFunction.Restart,
+            intervalSec: settings.restart.intervalSec,
+            region: cloud.region,
+            accountId: cloud.accountId,
+            logger,
+          })
+        : undefined;
+
+    for (const line of report) logger.info(line);
+    return {
+      registry,
+      routesStore,
+      routeStoreKind,
+      queues: deployed.map((q) => ({ name: q.name, url: q.url, dlqUrl: q.dlqUrl })),
+      tables,
+      platformEnvironment,
+      clients,
+      scheduler,
+      report,
+      async stop() {
+        await scheduler?.stop();
+        clients.destroy();
+      },
+    };
+  } catch (error) {
+    clients.destroy();
+    throw error;
+  }
+}
