@@ -20,7 +20,7 @@ export {
   type QueueAttributes,
   type QueueDirectory,
 } from "./status/ports.js";
-export type { DeadLetterStatus, LoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
+export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export { type Clock, systemClock } from "./clock.js";
 export { DispatcherError } from "./errors.js";

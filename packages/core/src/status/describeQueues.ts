@@ -6,7 +6,7 @@ import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
 import type { AlarmReader, QueueAlarm, QueueAttributes, QueueDirectory } from "./ports.js";
-import type { DeadLetterStatus, LoopStatus, QueueStatus, StatusReport } from "./queueStatus.js";
+import type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./queueStatus.js";
 
 /** What the status functions read from; only reads, never writes. */
 export interface StatusDeps {
@@ -23,7 +23,7 @@ function nameOfArn(arn: string): string {
   return arn.slice(arn.lastIndexOf(":") + 1);
 }
 
-async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<LoopStatus[]> {
+async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<QueueLoopStatus[]> {
   const now = deps.clock.now();
   const tokens = await deps.leases.listByQueue(queueUrl);
   return tokens

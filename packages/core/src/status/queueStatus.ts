@@ -1,7 +1,7 @@
 import type { Route } from "@sqs-dispatcher/config";
 
 /** One token of a queue and the loop holding it, as status shows it. */
-export interface LoopStatus {
+export interface QueueLoopStatus {
   token: string;
   loopId: string;
   /** Epoch ms of the last heartbeat; null before the loop's first heartbeat. */
@@ -30,7 +30,7 @@ export interface QueueStatus {
   /** The stored route; null when the queue is not routed. */
   route: Route | null;
   /** One entry per token of the queue. */
-  loops: LoopStatus[];
+  loops: QueueLoopStatus[];
   visible: number | null;
   inFlight: number | null;
   delayed: number | null;
