@@ -1,0 +1,59 @@
+import { routeSchema } from "@sqs-dispatcher/config";
+import { describe, expect, it } from "vitest";
+import { silentLogger } from "../logger.js";
+import { createDepthLoopCount } from "./depthLoopCount.js";
+
+const depthRoute = routeSchema.parse({
+  queueName: "orders",
+  queueUrl: "http://127.0.0.1:4566/000000000000/orders",
+  functionName: "record",
+  minLoops: 1,
+  maxLoops: 5,
+  scaling: { mode: "depth", targetPerLoop: 100, scaleInCooldownSec: 10 },
+});
+const alarmRoute = { ...depthRoute, scaling: { mode: "alarm" as const } };
+
+describe("createDepthLoopCount", () => {
+  it("follows the depth for depth-mode routes, scaling in after the cooldown", async () => {
+    let visible = 420;
+    let now = 0;
+    const desired = createDepthLoopCount({
+      depth: { visibleMessages: async () => visible },
+      clock: { now: () => now },
+      logger: silentLogger,
+    });
+    expect(await desired(depthRoute, 1)).toBe(5);
+    visible = 0;
+    now = 1_000;
+    expect(await desired(depthRoute, 5)).toBe(5);
+    now = 11_000;
+    expect(await desired(depthRoute, 5)).toBe(1);
+  });
+
+  it("leaves alarm-mode routes to the fallback and never reads their depth", async () => {
+    const desired = createDepthLoopCount({
+      depth: {
+        visibleMessages: async () => {
+          throw new Error("must not be called");
+        },
+      },
+      clock: { now: () => 0 },
+      logger: silentLogger,
+    });
+    expect(await desired(alarmRoute, 3)).toBe(3);
+    expect(await desired(alarmRoute, 9)).toBe(5);
+  });
+
+  it("keeps the count when the depth cannot be read", async () => {
+    const desired = createDepthLoopCount({
+      depth: {
+        visibleMessages: async () => {
+          throw new Error("throttled");
+        },
+      },
+      clock: { now: () => 0 },
+      logger: silentLogger,
+    });
+    expect(await desired(depthRoute, 3)).toBe(3);
+  });
+});

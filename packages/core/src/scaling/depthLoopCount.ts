@@ -1,0 +1,66 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import { type DesiredLoopCount, keepWithinBounds } from "../restart/reconcile.js";
+import { type DepthScaleInState, desiredDepthLoops } from "./depthScaling.js";
+import type { QueueDepthReader } from "./ports.js";
+
+export interface DepthLoopCountDeps {
+  depth: QueueDepthReader;
+  clock: Pick<Clock, "now">;
+  logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
+  /** What routes not in depth mode get (default: the current count, within bounds). */
+  fallback?: DesiredLoopCount;
+}
+
+/**
+ * The reconcile hook for depth mode: routes with `scaling.mode === "depth"` get
+ * {@link desiredDepthLoops} from the queue's visible depth; every other route the fallback.
+ *
+ * The scale-in cooldown state lives in this closure, i.e. in the warm restart
+ * environment. Losing it (a cold start) only restarts the cooldown: scale-in is
+ * delayed, never hastened, so no shared table is needed for it.
+ *
+ * @example
+ * createRestart({ ...deps, desiredLoopCount: createDepthLoopCount({ depth, clock, logger }) });
+ */
+export function createDepthLoopCount(deps: DepthLoopCountDeps): DesiredLoopCount {
+  const fallback = deps.fallback ?? keepWithinBounds;
+  const states = new Map<string, DepthScaleInState>();
+  return async (route, current) => {
+    if (route.scaling.mode !== "depth") {
+      states.delete(route.queueUrl);
+      return fallback(route, current);
+    }
+    let visible: number;
+    try {
+      visible = await deps.depth.visibleMessages(route.queueUrl);
+    } catch (error) {
+      // Without a depth reading, holding the current count is the safe answer.
+      deps.logger.warn("depth mode: could not read the queue depth; keeping the loop count", {
+        queueUrl: route.queueUrl,
+        error: String(error),
+      });
+      return keepWithinBounds(route, current);
+    }
+    const decision = desiredDepthLoops({
+      visible,
+      current,
+      minLoops: route.minLoops,
+      maxLoops: route.maxLoops,
+      targetPerLoop: route.scaling.targetPerLoop,
+      scaleInCooldownSec: route.scaling.scaleInCooldownSec,
+      now: deps.clock.now(),
+      state: states.get(route.queueUrl),
+    });
+    states.set(route.queueUrl, decision.state);
+    if (decision.desired !== current) {
+      deps.logger.info("depth mode: loop count follows the queue depth", {
+        queueUrl: route.queueUrl,
+        visible,
+        current,
+        desired: decision.desired,
+      });
+    }
+    return decision.desired;
+  };
+}

@@ -1,0 +1,278 @@
+import type { Route } from "@sqs-dispatcher/config";
+import { routeSchema } from "@sqs-dispatcher/config";
+import { beforeEach, describe, expect, it } from "vitest";
+import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
+import type { LoopEvent } from "../lease/token.js";
+import { silentLogger } from "../logger.js";
+import type { ScalingEventLog } from "./ports.js";
+import { type ScaleDeps, ScaleOutcome, ScalingFailedError, scaleDown, scaleUp } from "./scaleOnAlarm.js";
+
+const account = "123456789012";
+const queueUrl = `https://sqs.us-east-1.amazonaws.com/${account}/orders`;
+
+function notification(
+  overrides: Record<string, unknown> = {},
+  queueName = "orders",
+): Record<string, unknown> {
+  return {
+    AlarmName: "orders-tier-1",
+    AlarmDescription: null,
+    AWSAccountId: account,
+    AlarmConfigurationUpdatedTimestamp: "2026-11-26T15:00:00.000+0000",
+    NewStateValue: "ALARM",
+    NewStateReason: "Threshold Crossed",
+    StateChangeTime: "2026-11-26T15:04:05.123+0000",
+    Region: "US East (N. Virginia)",
+    AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:orders-tier-1`,
+    OldStateValue: "OK",
+    OKActions: [],
+    AlarmActions: [],
+    InsufficientDataActions: [],
+    Trigger: {
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Namespace: "AWS/SQS",
+      StatisticType: "Statistic",
+      Statistic: "AVERAGE",
+      Unit: null,
+      Dimensions: [{ value: queueName, name: "QueueName" }],
+      Period: 60,
+      EvaluationPeriods: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      Threshold: 100,
+      TreatMissingData: "missing",
+      EvaluateLowSampleCountPercentile: "",
+    },
+    ...overrides,
+  };
+}
+
+function snsEvent(...messages: (Record<string, unknown> | string)[]) {
+  return {
+    Records: messages.map((m, i) => ({
+      EventSource: "aws:sns",
+      EventVersion: "1.0",
+      EventSubscriptionArn: "arn:aws:sns:us-east-1:123456789012:scale-up:abc",
+      Sns: {
+        Type: "Notification",
+        MessageId: `m-${i}`,
+        TopicArn: "arn:aws:sns:us-east-1:123456789012:scale-up",
+        Subject: null,
+        Message: typeof m === "string" ? m : JSON.stringify(m),
+        Timestamp: "2026-11-26T15:04:05.200Z",
+      },
+    })),
+  };
+}
+
+class MemoryEventLog implements ScalingEventLog {
+  readonly keys = new Set<string>();
+  async claim(key: string): Promise<boolean> {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    return true;
+  }
+  async release(key: string): Promise<void> {
+    this.keys.delete(key);
+  }
+}
+
+let leases: FakeLeaseStore;
+let started: LoopEvent[];
+let routes: Map<string, Route>;
+let events: MemoryEventLog;
+let deps: ScaleDeps;
+let idCounter = 0;
+
+function route(overrides: Partial<Route> = {}): Route {
+  return routeSchema.parse({
+    queueName: "orders",
+    queueUrl,
+    functionName: "record",
+    minLoops: 1,
+    maxLoops: 4,
+    scaleStep: 2,
+    ...overrides,
+  });
+}
+
+function seedTokens(n: number): void {
+  for (let i = 0; i < n; i++) leases.put({ queueUrl, token: `seed-${i}`, loopId: `l-${i}`, createdAt: 0 });
+}
+
+const count = async () => (await leases.listByQueue(queueUrl)).length;
+
+beforeEach(() => {
+  leases = new FakeLeaseStore();
+  started = [];
+  routes = new Map([["orders", route()]]);
+  events = new MemoryEventLog();
+  deps = {
+    routes: { get: async (name) => routes.get(name) },
+    leases,
+    starter: { start: async (e) => void started.push(e) },
+    events,
+    clock: { now: () => 1_000 },
+    logger: silentLogger,
+    region: "us-east-1",
+    random: () => 0,
+    ids: () => `id-${++idCounter}`,
+  };
+});
+
+describe("scaleUp", () => {
+  it("adds scaleStep loops and starts each of them", async () => {
+    seedTokens(1);
+    const [result] = await scaleUp(deps, snsEvent(notification()));
+    expect(result).toMatchObject({ outcome: ScaleOutcome.Scaled, changed: 2, queueUrl });
+    expect(await count()).toBe(3);
+    expect(started).toHaveLength(2);
+    for (const e of started) expect(leases.get(e)?.loopId).toBe(e.loopId);
+  });
+
+  it("never goes beyond maxLoops", async () => {
+    seedTokens(3);
+    await scaleUp(deps, snsEvent(notification()));
+    expect(await count()).toBe(4);
+    const [result] = await scaleUp(
+      deps,
+      snsEvent(notification({ StateChangeTime: "2026-11-26T15:09:00.000+0000" })),
+    );
+    expect(result?.outcome).toBe(ScaleOutcome.AtBound);
+    expect(await count()).toBe(4);
+  });
+
+  it("scales once when the same transition is delivered twice", async () => {
+    seedTokens(1);
+    await scaleUp(deps, snsEvent(notification()));
+    const [again] = await scaleUp(deps, snsEvent(notification()));
+    expect(again?.outcome).toBe(ScaleOutcome.Duplicate);
+    expect(await count()).toBe(3);
+  });
+
+  it("handles every record of the event", async () => {
+    routes.set(
+      "audit",
+      route({ queueName: "audit", queueUrl: queueUrl.replace("orders", "audit"), scaleStep: 1 }),
+    );
+    const results = await scaleUp(
+      deps,
+      snsEvent(
+        notification(),
+        "not json",
+        notification({ AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:audit-1` }, "audit"),
+      ),
+    );
+    expect(results.map((r) => r.outcome)).toEqual([
+      ScaleOutcome.Scaled,
+      ScaleOutcome.Ignored,
+      ScaleOutcome.Scaled,
+    ]);
+    expect(await count()).toBe(2);
+    expect((await leases.listByQueue(queueUrl.replace("orders", "audit"))).length).toBe(1);
+  });
+
+  it.each([
+    ["an unknown queue", notification({}, "nope")],
+    [
+      "another account",
+      notification({
+        AWSAccountId: "999999999999",
+        AlarmArn: "arn:aws:cloudwatch:us-east-1:999999999999:alarm:x",
+      }),
+    ],
+    ["another region", notification({ AlarmArn: `arn:aws:cloudwatch:eu-west-1:${account}:alarm:x` })],
+    ["an INSUFFICIENT_DATA transition", notification({ NewStateValue: "INSUFFICIENT_DATA" })],
+    ["a notification without a QueueName dimension", notification({ Trigger: { Dimensions: [] } })],
+    ["a notification missing its state", notification({ NewStateValue: undefined })],
+    [
+      "an AlarmArn whose account disagrees",
+      notification({ AlarmArn: "arn:aws:cloudwatch:us-east-1:999999999999:alarm:x" }),
+    ],
+  ])("ignores %s without changing anything", async (_name, message) => {
+    seedTokens(1);
+    const [result] = await scaleUp(deps, snsEvent(message));
+    expect(result?.outcome).toBe(ScaleOutcome.Ignored);
+    expect(await count()).toBe(1);
+    expect(events.keys.size).toBe(0);
+  });
+
+  it("ignores a route in depth mode, and a paused route", async () => {
+    routes.set("orders", route({ scaling: { mode: "depth", targetPerLoop: 10, scaleInCooldownSec: 5 } }));
+    expect((await scaleUp(deps, snsEvent(notification())))[0]?.outcome).toBe(ScaleOutcome.Ignored);
+    routes.set("orders", route({ paused: true }));
+    expect((await scaleUp(deps, snsEvent(notification())))[0]?.outcome).toBe(ScaleOutcome.Ignored);
+    expect(await count()).toBe(0);
+  });
+
+  it("ignores an event that is not an SNS event", async () => {
+    expect((await scaleUp(deps, { hello: "world" }))[0]?.outcome).toBe(ScaleOutcome.Ignored);
+  });
+
+  it("takes the queue's region from the function when its URL names none (local endpoint)", async () => {
+    routes.set("orders", route({ queueUrl: `http://127.0.0.1:4566/${account}/orders` }));
+    const [ok] = await scaleUp(deps, snsEvent(notification()));
+    expect(ok?.outcome).toBe(ScaleOutcome.Scaled);
+    const [other] = await scaleUp(
+      { ...deps, region: "eu-west-1" },
+      snsEvent(notification({ StateChangeTime: "t2" })),
+    );
+    expect(other?.outcome).toBe(ScaleOutcome.Ignored);
+  });
+
+  it("releases the transition and throws when scaling fails, so a retry can scale", async () => {
+    leases.beforeOp = (op) => {
+      if (op === "create") throw Object.assign(new Error("slow down"), { name: "ThrottlingException" });
+    };
+    await expect(scaleUp(deps, snsEvent(notification()))).rejects.toBeInstanceOf(ScalingFailedError);
+    expect(events.keys.size).toBe(0);
+    leases.beforeOp = () => {};
+    const [retried] = await scaleUp(deps, snsEvent(notification()));
+    expect(retried?.outcome).toBe(ScaleOutcome.Scaled);
+  });
+});
+
+describe("scaleDown", () => {
+  const ok = (overrides: Record<string, unknown> = {}) =>
+    notification({ OldStateValue: "ALARM", NewStateValue: "OK", ...overrides });
+
+  it("removes one token on ALARM → OK", async () => {
+    seedTokens(3);
+    const [result] = await scaleDown(deps, snsEvent(ok()));
+    expect(result).toMatchObject({ outcome: ScaleOutcome.Scaled, changed: 1 });
+    expect(await count()).toBe(2);
+  });
+
+  it("picks the token at random", async () => {
+    seedTokens(3);
+    await scaleDown({ ...deps, random: () => 0.99 }, snsEvent(ok()));
+    expect(leases.get({ queueUrl, token: "seed-2" })).toBeUndefined();
+    expect(leases.get({ queueUrl, token: "seed-0" })).toBeDefined();
+  });
+
+  it("never goes below max(1, minLoops)", async () => {
+    routes.set("orders", route({ minLoops: 0 }));
+    seedTokens(1);
+    expect((await scaleDown(deps, snsEvent(ok())))[0]?.outcome).toBe(ScaleOutcome.AtBound);
+    expect(await count()).toBe(1);
+    routes.set("orders", route({ minLoops: 2 }));
+    seedTokens(2);
+    await scaleDown(deps, snsEvent(ok({ StateChangeTime: "t2" })));
+    expect(await count()).toBe(2);
+  });
+
+  it.each([
+    ["INSUFFICIENT_DATA → OK", { OldStateValue: "INSUFFICIENT_DATA" }],
+    ["OK → ALARM", { OldStateValue: "OK", NewStateValue: "ALARM" }],
+    ["ALARM → INSUFFICIENT_DATA", { NewStateValue: "INSUFFICIENT_DATA" }],
+  ])("changes nothing on %s", async (_name, overrides) => {
+    seedTokens(3);
+    expect((await scaleDown(deps, snsEvent(ok(overrides))))[0]?.outcome).toBe(ScaleOutcome.Ignored);
+    expect(await count()).toBe(3);
+  });
+
+  it("scales down once when the same transition is delivered twice", async () => {
+    seedTokens(3);
+    await scaleDown(deps, snsEvent(ok(), ok()));
+    expect(await count()).toBe(2);
+  });
+});
