@@ -1,7 +1,67 @@
+export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
+export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
+export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
+export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
+export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
+export { createSqsQueueDepthReader } from "./adapters/aws/queueDepthReader.js";
+export {
+  createDynamoScalingEventLog,
+  type DynamoScalingEventLogOptions,
+} from "./adapters/aws/scalingEventLog.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
+export { type Clock, systemClock } from "./clock.js";
+export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batchResult.js";
+export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
+export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
+export {
+  type QueueLocation,
+  queueLocationOf,
+  type SqsEvent,
+  type SqsEventMessageAttribute,
+  type SqsEventRecord,
+  toSqsEvent,
+} from "./dispatch/sqsEvent.js";
+export {
+  DispatcherError,
+  HandlerInvocationError,
+  isRetryable,
+  LeaseLossReason,
+  LeaseLostError,
+  TransientError,
+} from "./errors.js";
+export {
+  type AddLoopsDeps,
+  type AddLoopsOptions,
+  type AddLoopsResult,
+  addLoops,
+  type RemoveLoopsDeps,
+  removeLoops,
+} from "./lease/loops.js";
+export type { LeaseStore } from "./lease/ports.js";
+export type { LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
+export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
+export {
+  createPoller,
+  type InvocationContext,
+  type Poller,
+  type PollerDeps,
+  type PollerSettings,
+} from "./poller/createPoller.js";
+export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
+export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
+export { claimStaleToken } from "./restart/claimStaleToken.js";
+export {
+  createRestart,
+  type Restart,
+  type RestartDeps,
+  type RestartReport,
+} from "./restart/createRestart.js";
+export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
+export { isStale, type StalenessSettings } from "./restart/staleness.js";
 export {
   applyRouteSync,
   describeRouteSync,
@@ -11,7 +71,39 @@ export {
   RouteSyncSkipReason,
 } from "./routing/planRouteSync.js";
 export type { RouteStore } from "./routing/ports.js";
+export { queueNameOf } from "./routing/queueName.js";
+export {
+  createRouteResolver,
+  type RouteResolver,
+  type RouteResolverOptions,
+} from "./routing/routeResolver.js";
 export { type InvalidStoredRoute, InvalidStoredRouteError } from "./routing/routeStoreErrors.js";
+export {
+  type AlarmNotification,
+  type AlarmSubject,
+  alarmNotificationSchema,
+  alarmSubjectOf,
+  transitionKey,
+} from "./scaling/alarmNotification.js";
+export { createDepthLoopCount, type DepthLoopCountDeps } from "./scaling/depthLoopCount.js";
+export {
+  type DepthScaleInState,
+  type DepthScalingDecision,
+  type DepthScalingInput,
+  defaultScaleInHeadroom,
+  desiredDepthLoops,
+} from "./scaling/depthScaling.js";
+export type { QueueDepthReader, ScalingEventLog } from "./scaling/ports.js";
+export { type QueueIdentity, queueIdentityOf } from "./scaling/queueIdentity.js";
+export {
+  type ScaleDeps,
+  ScaleOutcome,
+  type ScaleRecordResult,
+  ScalingFailedError,
+  scaleDown,
+  scaleUp,
+} from "./scaling/scaleOnAlarm.js";
+export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
 export { describeQueue, describeQueues, type StatusDeps } from "./status/describeQueues.js";
 export {
   type AlarmReader,
@@ -21,6 +113,3 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
-export { type LogFields, type Logger, silentLogger } from "./logger.js";
-export { type Clock, systemClock } from "./clock.js";
-export { DispatcherError } from "./errors.js";

@@ -1,0 +1,50 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+
+/** The SDK v3 clients the poller, restart and scale functions share. */
+export interface AwsClients {
+  dynamodb: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  lambda: LambdaClient;
+}
+
+export interface AwsClientOptions {
+  /** Default: the SDK's own resolution (AWS_REGION). */
+  region?: string;
+  /** Default: the SDK's own resolution (AWS_ENDPOINT_URL, which the local cloud sets). */
+  endpoint?: string;
+  /** SDK retry attempts for DynamoDB and SQS calls (default 3). */
+  maxAttempts?: number;
+}
+
+/**
+ * Builds the clients once (per cold start). Keep-alive agents so that a loop's
+ * many small calls reuse connections. The Lambda client gets a single attempt:
+ * a sync handler invoke that is retried by the SDK could run a batch twice
+ * without us knowing; the poller decides about retries itself.
+ */
+export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+  const requestHandler = {
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+    connectionTimeout: 3_000,
+  };
+  const base = {
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    requestHandler,
+  };
+  const maxAttempts = options.maxAttempts ?? 3;
+  const dynamodb = new DynamoDBClient({ ...base, maxAttempts });
+  return {
+    dynamodb,
+    doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
+    sqs: new SQSClient({ ...base, maxAttempts }),
+    lambda: new LambdaClient({ ...base, maxAttempts: 1 }),
+  };
+}

@@ -1,0 +1,171 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  type ScanCommandOutput,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { isRetryable, LeaseLostError, TransientError } from "../../errors.js";
+import type { LeaseStore } from "../../lease/ports.js";
+import type { LoopEvent, TokenKey, TokenRecord } from "../../lease/token.js";
+
+export interface DynamoLeaseStoreOptions {
+  doc: DynamoDBDocumentClient;
+  /** The `tokens` table (PK `queueUrl` S, SK `token` S). */
+  tableName: string;
+  /** Scan page size (`Limit`); default none, so DynamoDB's 1 MB page bound applies. */
+  scanPageLimit?: number;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === "ConditionalCheckFailedException")
+  );
+}
+
+/** Turns retryable SDK errors into TransientError (with cause) so callers need one predicate. */
+function translate(error: unknown, context: Record<string, unknown>): unknown {
+  if (isRetryable(error) && !(error instanceof TransientError)) {
+    const e = error as Error;
+    return new TransientError(`tokens table: ${e.name}: ${e.message}`, context, { cause: error });
+  }
+  return error;
+}
+
+function toRecord(item: Record<string, unknown>): TokenRecord {
+  const record: TokenRecord = {
+    queueUrl: String(item["queueUrl"]),
+    token: String(item["token"]),
+    loopId: String(item["loopId"]),
+    createdAt: Number(item["createdAt"] ?? 0),
+  };
+  if (typeof item["lastUsed"] === "number") record.lastUsed = item["lastUsed"];
+  if (typeof item["startedAt"] === "number") record.startedAt = item["startedAt"];
+  return record;
+}
+
+/**
+ * The `tokens` table through the DynamoDB DocumentClient, implementing
+ * DESIGN.md's token protocol: every write a loop's safety depends on is conditional.
+ */
+export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseStore {
+  const { doc, tableName } = options;
+  const key = (k: TokenKey) => ({ queueUrl: k.queueUrl, token: k.token });
+
+  return {
+    async heartbeat(lease: LoopEvent, now: number) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(lease),
+            UpdateExpression: "SET lastUsed = :now",
+            ConditionExpression: "attribute_exists(#token) AND loopId = :loopId",
+            ExpressionAttributeNames: { "#token": "token" },
+            ExpressionAttributeValues: { ":now": now, ":loopId": lease.loopId },
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) {
+          throw new LeaseLostError(lease.queueUrl, lease.token, lease.loopId, { cause: error });
+        }
+        throw translate(error, { ...lease });
+      }
+    },
+
+    async create(token: TokenRecord) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...token },
+            ConditionExpression: "attribute_not_exists(#token)",
+            ExpressionAttributeNames: { "#token": "token" },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translate(error, { queueUrl: token.queueUrl, token: token.token });
+      }
+    },
+
+    async claim(k: TokenKey, expectedLoopId: string, newLoopId: string, now: number) {
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(k),
+            UpdateExpression: "SET loopId = :new, lastUsed = :now, startedAt = :now",
+            ConditionExpression: "attribute_exists(#token) AND loopId = :old",
+            ExpressionAttributeNames: { "#token": "token" },
+            ExpressionAttributeValues: { ":new": newLoopId, ":old": expectedLoopId, ":now": now },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translate(error, { ...k, loopId: expectedLoopId });
+      }
+    },
+
+    async delete(k: TokenKey) {
+      try {
+        const out = await doc.send(
+          new DeleteCommand({ TableName: tableName, Key: key(k), ReturnValues: "ALL_OLD" }),
+        );
+        return out.Attributes !== undefined;
+      } catch (error) {
+        throw translate(error, { ...k });
+      }
+    },
+
+    async listByQueue(queueUrl: string) {
+      const records: TokenRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      try {
+        do {
+          const out = await doc.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: "queueUrl = :q",
+              ExpressionAttributeValues: { ":q": queueUrl },
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          for (const item of out.Items ?? []) records.push(toRecord(item));
+          startKey = out.LastEvaluatedKey;
+        } while (startKey);
+      } catch (error) {
+        throw translate(error, { queueUrl });
+      }
+      return records;
+    },
+
+    async *scan() {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        let out: ScanCommandOutput;
+        try {
+          out = await doc.send(
+            new ScanCommand({
+              TableName: tableName,
+              ConsistentRead: true,
+              ExclusiveStartKey: startKey,
+              ...(options.scanPageLimit !== undefined ? { Limit: options.scanPageLimit } : {}),
+            }),
+          );
+        } catch (error) {
+          throw translate(error, { tableName });
+        }
+        yield (out.Items ?? []).map(toRecord);
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+    },
+  };
+}

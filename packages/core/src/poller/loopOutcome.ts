@@ -1,0 +1,29 @@
+/** How one poller invocation ended. */
+export const LoopOutcomeStatus = {
+  /** The loop still holds its token (or could not tell) and re-invoked itself. */
+  Recursed: "recursed",
+  /** The token was deleted (scale-down, reconcile, removed route): the loop ended. */
+  Revoked: "revoked",
+  /** Restart gave the token a new loopId: this loop ended, the new one goes on. */
+  TakenOver: "taken-over",
+  /**
+   * The loop holds its token but the self-invoke failed after retries; restart
+   * claims the token once it is stale and starts a new loop.
+   */
+  RecursionFailed: "recursion-failed",
+} as const;
+export type LoopOutcomeStatus = (typeof LoopOutcomeStatus)[keyof typeof LoopOutcomeStatus];
+
+/** What one invocation of a loop did, for logs and tests. */
+export interface LoopOutcome {
+  status: LoopOutcomeStatus;
+  /** Receive cycles run. */
+  cycles: number;
+  received: number;
+  /** Messages whose handler succeeded and that were deleted. */
+  succeeded: number;
+  /** Messages left to the visibility timeout (failed, or held back for FIFO order). */
+  failed: number;
+  /** Succeeded messages that could not be deleted even after retries (they will be redelivered). */
+  undeleted: number;
+}
