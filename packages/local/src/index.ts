@@ -9,3 +9,7 @@ export { type DeployedQueue, dlqNameOf, ensureQueue } from "./platform/ensureQue
 export { ensureTable, PlatformTables, type TableSpec } from "./platform/ensureTable.js";
 export { createLocalClients, type LocalClients, type LocalEndpoint } from "./platform/localClients.js";
 export { type Scheduler, type SchedulerOptions, startScheduler } from "./scheduler/startScheduler.js";
+export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./dev/demoTraffic.js";
+export { loadRegistry } from "./dev/loadRegistry.js";
+export { type RunDevOptions, runDev } from "./dev/runDev.js";
+export { type QueueReading, readQueue, renderBoard, startStatusBoard } from "./dev/statusBoard.js";

@@ -1,0 +1,144 @@
+import { createWriteStream, mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "@sqs-dispatcher/core";
+import { describeLocalCloud } from "../cloud/runCloud.js";
+import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/startLocalCloud.js";
+import { EdgePortInUseError } from "../edge/edgeServer.js";
+import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
+import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
+import { loadRegistry } from "./loadRegistry.js";
+import { startStatusBoard } from "./statusBoard.js";
+
+/** Options of {@link runDev} (the `dispatcher dev` flags). */
+export interface RunDevOptions {
+  port?: number;
+  dataDir?: string;
+  /** Send bursty demo traffic (default true; `--no-demo` sends nothing). */
+  demo?: boolean;
+  /** The registry module (default: `dispatcher.config.ts` at the repository root). */
+  configPath?: string;
+  /** Where the cloud's and the functions' logs go (default `.dispatcher/dev.log`), so they do not tear the status board. */
+  logFile?: string;
+  /** Stops the run like Ctrl-C does (tests); without it, SIGINT/SIGTERM stop it. */
+  signal?: AbortSignal;
+  /** Where the summary and the status board are written (default stdout). */
+  out?: NodeJS.WriteStream | { write(chunk: string): unknown; isTTY?: boolean };
+  /** Called once everything is deployed and running (tests use it to look at the deployment). */
+  onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment }) => void;
+}
+
+const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+
+function fileLogger(file: string): { logger: Logger; close(): Promise<void> } {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const stream = createWriteStream(file, { flags: "a" });
+  const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+  };
+  return {
+    logger: { debug() {}, info: line("info"), warn: line("warn"), error: line("error") },
+    close: () => new Promise((resolve) => stream.end(resolve)),
+  };
+}
+
+/** Resolves on the first of SIGINT/SIGTERM or the abort signal. */
+function untilStopped(signal: AbortSignal | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (why: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      signal?.removeEventListener("abort", onAbort);
+      resolve(why);
+    };
+    const onInt = () => done("SIGINT");
+    const onTerm = () => done("SIGTERM");
+    const onAbort = () => done("abort");
+    if (signal?.aborted) return done("abort");
+    signal?.addEventListener("abort", onAbort);
+    if (!signal) {
+      process.on("SIGINT", onInt);
+      process.on("SIGTERM", onTerm);
+    }
+  });
+}
+
+/**
+ * `pnpm dev`: starts the local cloud, deploys the registry (queues, tables, routes, functions,
+ * restart schedule; the first restart brings every route to `minLoops`), optionally sends bursty
+ * demo traffic, and shows a live status line per queue until Ctrl-C, which stops the demo, the
+ * schedule, the loops (the Lambda service goes with the cloud) and the cloud, in that order.
+ */
+export async function runDev(options: RunDevOptions = {}): Promise<void> {
+  const out = options.out ?? process.stdout;
+  const print = (line: string) => out.write(`${line}\n`);
+  const port = options.port ?? DEFAULT_EDGE_PORT;
+  const logFile = options.logFile ?? path.join(projectRoot, ".dispatcher", "dev.log");
+  const logs = fileLogger(logFile);
+  const registry = await loadRegistry(options.configPath ?? path.join(projectRoot, "dispatcher.config.ts"));
+
+  let cloud: LocalCloud;
+  try {
+    cloud = await startLocalCloud({
+      port,
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      logger: logs.logger,
+    });
+  } catch (error) {
+    await logs.close();
+    if (error instanceof EdgePortInUseError) {
+      process.stderr.write(`dispatcher dev: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+
+  let deployment: LocalDeployment | undefined;
+  let demo: DemoTraffic | undefined;
+  let board: { stop(): Promise<void> } | undefined;
+  try {
+    for (const line of describeLocalCloud(cloud, options.dataDir).slice(0, -1)) print(line);
+    print(`Deploying ${registry.app} from the registry...`);
+    deployment = await deployLocal(cloud, registry, { logger: logs.logger });
+    for (const line of deployment.report) print(`  ${line}`);
+    for (const q of deployment.queues)
+      print(`  queue ${q.name}: ${q.url}${q.dlqUrl ? ` (DLQ ${q.dlqUrl})` : ""}`);
+    print(`Logs: ${logFile}`);
+    print(options.demo === false ? "No demo traffic (--no-demo)." : "Demo: bursts of messages every ~25 s.");
+    print("Press Ctrl+C to stop.\n");
+
+    if (options.demo !== false) {
+      // Two queues at least, one FIFO: the standard ones get the big bursts, FIFO a smaller one.
+      demo = startDemoTraffic({
+        sqs: deployment.clients.sqs,
+        targets: deployment.queues.map((q) => ({
+          name: q.name,
+          url: q.url,
+          burstSize: q.name.endsWith(".fifo") ? 1_000 : q.name === deployment?.queues[0]?.name ? 3_000 : 500,
+        })),
+        logger: logs.logger,
+      });
+    }
+    board = startStatusBoard({
+      sqs: deployment.clients.sqs,
+      doc: deployment.clients.doc,
+      tokensTable: deployment.tables.tokens,
+      processedTable: deployment.tables.processed,
+      queues: deployment.queues,
+      out,
+    });
+    options.onReady?.({ cloud, deployment });
+
+    const why = await untilStopped(options.signal);
+    print(`\n${why === "abort" ? "Stopping" : `${why}: stopping`}: demo, schedule, loops, local cloud...`);
+  } finally {
+    await demo?.stop().catch(() => undefined);
+    await board?.stop().catch(() => undefined);
+    await deployment?.stop().catch(() => undefined);
+    await cloud.stop();
+    await logs.close();
+  }
+  print(`Stopped; port ${cloud.port} is free.`);
+  process.exitCode = 0;
+}

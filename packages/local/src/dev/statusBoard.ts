@@ -1,0 +1,160 @@
+import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+
+/** A queue on the board. */
+export interface BoardQueue {
+  name: string;
+  url: string;
+  dlqUrl?: string;
+}
+
+/** One reading of one queue. */
+export interface QueueReading {
+  name: string;
+  visible: number;
+  inFlight: number;
+  dlq: number | null;
+  loops: number;
+  /** Total records the example handlers reported as succeeded (their per-queue counter). */
+  processed: number;
+  at: number;
+}
+
+/** What the board reads from; the tables are the deployment's `tokens` and `processed`. */
+export interface StatusSources {
+  sqs: SQSClient;
+  doc: DynamoDBDocumentClient;
+  tokensTable: string;
+  processedTable: string;
+}
+
+async function queueDepth(sqs: SQSClient, url: string): Promise<{ visible: number; inFlight: number }> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+/** Reads one queue: depth from SQS, loops from its tokens, processed from the handlers' counter item. */
+export async function readQueue(
+  sources: StatusSources,
+  queue: BoardQueue,
+  now: number,
+): Promise<QueueReading> {
+  const [depth, dlq, tokens, stats] = await Promise.all([
+    queueDepth(sources.sqs, queue.url),
+    queue.dlqUrl ? queueDepth(sources.sqs, queue.dlqUrl) : Promise.resolve(null),
+    sources.doc.send(
+      new QueryCommand({
+        TableName: sources.tokensTable,
+        KeyConditionExpression: "queueUrl = :url",
+        ExpressionAttributeValues: { ":url": queue.url },
+        Select: "COUNT",
+      }),
+    ),
+    sources.doc.send(
+      // The example handlers keep a per-queue counter item (handlers/deliveryRecorder.ts, `#stats#<queue>`).
+      new GetCommand({ TableName: sources.processedTable, Key: { messageId: `#stats#${queue.name}` } }),
+    ),
+  ]);
+  return {
+    name: queue.name,
+    visible: depth.visible,
+    inFlight: depth.inFlight,
+    dlq: dlq ? dlq.visible + dlq.inFlight : null,
+    loops: tokens.Count ?? 0,
+    processed: Number(stats.Item?.succeeded ?? 0),
+    at: now,
+  };
+}
+
+/** Messages per second between two readings of one queue. */
+export function ratePerSecond(previous: QueueReading | undefined, current: QueueReading): number {
+  if (!previous || current.at <= previous.at) return 0;
+  return Math.max(0, ((current.processed - previous.processed) * 1000) / (current.at - previous.at));
+}
+
+/** One fixed-width line per queue, under a header. */
+export function renderBoard(
+  readings: readonly QueueReading[],
+  previous: ReadonlyMap<string, QueueReading>,
+): string[] {
+  const width = Math.max(5, ...readings.map((r) => r.name.length));
+  const cell = (value: string | number, w = 9) => String(value).padStart(w);
+  const header = `${"queue".padEnd(width)} ${cell("visible")} ${cell("inflight")} ${cell("dlq")} ${cell("loops", 6)} ${cell("proc/s")} ${cell("processed", 10)}`;
+  return [
+    header,
+    ...readings.map(
+      (r) =>
+        `${r.name.padEnd(width)} ${cell(r.visible)} ${cell(r.inFlight)} ${cell(r.dlq ?? "-")} ${cell(r.loops, 6)} ${cell(ratePerSecond(previous.get(r.name), r).toFixed(0))} ${cell(r.processed, 10)}`,
+    ),
+  ];
+}
+
+/** Options of {@link startStatusBoard}. */
+export interface StatusBoardOptions extends StatusSources {
+  queues: BoardQueue[];
+  out: NodeJS.WriteStream | { write(chunk: string): unknown; isTTY?: boolean };
+  /** Refresh period (default 1 s). */
+  intervalMs?: number;
+  /** Without a TTY, print every this many refreshes (default 5) instead of redrawing. */
+  plainEvery?: number;
+}
+
+/**
+ * The live status of `pnpm dev`: one line per queue (visible, in flight, DLQ, loops, processed/s),
+ * redrawn in place every second on a TTY, printed as plain periodic lines otherwise (logs, CI).
+ */
+export function startStatusBoard(options: StatusBoardOptions): { stop(): Promise<void> } {
+  const intervalMs = options.intervalMs ?? 1_000;
+  const tty = options.out.isTTY === true;
+  const plainEvery = options.plainEvery ?? 5;
+  const previous = new Map<string, QueueReading>();
+  let drawn = 0;
+  let ticks = 0;
+  let stopped = false;
+  let busy = false;
+  let running: Promise<void> = Promise.resolve();
+
+  const tick = async () => {
+    const now = Date.now();
+    const readings = await Promise.all(options.queues.map((q) => readQueue(options, q, now)));
+    if (stopped) return;
+    const lines = renderBoard(readings, previous);
+    for (const r of readings) previous.set(r.name, r);
+    ticks++;
+    if (tty) {
+      // Move up over the previous drawing and clear each line, so the board stays in place.
+      const up = drawn > 0 ? `\x1b[${drawn}A` : "";
+      options.out.write(`${up}${lines.map((l) => `\x1b[2K${l}`).join("\n")}\n`);
+      drawn = lines.length;
+    } else if (ticks % plainEvery === 1 || plainEvery === 1) {
+      options.out.write(`${new Date(now).toISOString()}\n${lines.join("\n")}\n`);
+    }
+  };
+
+  const timer = setInterval(() => {
+    // One reading at a time: a slow reading skips a beat rather than piling up.
+    if (busy || stopped) return;
+    busy = true;
+    running = tick()
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, intervalMs);
+
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
