@@ -13,3 +13,16 @@ export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./d
 export { loadRegistry } from "./dev/loadRegistry.js";
 export { type RunDevOptions, runDev } from "./dev/runDev.js";
 export { type QueueReading, readQueue, renderBoard, startStatusBoard } from "./dev/statusBoard.js";
+export { FunctionBuildError } from "./lambda/bundleFunction.js";
+export {
+  InvalidFunctionDefinitionError,
+  type LocalFunctionDefinition,
+  RecursiveLoop,
+  validateFunctionDefinition,
+} from "./lambda/functionDefinition.js";
+export {
+  createLambdaService,
+  type LambdaService,
+  type LambdaServiceOptions,
+  type LocalFunctionStats,
+} from "./lambda/lambdaService.js";
