@@ -1,0 +1,128 @@
+import { type Logger, silentLogger } from "@sqs-dispatcher/core";
+import { createDynamoDbService } from "../dynamodb/dynamoDbService.js";
+import { createEdgeServer, EDGE_HOST } from "../edge/edgeServer.js";
+import type { LocalService } from "../edge/localService.js";
+import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
+import { createSqsSnsService, FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
+import { createSsmService } from "../ssm/ssmService.js";
+
+/** The edge port LocalStack and most AWS tooling expect. */
+export const DEFAULT_EDGE_PORT = 4566;
+
+export interface LocalCloudOptions {
+  /** Edge port on 127.0.0.1; `0` picks a free one. Default 4566. */
+  readonly port?: number;
+  /** Persist DynamoDB (`<dataDir>/dynamodb`) and SSM (`<dataDir>/ssm.json`); in memory when absent. */
+  readonly dataDir?: string;
+  /** Default `us-east-1`. */
+  readonly region?: string;
+  /** Default `000000000000`, the account fauxqs names every queue with. */
+  readonly accountId?: string;
+  readonly logger?: Logger;
+}
+
+/** A running local cloud: every service behind one endpoint. */
+export interface LocalCloud {
+  /** `http://127.0.0.1:PORT`: give it to SDK clients as `endpoint` or export it as `AWS_ENDPOINT_URL`. */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly region: string;
+  readonly accountId: string;
+  /** SigV4 signing names the edge answers (`sqs`, `sns`, `dynamodb`, `ssm`, `lambda`, ...). */
+  readonly services: readonly string[];
+  /** Register functions here; invoke them through the endpoint. */
+  readonly lambda: LambdaService;
+  /** Frees the port and releases every service. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts SQS, SNS, DynamoDB, SSM Parameter Store and Lambda behind one edge on 127.0.0.1.
+ *
+ * @example
+ * const cloud = await startLocalCloud({ port: 0 });
+ * const sqs = new SQSClient({ endpoint: cloud.endpoint, region: cloud.region, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+ * // ...
+ * await cloud.stop();
+ */
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const region = options.region ?? "us-east-1";
+  const accountId = options.accountId ?? FAUXQS_ACCOUNT_ID;
+  const logger = options.logger ?? silentLogger;
+  const requestedPort = options.port ?? DEFAULT_EDGE_PORT;
+  if (accountId !== FAUXQS_ACCOUNT_ID) {
+    logger.warn("SQS and SNS ARNs and queue URLs keep fauxqs's account 000000000000", { accountId });
+  }
+
+  let boundEndpoint: string | undefined;
+  // Services learn the endpoint lazily: the port is known only once the edge listens.
+  const endpoint = () => {
+    if (boundEndpoint === undefined) throw new Error("the local cloud's edge is not listening yet");
+    return boundEndpoint;
+  };
+
+  const started: LocalService[] = [];
+  const track = async <S extends LocalService>(service: Promise<S>): Promise<S> => {
+    const s = await service;
+    started.push(s);
+    return s;
+  };
+  const closeAll = async () => {
+    const results = await Promise.allSettled(started.map((service) => service.close()));
+    const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    if (failures.length > 0) throw new AggregateError(failures, "some local services failed to close");
+  };
+
+  let lambda: LambdaService;
+  let services: LocalService[];
+  try {
+    const [sqsSns, dynamodb, ssm] = await Promise.all([
+      track(createSqsSnsService({ endpoint, region, logger })),
+      track(createDynamoDbService({ region, accountId, ...dir(options.dataDir) })),
+      track(createSsmService({ region, accountId, logger, ...dir(options.dataDir) })),
+    ]);
+    lambda = await track(Promise.resolve(createLambdaService({ endpoint, region, accountId, logger })));
+    // The edge routes by signing name: a new service is one more entry here.
+    services = [sqsSns, dynamodb, ssm, lambda];
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+
+  const edge = createEdgeServer({ services, logger });
+  let port: number;
+  try {
+    port = await edge.listen(requestedPort);
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+  boundEndpoint = `http://${EDGE_HOST}:${port}`;
+  logger.info("local cloud started", { endpoint: boundEndpoint, services: edge.signingNames });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: boundEndpoint,
+    port,
+    region,
+    accountId,
+    services: edge.signingNames,
+    lambda,
+    stop() {
+      stopping ??= (async () => {
+        // The port goes first so nothing new arrives while the services wind down.
+        try {
+          await edge.close();
+        } finally {
+          await closeAll();
+        }
+        logger.info("local cloud stopped", { port });
+      })();
+      return stopping;
+    },
+  };
+}
+
+function dir(dataDir: string | undefined): { dataDir?: string } {
+  return dataDir === undefined ? {} : { dataDir };
+}

@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DispatcherError, type Logger, silentLogger } from "@sqs-dispatcher/core";
+import { sendAwsJsonError } from "./awsJsonError.js";
+import type { LocalService } from "./localService.js";
+import { signingScopeOf } from "./signingScope.js";
+
+/** The edge never binds anything but loopback: the local cloud accepts any credentials. */
+export const EDGE_HOST = "127.0.0.1";
+
+/** The edge port is taken by another process. */
+export class EdgePortInUseError extends DispatcherError {
+  override readonly name = "EdgePortInUseError";
+  constructor(
+    readonly port: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `port ${port} on ${EDGE_HOST} is already in use (another local cloud, LocalStack, ...?); ` +
+        `stop that process or choose another port with --port <port> (--port 0 picks a free one)`,
+      { port },
+      options,
+    );
+  }
+}
+
+/** Two services claimed the same SigV4 signing name. */
+export class DuplicateSigningNameError extends DispatcherError {
+  override readonly name = "DuplicateSigningNameError";
+}
+
+/** One HTTP server on loopback that hands each request to the service its SigV4 scope names. */
+export interface EdgeServer {
+  readonly server: Server;
+  /** Signing names served, in registration order. */
+  readonly signingNames: readonly string[];
+  /** Binds `127.0.0.1:port` (0 = a free port) and resolves with the bound port. */
+  listen(port: number): Promise<number>;
+  /** Stops accepting, drops idle and in-flight connections, and resolves once the port is free. */
+  close(): Promise<void>;
+}
+
+export interface EdgeServerOptions {
+  readonly services: readonly LocalService[];
+  readonly logger?: Pick<Logger, "debug" | "info" | "warn" | "error">;
+}
+
+/**
+ * Builds the edge. Adding a service to the local cloud is adding it to `services`.
+ *
+ * @example
+ * const edge = createEdgeServer({ services: [sqsSns, dynamodb, ssm] });
+ * const port = await edge.listen(4566);
+ */
+export function createEdgeServer(options: EdgeServerOptions): EdgeServer {
+  const logger = options.logger ?? silentLogger;
+  const routes = new Map<string, LocalService>();
+  for (const service of options.services) {
+    for (const name of service.signingNames) {
+      if (routes.has(name)) {
+        throw new DuplicateSigningNameError(`two local services answer the signing name "${name}"`, { name });
+      }
+      routes.set(name, service);
+    }
+  }
+  const signingNames = [...routes.keys()];
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const scope = signingScopeOf(req.headers.authorization);
+    const service = scope ? routes.get(scope.service) : undefined;
+    if (!scope || !service) {
+      // Drain the body so a keep-alive connection stays usable for the client's next request.
+      req.resume();
+      if (!scope) {
+        sendAwsJsonError(
+          res,
+          400,
+          "MissingAuthenticationTokenException",
+          "The local cloud routes requests by their SigV4 Authorization header (credential scope " +
+            "AKID/date/region/service/aws4_request); this request has none. Use an AWS SDK or the AWS CLI " +
+            "with any credentials, e.g. AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test.",
+        );
+      } else {
+        sendAwsJsonError(
+          res,
+          400,
+          "UnrecognizedClientException",
+          `The local cloud does not serve the service "${scope.service}"; it serves ${signingNames.join(", ")}.`,
+        );
+      }
+      logger.debug("edge rejected request", { service: scope?.service, url: req.url });
+      return;
+    }
+    await service.handle(req, res);
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      logger.error("local service failed", { url: req.url, error: String(error) });
+      if (!res.headersSent) {
+        sendAwsJsonError(res, 500, "InternalFailure", `the local cloud failed: ${String(error)}`);
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  // Long polls (20 s) and long Lambda invocations must not be cut by Node's default request timeout.
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 5_000;
+
+  return {
+    server,
+    signingNames,
+    listen(port) {
+      return new Promise<number>((resolve, reject) => {
+        const onError = (error: NodeJS.ErrnoException) => {
+          server.off("listening", onListening);
+          reject(error.code === "EADDRINUSE" ? new EdgePortInUseError(port, { cause: error }) : error);
+        };
+        const onListening = () => {
+          server.off("error", onError);
+          resolve((server.address() as AddressInfo).port);
+        };
+        server.once("error", onError);
+        server.once("listening", onListening);
+        server.listen({ port, host: EDGE_HOST, exclusive: true });
+      });
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close((error) => (error ? reject(error) : resolve()));
+        // close() waits for every connection; idle keep-alive sockets and hung long polls would hold it open.
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { existsSync, realpathSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Logger } from "@sqs-dispatcher/core";
+import { buildApp } from "fauxqs";
+import type { LocalService } from "../edge/localService.js";
+
+/** fauxqs names every queue URL and ARN with this account; other account ids are not honoured by it. */
+export const FAUXQS_ACCOUNT_ID = "000000000000";
+
+export interface SqsSnsServiceOptions {
+  /** The edge's base URL (`http://127.0.0.1:PORT`); a function because the port is known only after listen. */
+  readonly endpoint: () => string;
+  /** Region used when a request's credential scope names none. */
+  readonly region: string;
+  readonly logger?: Pick<Logger, "warn">;
+}
+
+// A queue URL fauxqs understands: /<12-digit account>/<queue name>.
+const queuePathPattern = /^\/\d{12}\/[^/]+$/;
+
+/**
+ * SQS (AWS JSON 1.0) and SNS (query protocol) served in-process by fauxqs behind the edge.
+ * fauxqs builds queue URLs from the request's Host header and looks queues up by exact URL, so the
+ * service pins both to the edge's canonical `127.0.0.1:PORT`: a client that reached the edge as
+ * `localhost:4566`, or that holds a queue URL with another host, still names the same queue.
+ */
+export async function createSqsSnsService(options: SqsSnsServiceOptions): Promise<LocalService> {
+  const sqsStore = await sqsStoreNamingQueuesByHost();
+  if (!sqsStore) {
+    options.logger?.warn(
+      "fauxqs's SqsStore was not found; queue URLs will name sqs.<region>.localhost:<port>",
+    );
+  }
+  const app = buildApp({
+    logger: false,
+    defaultRegion: options.region,
+    // buildApp builds every store it is not given; only the SQS store needs a different setting.
+    ...(sqsStore
+      ? { stores: { sqsStore } as unknown as NonNullable<Parameters<typeof buildApp>[0]>["stores"] }
+      : {}),
+  });
+  const canonicalHost = () => new URL(options.endpoint()).host;
+
+  app.addHook("preHandler", async (request: { body: unknown }) => {
+    const body = request.body as { QueueUrl?: unknown } | undefined;
+    if (body && typeof body === "object" && typeof body.QueueUrl === "string") {
+      body.QueueUrl = canonicalQueueUrl(body.QueueUrl, options.endpoint());
+    }
+  });
+  await app.ready();
+
+  return {
+    signingNames: ["sqs", "sns"],
+    handle(req: IncomingMessage, res: ServerResponse) {
+      req.headers.host = canonicalHost();
+      app.routing(req, res);
+    },
+    async close() {
+      // Wakes pending long polls so their requests finish instead of hanging until the socket dies.
+      await app.close();
+    },
+  };
+}
+
+/**
+ * Rewrites a queue URL's origin to the edge's, keeping its `/<account>/<name>` path;
+ * anything that is not such a URL is returned unchanged for fauxqs to reject as AWS would.
+ */
+export function canonicalQueueUrl(queueUrl: string, endpoint: string): string {
+  let url: URL;
+  try {
+    url = new URL(queueUrl);
+  } catch {
+    return queueUrl;
+  }
+  if (!queuePathPattern.test(url.pathname)) return queueUrl;
+  return `${new URL(endpoint).origin}${url.pathname}`;
+}
+
+/**
+ * fauxqs's SqsStore with `host` cleared. By default it names queues `http://sqs.<region>.localhost:<port>/...`;
+ * without a host it uses the request's Host header, which this service pins to the edge's `127.0.0.1:PORT`,
+ * so a queue URL is an address the edge really answers on. fauxqs exports only its app, so the store
+ * module is loaded from the installed package (pinned at 1.9.2); `undefined` if its layout changed.
+ */
+async function sqsStoreNamingQueuesByHost(): Promise<object | undefined> {
+  const require = createRequire(import.meta.url);
+  const file = (require.resolve.paths("fauxqs") ?? [])
+    .map((dir) => join(dir, "fauxqs", "dist", "sqs", "sqsStore.js"))
+    .find((candidate) => existsSync(candidate));
+  if (!file) return undefined;
+  const module = (await import(pathToFileURL(realpathSync(file)).href)) as {
+    SqsStore?: new () => { host: string };
+  };
+  if (!module.SqsStore) return undefined;
+  const store = new module.SqsStore();
+  store.host = "";
+  return store;
+}
