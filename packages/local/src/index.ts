@@ -1,18 +1,26 @@
+export { describeLocalCloud, type RunCloudIo, type RunCloudOptions, runCloud } from "./cloud/runCloud.js";
 export {
-  type DeployLocalOptions,
-  type DeployTarget,
-  deployLocal,
-  type LocalDeployment,
-  PlatformFunction,
-} from "./platform/deployLocal.js";
-export { type DeployedQueue, dlqNameOf, ensureQueue } from "./platform/ensureQueue.js";
-export { ensureTable, PlatformTables, type TableSpec } from "./platform/ensureTable.js";
-export { createLocalClients, type LocalClients, type LocalEndpoint } from "./platform/localClients.js";
-export { type Scheduler, type SchedulerOptions, startScheduler } from "./scheduler/startScheduler.js";
+  DEFAULT_EDGE_PORT,
+  type LocalCloud,
+  type LocalCloudOptions,
+  startLocalCloud,
+} from "./cloud/startLocalCloud.js";
 export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./dev/demoTraffic.js";
 export { loadRegistry } from "./dev/loadRegistry.js";
 export { type RunDevOptions, runDev } from "./dev/runDev.js";
 export { type QueueReading, readQueue, renderBoard, startStatusBoard } from "./dev/statusBoard.js";
+export { createDynamoDbService, type DynamoDbServiceOptions } from "./dynamodb/dynamoDbService.js";
+export { sendAwsJson, sendAwsJsonError } from "./edge/awsJsonError.js";
+export {
+  createEdgeServer,
+  DuplicateSigningNameError,
+  EDGE_HOST,
+  EdgePortInUseError,
+  type EdgeServer,
+  type EdgeServerOptions,
+} from "./edge/edgeServer.js";
+export type { LocalService } from "./edge/localService.js";
+export { type SigningScope, signingScopeOf } from "./edge/signingScope.js";
 export { FunctionBuildError } from "./lambda/bundleFunction.js";
 export {
   InvalidFunctionDefinitionError,
@@ -26,3 +34,23 @@ export {
   type LambdaServiceOptions,
   type LocalFunctionStats,
 } from "./lambda/lambdaService.js";
+export {
+  type DeployLocalOptions,
+  type DeployTarget,
+  deployLocal,
+  type LocalDeployment,
+  PlatformFunction,
+} from "./platform/deployLocal.js";
+export { type DeployedQueue, dlqNameOf, ensureQueue } from "./platform/ensureQueue.js";
+export { ensureTable, PlatformTables, type TableSpec } from "./platform/ensureTable.js";
+export { createLocalClients, type LocalClients, type LocalEndpoint } from "./platform/localClients.js";
+export { type Scheduler, type SchedulerOptions, startScheduler } from "./scheduler/startScheduler.js";
+export { canonicalQueueUrl, createSqsSnsService, FAUXQS_ACCOUNT_ID } from "./sqs/sqsSnsService.js";
+export {
+  createParameterStore,
+  type ParameterStore,
+  ParameterTier,
+  ParameterType,
+} from "./ssm/parameterStore.js";
+export { SsmError, SsmErrorCode } from "./ssm/ssmErrors.js";
+export { createSsmService, type SsmService, type SsmServiceOptions } from "./ssm/ssmService.js";
