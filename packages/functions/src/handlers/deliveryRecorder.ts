@@ -81,7 +81,11 @@ export interface DeliveryRecorder {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Builds the recorder over a DocumentClient and the `processed` table name. */
-export function createDeliveryRecorder(doc: DynamoDBDocumentClient, tableName: string): DeliveryRecorder {
+export function createDeliveryRecorder(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "unknown",
+): DeliveryRecorder {
   return {
     async record(record) {
       const instructions = readInstructions(record.body);
@@ -96,7 +100,7 @@ export function createDeliveryRecorder(doc: DynamoDBDocumentClient, tableName: s
           TableName: tableName,
           Key: { messageId: record.messageId },
           UpdateExpression:
-            "ADD deliveries :one SET #queue = :queue, body = :body, receiveCount = :rc, firstAt = if_not_exists(firstAt, :now), lastAt = :now",
+            "ADD deliveries :one SET #queue = :queue, body = :body, receiveCount = :rc, firstAt = if_not_exists(firstAt, :now), lastAt = :now, handledBy = :fn",
           ExpressionAttributeNames: { "#queue": "queue" },
           ExpressionAttributeValues: {
             ":one": 1,
@@ -104,6 +108,8 @@ export function createDeliveryRecorder(doc: DynamoDBDocumentClient, tableName: s
             ":body": record.body,
             ":rc": receiveCount,
             ":now": now,
+            // Which deployed function saw it: shows that each route's messages reach only its handler.
+            ":fn": functionName,
           },
         }),
       );
