@@ -1,0 +1,89 @@
+import { describeQueue, describeQueues, type QueueStatus } from "@sqs-dispatcher/core";
+import type { Command } from "commander";
+import { z } from "zod";
+import { CommandFailedError } from "../cliErrors.js";
+import type { CliContext } from "../context.js";
+import { globalFlags, queueArg } from "../flags.js";
+import { age, count, json, table } from "../format.js";
+import type { RunAction } from "./action.js";
+
+const statusSchema = z.strictObject({ ...globalFlags, queue: queueArg.optional() });
+
+function functionOf(context: CliContext, q: QueueStatus): string {
+  if (q.route === null) return "(unrouted)";
+  const fn = q.route.functionName;
+  const name =
+    Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === fn) ?? fn;
+  return q.route.paused ? `${name} (paused)` : name;
+}
+
+function summary(context: CliContext, queues: readonly QueueStatus[]): string {
+  return table(
+    ["QUEUE", "FUNCTION", "LOOPS", "VISIBLE", "IN FLIGHT", "DELAYED", "DLQ", "ALARMS"],
+    queues.map((q) => [
+      q.name,
+      functionOf(context, q),
+      q.route ? `${q.loops.length} (${q.route.minLoops}-${q.route.maxLoops})` : String(q.loops.length),
+      count(q.visible),
+      count(q.inFlight),
+      count(q.delayed),
+      q.dlq ? `${q.dlq.name}: ${count(q.dlq.visible)}` : "-",
+      q.alarms.map((a) => `${a.name}=${a.state}`).join(", ") || "-",
+    ]),
+  );
+}
+
+function loopTable(q: QueueStatus): string {
+  if (q.loops.length === 0) return "no loops\n";
+  return table(
+    ["TOKEN", "LOOP ID", "HEARTBEAT AGE", "STARTED"],
+    q.loops.map((l) => [
+      l.token,
+      l.loopId,
+      l.lastUsed === null ? `never (${age(l.heartbeatAgeMs)})` : age(l.heartbeatAgeMs),
+      l.startedAt === null ? "-" : new Date(l.startedAt).toISOString(),
+    ]),
+  );
+}
+
+/** Registers `status [queue]`. */
+export function registerStatus(program: Command, run: RunAction): void {
+  program
+    .command("status")
+    .argument("[queue]", "one queue (default: every queue)")
+    .description("per queue: route, loops and heartbeat ages, visible, in flight, DLQ depth, alarm states")
+    .addHelpText(
+      "after",
+      `
+Lists the routed queues plus every other queue of the account; a queue that is another
+queue's dead-letter queue shows as that queue's DLQ. --json prints { "queues": [ ... ] }.
+
+Examples:
+  $ pnpm dispatcher status --local
+  $ pnpm dispatcher status orders --local
+  $ pnpm dispatcher status --json --stage prod`,
+    )
+    .action(
+      run(statusSchema, async ({ flags, context, io }) => {
+        const report =
+          flags.queue === undefined
+            ? await describeQueues(context.status)
+            : await describeQueue(context.status, flags.queue);
+        if (flags.queue !== undefined && report.queues.length === 0) {
+          throw new CommandFailedError(`queue '${flags.queue}' neither exists nor has a route`);
+        }
+        if (flags.json) {
+          io.stdout.write(json({ queues: report.queues }));
+          return;
+        }
+        if (report.queues.length === 0) {
+          io.stdout.write("no queues\n");
+          return;
+        }
+        io.stdout.write(summary(context, report.queues));
+        if (flags.queue !== undefined) {
+          for (const q of report.queues) io.stdout.write(`\nloops of ${q.name}:\n${loopTable(q)}`);
+        }
+      }),
+    );
+}

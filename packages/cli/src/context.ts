@@ -1,0 +1,230 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  awsResourceName,
+  defineDispatcher,
+  PlatformFunction,
+  type Registry,
+  type RegistryInput,
+  type RouteStoreKind,
+  routeParameterPath,
+  settingsFor,
+  type Target,
+} from "@sqs-dispatcher/config";
+import {
+  createCloudWatchAlarmReader,
+  createDynamoLeaseStore,
+  createDynamoRouteStore,
+  createLambdaLoopStarter,
+  createSqsQueueDirectory,
+  createSsmRouteStore,
+  type LeaseStore,
+  type Logger,
+  type RouteStore,
+  type StatusDeps,
+  systemClock,
+} from "@sqs-dispatcher/core";
+import { CommandFailedError, UsageError } from "./cliErrors.js";
+import type { GlobalFlags } from "./flags.js";
+import type { CliIo } from "./io.js";
+
+/** The local cloud's edge when `--local` is given without `--endpoint`. */
+export const defaultLocalEndpoint = "http://127.0.0.1:4566";
+/** The stage `deployLocal` writes the local routes under. */
+export const localStage = "local";
+
+/** Where a command acts: the local cloud (test credentials) or an AWS stage (the standard chain). */
+export type CliTarget =
+  | { kind: "local"; endpoint: string; region: string; stage: string }
+  | { kind: "aws"; stage: string; region?: string; profile?: string };
+
+/** `--local`/`--endpoint` pick the local cloud; otherwise AWS with `--stage`, DISPATCHER_STAGE or `dev`. */
+export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): CliTarget {
+  if (flags.local || flags.endpoint !== undefined) {
+    if (flags.profile !== undefined)
+      throw new UsageError("--profile: cannot be combined with --local/--endpoint");
+    return {
+      kind: "local",
+      endpoint: flags.endpoint ?? defaultLocalEndpoint,
+      region: flags.region ?? "us-east-1",
+      stage: flags.stage ?? localStage,
+    };
+  }
+  return {
+    kind: "aws",
+    stage: flags.stage ?? env["DISPATCHER_STAGE"] ?? "dev",
+    region: flags.region,
+    profile: flags.profile,
+  };
+}
+
+/**
+ * Loads the registry from `--config` or `dispatcher.config.ts` in the working folder. It is a
+ * TypeScript module (`export default defineDispatcher({...})`), imported as is: the CLI runs under tsx.
+ */
+export async function loadRegistry(configFlag: string | undefined, cwd: string): Promise<Registry> {
+  const file = path.resolve(cwd, configFlag ?? "dispatcher.config.ts");
+  if (!existsSync(file)) {
+    throw new UsageError(
+      `--config: no registry at ${file}${configFlag === undefined ? " (run from the project root or pass --config PATH)" : ""}`,
+    );
+  }
+  let loaded: { default?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    throw new CommandFailedError(
+      `cannot load the registry ${file}: ${(error as Error).message}`,
+      {},
+      { cause: error },
+    );
+  }
+  if (loaded.default === undefined) {
+    throw new CommandFailedError(
+      `the registry ${file} has no default export (export default defineDispatcher({...}))`,
+    );
+  }
+  // Parsing again is idempotent for a defineDispatcher() result and validates a plain object.
+  return defineDispatcher(loaded.default as RegistryInput);
+}
+
+/** Names of a stage's deployed resources: the registry name locally, the shared naming rule on AWS. */
+export interface ResourceNames {
+  /** The deployed name of a registry function. */
+  functionName(registryName: string): string;
+  poller: string;
+  tokensTable: string;
+  routesTable: string;
+  routesPath: string;
+}
+
+export function resourceNames(registry: Registry, target: CliTarget): ResourceNames {
+  const physical = (name: string) =>
+    target.kind === "local" ? name : awsResourceName(registry.app, target.stage, name);
+  return {
+    functionName: physical,
+    poller: physical(PlatformFunction.Poller),
+    tokensTable: physical("tokens"),
+    routesTable: physical("routes"),
+    routesPath: routeParameterPath(registry.app, target.stage),
+  };
+}
+
+/** Everything a command may use, built lazily so `routes list` does not build a Lambda client. */
+export interface CliContext {
+  registry: Registry;
+  target: CliTarget;
+  names: ResourceNames;
+  routeStoreKind: RouteStoreKind;
+  sqs: SQSClient;
+  routes: RouteStore;
+  leases: LeaseStore;
+  lambda: LambdaClient;
+  status: StatusDeps;
+  logger: Logger;
+  /** Closes every client built. */
+  close(): void;
+}
+
+/** Writes warnings and errors to stderr as `warning: ...`; the CLI's stdout stays parseable. */
+export function stderrLogger(io: CliIo): Logger {
+  return {
+    debug() {},
+    info() {},
+    warn: (message) => void io.stderr.write(`warning: ${message}\n`),
+    error: (message) => void io.stderr.write(`error: ${message}\n`),
+  };
+}
+
+export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliContext> {
+  const env = io.env ?? process.env;
+  const target = resolveTarget(flags, env);
+  const registry = await loadRegistry(flags.config, io.cwd ?? process.cwd());
+  const names = resourceNames(registry, target);
+  const settingsTarget: Target =
+    target.kind === "local" ? { kind: "local" } : { kind: "aws", stage: target.stage };
+  const routeStoreKind = settingsFor(registry, settingsTarget).routeStore;
+  const clientConfig =
+    target.kind === "local"
+      ? {
+          endpoint: target.endpoint,
+          region: target.region,
+          credentials: { accessKeyId: "test", secretAccessKey: "test" },
+        }
+      : {
+          ...(target.region !== undefined ? { region: target.region } : {}),
+          ...(target.profile !== undefined ? { profile: target.profile } : {}),
+        };
+  const built: { destroy(): void }[] = [];
+  const lazy = <T extends { destroy(): void }>(make: () => T) => {
+    let client: T | undefined;
+    return () => {
+      if (client === undefined) {
+        client = make();
+        built.push(client);
+      }
+      return client;
+    };
+  };
+  const sqs = lazy(() => new SQSClient(clientConfig));
+  const dynamodb = lazy(() => new DynamoDBClient(clientConfig));
+  const doc = () =>
+    DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } });
+  const ssm = lazy(() => new SSMClient(clientConfig));
+  const lambda = lazy(() => new LambdaClient({ ...clientConfig, maxAttempts: 1 }));
+  const cloudwatch = lazy(() => new CloudWatchClient(clientConfig));
+  const logger = stderrLogger(io);
+
+  let routes: RouteStore | undefined;
+  let leases: LeaseStore | undefined;
+  const context: CliContext = {
+    registry,
+    target,
+    names,
+    routeStoreKind,
+    logger,
+    get sqs() {
+      return sqs();
+    },
+    get lambda() {
+      return lambda();
+    },
+    get routes() {
+      routes ??=
+        routeStoreKind === "dynamodb"
+          ? createDynamoRouteStore({ doc: doc(), tableName: names.routesTable })
+          : createSsmRouteStore({ ssm: ssm(), path: names.routesPath });
+      return routes;
+    },
+    get leases() {
+      leases ??= createDynamoLeaseStore({ doc: doc(), tableName: names.tokensTable });
+      return leases;
+    },
+    get status(): StatusDeps {
+      return {
+        routes: context.routes,
+        leases: context.leases,
+        queues: createSqsQueueDirectory({ sqs: sqs() }),
+        alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch() }),
+        clock: systemClock,
+        logger,
+      };
+    },
+    close() {
+      for (const client of built) client.destroy();
+    },
+  };
+  return context;
+}
+
+/** Starts loops by invoking the stage's poller asynchronously, as restart and scale-up do. */
+export function loopStarterFor(context: CliContext) {
+  return createLambdaLoopStarter(context.lambda, context.names.poller);
+}

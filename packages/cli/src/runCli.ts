@@ -1,0 +1,162 @@
+import path from "node:path";
+import { ConfigValidationError } from "@sqs-dispatcher/config";
+import { Command, CommanderError } from "commander";
+import { z } from "zod";
+import { CommandFailedError, UsageError } from "./cliErrors.js";
+import { type ActionInput, collectInput, type RunAction } from "./commands/action.js";
+import { registerRoutes } from "./commands/routes.js";
+import { registerScale } from "./commands/scale.js";
+import { registerSend } from "./commands/send.js";
+import { registerStatus } from "./commands/status.js";
+import { type CliContext, createContext } from "./context.js";
+import { type GlobalFlags, intFlag, parseFlags } from "./flags.js";
+import { type CliIo, ExitCode } from "./io.js";
+
+const localCloudFlags = {
+  port: intFlag(0, 65_535),
+  data: z.string().min(1).optional(),
+};
+const cloudSchema = z.strictObject(localCloudFlags);
+const devSchema = z.strictObject({
+  ...localCloudFlags,
+  demo: z.boolean(),
+  config: z.string().min(1).optional(),
+});
+
+/** Lines of an error as the user sees them: `error: <line>`. */
+function printError(io: CliIo, message: string): void {
+  for (const line of message.split("\n")) io.stderr.write(`error: ${line}\n`);
+}
+
+function buildProgram(io: CliIo, contexts: CliContext[]): Command {
+  const program = new Command()
+    .name("dispatcher")
+    .description("sqs-dispatcher: keep many SQS queues drained on Lambda, on AWS or on the local cloud")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError("(add --help for usage)")
+    .option("--json", "print state as JSON")
+    .option("--local", "act on the local cloud at http://127.0.0.1:4566 (test credentials)")
+    .option("--endpoint <url>", "act on a local cloud at this endpoint (implies --local)")
+    .option("--stage <stage>", "AWS stage (default: $DISPATCHER_STAGE or 'dev'; 'local' with --local)")
+    .option("--region <region>", "AWS region (default: the SDK's chain, us-east-1 locally)")
+    .option("--profile <profile>", "AWS shared-config profile (default: the SDK's chain)")
+    .option("--config <path>", "the registry module (default: ./dispatcher.config.ts)")
+    .addHelpText(
+      "after",
+      `
+Targets: --local (or --endpoint URL) acts on the local cloud; otherwise the standard AWS
+credential chain (AWS_PROFILE or --profile, AWS_REGION or --region) and --stage.
+Exit codes: 0 ok, 1 the command failed, 2 bad usage (nothing was written).
+
+Examples:
+  $ pnpm dev --no-demo
+  $ pnpm dispatcher routes set orders --function record --local
+  $ pnpm dispatcher status --local --json
+  $ pnpm dispatcher send orders --count 1000 --batch --local`,
+    );
+
+  const run: RunAction = (schema, body) =>
+    async function action(this: Command, ...args: unknown[]) {
+      const command = args.at(-1) as Command;
+      const flags = parseFlags(schema, collectInput(command, args.slice(0, -2)));
+      const context = await createContext(flags as GlobalFlags, io);
+      contexts.push(context);
+      await body({ flags, context, io } as ActionInput<typeof flags>);
+    };
+
+  registerRoutes(program, run);
+  registerStatus(program, run);
+  registerScale(program, run);
+  registerSend(program, run);
+
+  program
+    .command("cloud")
+    .description("run the local cloud (SQS, SNS, DynamoDB, Lambda, SSM, CloudWatch alarms) in the foreground")
+    .option("--port <port>", "edge port on 127.0.0.1", "4566")
+    .option("--data <dir>", "persist DynamoDB under this folder (default: in memory)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ pnpm dispatcher cloud\n  $ pnpm dispatcher cloud --port 4567 --data .dispatcher/data\n",
+    )
+    .action(async (_opts: unknown, command: Command) => {
+      const flags = parseFlags(cloudSchema, command.opts());
+      const { runCloud } = await import("@sqs-dispatcher/local");
+      await runCloud(
+        { port: flags.port, dataDir: flags.data },
+        {
+          out: (line) => void io.stdout.write(`${line}\n`),
+          err: (line) => void io.stderr.write(`${line}\n`),
+        },
+      );
+    });
+
+  program
+    .command("dev")
+    .description(
+      "run the whole platform locally: local cloud, registry deployed, and a demo with live status",
+    )
+    .option("--port <port>", "edge port on 127.0.0.1", "4566")
+    .option("--data <dir>", "persist DynamoDB under this folder (default: in memory)")
+    .option("--no-demo", "deploy the registry but send no demo traffic")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  $ pnpm dev\n  $ pnpm dev --no-demo\n  $ pnpm dispatcher dev --port 4567 --data .dispatcher/data\n",
+    )
+    .action(async (_opts: unknown, command: Command) => {
+      const globals = command.optsWithGlobals() as { config?: string };
+      const flags = parseFlags(devSchema, { ...command.opts(), config: globals.config });
+      const { runDev } = await import("@sqs-dispatcher/local");
+      await runDev({
+        port: flags.port,
+        dataDir: flags.data,
+        demo: flags.demo,
+        ...(flags.config !== undefined
+          ? { configPath: path.resolve(io.cwd ?? process.cwd(), flags.config) }
+          : {}),
+        out: io.stdout,
+      });
+    });
+
+  return program;
+}
+
+/**
+ * Runs the `dispatcher` command line in process and returns its exit code: 0 ok, 1 the command
+ * failed, 2 bad usage (with nothing written). `main.ts` calls it with the real process streams;
+ * tests call it with collectors.
+ *
+ * @example
+ * const code = await runCli(["routes", "list", "--local", "--json"], { stdout: process.stdout, stderr: process.stderr });
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const contexts: CliContext[] = [];
+  const program = buildProgram(io, contexts);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has printed its own `error: ...` already.
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return ExitCode.Ok;
+      return ExitCode.Usage;
+    }
+    if (error instanceof UsageError) {
+      printError(io, error.message);
+      return ExitCode.Usage;
+    }
+    if (error instanceof CommandFailedError || error instanceof ConfigValidationError) {
+      printError(io, error.message);
+      return ExitCode.Failure;
+    }
+    const e = error instanceof Error ? error : new Error(String(error));
+    printError(io, `${e.name}: ${e.message}`);
+    return ExitCode.Failure;
+  } finally {
+    for (const context of contexts) context.close();
+  }
+}
