@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
 import type { CliContext } from "../context.js";
-import { globalFlags, intFlag, parseFlags, queueArg, routeRefusal } from "../flags.js";
+import { globalFlags, intFlag, queueArg, routeRefusal } from "../flags.js";
 import { json, table } from "../format.js";
 import type { CliIo } from "../io.js";
 import type { RunAction } from "./action.js";
