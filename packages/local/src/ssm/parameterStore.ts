@@ -382,12 +382,13 @@ function resolveTier(
       `1 validation error detected: Value '${requested}' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Advanced, Intelligent-Tiering, Standard]`,
     );
   }
+  // Standard is AWS's default tier; Intelligent-Tiering picks Advanced only when the value needs it.
   const tier =
-    requested === ParameterTier.IntelligentTiering || (requested === undefined && previous === undefined)
+    requested === ParameterTier.IntelligentTiering
       ? value.length > STANDARD_VALUE_LIMIT
         ? ParameterTier.Advanced
         : ParameterTier.Standard
-      : ((requested ?? previous) as ParameterVersion["tier"]);
+      : ((requested ?? previous ?? ParameterTier.Standard) as ParameterVersion["tier"]);
   // AWS never moves an Advanced parameter back to Standard.
   const effective = previous === ParameterTier.Advanced ? ParameterTier.Advanced : tier;
   const limit = effective === ParameterTier.Advanced ? ADVANCED_VALUE_LIMIT : STANDARD_VALUE_LIMIT;
