@@ -32,25 +32,21 @@ describe("createLambdaFunctionInvoker", () => {
   });
 
   it("turns throttling into a retryable TransientError and other failures into HandlerInvocationError", async () => {
-    mock
-      .on(InvokeCommand)
-      .rejectsOnce(
-        Object.assign(new Error("Rate Exceeded."), {
-          name: "TooManyRequestsException",
-          $metadata: { httpStatusCode: 429 },
-        }),
-      );
+    mock.on(InvokeCommand).rejectsOnce(
+      Object.assign(new Error("Rate Exceeded."), {
+        name: "TooManyRequestsException",
+        $metadata: { httpStatusCode: 429 },
+      }),
+    );
     const throttled = await invoker.invoke("record", {}).catch((e: unknown) => e);
     expect(throttled).toBeInstanceOf(TransientError);
     expect(isRetryable(throttled)).toBe(true);
-    mock
-      .on(InvokeCommand)
-      .rejectsOnce(
-        Object.assign(new Error("Function not found"), {
-          name: "ResourceNotFoundException",
-          $metadata: { httpStatusCode: 404 },
-        }),
-      );
+    mock.on(InvokeCommand).rejectsOnce(
+      Object.assign(new Error("Function not found"), {
+        name: "ResourceNotFoundException",
+        $metadata: { httpStatusCode: 404 },
+      }),
+    );
     const missing = await invoker.invoke("nope", {}).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(HandlerInvocationError);
     expect(isRetryable(missing)).toBe(false);
