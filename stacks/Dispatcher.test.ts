@@ -1,0 +1,456 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { defineDispatcher } from "@sqs-dispatcher/config";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { App, getStack } from "sst/constructs";
+import { initProject } from "sst/project.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAdminApiStack } from "./AdminApi.js";
+import { createDispatcherStack, deadLetterQueueName, restartScheduleMinutes } from "./Dispatcher.js";
+
+/** Three routes: a FIFO queue, a queue with three alarm tiers, and an imported queue. */
+const registry = defineDispatcher({
+  app: "shop",
+  functions: {
+    record: { handler: "packages/functions/src/handlers/record.handler", timeoutSec: 30 },
+    middyRecord: {
+      handler: "packages/functions/src/handlers/middyRecord.handler",
+      timeoutSec: 20,
+      memoryMb: 512,
+    },
+  },
+  routes: [
+    {
+      queue: { name: "payments.fifo", maxReceiveCount: 4 },
+      function: "record",
+      alarms: [{ threshold: 100 }],
+    },
+    {
+      queue: { name: "orders", visibilityTimeoutSec: 120, retentionSec: 86_400 },
+      function: "middyRecord",
+      maxLoops: 8,
+      alarms: [
+        { threshold: 100, periodSec: 60, evaluationPeriods: 1 },
+        { threshold: 1_000, periodSec: 60, evaluationPeriods: 2, datapointsToAlarm: 2 },
+        { threshold: 5_000, periodSec: 120, evaluationPeriods: 3, datapointsToAlarm: 2 },
+      ],
+    },
+    {
+      queue: { name: "legacy", arn: "arn:aws:sqs:us-east-1:123456789012:legacy" },
+      function: "record",
+      alarms: [{ threshold: 50 }],
+    },
+  ],
+  restart: { intervalSec: 90 },
+});
+
+const Dispatcher = createDispatcherStack(registry);
+const AdminApi = createAdminApiStack(Dispatcher);
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+let outdir = "";
+let dispatcher: Template;
+let admin: Template;
+/** The account SST's test app synthesizes for (ARNs name it literally). */
+let account = "";
+
+beforeAll(async () => {
+  await initProject({ stage: "test" });
+  await mkdir(join(process.cwd(), ".sst"), { recursive: true });
+  outdir = await mkdtemp(join(process.cwd(), ".sst", "synth-"));
+  const app = new App(
+    { mode: "deploy", stage: "test", name: "sqs-dispatcher", region: "us-east-1" },
+    { outdir },
+  );
+  app.stack(Dispatcher, { id: "Dispatcher" }).stack(AdminApi, { id: "AdminApi" });
+  // Bundles every function with esbuild: a handler that does not build fails here.
+  await app.finish();
+  dispatcher = Template.fromStack(getStack(Dispatcher));
+  admin = Template.fromStack(getStack(AdminApi));
+  account = getStack(Dispatcher).account;
+}, 180_000);
+
+afterAll(async () => {
+  if (outdir) await rm(outdir, { recursive: true, force: true });
+});
+
+function resourcesOf(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** The logical id of the function whose FunctionName is `name`. */
+function functionId(template: Template, name: string): string {
+  const found = Object.entries(resourcesOf(template, "AWS::Lambda::Function")).find(
+    ([, r]) => r.Properties?.FunctionName === name,
+  );
+  if (!found) throw new Error(`no function named ${name}`);
+  return found[0];
+}
+
+/** Every Allow statement of the policies attached to the role of function `name`. */
+function statementsOf(template: Template, name: string): Statement[] {
+  const fn = resourcesOf(template, "AWS::Lambda::Function")[functionId(template, name)];
+  const role = (fn?.Properties?.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  return Object.values(resourcesOf(template, "AWS::IAM::Policy"))
+    .filter((p) => (p.Properties?.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** Renders an ARN (possibly an Fn::Join/Fn::Sub/GetAtt) into comparable text. */
+function render(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    if ("Fn::Join" in v) {
+      const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+    if ("Ref" in v) return `\${${v.Ref as string}}`;
+    if ("Fn::GetAtt" in v) return `\${${(v["Fn::GetAtt"] as string[]).join(".")}}`;
+    if ("Fn::ImportValue" in v) return `\${import:${render(v["Fn::ImportValue"])}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const allStatements = () =>
+  [dispatcher, admin].flatMap((t) =>
+    Object.values(resourcesOf(t, "AWS::IAM::Policy")).flatMap(
+      (p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
+    ),
+  );
+
+const handlerNames = ["shop-test-record", "shop-test-middyRecord"];
+const platformNames = [
+  "shop-test-poller",
+  "shop-test-restart",
+  "shop-test-scale-up",
+  "shop-test-scale-down",
+  "shop-test-admin-api",
+];
+
+describe("Dispatcher stack", () => {
+  it("creates the platform functions, one function per registry handler, and nothing else", () => {
+    const functions = [dispatcher, admin].flatMap((t) =>
+      Object.entries(resourcesOf(t, "AWS::Lambda::Function")),
+    );
+    const names = functions.map(([, r]) => r.Properties?.FunctionName).filter((n) => typeof n === "string");
+    expect(names.sort()).toEqual([...platformNames, ...handlerNames].sort());
+    // Besides ours, only SST's own stack-metadata handler, one per stack: no LogRetention
+    // function, no custom-resource provider with the SSM route store.
+    const others = functions.filter(([, r]) => r.Properties?.FunctionName === undefined).map(([id]) => id);
+    expect(others).toHaveLength(2);
+    for (const id of others) expect(id).toMatch(/^CustomResourceHandler/);
+  });
+
+  it("sets the poller to RecursiveLoop Allow and every other function to Terminate", () => {
+    for (const template of [dispatcher, admin]) {
+      for (const fn of Object.values(resourcesOf(template, "AWS::Lambda::Function"))) {
+        if (fn.Properties?.FunctionName === undefined) {
+          expect(fn.Properties?.RecursiveLoop).not.toBe("Allow");
+          continue;
+        }
+        const expected = fn.Properties?.FunctionName === "shop-test-poller" ? "Allow" : "Terminate";
+        expect({ name: fn.Properties?.FunctionName, loop: fn.Properties?.RecursiveLoop }).toEqual({
+          name: fn.Properties?.FunctionName,
+          loop: expected,
+        });
+      }
+    }
+  });
+
+  it("gives the poller its timeout and memory, and every function a log group with retention", () => {
+    dispatcher.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-poller",
+      Timeout: 900,
+      MemorySize: 512,
+      Environment: {
+        Variables: Match.objectLike({
+          TOKENS_TABLE: Match.anyValue(),
+          ROUTE_STORE: "ssm",
+          ROUTES_PATH: "/shop/test/routes/",
+          POLLER_FUNCTION_NAME: "shop-test-poller",
+          POLLER_WAIT_TIME_SEC: "20",
+          POLLER_MARGIN_SEC: "5",
+          ROUTE_CACHE_TTL_SEC: "10",
+          MAX_HANDLER_TIMEOUT_SEC: "30",
+          RESTART_STALE_AFTER_SEC: "960",
+          RESTART_START_GRACE_SEC: "120",
+        }),
+      },
+    });
+    dispatcher.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-middyRecord",
+      Timeout: 20,
+      MemorySize: 512,
+      Environment: { Variables: Match.objectLike({ PROCESSED_TABLE: Match.anyValue() }) },
+    });
+    const groups = [dispatcher, admin].flatMap((t) => Object.values(resourcesOf(t, "AWS::Logs::LogGroup")));
+    expect(groups.map((g) => g.Properties?.LogGroupName).sort()).toEqual(
+      [...platformNames, ...handlerNames].map((n) => `/aws/lambda/${n}`).sort(),
+    );
+    for (const g of groups) expect(g.Properties?.RetentionInDays).toBe(14);
+    for (const t of [dispatcher, admin]) {
+      for (const fn of Object.values(resourcesOf(t, "AWS::Lambda::Function"))) {
+        if (fn.Properties?.FunctionName === undefined) continue;
+        expect(fn.Properties?.LoggingConfig).toHaveProperty("LogGroup");
+      }
+    }
+  });
+
+  it("creates the tokens table with its keys, on demand, with point-in-time recovery", () => {
+    dispatcher.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "shop-test-tokens",
+      KeySchema: [
+        { AttributeName: "queueUrl", KeyType: "HASH" },
+        { AttributeName: "token", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: "queueUrl", AttributeType: "S" },
+        { AttributeName: "token", AttributeType: "S" },
+      ]),
+      BillingMode: "PAY_PER_REQUEST",
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    dispatcher.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "shop-test-processed",
+      KeySchema: [{ AttributeName: "messageId", KeyType: "HASH" }],
+    });
+  });
+
+  it("creates the routed queues with a DLQ and redrive policy, FIFO with a FIFO DLQ, and not the imported one", () => {
+    const queues = Object.values(resourcesOf(dispatcher, "AWS::SQS::Queue"));
+    expect(queues.map((q) => q.Properties?.QueueName).sort()).toEqual(
+      ["orders", "orders-dlq", "payments-dlq.fifo", "payments.fifo"].sort(),
+    );
+    dispatcher.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "orders",
+      VisibilityTimeout: 120,
+      MessageRetentionPeriod: 86_400,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    dispatcher.hasResourceProperties("AWS::SQS::Queue", {
+      QueueName: "payments.fifo",
+      FifoQueue: true,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 4 },
+    });
+    dispatcher.hasResourceProperties("AWS::SQS::Queue", { QueueName: "payments-dlq.fifo", FifoQueue: true });
+    expect(deadLetterQueueName("a.fifo")).toBe("a-dlq.fifo");
+  });
+
+  it("stores one route parameter per queue with the deployed function name and the queue URL", () => {
+    // SST also writes its own `/sst/...` metadata parameters; the routes live under the routes path.
+    const params = Object.values(resourcesOf(dispatcher, "AWS::SSM::Parameter")).filter((p) =>
+      String(p.Properties?.Name).startsWith("/shop/"),
+    );
+    expect(params.map((p) => p.Properties?.Name).sort()).toEqual(
+      ["/shop/test/routes/legacy", "/shop/test/routes/orders", "/shop/test/routes/payments.fifo"].sort(),
+    );
+    const legacy = params.find((p) => p.Properties?.Name === "/shop/test/routes/legacy");
+    expect(legacy?.Properties?.Type).toBe("String");
+    const value = JSON.parse(render(legacy?.Properties?.Value).replace(/\$\{[^}]+\}/g, "X"));
+    expect(value).toMatchObject({
+      queueName: "legacy",
+      functionName: "shop-test-record",
+      source: "deploy",
+      minLoops: 1,
+      maxLoops: 1,
+    });
+    expect(value.queueUrl).toMatch(/\/123456789012\/legacy$/);
+  });
+
+  it("has one alarm per tier on the SQS depth metric, wired to the scale-up and scale-down topics", () => {
+    const alarms = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Alarm"));
+    expect(alarms).toHaveLength(5);
+    const topics = resourcesOf(dispatcher, "AWS::SNS::Topic");
+    const upId = Object.entries(topics).find(
+      ([, t]) => t.Properties?.TopicName === "shop-test-scale-up",
+    )?.[0];
+    const downId = Object.entries(topics).find(
+      ([, t]) => t.Properties?.TopicName === "shop-test-scale-down",
+    )?.[0];
+    expect(upId && downId).toBeTruthy();
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        AlarmActions: [{ Ref: upId }],
+        OKActions: [{ Ref: downId }],
+      });
+    }
+    dispatcher.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "shop-test-orders-depth-3",
+      Dimensions: [{ Name: "QueueName", Value: "orders" }],
+      Threshold: 5_000,
+      Period: 120,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+    });
+    dispatcher.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Dimensions: [{ Name: "QueueName", Value: "legacy" }],
+      Threshold: 50,
+    });
+  });
+
+  it("subscribes the scale functions to their topics and runs restart on a schedule rounded up to minutes", () => {
+    const subs = Object.values(resourcesOf(dispatcher, "AWS::SNS::Subscription"));
+    expect(subs).toHaveLength(2);
+    for (const s of subs) expect(s.Properties?.Protocol).toBe("lambda");
+    const endpoints = subs.map((s) => render(s.Properties?.Endpoint)).sort();
+    expect(endpoints).toEqual(
+      [
+        `\${${functionId(dispatcher, "shop-test-scale-down")}.Arn}`,
+        `\${${functionId(dispatcher, "shop-test-scale-up")}.Arn}`,
+      ].sort(),
+    );
+    const rules = Object.values(resourcesOf(dispatcher, "AWS::Events::Rule"));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties?.ScheduleExpression).toBe("rate(2 minutes)");
+    expect(render((rules[0]?.Properties?.Targets as { Arn: unknown }[])[0]?.Arn)).toBe(
+      `\${${functionId(dispatcher, "shop-test-restart")}.Arn}`,
+    );
+    expect(restartScheduleMinutes(5)).toBe(1);
+  });
+});
+
+describe("IAM least privilege", () => {
+  const guarded = /^(sqs|dynamodb|lambda|ssm):/;
+
+  it("has no statement with a '*' resource on an SQS, DynamoDB, Lambda or SSM action", () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(10);
+    for (const s of statements) {
+      if (!actionsOf(s).some((a) => guarded.test(a))) continue;
+      for (const r of resourcesOfStatement(s)) {
+        expect({ action: actionsOf(s), resource: r }).not.toEqual({ action: actionsOf(s), resource: "*" });
+      }
+    }
+    for (const s of statements) {
+      for (const a of actionsOf(s)) expect(a).not.toMatch(/^(sqs|dynamodb|lambda|ssm):\*$/);
+    }
+  });
+
+  it("lets the poller invoke exactly itself and the registry's handlers", () => {
+    const invoke = statementsOf(dispatcher, "shop-test-poller").filter((s) =>
+      actionsOf(s).includes("lambda:InvokeFunction"),
+    );
+    expect(invoke).toHaveLength(1);
+    const arns = resourcesOfStatement(invoke[0] as Statement)
+      .map(render)
+      .sort();
+    expect(arns).toEqual(
+      ["shop-test-poller", ...handlerNames]
+        .map((n) => `arn:\${AWS::Partition}:lambda:us-east-1:${account}:function:${n}`)
+        .sort(),
+    );
+  });
+
+  it("limits the poller to the routed queues, the tokens table and the routes path", () => {
+    const statements = statementsOf(dispatcher, "shop-test-poller");
+    const actions = statements.flatMap(actionsOf).sort();
+    expect(actions).toEqual(
+      [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+        "lambda:InvokeFunction",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:Query",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+      ].sort(),
+    );
+    const sqsStatement = statements.find((s) => actionsOf(s).includes("sqs:ReceiveMessage")) as Statement;
+    const queueArns = resourcesOfStatement(sqsStatement).map(render);
+    expect(queueArns).toHaveLength(3);
+    expect(queueArns).toContain("arn:aws:sqs:us-east-1:123456789012:legacy");
+    expect(queueArns.filter((a) => a.startsWith("${Queue"))).toHaveLength(2);
+    const tokens = statements.find((s) => actionsOf(s).includes("dynamodb:UpdateItem")) as Statement;
+    expect(resourcesOfStatement(tokens).map(render)).toEqual([`\${${tokensTableId()}.Arn}`]);
+    const ssmStatement = statements.find((s) =>
+      actionsOf(s).includes("ssm:GetParametersByPath"),
+    ) as Statement;
+    expect(resourcesOfStatement(ssmStatement).map(render)).toEqual([
+      `arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/routes`,
+      `arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/routes/*`,
+    ]);
+  });
+
+  it("lets restart and the scale functions invoke only the poller", () => {
+    for (const name of ["shop-test-restart", "shop-test-scale-up", "shop-test-scale-down"]) {
+      const invoke = statementsOf(dispatcher, name).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith("lambda:")),
+      );
+      expect(invoke.flatMap(resourcesOfStatement).map(render)).toEqual([
+        `arn:\${AWS::Partition}:lambda:us-east-1:${account}:function:shop-test-poller`,
+      ]);
+      const dynamo = statementsOf(dispatcher, name).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith("dynamodb:")),
+      );
+      expect(dynamo.flatMap(resourcesOfStatement).map(render)).toEqual([`\${${tokensTableId()}.Arn}`]);
+    }
+  });
+
+  it("gives handler functions nothing but their own table", () => {
+    for (const name of handlerNames) {
+      const statements = statementsOf(dispatcher, name);
+      expect(statements.flatMap(actionsOf)).toEqual(["dynamodb:UpdateItem"]);
+    }
+  });
+});
+
+function tokensTableId(): string {
+  const found = Object.entries(resourcesOf(dispatcher, "AWS::DynamoDB::Table")).find(
+    ([, t]) => t.Properties?.TableName === "shop-test-tokens",
+  );
+  if (!found) throw new Error("no tokens table");
+  return found[0];
+}
+
+describe("AdminApi stack", () => {
+  it("is a REST API whose methods are IAM-authorized", () => {
+    admin.resourceCountIs("AWS::ApiGateway::RestApi", 1);
+    const methods = Object.values(resourcesOf(admin, "AWS::ApiGateway::Method"));
+    expect(methods).toHaveLength(2);
+    for (const m of methods) {
+      expect(m.Properties).toMatchObject({ HttpMethod: "GET", AuthorizationType: "AWS_IAM" });
+    }
+  });
+
+  it("declares the path and query parameters and keys the integration's cache on both", () => {
+    admin.hasResourceProperties("AWS::ApiGateway::Method", {
+      HttpMethod: "GET",
+      RequestParameters: { "method.request.path.name": true, "method.request.querystring.view": false },
+      Integration: Match.objectLike({
+        Type: "AWS_PROXY",
+        CacheKeyParameters: Match.arrayEquals([
+          "method.request.path.name",
+          "method.request.querystring.view",
+        ]),
+      }),
+    });
+  });
+
+  it("turns the stage cache on with a TTL for every method", () => {
+    admin.hasResourceProperties("AWS::ApiGateway::Stage", {
+      CacheClusterEnabled: true,
+      CacheClusterSize: "0.5",
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: "*",
+          ResourcePath: "/*",
+          CachingEnabled: true,
+          CacheTtlInSeconds: 10,
+        }),
+      ]),
+    });
+  });
+});

@@ -1,0 +1,532 @@
+import {
+  AwsLimits,
+  awsResourceName,
+  type FunctionConfig,
+  PlatformFunction,
+  parseRoute,
+  type Registry,
+  type Route,
+  type RouteConfig,
+  routeParameterPath,
+  settingsFor,
+} from "@sqs-dispatcher/config";
+import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
+import { ArnFormat, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import { BillingMode } from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import * as ssm from "aws-cdk-lib/aws-ssm";
+import * as cr from "aws-cdk-lib/custom-resources";
+import {
+  Cron,
+  type FunctionProps,
+  Queue,
+  Function as SstFunction,
+  type StackContext,
+  Table,
+  Topic,
+} from "sst/constructs";
+import registry from "../dispatcher.config.js";
+
+/** Handlers of the platform's own functions (paths relative to the project root, as SST expects). */
+export const PlatformHandler = {
+  poller: "packages/functions/src/poller.handler",
+  restart: "packages/functions/src/restart.handler",
+  scaleUp: "packages/functions/src/scaleUp.handler",
+  scaleDown: "packages/functions/src/scaleDown.handler",
+  adminApi: "packages/functions/src/adminApi.handler",
+} as const;
+
+/**
+ * Example handlers record deliveries in the `processed` table (PROCESSED_TABLE); a registry
+ * function whose handler lives here gets that table and write access to it.
+ */
+const exampleHandlersDir = "packages/functions/src/handlers/";
+
+/** How long every function's logs are kept. */
+export const logRetention = logs.RetentionDays.TWO_WEEKS;
+
+/** The smallest interval an EventBridge schedule can fire at. */
+const minScheduleMinutes = 1;
+
+/** A queue a route drains, as the other stacks and the admin API need it. */
+export interface RoutedQueue {
+  readonly name: string;
+  readonly queue: sqs.IQueue;
+  readonly deadLetterQueue?: sqs.IQueue;
+  readonly imported: boolean;
+}
+
+/** What the Dispatcher stack hands to stacks that `use(Dispatcher)`. */
+export interface DispatcherOutputs {
+  readonly registry: Registry;
+  readonly stage: string;
+  readonly tokensTable: Table;
+  readonly routesTable?: Table;
+  readonly routesPath?: string;
+  readonly poller: SstFunction;
+  readonly queues: readonly RoutedQueue[];
+  /** The environment every platform function gets (table names, route store, poller settings). */
+  readonly platformEnvironment: Readonly<Record<string, string>>;
+  /** Grants read access to the route store (SSM path or routes table). */
+  grantRoutesRead(fn: SstFunction): void;
+  /** Builds a platform function in `scope` with the platform environment and shared defaults. */
+  platformFunction(
+    scope: Stack,
+    id: string,
+    logical: PlatformFunction,
+    handler: string,
+    extra?: Partial<FunctionProps>,
+  ): SstFunction;
+  /** The physical name of a resource of this stage (`awsResourceName`). */
+  resourceName(logical: string): string;
+}
+
+/** The Restart schedule in whole minutes: EventBridge cannot fire more often than once a minute. */
+export function restartScheduleMinutes(intervalSec: number): number {
+  return Math.max(minScheduleMinutes, Math.ceil(intervalSec / 60));
+}
+
+/** The DLQ name of a created queue: `<name>-dlq`, or `<base>-dlq.fifo` for a FIFO queue. */
+export function deadLetterQueueName(queueName: string): string {
+  return queueName.endsWith(".fifo") ? `${queueName.slice(0, -".fifo".length)}-dlq.fifo` : `${queueName}-dlq`;
+}
+
+/** Thrown at synthesis when the registry cannot be deployed as declared. */
+export class StackConfigurationError extends Error {
+  override readonly name = "StackConfigurationError";
+}
+
+function functionArn(stack: Stack, name: string): string {
+  return stack.formatArn({
+    service: "lambda",
+    resource: "function",
+    resourceName: name,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** Function props with the recursion setting made explicit: every function states it. */
+export type DispatcherFunctionProps = FunctionProps & { recursiveLoop: lambda.RecursiveLoop };
+
+/**
+ * Builds a function with the project's defaults. Every function gets its own log group, so
+ * retention is set without CDK's LogRetention custom resource (one more Lambda with `logs:*` on `*`).
+ */
+export function createDispatcherFunction(
+  scope: Stack,
+  id: string,
+  functionName: string,
+  props: DispatcherFunctionProps,
+): SstFunction {
+  return new SstFunction(scope, id, {
+    runtime: "nodejs22.x",
+    architecture: "arm_64",
+    // Active tracing would add xray:Put* on "*" to every role; the recursion guard does
+    // not need it (Lambda sets _X_AMZN_TRACE_ID either way).
+    tracing: "disabled",
+    ...props,
+    functionName,
+    logGroup: new logs.LogGroup(scope, `${id}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    }),
+  });
+}
+
+/** Adds one Allow statement to a function's role. */
+export function allow(fn: SstFunction, actions: string[], resources: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ effect: iam.Effect.ALLOW, actions, resources }));
+}
+
+/**
+ * Builds the stack function for a registry, so tests can synthesize their own registry;
+ * `getStack`/`use` need the function's identity, so build it once per registry.
+ *
+ * @example
+ * const Dispatcher = createDispatcherStack(testRegistry);
+ * app.stack(Dispatcher);
+ */
+export function createDispatcherStack(registry: Registry) {
+  return function Dispatcher({ stack, app }: StackContext): DispatcherOutputs {
+    const stage = app.stage;
+    const settings = settingsFor(registry, { kind: "aws", stage });
+    const name = (logical: string) => awsResourceName(registry.app, stage, logical);
+    const functionEntries = Object.entries(registry.functions);
+
+    const platformNames = new Set<string>(Object.values(PlatformFunction));
+    for (const [fnName] of functionEntries) {
+      if (platformNames.has(fnName)) {
+        throw new StackConfigurationError(
+          `registry function '${fnName}' takes the name of a platform function (${[...platformNames].join(", ")}); rename it`,
+        );
+      }
+    }
+    const maxHandlerTimeoutSec = Math.max(1, ...functionEntries.map(([, fn]) => fn.timeoutSec));
+    const cycleSec = settings.poller.waitTimeSec + maxHandlerTimeoutSec + settings.poller.marginSec;
+    if (settings.poller.timeoutSec < cycleSec) {
+      throw new StackConfigurationError(
+        `poller.timeoutSec (${settings.poller.timeoutSec}s) must fit one cycle: waitTimeSec (${settings.poller.waitTimeSec}s) + the longest handler timeout (${maxHandlerTimeoutSec}s) + marginSec (${settings.poller.marginSec}s) = ${cycleSec}s`,
+      );
+    }
+
+    // Tables. Keys as DESIGN.md's token protocol fixes them.
+    const tokensTable = new Table(stack, "Tokens", {
+      fields: { queueUrl: "string", token: "string" },
+      primaryIndex: { partitionKey: "queueUrl", sortKey: "token" },
+      cdk: {
+        table: {
+          tableName: name("tokens"),
+          billingMode: BillingMode.PAY_PER_REQUEST,
+          pointInTimeRecovery: true,
+        },
+      },
+    });
+    const needsProcessedTable = functionEntries.some(([, fn]) => fn.handler.startsWith(exampleHandlersDir));
+    const processedTable = needsProcessedTable
+      ? new Table(stack, "Processed", {
+          fields: { messageId: "string" },
+          primaryIndex: { partitionKey: "messageId" },
+          cdk: {
+            table: {
+              tableName: name("processed"),
+              billingMode: BillingMode.PAY_PER_REQUEST,
+              pointInTimeRecovery: false,
+            },
+          },
+        })
+      : undefined;
+    const routesTable =
+      settings.routeStore === "dynamodb"
+        ? new Table(stack, "Routes", {
+            fields: { queueName: "string" },
+            primaryIndex: { partitionKey: "queueName" },
+            cdk: {
+              table: {
+                tableName: name("routes"),
+                billingMode: BillingMode.PAY_PER_REQUEST,
+                pointInTimeRecovery: true,
+              },
+            },
+          })
+        : undefined;
+    const routesPath = settings.routeStore === "ssm" ? routeParameterPath(registry.app, stage) : undefined;
+
+    const pollerName = name(PlatformFunction.Poller);
+    const platformEnvironment: Record<string, string> = {
+      [EnvVar.TokensTable]: tokensTable.tableName,
+      [EnvVar.RouteStore]: settings.routeStore,
+      ...(routesPath !== undefined ? { [EnvVar.RoutesPath]: routesPath } : {}),
+      ...(routesTable ? { [EnvVar.RoutesTable]: routesTable.tableName } : {}),
+      [EnvVar.PollerFunction]: pollerName,
+      [EnvVar.WaitTimeSec]: String(settings.poller.waitTimeSec),
+      [EnvVar.MarginSec]: String(settings.poller.marginSec),
+      [EnvVar.RouteCacheTtlSec]: String(settings.poller.routeCacheTtlSec),
+      [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
+      [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),
+      [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
+    };
+
+    const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>
+      createDispatcherFunction(stack, id, functionName, props);
+
+    const platformFunction = (
+      scope: Stack,
+      id: string,
+      logical: string,
+      handler: string,
+      extra: Partial<FunctionProps> = {},
+    ) =>
+      createDispatcherFunction(scope, id, name(logical), {
+        handler,
+        timeout: 60,
+        memorySize: 256,
+        ...extra,
+        environment: { ...platformEnvironment, ...extra.environment },
+        // Only the poller may recurse; everything else keeps AWS's loop guard.
+        recursiveLoop: lambda.RecursiveLoop.TERMINATE,
+      });
+
+    // The handler functions of the registry: ordinary Lambda SQS handlers, outside any loop.
+    const handlerFunctions = new Map<string, SstFunction>();
+    for (const [fnName, fn] of functionEntries) {
+      handlerFunctions.set(fnName, createHandlerFunction(fnName, fn));
+    }
+    function createHandlerFunction(fnName: string, fn: FunctionConfig): SstFunction {
+      const usesProcessed = processedTable !== undefined && fn.handler.startsWith(exampleHandlersDir);
+      const handler = makeFunction(`Handler-${fnName}`, name(fnName), {
+        handler: fn.handler,
+        timeout: fn.timeoutSec,
+        memorySize: fn.memoryMb,
+        environment: {
+          ...fn.environment,
+          ...(usesProcessed ? { [EnvVar.ProcessedTable]: processedTable.tableName } : {}),
+        },
+        ...(fn.reservedConcurrency !== undefined
+          ? { reservedConcurrentExecutions: fn.reservedConcurrency }
+          : {}),
+        recursiveLoop: lambda.RecursiveLoop.TERMINATE,
+      });
+      if (usesProcessed) allow(handler, ["dynamodb:UpdateItem"], [processedTable.tableArn]);
+      return handler;
+    }
+
+    // Queues: imported by ARN, or created with a DLQ and redrive policy.
+    const queues: RoutedQueue[] = registry.routes.map((route) => createQueue(route));
+    function createQueue(route: RouteConfig): RoutedQueue {
+      const queueName = route.queue.name;
+      const id = `Queue-${queueName.replace(/\./g, "-")}`;
+      if (route.queue.arn !== undefined) {
+        const imported = new Queue(stack, id, {
+          cdk: { queue: sqs.Queue.fromQueueArn(stack, `${id}-Imported`, route.queue.arn) },
+        });
+        return { name: queueName, queue: imported.cdk.queue, imported: true };
+      }
+      const fifo = queueName.endsWith(".fifo");
+      const dlq = new Queue(stack, `${id}-Dlq`, {
+        cdk: {
+          queue: {
+            queueName: deadLetterQueueName(queueName),
+            fifo: fifo || undefined,
+            retentionPeriod: Duration.seconds(AwsLimits.sqsRetentionMaxSec),
+          },
+        },
+      });
+      const queue = new Queue(stack, id, {
+        cdk: {
+          queue: {
+            queueName,
+            fifo: fifo || undefined,
+            visibilityTimeout: Duration.seconds(route.queue.visibilityTimeoutSec),
+            retentionPeriod: Duration.seconds(route.queue.retentionSec),
+            deadLetterQueue: { queue: dlq.cdk.queue, maxReceiveCount: route.queue.maxReceiveCount },
+          },
+        },
+      });
+      return { name: queueName, queue: queue.cdk.queue, deadLetterQueue: dlq.cdk.queue, imported: false };
+    }
+    const routedQueueArns = queues.map((q) => q.queue.queueArn);
+
+    // The route store: one parameter per queue (or one item per queue in the routes table).
+    registry.routes.forEach((route, i) => {
+      const routed = queues[i];
+      const handler = handlerFunctions.get(route.function);
+      if (!routed || !handler)
+        throw new StackConfigurationError(`route '${route.queue.name}' has no queue or function`);
+      const stored: Route = {
+        queueName: route.queue.name,
+        queueUrl: routed.queue.queueUrl,
+        functionName: name(route.function),
+        batchSize: route.batchSize,
+        minLoops: route.minLoops,
+        maxLoops: route.maxLoops,
+        scaleStep: route.scaleStep,
+        alarms: route.alarms,
+        scaling: route.scaling,
+        paused: route.paused,
+        source: "deploy",
+        // A fixed value keeps the template stable: a redeploy rewrites a route only when
+        // the registry changed it, so run-time edits of untouched routes survive.
+        updatedAt: 0,
+      };
+      // The queue URL is a deploy-time token; check everything else against the schema now.
+      parseRoute({
+        ...stored,
+        queueUrl: `https://sqs.us-east-1.amazonaws.com/000000000000/${route.queue.name}`,
+      });
+      if (routesPath !== undefined) {
+        new ssm.StringParameter(stack, `Route-${route.queue.name.replace(/\./g, "-")}`, {
+          parameterName: `${routesPath}${route.queue.name}`,
+          stringValue: stack.toJsonString(stored),
+          description: `sqs-dispatcher route of queue ${route.queue.name}`,
+        });
+      } else if (routesTable) {
+        putRouteItem(stack, routesTable, stored);
+      }
+    });
+
+    const grantRoutesRead = (fn: SstFunction) => {
+      if (routesPath !== undefined) {
+        const base = stack.formatArn({
+          service: "ssm",
+          resource: "parameter",
+          resourceName: routesPath.replace(/^\/|\/$/g, ""),
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        });
+        allow(fn, ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], [base, `${base}/*`]);
+      }
+      if (routesTable)
+        allow(fn, ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"], [routesTable.tableArn]);
+    };
+
+    // The poller: the one function allowed to invoke itself indefinitely.
+    const poller = makeFunction("Poller", pollerName, {
+      handler: PlatformHandler.poller,
+      timeout: settings.poller.timeoutSec,
+      memorySize: settings.poller.memoryMb,
+      environment: platformEnvironment,
+      recursiveLoop: lambda.RecursiveLoop.ALLOW,
+    });
+    // DeleteMessageBatch and ChangeMessageVisibilityBatch are authorized as their single forms.
+    allow(
+      poller,
+      ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+      routedQueueArns,
+    );
+    // The ARN is built from the name: a GetAtt on the poller itself would be a dependency cycle.
+    const pollerArn = functionArn(stack, pollerName);
+    allow(
+      poller,
+      ["lambda:InvokeFunction"],
+      [pollerArn, ...functionEntries.map(([fnName]) => functionArn(stack, name(fnName)))],
+    );
+    allow(poller, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [tokensTable.tableArn]);
+    grantRoutesRead(poller);
+
+    // Restart: claims stale tokens and reconciles loop counts on a schedule.
+    const restart = platformFunction(stack, "Restart", PlatformFunction.Restart, PlatformHandler.restart, {
+      timeout: 300,
+    });
+    allow(
+      restart,
+      [
+        "dynamodb:Scan",
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+      ],
+      [tokensTable.tableArn],
+    );
+    grantRoutesRead(restart);
+    allow(restart, ["lambda:InvokeFunction"], [pollerArn]);
+    // Depth-mode scaling reads queue depth during reconcile.
+    allow(restart, ["sqs:GetQueueAttributes"], routedQueueArns);
+    const scheduleMinutes = restartScheduleMinutes(settings.restart.intervalSec);
+    new Cron(stack, "RestartSchedule", {
+      schedule: `rate(${scheduleMinutes} ${scheduleMinutes === 1 ? "minute" : "minutes"})`,
+      job: restart,
+    });
+
+    // Scaling: alarm → topic → function.
+    const scaleFunction = (id: string, logical: string, handler: string) => {
+      const fn = platformFunction(stack, id, logical, handler, { timeout: 60 });
+      allow(
+        fn,
+        [
+          "dynamodb:Query",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:UpdateItem",
+          "dynamodb:DeleteItem",
+        ],
+        [tokensTable.tableArn],
+      );
+      grantRoutesRead(fn);
+      allow(fn, ["lambda:InvokeFunction"], [pollerArn]);
+      allow(fn, ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"], routedQueueArns);
+      return fn;
+    };
+    const scaleUp = scaleFunction("ScaleUp", PlatformFunction.ScaleUp, PlatformHandler.scaleUp);
+    const scaleDown = scaleFunction("ScaleDown", PlatformFunction.ScaleDown, PlatformHandler.scaleDown);
+    const scaleUpTopic = new Topic(stack, "ScaleUpTopic", {
+      cdk: { topic: { topicName: name("scale-up") } },
+      subscribers: { scaleUp },
+    });
+    const scaleDownTopic = new Topic(stack, "ScaleDownTopic", {
+      cdk: { topic: { topicName: name("scale-down") } },
+      subscribers: { scaleDown },
+    });
+
+    // One alarm per route tier, wired to both topics: ALARM scales up, OK scales down.
+    for (const route of registry.routes) {
+      route.alarms.forEach((tier, i) => {
+        const alarm = new cloudwatch.Alarm(stack, `Alarm-${route.queue.name.replace(/\./g, "-")}-${i + 1}`, {
+          alarmName: name(`${route.queue.name}-depth-${i + 1}`),
+          alarmDescription: `Tier ${i + 1} of queue ${route.queue.name}: scale up at ${tier.threshold} visible messages`,
+          metric: new cloudwatch.Metric({
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensionsMap: { QueueName: route.queue.name },
+            period: Duration.seconds(tier.periodSec),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+          threshold: tier.threshold,
+          evaluationPeriods: tier.evaluationPeriods,
+          datapointsToAlarm: tier.datapointsToAlarm ?? tier.evaluationPeriods,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          // SQS stops publishing for an idle queue: missing data means "nothing waiting".
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+        alarm.addAlarmAction(new SnsAction(scaleUpTopic.cdk.topic));
+        alarm.addOkAction(new SnsAction(scaleDownTopic.cdk.topic));
+      });
+    }
+
+    stack.addOutputs({
+      TokensTable: tokensTable.tableName,
+      PollerFunction: pollerName,
+      RouteStore: routesPath ?? routesTable?.tableName ?? "",
+      RestartEveryMinutes: String(scheduleMinutes),
+    });
+
+    return {
+      registry,
+      stage,
+      tokensTable,
+      ...(routesTable ? { routesTable } : {}),
+      ...(routesPath !== undefined ? { routesPath } : {}),
+      poller,
+      queues,
+      platformEnvironment,
+      grantRoutesRead,
+      platformFunction,
+      resourceName: name,
+    };
+  };
+}
+
+/** Writes a route into the routes table at deploy time (the DynamoDB route store). */
+function putRouteItem(stack: Stack, table: Table, route: Route): void {
+  // CloudFormation has no DynamoDB item resource: a custom resource puts the item.
+  const item = Object.fromEntries(Object.entries(route).map(([key, value]) => [key, toAttribute(value)]));
+  const id = `RouteItem-${route.queueName.replace(/\./g, "-")}`;
+  const call = {
+    service: "DynamoDB",
+    action: "putItem",
+    parameters: { TableName: table.tableName, Item: item },
+    physicalResourceId: cr.PhysicalResourceId.of(`${table.tableName}/${route.queueName}`),
+  };
+  new cr.AwsCustomResource(stack, id, {
+    onCreate: call,
+    onUpdate: call,
+    onDelete: {
+      service: "DynamoDB",
+      action: "deleteItem",
+      parameters: { TableName: table.tableName, Key: { queueName: { S: route.queueName } } },
+    },
+    policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [table.tableArn] }),
+    installLatestAwsSdk: false,
+  });
+}
+
+/** Marshals a route value into a DynamoDB attribute (deploy-time tokens stay strings). */
+function toAttribute(value: unknown): Record<string, unknown> {
+  if (typeof value === "string") return { S: value };
+  if (typeof value === "number") return { N: String(value) };
+  if (typeof value === "boolean") return { BOOL: value };
+  if (Array.isArray(value)) return { L: value.map(toAttribute) };
+  if (value !== null && typeof value === "object") {
+    return { M: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toAttribute(v)])) };
+  }
+  return { NULL: true };
+}
+
+/** The stack of this project's registry (`dispatcher.config.ts`). */
+export const Dispatcher = createDispatcherStack(registry);
