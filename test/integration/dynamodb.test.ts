@@ -63,14 +63,20 @@ describe("DynamoDB through the edge", () => {
     const item = { queueUrl: { S: "q1" }, token: { S: "t1" }, loopId: { S: "loop-a" }, lastUsed: { N: "1" } };
     await dynamodb.send(new PutItemCommand({ TableName: "tokens", Item: item }));
     const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: "tokens", Key: { queueUrl: { S: "q1" }, token: { S: "t1" } }, ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: "tokens",
+        Key: { queueUrl: { S: "q1" }, token: { S: "t1" } },
+        ConsistentRead: true,
+      }),
     );
     expect(Item).toEqual(item);
   });
 
   it("fails a conditional update with ConditionalCheckFailedException and applies a matching one", async () => {
     const key = { queueUrl: { S: "q2" }, token: { S: "t1" } };
-    await dynamodb.send(new PutItemCommand({ TableName: "tokens", Item: { ...key, loopId: { S: "owner" } } }));
+    await dynamodb.send(
+      new PutItemCommand({ TableName: "tokens", Item: { ...key, loopId: { S: "owner" } } }),
+    );
     const heartbeat = (loopId: string) =>
       dynamodb.send(
         new UpdateItemCommand({
@@ -92,7 +98,9 @@ describe("DynamoDB through the edge", () => {
     await dynamodb.send(tokensTable("paged"));
     const expected = Array.from({ length: 25 }, (_, i) => `t${String(i).padStart(2, "0")}`);
     for (const token of expected) {
-      await dynamodb.send(new PutItemCommand({ TableName: "paged", Item: { queueUrl: { S: "q" }, token: { S: token } } }));
+      await dynamodb.send(
+        new PutItemCommand({ TableName: "paged", Item: { queueUrl: { S: "q" }, token: { S: token } } }),
+      );
     }
     const seen: string[] = [];
     let pages = 0;
@@ -123,7 +131,10 @@ it("keeps tables and items across restarts when given a data folder", async () =
     const client = new DynamoDBClient(clientConfig(first.endpoint));
     await client.send(tokensTable("kept"));
     await client.send(
-      new PutItemCommand({ TableName: "kept", Item: { queueUrl: { S: "q" }, token: { S: "t" }, n: { N: "7" } } }),
+      new PutItemCommand({
+        TableName: "kept",
+        Item: { queueUrl: { S: "q" }, token: { S: "t" }, n: { N: "7" } },
+      }),
     );
     client.destroy();
     await first.stop();

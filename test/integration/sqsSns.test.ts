@@ -112,7 +112,12 @@ describe("SQS through the edge", () => {
 
   it("answers a missing queue with an AWS error", async () => {
     await expect(
-      sqs.send(new SendMessageCommand({ QueueUrl: `${cloud.endpoint}/000000000000/no-such-queue`, MessageBody: "x" })),
+      sqs.send(
+        new SendMessageCommand({
+          QueueUrl: `${cloud.endpoint}/000000000000/no-such-queue`,
+          MessageBody: "x",
+        }),
+      ),
     ).rejects.toMatchObject({ name: expect.stringMatching(/NonExistentQueue|QueueDoesNotExist/) });
   });
 });
@@ -131,6 +136,11 @@ describe("SNS through the edge", () => {
 
     const [delivered] = await receiveAtLeast(QueueUrl ?? "", 1);
     const envelope = JSON.parse(delivered?.Body ?? "{}") as Record<string, unknown>;
-    expect(envelope).toMatchObject({ Type: "Notification", TopicArn, Message: "alarm!", Subject: "state change" });
+    expect(envelope).toMatchObject({
+      Type: "Notification",
+      TopicArn,
+      Message: "alarm!",
+      Subject: "state change",
+    });
   });
 });
