@@ -237,6 +237,70 @@ describe("timeouts and concurrency", () => {
   });
 });
 
+describe("environment failures and redeploys", () => {
+  it("a crash outside the handler fails the invocation and replaces the environment", async () => {
+    await cloud.lambda.register({
+      name: "crashing",
+      handler: `${fixtures}/basic.crash`,
+      timeoutSec: 3,
+      memoryMb: 128,
+    });
+    const out = await invoke("crashing", {});
+    expect(out.FunctionError).toBe("Unhandled");
+    expect(decode(out)["errorMessage"]).toContain("uncaught in a timer");
+    await waitForStats("crashing", (s) => s.environmentsAlive === 0);
+    const echo = await invoke("echo", {});
+    expect(echo.FunctionError).toBeUndefined();
+  });
+
+  it("a handler the module does not export → Runtime.HandlerNotFound", async () => {
+    await cloud.lambda.register({
+      name: "misnamed",
+      handler: `${fixtures}/basic.missing`,
+      timeoutSec: 3,
+      memoryMb: 128,
+    });
+    const out = await invoke("misnamed", {});
+    expect(out.FunctionError).toBe("Unhandled");
+    expect(decode(out)).toMatchObject({
+      errorType: "Runtime.HandlerNotFound",
+      errorMessage: `${fixtures}/basic.missing is undefined or not exported`,
+    });
+  });
+
+  it("re-register replaces the configuration and retires warm environments", async () => {
+    const def = { name: "redeployed", handler: `${fixtures}/basic.echo`, timeoutSec: 3, memoryMb: 128 };
+    await cloud.lambda.register({ ...def, environment: { GREETING: "v1" } });
+    const before = decode(await invoke("redeployed", {})) as {
+      environmentId: string;
+      env: { GREETING: string };
+    };
+    expect(before.env.GREETING).toBe("v1");
+    await cloud.lambda.register({ ...def, environment: { GREETING: "v2" } });
+    const after = decode(await invoke("redeployed", {})) as {
+      environmentId: string;
+      env: { GREETING: string };
+    };
+    expect(after.env.GREETING).toBe("v2");
+    expect(after.environmentId).not.toBe(before.environmentId);
+    expect(cloud.lambda.list().find((f) => f.name === "redeployed")?.environment).toEqual({ GREETING: "v2" });
+  });
+
+  it("unregister removes the function from the API", async () => {
+    await cloud.lambda.register({
+      name: "short-lived",
+      handler: `${fixtures}/basic.echo`,
+      timeoutSec: 3,
+      memoryMb: 128,
+    });
+    await invoke("short-lived", {});
+    await cloud.lambda.unregister("short-lived");
+    const error = await invoke("short-lived", {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "ResourceNotFoundException" });
+    expect(cloud.lambda.stats("short-lived").environmentsAlive).toBe(0);
+  });
+});
+
 describe("Invoke Event", () => {
   it("answers 202 and retries a failing event twice before dropping it", async () => {
     await cloud.lambda.register({
@@ -266,6 +330,24 @@ describe("Invoke Event", () => {
     const stats = await waitForStats("async-ok", (s) => s.asyncPending === 0 && s.invocations === 1);
     expect(stats.errors).toBe(0);
     expect(stats.asyncRetries).toBe(0);
+  });
+
+  it("queues throttled events and runs them once concurrency frees up", async () => {
+    await cloud.lambda.register({
+      name: "async-single",
+      handler: `${fixtures}/basic.sleep`,
+      timeoutSec: 3,
+      memoryMb: 128,
+      reservedConcurrency: 1,
+    });
+    for (let i = 0; i < 3; i += 1) {
+      const out = await invoke("async-single", { ms: 200 }, { InvocationType: "Event" });
+      expect(out.StatusCode).toBe(202);
+    }
+    const stats = await waitForStats("async-single", (s) => s.invocations === 3 && s.asyncPending === 0);
+    expect(stats.throttles).toBeGreaterThan(0);
+    expect(stats.errors).toBe(0);
+    expect(stats.asyncDropped).toBe(0);
   });
 
   it("refuses an async payload over 1 MB with RequestEntityTooLargeException (413)", async () => {
