@@ -27,6 +27,8 @@ export const EnvVar = {
   StartGraceSec: "RESTART_START_GRACE_SEC",
   /** `processed` table of the example `record` handler. */
   ProcessedTable: "PROCESSED_TABLE",
+  /** Admin API: prefix of the stage's alarm names (`<app>-<stage>-`), so status reads only this stage's alarms. */
+  AlarmNamePrefix: "ALARM_NAME_PREFIX",
 } as const;
 export type EnvVar = (typeof EnvVar)[keyof typeof EnvVar];
 
