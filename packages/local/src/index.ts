@@ -54,3 +54,11 @@ export {
 } from "./ssm/parameterStore.js";
 export { SsmError, SsmErrorCode } from "./ssm/ssmErrors.js";
 export { createSsmService, type SsmService, type SsmServiceOptions } from "./ssm/ssmService.js";
+export {
+  ALARM_TIME_SCALE_ENV,
+  type CloudWatchService,
+  type CloudWatchServiceOptions,
+  createCloudWatchService,
+  DEFAULT_ALARM_TIME_SCALE,
+} from "./monitoring/cloudWatchService.js";
+export { AlarmStateValue, type MetricAlarm } from "./monitoring/metricAlarm.js";

@@ -3,6 +3,7 @@ import { createDynamoDbService } from "../dynamodb/dynamoDbService.js";
 import { createEdgeServer, EDGE_HOST } from "../edge/edgeServer.js";
 import type { LocalService } from "../edge/localService.js";
 import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
+import { createCloudWatchService } from "../monitoring/cloudWatchService.js";
 import { createSqsSnsService, FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
 import { createSsmService } from "../ssm/ssmService.js";
 
@@ -83,7 +84,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ]);
     lambda = await track(Promise.resolve(createLambdaService({ endpoint, region, accountId, logger })));
     // The edge routes by signing name: a new service is one more entry here.
-    services = [sqsSns, dynamodb, ssm, lambda];
+    const cloudwatch = await track(Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })));
+    services = [sqsSns, dynamodb, ssm, lambda, cloudwatch];
   } catch (error) {
     await closeAll().catch(() => undefined);
     throw error;

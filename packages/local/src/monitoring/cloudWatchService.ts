@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { type Logger, silentLogger } from "@sqs-dispatcher/core";
+import type { LocalService } from "../edge/localService.js";
+import { type AlarmEvaluator, createAlarmEvaluator } from "./alarmEvaluator.js";
+import { AlarmStore } from "./alarmStore.js";
+import {
+  CloudWatchError,
+  readWireRequest,
+  WireProtocol,
+  writeWireError,
+  writeWireResponse,
+} from "./cloudWatchWire.js";
+import { createSqsMetricsSource, type QueueMetricsSource } from "./queueMetrics.js";
+
+/** AWS/SQS metrics are published once a minute; locally time runs this many times faster by default. */
+export const DEFAULT_ALARM_TIME_SCALE = 20;
+
+/** Overrides the time scale of a local cloud started without an explicit one (e.g. `pnpm dev`). */
+export const ALARM_TIME_SCALE_ENV = "DISPATCHER_ALARM_TIME_SCALE";
+
+export interface CloudWatchServiceOptions {
+  /** The edge's base URL; a function because the port is known only after listen. */
+  endpoint: () => string;
+  region: string;
+  accountId: string;
+  logger?: Pick<Logger, "debug" | "info" | "warn" | "error">;
+  /**
+   * How much faster than AWS alarms run locally: one metric minute lasts `60 s / timeScale`
+   * (default 20 → 3 s; `DISPATCHER_ALARM_TIME_SCALE` overrides the default), so an alarm with
+   * `Period: 60, EvaluationPeriods: 2` decides in about 6 s. Floored at 250 ms per minute.
+   */
+  timeScale?: number;
+  /** Replaces the SDK-backed metrics source (tests). */
+  metrics?: QueueMetricsSource;
+  now?: () => number;
+}
+
+/** The local CloudWatch alarms service (signing name `monitoring`) with its evaluator. */
+export interface CloudWatchService extends LocalService {
+  readonly alarms: AlarmStore;
+  readonly evaluator: AlarmEvaluator;
+  /** Length of one local metric minute, ms. */
+  readonly metricIntervalMs: number;
+}
+
+/**
+ * CloudWatch alarms behind the edge: `PutMetricAlarm`, `DescribeAlarms`, `DeleteAlarms` and
+ * `SetAlarmState` in AWS JSON 1.0 (SDK v3) and Smithy RPC v2 CBOR (AWS CLI), plus an evaluator
+ * that computes the `AWS/SQS` queue metrics and publishes alarm notifications to SNS.
+ *
+ * @example
+ * const cloudwatch = createCloudWatchService({ endpoint, region, accountId, logger });
+ * // services = [..., cloudwatch]
+ */
+export function createCloudWatchService(options: CloudWatchServiceOptions): CloudWatchService {
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const envScale = Number(process.env[ALARM_TIME_SCALE_ENV]);
+  const timeScale =
+    options.timeScale ?? (Number.isFinite(envScale) && envScale > 0 ? envScale : DEFAULT_ALARM_TIME_SCALE);
+  const metricIntervalMs = Math.max(250, Math.round(60_000 / timeScale));
+  const store = new AlarmStore({ region: options.region, accountId: options.accountId, now });
+  const metrics =
+    options.metrics ?? createSqsMetricsSource({ endpoint: options.endpoint, region: options.region, now });
+
+  let sns: SNSClient | undefined;
+  const publish = async (topicArn: string, subject: string, message: string) => {
+    sns ??= new SNSClient({
+      endpoint: options.endpoint(),
+      region: options.region,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Subject: subject, Message: message }));
+  };
+
+  const evaluator = createAlarmEvaluator({
+    store,
+    metrics,
+    publish,
+    accountId: options.accountId,
+    region: options.region,
+    metricIntervalMs,
+    now,
+    logger,
+  });
+  evaluator.start();
+
+  const dispatch = async (
+    operation: string | undefined,
+    input: Record<string, unknown>,
+  ): Promise<unknown> => {
+    switch (operation) {
+      case "PutMetricAlarm":
+        store.putMetricAlarm(input);
+        return {};
+      case "DescribeAlarms":
+        return store.describeAlarms(input);
+      case "DeleteAlarms":
+        store.deleteAlarms(input);
+        return {};
+      case "SetAlarmState": {
+        const transition = store.setAlarmState(input);
+        // Actions run before the call returns, so a caller sees their effect start promptly.
+        if (transition) await evaluator.notify(transition);
+        return {};
+      }
+      default:
+        throw new CloudWatchError(
+          "UnknownOperationException",
+          `The local CloudWatch does not support ${operation ?? "this request"}; it serves PutMetricAlarm, DescribeAlarms, DeleteAlarms and SetAlarmState.`,
+        );
+    }
+  };
+
+  return {
+    signingNames: ["monitoring"],
+    alarms: store,
+    evaluator,
+    metricIntervalMs,
+    async handle(req: IncomingMessage, res: ServerResponse) {
+      let protocol: WireProtocol = WireProtocol.Json;
+      try {
+        const request = await readWireRequest(req);
+        protocol = request.protocol;
+        const output = await dispatch(request.operation, request.input);
+        writeWireResponse(res, protocol, 200, output);
+      } catch (error) {
+        if (error instanceof CloudWatchError) {
+          writeWireError(res, protocol, error);
+          return;
+        }
+        logger.error("local CloudWatch failed", { error: String(error) });
+        writeWireError(res, protocol, new CloudWatchError("InternalServiceFault", String(error), 500));
+      }
+    },
+    async close() {
+      await evaluator.stop();
+      metrics.close();
+      sns?.destroy();
+    },
+  };
+}

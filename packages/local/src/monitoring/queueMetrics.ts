@@ -1,0 +1,145 @@
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+
+/** The `AWS/SQS` metrics the local evaluator computes (per `QueueName`). */
+export const SqsMetric = {
+  Visible: "ApproximateNumberOfMessagesVisible",
+  NotVisible: "ApproximateNumberOfMessagesNotVisible",
+  AgeOfOldest: "ApproximateAgeOfOldestMessage",
+} as const;
+export type SqsMetric = (typeof SqsMetric)[keyof typeof SqsMetric];
+
+const supported = new Set<string>(Object.values(SqsMetric));
+
+export function isSupportedSqsMetric(name: string): name is SqsMetric {
+  return supported.has(name);
+}
+
+/** Reads one datapoint of a queue's metrics; undefined when the queue does not exist (no data). */
+export interface QueueMetricsSource {
+  sample(
+    queueName: string,
+    metrics: ReadonlySet<SqsMetric>,
+  ): Promise<Partial<Record<SqsMetric, number>> | undefined>;
+  close(): void;
+}
+
+export interface SqsMetricsSourceOptions {
+  endpoint: () => string;
+  region: string;
+  now?: () => number;
+}
+
+interface InspectedMessage {
+  sentTimestamp?: number;
+}
+interface InspectedQueue {
+  messages?: {
+    ready?: InspectedMessage[];
+    delayed?: InspectedMessage[];
+    inflight?: { message?: InspectedMessage }[];
+  };
+}
+
+function isMissingQueue(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    /QueueDoesNotExist|NonExistentQueue/.test(`${error.name} ${(error as { Code?: string }).Code ?? ""}`)
+  );
+}
+
+/**
+ * Queue metrics read the way a client would: `GetQueueAttributes` through SDK v3 against the
+ * local cloud's own endpoint. SQS's API has no age of the oldest message, so that one is read
+ * from fauxqs's queue inspection endpoint (`GET /_fauxqs/queues/<name>`, reached through the
+ * edge like any SQS request) and only when an alarm asks for it: it lists every message.
+ *
+ * Inherits fauxqs's quirk: `ApproximateNumberOfMessagesNotVisible` keeps counting messages
+ * whose visibility expired until the queue's next receive.
+ */
+export function createSqsMetricsSource(options: SqsMetricsSourceOptions): QueueMetricsSource {
+  const now = options.now ?? Date.now;
+  let sqs: SQSClient | undefined;
+  const client = () => {
+    sqs ??= new SQSClient({
+      endpoint: options.endpoint(),
+      region: options.region,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    });
+    return sqs;
+  };
+  const urls = new Map<string, string>();
+
+  const queueUrl = async (name: string): Promise<string | undefined> => {
+    const known = urls.get(name);
+    if (known) return known;
+    try {
+      const url = (await client().send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl;
+      if (url) urls.set(name, url);
+      return url;
+    } catch (error) {
+      if (isMissingQueue(error)) return undefined;
+      throw error;
+    }
+  };
+
+  const ageOfOldest = async (name: string): Promise<number | undefined> => {
+    const date = new Date().toISOString().slice(0, 10).replaceAll("-", "");
+    const response = await fetch(`${options.endpoint()}/_fauxqs/queues/${encodeURIComponent(name)}`, {
+      headers: {
+        // The edge routes by the credential scope; fauxqs does not check signatures.
+        authorization: `AWS4-HMAC-SHA256 Credential=test/${date}/${options.region}/sqs/aws4_request, SignedHeaders=host, Signature=local`,
+      },
+    });
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new Error(`queue inspection of ${name} answered ${response.status}`);
+    const inspected = (await response.json()) as InspectedQueue;
+    const m = inspected.messages ?? {};
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const msg of [
+      ...(m.ready ?? []),
+      ...(m.delayed ?? []),
+      ...(m.inflight ?? []).map((i) => i.message ?? {}),
+    ]) {
+      if (typeof msg.sentTimestamp === "number" && msg.sentTimestamp < oldest) oldest = msg.sentTimestamp;
+    }
+    return oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, Math.floor((now() - oldest) / 1000));
+  };
+
+  return {
+    async sample(name, metrics) {
+      const url = await queueUrl(name);
+      if (!url) return undefined;
+      const out: Partial<Record<SqsMetric, number>> = {};
+      if (metrics.has(SqsMetric.Visible) || metrics.has(SqsMetric.NotVisible)) {
+        let attributes: Record<string, string> | undefined;
+        try {
+          attributes = (
+            await client().send(
+              new GetQueueAttributesCommand({
+                QueueUrl: url,
+                AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+              }),
+            )
+          ).Attributes;
+        } catch (error) {
+          if (isMissingQueue(error)) {
+            urls.delete(name);
+            return undefined;
+          }
+          throw error;
+        }
+        out[SqsMetric.Visible] = Number(attributes?.["ApproximateNumberOfMessages"] ?? 0);
+        out[SqsMetric.NotVisible] = Number(attributes?.["ApproximateNumberOfMessagesNotVisible"] ?? 0);
+      }
+      if (metrics.has(SqsMetric.AgeOfOldest)) {
+        const age = await ageOfOldest(name);
+        if (age !== undefined) out[SqsMetric.AgeOfOldest] = age;
+      }
+      return out;
+    },
+    close() {
+      sqs?.destroy();
+    },
+  };
+}
