@@ -169,6 +169,10 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
   /** A sleep that close() cuts short, so no timer outlives the service. */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      if (closed) {
+        resolve();
+        return;
+      }
       const entry = {
         timer: setTimeout(() => {
           sleepers.delete(entry);
@@ -369,7 +373,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
           continue;
         }
         const outcome = await started;
-        if (outcome.ok) return;
+        if (outcome.ok || closed) return;
         failures += 1;
         const delay = retryDelays[failures - 1];
         if (delay === undefined) {
