@@ -35,6 +35,14 @@ export {
   type LocalFunctionStats,
 } from "./lambda/lambdaService.js";
 export {
+  ALARM_TIME_SCALE_ENV,
+  type CloudWatchService,
+  type CloudWatchServiceOptions,
+  createCloudWatchService,
+  DEFAULT_ALARM_TIME_SCALE,
+} from "./monitoring/cloudWatchService.js";
+export { AlarmStateValue, type MetricAlarm } from "./monitoring/metricAlarm.js";
+export {
   type DeployLocalOptions,
   type DeployTarget,
   deployLocal,
@@ -45,6 +53,12 @@ export { type DeployedQueue, dlqNameOf, ensureQueue } from "./platform/ensureQue
 export { ensureTable, PlatformTables, type TableSpec } from "./platform/ensureTable.js";
 export { createLocalClients, type LocalClients, type LocalEndpoint } from "./platform/localClients.js";
 export { type Scheduler, type SchedulerOptions, startScheduler } from "./scheduler/startScheduler.js";
+export {
+  createSnsLambdaDelivery,
+  SNS_LAMBDA_BRIDGE_QUEUE_PREFIX,
+  type SnsLambdaDeliveryOptions,
+  snsLambdaEvent,
+} from "./snsLambda/snsLambdaDelivery.js";
 export { canonicalQueueUrl, createSqsSnsService, FAUXQS_ACCOUNT_ID } from "./sqs/sqsSnsService.js";
 export {
   createParameterStore,
@@ -54,11 +68,3 @@ export {
 } from "./ssm/parameterStore.js";
 export { SsmError, SsmErrorCode } from "./ssm/ssmErrors.js";
 export { createSsmService, type SsmService, type SsmServiceOptions } from "./ssm/ssmService.js";
-export {
-  ALARM_TIME_SCALE_ENV,
-  type CloudWatchService,
-  type CloudWatchServiceOptions,
-  createCloudWatchService,
-  DEFAULT_ALARM_TIME_SCALE,
-} from "./monitoring/cloudWatchService.js";
-export { AlarmStateValue, type MetricAlarm } from "./monitoring/metricAlarm.js";

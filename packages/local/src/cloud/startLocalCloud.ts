@@ -4,6 +4,7 @@ import { createEdgeServer, EDGE_HOST } from "../edge/edgeServer.js";
 import type { LocalService } from "../edge/localService.js";
 import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
 import { createCloudWatchService } from "../monitoring/cloudWatchService.js";
+import { createSnsLambdaDelivery } from "../snsLambda/snsLambdaDelivery.js";
 import { createSqsSnsService, FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
 import { createSsmService } from "../ssm/ssmService.js";
 
@@ -84,7 +85,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ]);
     lambda = await track(Promise.resolve(createLambdaService({ endpoint, region, accountId, logger })));
     // The edge routes by signing name: a new service is one more entry here.
-    const cloudwatch = await track(Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })));
+    const cloudwatch = await track(
+      Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })),
+    );
+    // A background service: SNS lambda subscriptions delivered through the Lambda API.
+    await track(Promise.resolve(createSnsLambdaDelivery({ endpoint, region, logger })));
     services = [sqsSns, dynamodb, ssm, lambda, cloudwatch];
   } catch (error) {
     await closeAll().catch(() => undefined);
