@@ -1,0 +1,75 @@
+import type { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import {
+  createAwsClients,
+  createDynamoLeaseStore,
+  createLambdaFunctionInvoker,
+  createLambdaLoopStarter,
+  createPoller,
+  createRouteResolver,
+  createSqsQueueClient,
+  type LoopOutcome,
+  type Poller,
+  systemClock,
+} from "@sqs-dispatcher/core";
+import type { Context } from "aws-lambda";
+import { EnvVar, requireEnv } from "./runtime/environment.js";
+import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
+import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
+import { parsePollerEvent } from "./runtime/pollerEvent.js";
+import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
+
+/** What the poller returns: the loop's outcome, or `dropped` for a malformed event. */
+export type PollerResult = LoopOutcome | { status: "dropped"; issues: string[] };
+
+/** Builds the poller from the function's environment (once per cold start). */
+export function pollerFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv = process.env): Poller {
+  const clients = createAwsClients();
+  const settings = pollerSettingsFromEnv(env);
+  return createPoller({
+    leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),
+    routes: createRouteResolver({
+      store: routeStoreFromEnv(env),
+      clock: systemClock,
+      ttlMs: settings.routeCacheTtlMs,
+    }),
+    queue: createSqsQueueClient(clients.sqs),
+    invoker: createLambdaFunctionInvoker(clients.lambda),
+    starter: createLambdaLoopStarter(clients.lambda, ownFunctionName(env)),
+    clock: systemClock,
+    logger: asCoreLogger(logger),
+    settings,
+  });
+}
+
+/**
+ * The poller Lambda handler around a poller factory: parse the event with one
+ * strict schema (a malformed event is logged and dropped, never thrown: an async
+ * invoke that throws would be retried by Lambda), tag the logs with the loop's
+ * identity, run one invocation of the loop.
+ */
+export function createPollerHandler(makePoller: () => Poller, logger: PowertoolsLogger) {
+  let poller: Poller | undefined;
+  return middy(async (event: unknown, context: Context): Promise<PollerResult> => {
+    const parsed = parsePollerEvent(event);
+    if (!parsed.ok) {
+      logger.error("malformed poller event dropped", { issues: parsed.issues, event: JSON.stringify(event) });
+      return { status: "dropped", issues: parsed.issues };
+    }
+    const { queueUrl, token, loopId } = parsed.event;
+    logger.appendKeys({ queueUrl, token, loopId, requestId: context.awsRequestId });
+    poller ??= makePoller();
+    const outcome = await poller.run(parsed.event, {
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      requestId: context.awsRequestId,
+    });
+    logger.info("poller invocation done", { ...outcome });
+    return outcome;
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+const logger = createPowertoolsLogger("poller");
+
+/** The deployed poller (`packages/functions/src/poller.handler`). */
+export const handler = createPollerHandler(() => pollerFromEnv(logger), logger);

@@ -1,0 +1,30 @@
+import type { PollerSettings, StalenessSettings } from "@sqs-dispatcher/core";
+import { EnvVar, MissingEnvironmentError, requireSeconds } from "./environment.js";
+
+/** The poller's timing from its environment. */
+export function pollerSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): PollerSettings & { routeCacheTtlMs: number } {
+  return {
+    waitTimeSec: requireSeconds(EnvVar.WaitTimeSec, env),
+    marginSec: requireSeconds(EnvVar.MarginSec, env),
+    maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
+    routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
+    region: env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1",
+  };
+}
+
+/** Restart's staleness thresholds from its environment. */
+export function stalenessFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessSettings {
+  return {
+    staleAfterMs: requireSeconds(EnvVar.StaleAfterSec, env) * 1000,
+    startGraceMs: requireSeconds(EnvVar.StartGraceSec, env) * 1000,
+  };
+}
+
+/** The poller's own name (set by Lambda), which it invokes to recurse. */
+export function ownFunctionName(env: NodeJS.ProcessEnv = process.env): string {
+  const name = env["AWS_LAMBDA_FUNCTION_NAME"];
+  if (!name) throw new MissingEnvironmentError("AWS_LAMBDA_FUNCTION_NAME");
+  return name;
+}
