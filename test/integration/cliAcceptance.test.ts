@@ -1,0 +1,157 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { runCli } from "@sqs-dispatcher/cli";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import registry from "./cliAcceptanceRegistry.js";
+import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js";
+import { waitFor } from "./support/waitFor.js";
+
+const run = promisify(execFile);
+let platform: TestPlatform;
+
+/** `pnpm dispatcher ... --local` against the test platform, in process. */
+async function dispatcher(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runCli(
+    [...argv, "--endpoint", platform.cloud.endpoint, "--config", "test/integration/cliAcceptanceRegistry.ts"],
+    {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {},
+    },
+  );
+  return { code, stdout, stderr };
+}
+
+async function send(queueUrl: string, count: number, tag: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 10) {
+    const entries = Array.from({ length: Math.min(10, count - i) }, (_, j) => ({
+      Id: String(j),
+      MessageBody: JSON.stringify({ tag, n: i + j }),
+    }));
+    const out = await platform.deployment.clients.sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+    );
+    expect(out.Failed ?? []).toEqual([]);
+    ids.push(...(out.Successful ?? []).map((s) => s.MessageId!));
+  }
+  return ids;
+}
+
+beforeAll(async () => {
+  platform = await startTestPlatform(registry);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+describe("a queue routed at run time with the CLI", () => {
+  let queueUrl: string;
+
+  it("is created with the AWS CLI, routed with routes set, and its messages get recorded", async () => {
+    const created = await run(
+      "aws",
+      [
+        "--endpoint-url",
+        platform.cloud.endpoint,
+        "--output",
+        "json",
+        "sqs",
+        "create-queue",
+        "--queue-name",
+        "acc-orders",
+      ],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: "test",
+          AWS_SECRET_ACCESS_KEY: "test",
+          AWS_DEFAULT_REGION: "us-east-1",
+        },
+      },
+    );
+    queueUrl = JSON.parse(created.stdout).QueueUrl;
+    expect(
+      (await dispatcher("routes", "set", "acc-orders", "--function", "record", "--max-loops", "2")).code,
+    ).toBe(0);
+    const ids = await send(queueUrl, 50, "before");
+    const processed = await waitFor(
+      async () => {
+        const found = await platform.processed(ids);
+        return found.size === ids.length && found;
+      },
+      { timeoutMs: 30_000, description: "50 messages recorded" },
+    );
+    expect([...processed.values()].every((p) => p.handledBy === "record")).toBe(true);
+  }, 60_000);
+
+  it("switches to another function within the TTL, with no restart and no message lost", async () => {
+    const loopsBefore = (await platform.tokens(queueUrl)).map((t) => t.loopId).sort();
+    const first = await send(queueUrl, 40, "around");
+    expect((await dispatcher("routes", "set", "acc-orders", "--function", "powertoolsRecord")).code).toBe(0);
+    const second = await send(queueUrl, 40, "around");
+    // Probe batches until one is handled by the new function: the switch must land within the TTL.
+    const after: string[] = [];
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const probe = await send(queueUrl, 10, "after");
+      after.push(...probe);
+      const found = await waitFor(
+        async () => {
+          const items = await platform.processed(probe);
+          return items.size === probe.length && items;
+        },
+        { timeoutMs: 20_000, description: "a probe batch recorded" },
+      );
+      if ([...found.values()].every((p) => p.handledBy === "powertoolsRecord")) break;
+      expect(Date.now(), "powertoolsRecord took over within 30 s").toBeLessThan(deadline);
+    }
+    const all = [...first, ...second, ...after];
+    const processed = await waitFor(
+      async () => {
+        const found = await platform.processed(all);
+        return found.size === all.length && found;
+      },
+      { timeoutMs: 30_000, description: "every message sent around the switch recorded" },
+    );
+    expect(processed.size).toBe(all.length);
+    // The same loops kept running: the switch needed no restart.
+    const loopsAfter = (await platform.tokens(queueUrl)).map((t) => t.loopId).sort();
+    expect(loopsAfter.filter((id) => loopsBefore.includes(id)).length).toBeGreaterThan(0);
+  }, 90_000);
+
+  it("routes rm deletes the tokens and leaves the messages in the queue", async () => {
+    await waitFor(
+      async () =>
+        (await platform.depth(queueUrl)).visible === 0 && (await platform.depth(queueUrl)).inFlight === 0,
+      {
+        timeoutMs: 20_000,
+        description: "queue drained",
+      },
+    );
+    const rm = await dispatcher("routes", "rm", "acc-orders");
+    expect(rm.code).toBe(0);
+    expect(await platform.tokens(queueUrl)).toEqual([]);
+    // Every loop ends at its next heartbeat; messages sent once none runs must stay in the queue.
+    await waitFor(
+      () => {
+        const stats = platform.cloud.lambda.stats("poller");
+        return stats.busy === 0 && stats.asyncPending === 0;
+      },
+      { timeoutMs: 20_000, description: "no poller running" },
+    );
+    await send(queueUrl, 20, "after-rm");
+    // Restart runs every second in this registry: two runs later it has still started no loop for the queue.
+    await platform.restartNow();
+    await platform.restartNow();
+    expect(await platform.tokens(queueUrl)).toEqual([]);
+    await waitFor(async () => (await platform.depth(queueUrl)).visible === 20, {
+      timeoutMs: 10_000,
+      description: "the 20 messages visible in the queue",
+    });
+  }, 60_000);
+});
