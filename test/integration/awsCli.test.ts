@@ -94,6 +94,11 @@ describe("the AWS CLI through the edge", () => {
     ]);
   });
 
+  it("sts get-caller-identity names the local account", async () => {
+    const out = await aws("sts", "get-caller-identity");
+    expect(out.Account).toBe("000000000000");
+  });
+
   it("ssm errors reach the CLI with AWS's error names", async () => {
     const failure = await aws("ssm", "get-parameter", "--name", "/cli/absent").then(
       () => undefined,

@@ -53,7 +53,8 @@ export async function createSqsSnsService(options: SqsSnsServiceOptions): Promis
   await app.ready();
 
   return {
-    signingNames: ["sqs", "sns"],
+    // fauxqs also answers STS GetCallerIdentity, which tools call to check their credentials.
+    signingNames: ["sqs", "sns", "sts"],
     handle(req: IncomingMessage, res: ServerResponse) {
       req.headers.host = canonicalHost();
       app.routing(req, res);
