@@ -1,5 +1,5 @@
 import type { Logger } from "@sqs-dispatcher/core";
-import { EdgePortInUseError } from "../edge/edgeServer.js";
+import type { EdgePortInUseError } from "../edge/edgeServer.js";
 import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "./startLocalCloud.js";
 
 export interface RunCloudOptions {
@@ -20,31 +20,20 @@ const processIo: RunCloudIo = {
 
 /**
  * `dispatcher cloud`: runs the local cloud in the foreground until SIGINT or SIGTERM, then stops it
- * (port freed) and resolves with exit code 0. A taken port prints which one and how to pick another,
- * and sets exit code 1.
+ * (port freed) and resolves, so the command exits 0. It rejects, without printing, when the cloud cannot
+ * start: an {@link EdgePortInUseError} says which port is taken and how to choose another; the caller
+ * (the CLI) prints it and picks the exit code.
  */
 export async function runCloud(options: RunCloudOptions, io: RunCloudIo = processIo): Promise<void> {
   const port = options.port ?? DEFAULT_EDGE_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`--port must be an integer between 0 and 65535, not ${String(options.port)}`);
-    process.exitCode = 1;
-    return;
+    throw new RangeError(`the edge port must be an integer between 0 and 65535, not ${String(options.port)}`);
   }
-  let cloud: LocalCloud;
-  try {
-    cloud = await startLocalCloud({
-      port,
-      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-      logger: stderrLogger(io),
-    });
-  } catch (error) {
-    if (error instanceof EdgePortInUseError) {
-      io.err(`dispatcher cloud: ${error.message}`);
-      process.exitCode = 1;
-      return;
-    }
-    throw error;
-  }
+  const cloud = await startLocalCloud({
+    port,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    logger: stderrLogger(io),
+  });
   for (const line of describeLocalCloud(cloud, options.dataDir)) io.out(line);
 
   await new Promise<void>((resolve, reject) => {
@@ -62,7 +51,6 @@ export async function runCloud(options: RunCloudOptions, io: RunCloudIo = proces
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
           io.out(`local cloud stopped; port ${cloud.port} is free`);
-          process.exitCode = 0;
           resolve();
         },
         (error: unknown) => {
