@@ -11,7 +11,7 @@ import { routeParameterPath } from "@sqs-dispatcher/config";
 import { createSsmRouteStore } from "@sqs-dispatcher/core";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, waitFor } from "./cliHarness.js";
+import { cli, cliOnTerminal, waitFor } from "./cliHarness.js";
 
 let cloud: LocalCloud;
 let sqs: SQSClient;
@@ -244,6 +244,16 @@ describe("dispatcher send", () => {
     expect(single.code).toBe(0);
     expect(JSON.parse(single.stdout)).toMatchObject({ queue: "cli-send", sent: 3, failed: 0 });
     expect(await depth(url)).toBe(28);
+  });
+
+  it("draws a progress bar only on a terminal", async () => {
+    await createQueue("cli-progress");
+    const tty = await cliOnTerminal(true, cloud.endpoint, "send", "cli-progress", "--count", "30", "--batch");
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain(`\r[${"#".repeat(30)}] 30/30 100%`);
+    const plain = await cli(cloud.endpoint, "send", "cli-progress", "--count", "30", "--batch");
+    expect(plain).toMatchObject({ code: 0, stderr: "" });
+    expect(plain.stdout).toMatch(/^sent 30 message\(s\) to cli-progress in /);
   });
 
   it("gives FIFO messages groups and unique deduplication ids", async () => {

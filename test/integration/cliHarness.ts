@@ -9,13 +9,18 @@ export interface CliRun {
 
 /** Runs the `dispatcher` command in process against `endpoint`, with the CLI tests' registry. */
 export async function cli(endpoint: string, ...argv: string[]): Promise<CliRun> {
+  return cliOnTerminal(false, endpoint, ...argv);
+}
+
+/** As {@link cli}, with stderr claiming to be a terminal (or not), as progress output depends on it. */
+export async function cliOnTerminal(isTTY: boolean, endpoint: string, ...argv: string[]): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const code = await runCli(
     [...argv, "--endpoint", endpoint, "--config", "test/integration/cliRegistry.ts"],
     {
       stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
+      stderr: { write: (s: string) => (stderr += s), isTTY },
       env: {},
     },
   );
