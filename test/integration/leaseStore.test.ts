@@ -1,0 +1,143 @@
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { Route } from "@sqs-dispatcher/config";
+import {
+  createDynamoLeaseStore,
+  createRestart,
+  LeaseLostError,
+  type LeaseStore,
+  type LoopEvent,
+  silentLogger,
+} from "@sqs-dispatcher/core";
+import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+let cloud: LocalCloud;
+let dynamodb: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let leases: LeaseStore;
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ port: 0 });
+  dynamodb = new DynamoDBClient({
+    endpoint: cloud.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    maxAttempts: 1,
+  });
+  doc = DynamoDBDocumentClient.from(dynamodb);
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: "tokens",
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "queueUrl", AttributeType: "S" },
+        { AttributeName: "token", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "queueUrl", KeyType: "HASH" },
+        { AttributeName: "token", KeyType: "RANGE" },
+      ],
+    }),
+  );
+  leases = createDynamoLeaseStore({ doc, tableName: "tokens" });
+});
+
+afterAll(async () => {
+  dynamodb?.destroy();
+  await cloud?.stop();
+});
+
+const queueUrl = (name: string) => `http://127.0.0.1:4566/000000000000/${name}`;
+
+describe("DynamoDB lease store against the local cloud", () => {
+  it("lets exactly one of 50 concurrent claimers take a token", async () => {
+    const key = { queueUrl: queueUrl("claims"), token: "t" };
+    expect(await leases.create({ ...key, loopId: "old", createdAt: 1 })).toBe(true);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => leases.claim(key, "old", `new-${i}`, 1_000 + i)),
+    );
+    const winners = results.flatMap((won, i) => (won ? [i] : []));
+    expect(winners).toHaveLength(1);
+    const [row] = await leases.listByQueue(key.queueUrl);
+    expect(row?.loopId).toBe(`new-${winners[0]}`);
+    expect(row?.lastUsed).toBe(1_000 + (winners[0] ?? 0));
+  });
+
+  it("heartbeats only the current loopId, and fails with LeaseLostError once taken over or deleted", async () => {
+    const key = { queueUrl: queueUrl("heartbeat"), token: "t" };
+    await leases.create({ ...key, loopId: "a", createdAt: 1, startedAt: 1 });
+    await leases.heartbeat({ ...key, loopId: "a" }, 5);
+    expect((await leases.listByQueue(key.queueUrl))[0]?.lastUsed).toBe(5);
+    expect(await leases.claim(key, "a", "b", 6)).toBe(true);
+    await expect(leases.heartbeat({ ...key, loopId: "a" }, 7)).rejects.toBeInstanceOf(LeaseLostError);
+    await leases.heartbeat({ ...key, loopId: "b" }, 8);
+    expect(await leases.create({ ...key, loopId: "c", createdAt: 9 })).toBe(false);
+    expect(await leases.delete(key)).toBe(true);
+    expect(await leases.delete(key)).toBe(false);
+    await expect(leases.heartbeat({ ...key, loopId: "b" }, 10)).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it("scans a token table larger than one 1 MB page, and restart sees every token", async () => {
+    const url = queueUrl("many");
+    const now = Date.now();
+    const count = 240;
+    const padding = "x".repeat(10_000); // ~10 KB per token: 240 tokens need three 1 MB Scan pages
+    for (let i = 0; i < count; i += 20) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, j) => {
+          const n = i + j;
+          return doc.send(
+            new PutCommand({
+              TableName: "tokens",
+              Item: {
+                queueUrl: url,
+                token: `t${String(n).padStart(4, "0")}`,
+                loopId: `loop-${n}`,
+                createdAt: now - 100_000,
+                // Every tenth token is stale.
+                lastUsed: n % 10 === 0 ? now - 100_000 : now,
+                padding,
+              },
+            }),
+          );
+        }),
+      );
+    }
+    const started: LoopEvent[] = [];
+    const route = {
+      queueName: "many",
+      queueUrl: url,
+      functionName: "record",
+      batchSize: 10,
+      minLoops: 0,
+      maxLoops: 1000,
+      scaleStep: 1,
+      alarms: [],
+      scaling: { mode: "alarm" },
+      paused: false,
+      source: "deploy",
+      updatedAt: 0,
+    } satisfies Route;
+    const otherRoutes = [queueUrl("claims"), queueUrl("heartbeat")].map((u) => ({ ...route, queueUrl: u }));
+    const report = await createRestart({
+      leases,
+      routes: { list: async () => [route, ...otherRoutes] },
+      starter: { start: async (e) => void started.push(e) },
+      clock: { now: () => Date.now() },
+      logger: silentLogger,
+      settings: { staleAfterMs: 60_000, startGraceMs: 60_000 },
+    }).run();
+    expect(report.pages).toBeGreaterThanOrEqual(3);
+    expect(report.scanned).toBeGreaterThanOrEqual(count);
+    expect(report.claimed.filter((e) => e.queueUrl === url)).toHaveLength(count / 10);
+    expect(
+      started
+        .filter((e) => e.queueUrl === url)
+        .map((e) => e.token)
+        .sort(),
+    ).toEqual(Array.from({ length: count / 10 }, (_, i) => `t${String(i * 10).padStart(4, "0")}`));
+    expect(report.errors).toEqual([]);
+    expect(await leases.listByQueue(url)).toHaveLength(count);
+  });
+});
