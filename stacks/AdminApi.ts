@@ -5,6 +5,7 @@ import {
   adminApiRequestParameters,
   PlatformFunction,
 } from "@sqs-dispatcher/config";
+import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import { ArnFormat, Duration } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import { type StackContext, use } from "sst/constructs";
@@ -21,6 +22,7 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
   return function AdminApi({ stack }: StackContext) {
     const d = use(dispatcher);
 
+    const alarmNamePrefix = d.resourceName("");
     const fn = d.platformFunction(
       stack,
       "AdminApiFunction",
@@ -29,6 +31,7 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
       {
         // API Gateway gives up after 29 s.
         timeout: 29,
+        environment: { [EnvVar.AlarmNamePrefix]: alarmNamePrefix },
       },
     );
     allow(fn, ["dynamodb:Query", "dynamodb:GetItem"], [d.tokensTable.tableArn]);
@@ -40,7 +43,8 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
       resource: "*",
       arnFormat: ArnFormat.NO_RESOURCE_NAME,
     });
-    allow(fn, ["sqs:ListQueues", "sqs:GetQueueAttributes"], [accountQueues]);
+    allow(fn, ["sqs:ListQueues", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], [accountQueues]);
+    // DescribeAlarms is narrowed by ALARM_NAME_PREFIX in the call; the statement names this account's alarms.
     allow(
       fn,
       ["cloudwatch:DescribeAlarms"],
@@ -48,7 +52,7 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
         stack.formatArn({
           service: "cloudwatch",
           resource: "alarm",
-          resourceName: `${d.resourceName("")}*`,
+          resourceName: "*",
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],

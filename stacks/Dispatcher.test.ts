@@ -454,3 +454,32 @@ describe("AdminApi stack", () => {
     });
   });
 });
+
+describe("AdminApi function", () => {
+  it("reads tokens and routes, lists this account's queues and alarms, and writes nothing", () => {
+    const statements = statementsOf(admin, "shop-test-admin-api");
+    expect(statements.flatMap(actionsOf).sort()).toEqual(
+      [
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "sqs:ListQueues",
+        "sqs:GetQueueUrl",
+        "sqs:GetQueueAttributes",
+        "cloudwatch:DescribeAlarms",
+      ].sort(),
+    );
+    const sqsStatement = statements.find((s) => actionsOf(s).includes("sqs:ListQueues")) as Statement;
+    expect(resourcesOfStatement(sqsStatement).map(render)).toEqual([
+      `arn:\${AWS::Partition}:sqs:us-east-1:${account}:*`,
+    ]);
+    admin.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-admin-api",
+      Environment: {
+        Variables: Match.objectLike({ ALARM_NAME_PREFIX: "shop-test-", ROUTES_PATH: "/shop/test/routes/" }),
+      },
+    });
+  });
+});
