@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
@@ -225,6 +227,34 @@ describe("dispatcher routes", () => {
       expect(run.stdout).toMatch(/Examples:\n {2}\$ pnpm/);
     }
   });
+});
+
+describe("the dispatcher process", () => {
+  it("exits with the code runCli returns and prints errors on stderr", async () => {
+    const failure = await promisify(execFile)(
+      "node_modules/.bin/tsx",
+      [
+        "packages/cli/src/main.ts",
+        "routes",
+        "set",
+        "cli-x",
+        "--function",
+        "record",
+        "--batch-size",
+        "99",
+        "--local",
+      ],
+      { env: { ...process.env, NODE_OPTIONS: "" } },
+    ).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "error: --batch-size: must be a whole number between 1 and 10\n",
+    });
+  }, 60_000);
 });
 
 describe("dispatcher send", () => {

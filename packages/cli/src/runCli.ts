@@ -23,6 +23,19 @@ const devSchema = z.strictObject({
   config: z.string().min(1).optional(),
 });
 
+/** An unexpected failure in words that say what to do, for the two a new user meets first. */
+function describeFailure(error: unknown): string {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e as Error & { code?: string }).code;
+  if (code === "ECONNREFUSED") {
+    return `${e.message}: is the local cloud running? (pnpm dev, or pnpm dispatcher cloud; --endpoint URL for another port)`;
+  }
+  if (e.name === "CredentialsProviderError") {
+    return `${e.message}: no AWS credentials (set AWS_PROFILE or pass --profile; use --local for the local cloud)`;
+  }
+  return `${e.name}: ${e.message}`;
+}
+
 /** Lines of an error as the user sees them: `error: <line>`. */
 function printError(io: CliIo, message: string): void {
   for (const line of message.split("\n")) io.stderr.write(`error: ${line}\n`);
@@ -153,8 +166,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       printError(io, error.message);
       return ExitCode.Failure;
     }
-    const e = error instanceof Error ? error : new Error(String(error));
-    printError(io, `${e.name}: ${e.message}`);
+    printError(io, describeFailure(error));
     return ExitCode.Failure;
   } finally {
     for (const context of contexts) context.close();
