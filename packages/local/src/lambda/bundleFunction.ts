@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DispatcherError } from "@sqs-dispatcher/core";
-import { build } from "esbuild";
+import { build, version as esbuildVersion } from "esbuild";
 
 /** A handler module that esbuild could not resolve or compile. */
 export class FunctionBuildError extends DispatcherError {
@@ -71,6 +71,64 @@ const cjsShimBanner = [
   `globalThis.__dirname ??= __lambdaDirname(globalThis.__filename);`,
 ].join("\n");
 
+/** Bump when the build options change, so cached bundles made with the old ones are not reused. */
+const buildFormat = 1;
+
+/** What a cached bundle was built from: every input file with its mtime and size at build time. */
+interface BuildManifest {
+  modulePath: string;
+  inputs: Array<[path: string, mtimeMs: number, size: number]>;
+}
+
+/** The cached bundle of `manifestPath` when none of its inputs changed since it was built. */
+async function reuseBundle(
+  manifestPath: string,
+): Promise<{ modulePath: string; code: Uint8Array } | undefined> {
+  try {
+    const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as BuildManifest;
+    const current = await Promise.all(manifest.inputs.map(([path]) => stat(path)));
+    const unchanged = manifest.inputs.every(([, mtimeMs, size], i) => {
+      const s = current[i];
+      return s !== undefined && s.mtimeMs === mtimeMs && s.size === size;
+    });
+    if (!unchanged) return undefined;
+    return { modulePath: manifest.modulePath, code: await readFile(manifest.modulePath) };
+  } catch {
+    // No manifest yet, an input or the bundle is gone: build afresh.
+    return undefined;
+  }
+}
+
+/**
+ * Records what a bundle was built from. Best effort: without a manifest the next register builds
+ * again. An input edited while esbuild ran may not be in the bundle, so such a build is not cached.
+ */
+async function writeManifest(
+  manifestPath: string,
+  modulePath: string,
+  cwd: string,
+  inputNames: string[],
+  buildStartedAt: number,
+): Promise<void> {
+  try {
+    const inputs = await Promise.all(
+      inputNames.map(async (input): Promise<BuildManifest["inputs"][number]> => {
+        const path = resolve(cwd, input);
+        const s = await stat(path);
+        return [path, s.mtimeMs, s.size];
+      }),
+    );
+    if (inputs.some(([, mtimeMs]) => mtimeMs >= buildStartedAt)) return;
+    const manifest: BuildManifest = { modulePath, inputs };
+    await mkdir(dirname(manifestPath), { recursive: true });
+    const temp = `${manifestPath}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(temp, JSON.stringify(manifest));
+    await rename(temp, manifestPath);
+  } catch {
+    // An input vanished meanwhile: leave no manifest.
+  }
+}
+
 /**
  * Bundles `entryPath` (and everything it imports, workspace TypeScript and npm packages alike)
  * into one ESM file under `outRoot`, named by its content hash so identical code is written once
@@ -85,7 +143,16 @@ async function bundleModule(
     .replace(/\.[^.]+$/, "")
     .replace(/[^A-Za-z0-9_-]/g, "_");
   const stagingFile = join(outRoot, `${slug}-staging`, "index.mjs");
+  // Bundling the SDK takes a second or two: a deploy that changed nothing reuses the last bundle.
+  const cacheKey = createHash("sha256")
+    .update(JSON.stringify({ buildFormat, esbuildVersion, entryPath, cwd }))
+    .digest("hex")
+    .slice(0, 16);
+  const manifestPath = join(outRoot, "manifests", `${slug}-${cacheKey}.json`);
+  const cached = await reuseBundle(manifestPath);
+  if (cached) return cached;
   let result: Awaited<ReturnType<typeof build>>;
+  const buildStartedAt = Date.now();
   try {
     result = await build({
       entryPoints: [entryPath],
@@ -99,6 +166,7 @@ async function bundleModule(
       sourcemap: "linked",
       banner: { js: cjsShimBanner },
       write: false,
+      metafile: true,
       logLevel: "silent",
     });
   } catch (error) {
@@ -121,6 +189,13 @@ async function bundleModule(
     await writeFile(temp, js.contents);
     await rename(temp, modulePath);
   }
+  await writeManifest(
+    manifestPath,
+    modulePath,
+    cwd,
+    Object.keys(result.metafile?.inputs ?? {}),
+    buildStartedAt,
+  );
   return { modulePath, code: js.contents };
 }
 
