@@ -3,9 +3,11 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import {
   createAwsClients,
+  createDepthLoopCount,
   createDynamoLeaseStore,
   createLambdaLoopStarter,
   createRestart,
+  createSqsQueueDepthReader,
   type Restart,
   systemClock,
 } from "@sqs-dispatcher/core";
@@ -35,6 +37,12 @@ export function restartFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv 
     clock: systemClock,
     logger: asCoreLogger(logger),
     settings: stalenessFromEnv(env),
+    // Routes with `scaling.mode: "depth"` get their loop count from the queue's depth.
+    desiredLoopCount: createDepthLoopCount({
+      depth: createSqsQueueDepthReader(clients.sqs),
+      clock: systemClock,
+      logger: asCoreLogger(logger),
+    }),
   });
 }
 

@@ -27,6 +27,8 @@ export const EnvVar = {
   StartGraceSec: "RESTART_START_GRACE_SEC",
   /** `processed` table of the example `record` handler. */
   ProcessedTable: "PROCESSED_TABLE",
+  /** Scale functions: the `scaling-events` table (PK `eventKey` S, TTL `expiresAt`) that makes a transition scale once. */
+  ScalingEventsTable: "SCALING_EVENTS_TABLE",
   /** Admin API: prefix of the stage's alarm names (`<app>-<stage>-`), so status reads only this stage's alarms. */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
 } as const;

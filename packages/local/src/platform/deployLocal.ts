@@ -18,6 +18,7 @@ import {
   silentLogger,
 } from "@sqs-dispatcher/core";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
+import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
 import { ensureTable, PlatformTables } from "./ensureTable.js";
@@ -71,6 +72,8 @@ export interface LocalDeployment {
   clients: LocalClients;
   /** The restart schedule, when started. */
   scheduler?: Scheduler;
+  /** Alarm scaling: scale topics and functions, one alarm per route tier. */
+  scaling: LocalScaling;
   /** Lines describing what the deploy did (routes written, edits kept). */
   report: string[];
   /** Stops the schedule and closes the clients. Loops already running end with the Lambda service. */
@@ -205,6 +208,17 @@ export async function deployLocal(
       recursiveLoop: "Terminate",
     });
 
+    const scaling = await deployLocalScaling({
+      registry,
+      stage,
+      clients,
+      lambda: cloud.lambda,
+      region: cloud.region,
+      accountId: cloud.accountId,
+      platformEnvironment,
+      projectRoot,
+    });
+
     const scheduler =
       (options.scheduler ?? true)
         ? startScheduler({
@@ -227,6 +241,7 @@ export async function deployLocal(
       platformEnvironment,
       clients,
       scheduler,
+      scaling,
       report,
       async stop() {
         await scheduler?.stop();

@@ -1,0 +1,210 @@
+import { DescribeAlarmsCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { PlatformFunction } from "@sqs-dispatcher/config";
+import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
+import { holdsFor, waitFor } from "./support/waitFor.js";
+
+// These tests drive the alarms with SetAlarmState alone: slow the evaluator down so much (one
+// metric minute = 10 minutes) that it never takes a forced state back while a test looks.
+const previousScale = process.env[ALARM_TIME_SCALE_ENV];
+process.env[ALARM_TIME_SCALE_ENV] = "0.1";
+
+const registry = testRegistry({
+  routes: [
+    {
+      queue: { name: "scale-a", visibilityTimeoutSec: 5 },
+      function: "noop",
+      minLoops: 1,
+      maxLoops: 6,
+      scaleStep: 2,
+      alarms: [{ threshold: 50 }, { threshold: 500 }],
+    },
+    {
+      queue: { name: "scale-b", visibilityTimeoutSec: 5 },
+      function: "noop",
+      minLoops: 2,
+      maxLoops: 3,
+      scaleStep: 5,
+      alarms: [{ threshold: 10 }],
+    },
+  ],
+});
+
+let platform: TestPlatform;
+const alarmOf = (queue: string, tier: number) => `itest-local-${queue}-depth-${tier}`;
+
+beforeAll(async () => {
+  platform = await startTestPlatform(registry);
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  if (previousScale === undefined) delete process.env[ALARM_TIME_SCALE_ENV];
+  else process.env[ALARM_TIME_SCALE_ENV] = previousScale;
+});
+
+const loops = async (queue: string) => (await platform.tokens(platform.queueUrl(queue))).length;
+
+async function setState(alarmName: string, state: "OK" | "ALARM" | "INSUFFICIENT_DATA") {
+  await platform.deployment.clients.cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: `test sets ${state}` }),
+  );
+}
+
+/** Waits until the scale function has finished `count` invocations in all (the delivery is async). */
+async function handledBy(fn: string, count: number) {
+  await waitFor(
+    () => {
+      const s = platform.cloud.lambda.stats(fn);
+      return s.invocations >= count && s.busy === 0 && s.asyncPending === 0;
+    },
+    { timeoutMs: 20_000, description: `${fn} to finish ${count} invocations` },
+  );
+  expect(platform.cloud.lambda.stats(fn).errors).toBe(0);
+}
+
+const up = PlatformFunction.ScaleUp;
+const down = PlatformFunction.ScaleDown;
+let upCalls = 0;
+let downCalls = 0;
+
+describe("alarm scaling on the local platform", () => {
+  it("deploys one alarm per route tier, wired to the scale-up and scale-down topics", async () => {
+    const out = await platform.deployment.clients.cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: "itest-local-" }),
+    );
+    const alarms = out.MetricAlarms ?? [];
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
+      [alarmOf("scale-a", 1), alarmOf("scale-a", 2), alarmOf("scale-b", 1)].sort(),
+    );
+    const tier2 = alarms.find((a) => a.AlarmName === alarmOf("scale-a", 2));
+    expect(tier2).toMatchObject({
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [{ Name: "QueueName", Value: "scale-a" }],
+      Threshold: 500,
+      AlarmActions: [platform.deployment.scaling.scaleUpTopicArn],
+      OKActions: [platform.deployment.scaling.scaleDownTopicArn],
+    });
+    await waitFor(async () => (await loops("scale-a")) === 1 && (await loops("scale-b")) === 2, {
+      timeoutMs: 20_000,
+      description: "minLoops after the first reconcile",
+    });
+  });
+
+  it("changes nothing on INSUFFICIENT_DATA → OK", async () => {
+    await setState(alarmOf("scale-a", 1), "OK");
+    await handledBy(down, ++downCalls);
+    expect(await loops("scale-a")).toBe(1);
+  });
+
+  it("adds scaleStep loops on ALARM, within maxLoops, and removes one on OK", async () => {
+    await setState(alarmOf("scale-a", 1), "ALARM");
+    await waitFor(async () => (await loops("scale-a")) === 3, {
+      timeoutMs: 20_000,
+      description: "1 + scaleStep loops",
+    });
+    await handledBy(up, ++upCalls);
+
+    await setState(alarmOf("scale-a", 2), "ALARM");
+    await waitFor(async () => (await loops("scale-a")) === 5, {
+      timeoutMs: 20_000,
+      description: "the second tier's step",
+    });
+    await handledBy(up, ++upCalls);
+
+    // scale-b: 2 loops, maxLoops 3, scaleStep 5 → only one more.
+    await setState(alarmOf("scale-b", 1), "ALARM");
+    await handledBy(up, ++upCalls);
+    expect(await loops("scale-b")).toBe(3);
+
+    await setState(alarmOf("scale-a", 2), "OK");
+    await waitFor(async () => (await loops("scale-a")) === 4, {
+      timeoutMs: 20_000,
+      description: "one loop fewer",
+    });
+    await handledBy(down, ++downCalls);
+  });
+
+  it("never goes below max(1, minLoops) on OK", async () => {
+    await setState(alarmOf("scale-b", 1), "OK");
+    await handledBy(down, ++downCalls);
+    await waitFor(async () => (await loops("scale-b")) === 2, {
+      timeoutMs: 10_000,
+      description: "scale-b back to 2",
+    });
+    // Another ALARM → OK at minLoops (2): delivered as CloudWatch would, straight to the topic.
+    const { accountId, region } = platform.cloud;
+    await platform.deployment.clients.sns.send(
+      new PublishCommand({
+        TopicArn: platform.deployment.scaling.scaleDownTopicArn,
+        Message: JSON.stringify({
+          AlarmName: alarmOf("scale-b", 1),
+          AWSAccountId: accountId,
+          NewStateValue: "OK",
+          OldStateValue: "ALARM",
+          StateChangeTime: "2030-01-01T00:00:01.000+0000",
+          AlarmArn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${alarmOf("scale-b", 1)}`,
+          Trigger: { Dimensions: [{ value: "scale-b", name: "QueueName" }] },
+        }),
+      }),
+    );
+    await handledBy(down, ++downCalls);
+    expect(await loops("scale-b")).toBe(2);
+  });
+
+  it("scales once when the same notification is delivered twice, and ignores foreign or malformed ones", async () => {
+    const before = await loops("scale-a"); // 4; maxLoops 6 leaves room for one step only if applied once
+    const sns = platform.deployment.clients.sns;
+    const { accountId, region } = platform.cloud;
+    const notification = (overrides: Record<string, unknown> = {}, queueName = "scale-a") =>
+      JSON.stringify({
+        AlarmName: alarmOf("scale-a", 1),
+        AWSAccountId: accountId,
+        NewStateValue: "ALARM",
+        OldStateValue: "OK",
+        NewStateReason: "replayed",
+        StateChangeTime: "2030-01-01T00:00:00.000+0000",
+        Region: "US East (N. Virginia)",
+        AlarmArn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${alarmOf("scale-a", 1)}`,
+        Trigger: {
+          MetricName: "ApproximateNumberOfMessagesVisible",
+          Namespace: "AWS/SQS",
+          Dimensions: [{ value: queueName, name: "QueueName" }],
+        },
+        ...overrides,
+      });
+    const publish = (message: string) =>
+      sns.send(
+        new PublishCommand({ TopicArn: platform.deployment.scaling.scaleUpTopicArn, Message: message }),
+      );
+
+    // Foreign and malformed first: none may change anything.
+    await publish(notification({}, "no-such-queue"));
+    await publish(
+      notification({
+        AWSAccountId: "111122223333",
+        AlarmArn: `arn:aws:cloudwatch:${region}:111122223333:alarm:x`,
+      }),
+    );
+    await publish(notification({ AlarmArn: `arn:aws:cloudwatch:eu-west-3:${accountId}:alarm:x` }));
+    await publish("{ this is not json");
+    await publish(JSON.stringify({ AlarmName: "half a notification" }));
+    upCalls += 5;
+    await handledBy(up, upCalls);
+    expect(await loops("scale-a")).toBe(before);
+
+    await publish(notification());
+    await publish(notification());
+    upCalls += 2;
+    await handledBy(up, upCalls);
+    expect(await loops("scale-a")).toBe(before + 2);
+    await holdsFor(
+      async () => (await loops("scale-a")) === before + 2,
+      1_500,
+      "the count to stay after a duplicate",
+    );
+  });
+});
