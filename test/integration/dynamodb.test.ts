@@ -36,13 +36,25 @@ const tokensTable = (name: string) =>
     ],
   });
 
+/** Creates a table and polls until it is ACTIVE: as on AWS, a CREATING table refuses item operations. */
+async function createActiveTable(client: DynamoDBClient, name: string): Promise<void> {
+  await client.send(tokensTable(name));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+    if (Table?.TableStatus === "ACTIVE") return;
+    if (Date.now() > deadline) throw new Error(`table ${name} is still ${Table?.TableStatus}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 let cloud: LocalCloud;
 let dynamodb: DynamoDBClient;
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
   dynamodb = new DynamoDBClient(clientConfig(cloud.endpoint));
-  await dynamodb.send(tokensTable("tokens"));
+  await createActiveTable(dynamodb, "tokens");
 });
 
 afterAll(async () => {
@@ -95,7 +107,7 @@ describe("DynamoDB through the edge", () => {
   });
 
   it("pages a scan with Limit and LastEvaluatedKey, returning every item once", async () => {
-    await dynamodb.send(tokensTable("paged"));
+    await createActiveTable(dynamodb, "paged");
     const expected = Array.from({ length: 25 }, (_, i) => `t${String(i).padStart(2, "0")}`);
     for (const token of expected) {
       await dynamodb.send(
@@ -129,7 +141,7 @@ it("keeps tables and items across restarts when given a data folder", async () =
   try {
     const first = await startLocalCloud({ port: 0, dataDir });
     const client = new DynamoDBClient(clientConfig(first.endpoint));
-    await client.send(tokensTable("kept"));
+    await createActiveTable(client, "kept");
     await client.send(
       new PutItemCommand({
         TableName: "kept",

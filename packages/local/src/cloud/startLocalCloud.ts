@@ -84,12 +84,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       track(createSsmService({ region, accountId, logger, ...dir(options.dataDir) })),
     ]);
     lambda = await track(Promise.resolve(createLambdaService({ endpoint, region, accountId, logger })));
-    // The edge routes by signing name: a new service is one more entry here.
     const cloudwatch = await track(
       Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })),
     );
     // A background service: SNS lambda subscriptions delivered through the Lambda API.
     await track(Promise.resolve(createSnsLambdaDelivery({ endpoint, region, logger })));
+    // The edge routes by signing name: a new service is one more entry here.
     services = [sqsSns, dynamodb, ssm, lambda, cloudwatch];
   } catch (error) {
     await closeAll().catch(() => undefined);
