@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { runCli } from "@sqs-dispatcher/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import registry from "./cliAcceptanceRegistry.js";
+import { type CliRun, runDispatcher } from "./cliHarness.js";
 import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js";
 import { waitFor } from "./support/waitFor.js";
 
@@ -11,18 +11,11 @@ const run = promisify(execFile);
 let platform: TestPlatform;
 
 /** `pnpm dispatcher ... --local` against the test platform, in process. */
-async function dispatcher(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(
-    [...argv, "--endpoint", platform.cloud.endpoint, "--config", "test/integration/cliAcceptanceRegistry.ts"],
-    {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s) },
-      env: {},
-    },
+function dispatcher(...argv: string[]): Promise<CliRun> {
+  return runDispatcher(
+    { endpoint: platform.cloud.endpoint, config: "test/integration/cliAcceptanceRegistry.ts" },
+    argv,
   );
-  return { code, stdout, stderr };
 }
 
 async function send(queueUrl: string, count: number, tag: string): Promise<string[]> {

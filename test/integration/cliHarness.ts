@@ -7,24 +7,39 @@ export interface CliRun {
   stderr: string;
 }
 
+/** Runs the `dispatcher` command in process against a local cloud's endpoint with a registry module. */
+export async function runDispatcher(
+  target: { endpoint: string; config: string; isTTY?: boolean },
+  argv: readonly string[],
+): Promise<CliRun> {
+  const out = { stdout: "", stderr: "" };
+  const code = await runCli([...argv, "--endpoint", target.endpoint, "--config", target.config], {
+    stdout: {
+      write: (s: string) => {
+        out.stdout += s;
+      },
+    },
+    stderr: {
+      write: (s: string) => {
+        out.stderr += s;
+      },
+      isTTY: target.isTTY ?? false,
+    },
+    env: {},
+  });
+  return { code, ...out };
+}
+
+const config = "test/integration/cliRegistry.ts";
+
 /** Runs the `dispatcher` command in process against `endpoint`, with the CLI tests' registry. */
 export async function cli(endpoint: string, ...argv: string[]): Promise<CliRun> {
-  return cliOnTerminal(false, endpoint, ...argv);
+  return runDispatcher({ endpoint, config }, argv);
 }
 
 /** As {@link cli}, with stderr claiming to be a terminal (or not), as progress output depends on it. */
 export async function cliOnTerminal(isTTY: boolean, endpoint: string, ...argv: string[]): Promise<CliRun> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(
-    [...argv, "--endpoint", endpoint, "--config", "test/integration/cliRegistry.ts"],
-    {
-      stdout: { write: (s: string) => (stdout += s) },
-      stderr: { write: (s: string) => (stderr += s), isTTY },
-      env: {},
-    },
-  );
-  return { code, stdout, stderr };
+  return runDispatcher({ endpoint, config, isTTY }, argv);
 }
 
 /** Polls `probe` until it returns true, failing after `timeoutMs`. */

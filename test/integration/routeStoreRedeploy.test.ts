@@ -1,7 +1,7 @@
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
-import { runCli } from "@sqs-dispatcher/cli";
 import { deployLocal } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDispatcher } from "./cliHarness.js";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 
 const registry = testRegistry({
@@ -11,19 +11,9 @@ let platform: TestPlatform;
 
 /** `routes set` through the CLI in process; the acceptance registry has the same app and functions. */
 async function routesSet(...argv: string[]): Promise<number> {
-  const sink = { write: () => true };
-  return runCli(
-    [
-      "routes",
-      "set",
-      ...argv,
-      "--endpoint",
-      platform.cloud.endpoint,
-      "--config",
-      "test/integration/cliAcceptanceRegistry.ts",
-    ],
-    { stdout: sink, stderr: sink, env: {} },
-  );
+  const config = "test/integration/cliAcceptanceRegistry.ts";
+  return (await runDispatcher({ endpoint: platform.cloud.endpoint, config }, ["routes", "set", ...argv]))
+    .code;
 }
 
 /** Deploys the registry again on the same cloud, as a second `pnpm dev` or a redeploy would. */
