@@ -253,6 +253,22 @@ describe("environment failures and redeploys", () => {
     expect(echo.FunctionError).toBeUndefined();
   });
 
+  it("an unhandled rejection ends the environment with Runtime.UnhandledPromiseRejection", async () => {
+    await cloud.lambda.register({
+      name: "rejecting",
+      handler: `${fixtures}/basic.rejectLater`,
+      timeoutSec: 3,
+      memoryMb: 128,
+    });
+    const out = await invoke("rejecting", {});
+    expect(out.FunctionError).toBe("Unhandled");
+    expect(decode(out)).toMatchObject({
+      errorType: "Runtime.UnhandledPromiseRejection",
+      errorMessage: "Error: nobody caught me",
+    });
+    await waitForStats("rejecting", (s) => s.environmentsAlive === 0);
+  });
+
   it("a handler the module does not export → Runtime.HandlerNotFound", async () => {
     await cloud.lambda.register({
       name: "misnamed",

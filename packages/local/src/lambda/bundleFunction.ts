@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
@@ -121,7 +121,7 @@ async function writeManifest(
     if (inputs.some(([, mtimeMs]) => mtimeMs >= buildStartedAt)) return;
     const manifest: BuildManifest = { modulePath, inputs };
     await mkdir(dirname(manifestPath), { recursive: true });
-    const temp = `${manifestPath}.${process.pid}.${Date.now()}.tmp`;
+    const temp = `${manifestPath}.${randomUUID()}.tmp`;
     await writeFile(temp, JSON.stringify(manifest));
     await rename(temp, manifestPath);
   } catch {
@@ -185,7 +185,7 @@ async function bundleModule(
     await mkdir(dir, { recursive: true });
     if (map) await writeFile(join(dir, "index.mjs.map"), map.contents);
     // Write then rename, so a concurrent reader never imports a half-written module.
-    const temp = `${modulePath}.${process.pid}.${Date.now()}.tmp`;
+    const temp = `${modulePath}.${randomUUID()}.tmp`;
     await writeFile(temp, js.contents);
     await rename(temp, modulePath);
   }

@@ -35,6 +35,13 @@ for (const [method, level] of Object.entries(consoleLevels)) {
   };
 }
 
+// As in the Node.js runtime, a rejection nobody handles ends the environment under this error type.
+process.on("unhandledRejection", (reason) => {
+  const error = new Error(reason instanceof Error ? `${reason.name}: ${reason.message}` : String(reason));
+  error.name = "Runtime.UnhandledPromiseRejection";
+  throw error;
+});
+
 function toErrorPayload(error: unknown): FunctionErrorPayload {
   if (error instanceof Error) {
     return {
