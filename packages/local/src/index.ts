@@ -1,3 +1,17 @@
+export {
+  type CacheableRequest,
+  type CachedResponse,
+  cacheKeyOf,
+  createResponseCache,
+  type ResponseCache,
+} from "./adminApi/responseCache.js";
+export {
+  DEFAULT_LOCAL_ADMIN_API_PORT,
+  LOCAL_ADMIN_API_HOST,
+  type LocalAdminApi,
+  type LocalAdminApiOptions,
+  startLocalAdminApi,
+} from "./adminApi/startLocalAdminApi.js";
 export { describeLocalCloud, type RunCloudIo, type RunCloudOptions, runCloud } from "./cloud/runCloud.js";
 export {
   DEFAULT_EDGE_PORT,
