@@ -35,7 +35,7 @@ export function pollerFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv =
       ttlMs: settings.routeCacheTtlMs,
     }),
     queue: createSqsQueueClient(clients.sqs),
-    invoker: createLambdaFunctionInvoker(clients.lambda),
+    invoker: createLambdaFunctionInvoker(clients.handlerLambda),
     starter: createLambdaLoopStarter(clients.lambda, ownFunctionName(env)),
     clock: systemClock,
     logger: asCoreLogger(logger),

@@ -10,7 +10,14 @@ export interface AwsClients {
   dynamodb: DynamoDBClient;
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
+  /** For starting loops: propagates the invocation chain (`X-Amzn-Trace-Id`), as the recursion guard expects. */
   lambda: LambdaClient;
+  /**
+   * For invoking handler functions: without the SDK's recursion-detection middleware,
+   * so a handler invocation does not inherit the poller's recursive chain. Handlers
+   * run with `RecursiveLoop: Terminate` and must stay outside the loop's chain.
+   */
+  handlerLambda: LambdaClient;
 }
 
 export interface AwsClientOptions {
@@ -46,5 +53,14 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
     sqs: new SQSClient({ ...base, maxAttempts }),
     lambda: new LambdaClient({ ...base, maxAttempts: 1 }),
+    handlerLambda: outsideInvocationChain(new LambdaClient({ ...base, maxAttempts: 1 })),
   };
+}
+
+/** The SDK's middleware that copies `_X_AMZN_TRACE_ID` into `X-Amzn-Trace-Id` inside Lambda. */
+export const recursionDetectionMiddlewareName = "recursionDetectionMiddleware";
+
+function outsideInvocationChain(client: LambdaClient): LambdaClient {
+  client.middlewareStack.remove(recursionDetectionMiddlewareName);
+  return client;
 }
