@@ -2,6 +2,9 @@ import { type Logger, silentLogger } from "@sqs-dispatcher/core";
 import { createDynamoDbService } from "../dynamodb/dynamoDbService.js";
 import { createEdgeServer, EDGE_HOST } from "../edge/edgeServer.js";
 import type { LocalService } from "../edge/localService.js";
+import { createRequestMeter, type RequestMeter } from "../edge/requestMeter.js";
+import { createFaultInjector, type FaultInjector } from "../faults/faultInjector.js";
+import type { FaultRuleInput } from "../faults/faultRule.js";
 import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
 import { createCloudWatchService } from "../monitoring/cloudWatchService.js";
 import { createSnsLambdaDelivery } from "../snsLambda/snsLambdaDelivery.js";
@@ -21,6 +24,8 @@ export interface LocalCloudOptions {
   /** Default `000000000000`, the account fauxqs names every queue with. */
   readonly accountId?: string;
   readonly logger?: Logger;
+  /** Faults to inject from the start (see {@link FaultInjector}); change them later with `cloud.faults.set`. */
+  readonly faults?: readonly FaultRuleInput[];
 }
 
 /** A running local cloud: every service behind one endpoint. */
@@ -34,6 +39,10 @@ export interface LocalCloud {
   readonly services: readonly string[];
   /** Register functions here; invoke them through the endpoint. */
   readonly lambda: LambdaService;
+  /** Fault injection at the edge: AWS's own errors for a share of chosen operations. */
+  readonly faults: FaultInjector;
+  /** Requests served so far, per `service:operation`. */
+  readonly requests: RequestMeter;
   /** Frees the port and releases every service. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -96,7 +105,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     throw error;
   }
 
-  const edge = createEdgeServer({ services, logger });
+  const faults = createFaultInjector();
+  faults.set(options.faults ?? []);
+  const requests = createRequestMeter();
+  const edge = createEdgeServer({ services, logger, faults, meter: requests });
   let port: number;
   try {
     port = await edge.listen(requestedPort);
@@ -115,6 +127,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     accountId,
     services: edge.signingNames,
     lambda,
+    faults,
+    requests,
     stop() {
       stopping ??= (async () => {
         // The port goes first so nothing new arrives while the services wind down.

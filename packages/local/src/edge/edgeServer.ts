@@ -1,8 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { DispatcherError, type Logger, silentLogger } from "@sqs-dispatcher/core";
+import type { FaultInjector } from "../faults/faultInjector.js";
 import { sendAwsJsonError } from "./awsJsonError.js";
 import type { LocalService } from "./localService.js";
+import { operationOf } from "./operationOf.js";
+import type { RequestMeter } from "./requestMeter.js";
 import { signingScopeOf } from "./signingScope.js";
 
 /** The edge never binds anything but loopback: the local cloud accepts any credentials. */
@@ -43,6 +46,10 @@ export interface EdgeServer {
 export interface EdgeServerOptions {
   readonly services: readonly LocalService[];
   readonly logger?: Pick<Logger, "debug" | "info" | "warn" | "error">;
+  /** Answers a share of chosen operations with AWS's errors before the service sees them. */
+  readonly faults?: FaultInjector;
+  /** Counts every routed request by service and operation. */
+  readonly meter?: RequestMeter;
 }
 
 /**
@@ -91,6 +98,8 @@ export function createEdgeServer(options: EdgeServerOptions): EdgeServer {
       logger.debug("edge rejected request", { service: scope?.service, url: req.url });
       return;
     }
+    options.meter?.count(scope.service, operationOf(req.method, req.url, req.headers));
+    if (options.faults?.intercept(scope.service, req, res)) return;
     await service.handle(req, res);
   };
 

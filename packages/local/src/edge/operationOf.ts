@@ -5,7 +5,11 @@ import type { IncomingHttpHeaders } from "node:http";
  * unread for the service): `X-Amz-Target` for the JSON protocols, the path for Lambda's
  * REST API and Smithy RPC v2 CBOR. `undefined` when it cannot be told (query protocol).
  */
-export function operationOf(method: string | undefined, url: string | undefined, headers: IncomingHttpHeaders): string | undefined {
+export function operationOf(
+  method: string | undefined,
+  url: string | undefined,
+  headers: IncomingHttpHeaders,
+): string | undefined {
   const target = headers["x-amz-target"];
   if (typeof target === "string") return target.slice(target.lastIndexOf(".") + 1);
   const path = (url ?? "").split("?")[0] ?? "";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { operationOf } from "../edge/operationOf.js";
 import { createFaultInjector } from "./faultInjector.js";
-import { operationOf } from "./operationOf.js";
 
 describe("operationOf", () => {
   it("reads X-Amz-Target, Lambda's invoke path and RPC v2 CBOR paths", () => {
@@ -17,7 +17,9 @@ describe("createFaultInjector", () => {
   it("refuses a rule with a rate outside 0..1, naming the field", () => {
     const faults = createFaultInjector();
     expect(() =>
-      faults.set([{ service: "sqs", operation: "*", rate: 2, error: { status: 500, type: "InternalError" } }]),
+      faults.set([
+        { service: "sqs", operation: "*", rate: 2, error: { status: 500, type: "InternalError" } },
+      ]),
     ).toThrow(/rate/);
   });
 });

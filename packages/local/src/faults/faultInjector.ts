@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseWith } from "@sqs-dispatcher/config";
+import { operationOf } from "../edge/operationOf.js";
 import { type FaultRule, type FaultRuleInput, faultRuleSchema } from "./faultRule.js";
-import { operationOf } from "./operationOf.js";
 
 /** Counts of what the injector did, per `service:operation`. */
 export type FaultCounts = Record<string, { seen: number; injected: number }>;
@@ -38,7 +38,8 @@ export function createFaultInjector(random: () => number = Math.random): FaultIn
       );
       if (!rule) return false;
       const key = `${service}:${operation ?? "?"}`;
-      const count = (counts[key] ??= { seen: 0, injected: 0 });
+      const count = counts[key] ?? { seen: 0, injected: 0 };
+      counts[key] = count;
       count.seen++;
       if (random() >= rule.rate) return false;
       count.injected++;
