@@ -34,6 +34,15 @@ export {
   type EdgeServerOptions,
 } from "./edge/edgeServer.js";
 export type { LocalService } from "./edge/localService.js";
+export { operationOf } from "./edge/operationOf.js";
+export { createRequestMeter, type RequestMeter } from "./edge/requestMeter.js";
+export {
+  type EnvironmentChaos,
+  type EnvironmentChaosOptions,
+  startEnvironmentChaos,
+} from "./faults/environmentChaos.js";
+export { createFaultInjector, type FaultCounts, type FaultInjector } from "./faults/faultInjector.js";
+export { CommonFaults, type FaultRule, type FaultRuleInput, faultRuleSchema } from "./faults/faultRule.js";
 export { type SigningScope, signingScopeOf } from "./edge/signingScope.js";
 export { FunctionBuildError } from "./lambda/bundleFunction.js";
 export {
