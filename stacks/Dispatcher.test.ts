@@ -47,12 +47,23 @@ const registry = defineDispatcher({
 const Dispatcher = createDispatcherStack(registry);
 const AdminApi = createAdminApiStack(Dispatcher);
 
+/** A second registry on the DynamoDB route store, synthesized in the same app. */
+const ledgerRegistry = defineDispatcher({
+  app: "ledger",
+  functions: { noop: { handler: "packages/functions/src/handlers/noop.handler", timeoutSec: 10 } },
+  routes: [{ queue: { name: "entries" }, function: "noop" }],
+  restart: { intervalSec: 20 },
+  routeStore: { default: "ssm", stages: { test: "dynamodb" } },
+});
+const LedgerDispatcher = createDispatcherStack(ledgerRegistry);
+
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 
 let outdir = "";
 let dispatcher: Template;
 let admin: Template;
+let ledger: Template;
 /** The account SST's test app synthesizes for (ARNs name it literally). */
 let account = "";
 
@@ -70,6 +81,14 @@ beforeAll(async () => {
   dispatcher = Template.fromStack(getStack(Dispatcher));
   admin = Template.fromStack(getStack(AdminApi));
   account = getStack(Dispatcher).account;
+  // SST wants construct ids unique across an app, so the second registry gets its own app.
+  const ledgerApp = new App(
+    { mode: "deploy", stage: "test", name: "sqs-dispatcher", region: "us-east-1" },
+    { outdir: join(outdir, "ledger") },
+  );
+  ledgerApp.stack(LedgerDispatcher, { id: "LedgerDispatcher" });
+  await ledgerApp.finish();
+  ledger = Template.fromStack(getStack(LedgerDispatcher));
 }, 180_000);
 
 afterAll(async () => {
@@ -118,7 +137,7 @@ function render(value: unknown): string {
 }
 
 const allStatements = () =>
-  [dispatcher, admin].flatMap((t) =>
+  [dispatcher, admin, ledger].flatMap((t) =>
     Object.values(resourcesOf(t, "AWS::IAM::Policy")).flatMap(
       (p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement,
     ),
@@ -219,6 +238,15 @@ describe("Dispatcher stack", () => {
     dispatcher.hasResourceProperties("AWS::DynamoDB::Table", {
       TableName: "shop-test-processed",
       KeySchema: [{ AttributeName: "messageId", KeyType: "HASH" }],
+    });
+    dispatcher.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "shop-test-scaling-events",
+      KeySchema: [{ AttributeName: "eventKey", KeyType: "HASH" }],
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+    });
+    dispatcher.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-scale-up",
+      Environment: { Variables: Match.objectLike({ SCALING_EVENTS_TABLE: Match.anyValue() }) },
     });
   });
 
@@ -395,7 +423,10 @@ describe("IAM least privilege", () => {
       const dynamo = statementsOf(dispatcher, name).filter((s) =>
         actionsOf(s).some((a) => a.startsWith("dynamodb:")),
       );
-      expect(dynamo.flatMap(resourcesOfStatement).map(render)).toEqual([`\${${tokensTableId()}.Arn}`]);
+      const tables = dynamo.flatMap(resourcesOfStatement).map(render).sort();
+      const expected = [`\${${tableId("shop-test-tokens")}.Arn}`];
+      if (name !== "shop-test-restart") expected.push(`\${${tableId("shop-test-scaling-events")}.Arn}`);
+      expect(tables).toEqual(expected.sort());
     }
   });
 
@@ -407,13 +438,14 @@ describe("IAM least privilege", () => {
   });
 });
 
-function tokensTableId(): string {
+function tableId(name: string): string {
   const found = Object.entries(resourcesOf(dispatcher, "AWS::DynamoDB::Table")).find(
-    ([, t]) => t.Properties?.TableName === "shop-test-tokens",
+    ([, t]) => t.Properties?.TableName === name,
   );
-  if (!found) throw new Error("no tokens table");
+  if (!found) throw new Error(`no table ${name}`);
   return found[0];
 }
+const tokensTableId = () => tableId("shop-test-tokens");
 
 describe("AdminApi stack", () => {
   it("is a REST API whose methods are IAM-authorized", () => {
@@ -481,5 +513,43 @@ describe("AdminApi function", () => {
         Variables: Match.objectLike({ ALARM_NAME_PREFIX: "shop-test-", ROUTES_PATH: "/shop/test/routes/" }),
       },
     });
+  });
+});
+
+describe("Dispatcher stack on the DynamoDB route store", () => {
+  it("creates the routes table, writes each route into it and points the functions at it", () => {
+    ledger.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "ledger-test-routes",
+      KeySchema: [{ AttributeName: "queueName", KeyType: "HASH" }],
+    });
+    ledger.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "ledger-test-poller",
+      Environment: {
+        Variables: Match.objectLike({ ROUTE_STORE: "dynamodb", ROUTES_TABLE: Match.anyValue() }),
+      },
+    });
+    const params = Object.values(resourcesOf(ledger, "AWS::SSM::Parameter")).filter((p) =>
+      String(p.Properties?.Name).startsWith("/ledger/"),
+    );
+    expect(params).toHaveLength(0);
+    const puts = Object.values(ledger.findResources("Custom::AWS") as Resources);
+    expect(puts).toHaveLength(1);
+    const create = render(puts[0]?.Properties?.Create);
+    expect(create).toContain('"action":"putItem"');
+    expect(create).toContain('"queueName":{"S":"entries"}');
+    expect(create).toContain('"functionName":{"S":"ledger-test-noop"}');
+  });
+
+  it("lets the poller read the routes table and no SSM path", () => {
+    const statements = statementsOf(ledger, "ledger-test-poller");
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("ssm:"))).toEqual([]);
+    const reads = statements.filter((s) => actionsOf(s).includes("dynamodb:Scan"));
+    expect(reads.flatMap(resourcesOfStatement).map(render)).toEqual([
+      `\${${Object.entries(resourcesOf(ledger, "AWS::DynamoDB::Table")).find(([, t]) => t.Properties?.TableName === "ledger-test-routes")?.[0]}.Arn}`,
+    ]);
+  });
+
+  it("runs restart every minute when the registry asks for less (EventBridge's floor)", () => {
+    ledger.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
   });
 });

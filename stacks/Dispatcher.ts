@@ -414,9 +414,26 @@ export function createDispatcherStack(registry: Registry) {
       job: restart,
     });
 
-    // Scaling: alarm → topic → function.
+    // Scaling: alarm → topic → function. The scale functions remember each alarm transition
+    // they acted on (a duplicate SNS delivery scales once); TTL keeps the table small.
+    const scalingEventsTable = new Table(stack, "ScalingEvents", {
+      fields: { eventKey: "string" },
+      primaryIndex: { partitionKey: "eventKey" },
+      timeToLiveAttribute: "expiresAt",
+      cdk: {
+        table: {
+          tableName: name("scaling-events"),
+          billingMode: BillingMode.PAY_PER_REQUEST,
+          pointInTimeRecovery: false,
+        },
+      },
+    });
     const scaleFunction = (id: string, logical: string, handler: string) => {
-      const fn = platformFunction(stack, id, logical, handler, { timeout: 60 });
+      const fn = platformFunction(stack, id, logical, handler, {
+        timeout: 60,
+        environment: { [EnvVar.ScalingEventsTable]: scalingEventsTable.tableName },
+      });
+      allow(fn, ["dynamodb:PutItem", "dynamodb:DeleteItem"], [scalingEventsTable.tableArn]);
       allow(
         fn,
         [
