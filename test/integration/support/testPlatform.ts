@@ -118,6 +118,13 @@ export async function startTestPlatform(
     throw error;
   }
   const { sqs, doc, lambda } = deployment.clients;
+  // Cold starts outside the tests: a first invocation loads the handler's module in a fresh
+  // environment, which on a busy machine can take a good part of a short test timeout.
+  await Promise.all(
+    Object.keys(registry.functions).map((name) =>
+      lambda.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ Records: [] }) })),
+    ),
+  );
   const queueOf = (name: string) => {
     const q = deployment.queues.find((x) => x.name === name);
     if (!q) throw new Error(`no deployed queue ${name}`);
@@ -234,6 +241,7 @@ export async function startTestPlatform(
       return text ? JSON.parse(text) : undefined;
     },
     async stop() {
+      await deployment.stopLoops();
       await deployment.stop();
       await cloud.stop();
     },

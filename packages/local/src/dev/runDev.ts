@@ -135,6 +135,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   } finally {
     await demo?.stop().catch(() => undefined);
     await board?.stop().catch(() => undefined);
+    await deployment?.stopLoops().catch(() => undefined);
     await deployment?.stop().catch(() => undefined);
     await cloud.stop();
     await logs.close();

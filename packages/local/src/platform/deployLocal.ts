@@ -29,7 +29,11 @@ export interface DeployTarget {
   endpoint: string;
   region: string;
   accountId: string;
-  lambda: { register(def: LocalFunctionDefinition): Promise<void> };
+  lambda: {
+    register(def: LocalFunctionDefinition): Promise<void>;
+    unregister(name: string): Promise<void>;
+    killEnvironments(name?: string): Promise<number>;
+  };
 }
 
 /** The platform's own functions; a registry may not declare functions with these names. */
@@ -76,7 +80,13 @@ export interface LocalDeployment {
   scaling: LocalScaling;
   /** Lines describing what the deploy did (routes written, edits kept). */
   report: string[];
-  /** Stops the schedule and closes the clients. Loops already running end with the Lambda service. */
+  /**
+   * Ends every loop now: stops the schedule, removes the platform functions (queued self-invocations
+   * are dropped) and terminates running environments. For shutting down (`pnpm dev`'s Ctrl-C, tests),
+   * so that no function is mid-request when the cloud's services close.
+   */
+  stopLoops(): Promise<void>;
+  /** Stops the schedule and closes the clients. Loops keep running until `stopLoops` or the cloud stops. */
   stop(): Promise<void>;
 }
 
@@ -243,6 +253,13 @@ export async function deployLocal(
       scheduler,
       scaling,
       report,
+      async stopLoops() {
+        await scheduler?.stop();
+        for (const name of Object.values(PlatformFunction)) await cloud.lambda.unregister(name);
+        await cloud.lambda.killEnvironments();
+        // Requests the killed environments had sent may still be inside a service: let them finish.
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      },
       async stop() {
         await scheduler?.stop();
         clients.destroy();
