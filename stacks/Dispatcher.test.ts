@@ -268,6 +268,9 @@ describe("Dispatcher stack", () => {
     });
     dispatcher.hasResourceProperties("AWS::SQS::Queue", { QueueName: "payments-dlq.fifo", FifoQueue: true });
     expect(deadLetterQueueName("a.fifo")).toBe("a-dlq.fifo");
+    for (const q of Object.values(dispatcher.findResources("AWS::SQS::Queue"))) {
+      expect(q.DeletionPolicy).toBe("Retain");
+    }
   });
 
   it("stores one route parameter per queue with the deployed function name and the queue URL", () => {

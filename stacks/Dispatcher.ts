@@ -294,6 +294,7 @@ export function createDispatcherStack(registry: Registry) {
             queueName: deadLetterQueueName(queueName),
             fifo: fifo || undefined,
             retentionPeriod: Duration.seconds(AwsLimits.sqsRetentionMaxSec),
+            removalPolicy: RemovalPolicy.RETAIN,
           },
         },
       });
@@ -305,6 +306,8 @@ export function createDispatcherStack(registry: Registry) {
             visibilityTimeout: Duration.seconds(route.queue.visibilityTimeoutSec),
             retentionPeriod: Duration.seconds(route.queue.retentionSec),
             deadLetterQueue: { queue: dlq.cdk.queue, maxReceiveCount: route.queue.maxReceiveCount },
+            // Messages are the user's data: removing the stack must not delete them (as with the tables).
+            removalPolicy: RemovalPolicy.RETAIN,
           },
         },
       });
