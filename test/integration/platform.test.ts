@@ -170,6 +170,7 @@ describe("pnpm dev", () => {
     let queues: string[] = [];
     const done = runDev({
       port: 0,
+      adminApiPort: 0,
       demo: false,
       signal: controller.signal,
       logFile: ".dispatcher/test-dev.log",
@@ -192,6 +193,7 @@ describe("pnpm dev", () => {
       controller.abort();
       await done;
     }
+    expect(chunks.join("")).toMatch(/Admin API: http:\/\/127\.0\.0\.1:\d+\/queues/);
     expect(chunks.join("")).toMatch(/Stopped; port \d+ is free/);
   }, 120_000);
 });

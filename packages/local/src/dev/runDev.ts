@@ -2,6 +2,11 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "@sqs-dispatcher/core";
+import {
+  DEFAULT_LOCAL_ADMIN_API_PORT,
+  type LocalAdminApi,
+  startLocalAdminApi,
+} from "../adminApi/startLocalAdminApi.js";
 import { describeLocalCloud } from "../cloud/runCloud.js";
 import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/startLocalCloud.js";
 import { EdgePortInUseError } from "../edge/edgeServer.js";
@@ -13,6 +18,8 @@ import { startStatusBoard } from "./statusBoard.js";
 /** Options of {@link runDev} (the `dispatcher dev` flags). */
 export interface RunDevOptions {
   port?: number;
+  /** Port of the local admin API on 127.0.0.1 (default 4567; 0 picks a free one). */
+  adminApiPort?: number;
   dataDir?: string;
   /** Send bursty demo traffic (default true; `--no-demo` sends nothing). */
   demo?: boolean;
@@ -97,6 +104,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   let deployment: LocalDeployment | undefined;
   let demo: DemoTraffic | undefined;
   let board: { stop(): Promise<void> } | undefined;
+  let adminApi: LocalAdminApi | undefined;
   try {
     for (const line of describeLocalCloud(cloud, options.dataDir).slice(0, -1)) print(line);
     print(`Deploying ${registry.app} from the registry...`);
@@ -104,6 +112,13 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     for (const line of deployment.report) print(`  ${line}`);
     for (const q of deployment.queues)
       print(`  queue ${q.name}: ${q.url}${q.dlqUrl ? ` (DLQ ${q.dlqUrl})` : ""}`);
+    adminApi = await startLocalAdminApi({
+      cloud,
+      environment: deployment.platformEnvironment,
+      port: options.adminApiPort ?? DEFAULT_LOCAL_ADMIN_API_PORT,
+      logger: logs.logger,
+    });
+    print(`Admin API: ${adminApi.url}/queues (and /queues/{name}?view=summary|loops)`);
     print(`Logs: ${logFile}`);
     print(options.demo === false ? "No demo traffic (--no-demo)." : "Demo: bursts of messages every ~25 s.");
     print("Press Ctrl+C to stop.\n");
@@ -135,6 +150,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   } finally {
     await demo?.stop().catch(() => undefined);
     await board?.stop().catch(() => undefined);
+    await adminApi?.stop().catch(() => undefined);
     await deployment?.stopLoops().catch(() => undefined);
     await deployment?.stop().catch(() => undefined);
     await cloud.stop();

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  PlatformFunction,
   type Registry,
   type Route,
   type RouteStoreKind,
@@ -36,11 +37,8 @@ export interface DeployTarget {
   };
 }
 
-/** The platform's own functions; a registry may not declare functions with these names. */
-export const PlatformFunction = {
-  Poller: "poller",
-  Restart: "restart",
-} as const;
+/** The platform's own functions (poller, restart, scale, admin); a registry may not declare functions with these names. */
+export { PlatformFunction };
 
 /** Options of {@link deployLocal}. */
 export interface DeployLocalOptions {
@@ -198,6 +196,8 @@ export async function deployLocal(
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
       PROCESSED_TABLE: tables.processed,
+      // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
+      ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
     };
     await cloud.lambda.register({
       name: PlatformFunction.Poller,
