@@ -36,6 +36,7 @@ export {
 export type { LocalService } from "./edge/localService.js";
 export { operationOf } from "./edge/operationOf.js";
 export { createRequestMeter, type RequestMeter } from "./edge/requestMeter.js";
+export { type SigningScope, signingScopeOf } from "./edge/signingScope.js";
 export {
   type EnvironmentChaos,
   type EnvironmentChaosOptions,
@@ -43,7 +44,6 @@ export {
 } from "./faults/environmentChaos.js";
 export { createFaultInjector, type FaultCounts, type FaultInjector } from "./faults/faultInjector.js";
 export { CommonFaults, type FaultRule, type FaultRuleInput, faultRuleSchema } from "./faults/faultRule.js";
-export { type SigningScope, signingScopeOf } from "./edge/signingScope.js";
 export { FunctionBuildError } from "./lambda/bundleFunction.js";
 export {
   InvalidFunctionDefinitionError,
