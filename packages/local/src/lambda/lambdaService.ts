@@ -31,6 +31,8 @@ export interface LocalFunctionStats {
   recursionStops: number;
   /** Execution environments created (cold starts). */
   coldStarts: number;
+  /** Execution time summed over finished invocations, rounded up to 1 ms each as Lambda bills it. */
+  billedMs: number;
   /** Async events retried after a failed attempt. */
   asyncRetries: number;
   /** Async events given up on after their retries (or their maximum age). */
@@ -120,6 +122,7 @@ function emptyStats(): Omit<LocalFunctionStats, "environmentsAlive" | "busy"> {
     timeouts: 0,
     recursionStops: 0,
     coldStarts: 0,
+    billedMs: 0,
     asyncRetries: 0,
     asyncDropped: 0,
     asyncPending: 0,
@@ -285,7 +288,9 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     env ??= createEnvironment(record);
     c.invocations += 1;
     const chosen = env;
+    const startedAt = performance.now();
     return chosen.invoke(invocation).then((outcome) => {
+      c.billedMs += Math.ceil(performance.now() - startedAt);
       if (!outcome.ok) {
         c.errors += 1;
         if (outcome.timedOut) c.timeouts += 1;

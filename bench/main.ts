@@ -1,0 +1,154 @@
+import { parseArgs } from "node:util";
+import { benchLatency, type LatencyResult } from "./latency.js";
+import { benchRecovery, type RecoveryResult } from "./recovery.js";
+import { round } from "./support/stats.js";
+import { renderTable } from "./support/table.js";
+import { benchThroughput, type ThroughputResult } from "./throughput.js";
+
+const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,scale]
+
+Runs the benchmarks against a fresh local cloud each and prints one table per benchmark.
+  --messages N   messages per throughput run (default 20000)
+  --samples N    latency samples (default 200)
+  --trials N     recovery trials (default 3)
+  --only LIST    a comma-separated subset
+  --json         print one JSON document instead of tables`;
+
+const { values } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    messages: { type: "string", default: "20000" },
+    samples: { type: "string", default: "200" },
+    trials: { type: "string", default: "3" },
+    only: { type: "string" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const wholeNumber = (name: string, raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`error: --${name} must be a whole number of at least 1, got '${raw}'\n\n${usage}`);
+    process.exit(2);
+  }
+  return n;
+};
+const messages = wholeNumber("messages", values.messages);
+const samples = wholeNumber("samples", values.samples);
+const trials = wholeNumber("trials", values.trials);
+const known = ["throughput", "latency", "recovery", "scale"];
+const only = new Set(values.only ? values.only.split(",") : known);
+for (const name of only) {
+  if (!known.includes(name)) {
+    console.error(`error: unknown benchmark '${name}' (known: ${known.join(", ")})`);
+    process.exit(2);
+  }
+}
+
+const results: {
+  machine: Record<string, unknown>;
+  throughput?: ThroughputResult;
+  latency?: LatencyResult;
+  recovery?: RecoveryResult;
+  scale?: unknown;
+} = { machine: await machine() };
+const say = (text: string) => {
+  if (!values.json) console.log(text);
+};
+
+if (only.has("throughput")) {
+  say(`throughput: draining ${messages} messages four ways ...`);
+  const t = await benchThroughput(messages);
+  results.throughput = t;
+  const raw = t.contenders[0]?.msgsPerSec ?? Number.NaN;
+  const consumer = t.contenders[1]?.msgsPerSec ?? Number.NaN;
+  say(
+    renderTable(
+      ["contender", "seconds", "msgs/s", "vs raw", "vs sqs-consumer"],
+      t.contenders.map((c) => [
+        c.name,
+        round(c.seconds, 2),
+        Math.round(c.msgsPerSec),
+        round(c.msgsPerSec / raw, 2),
+        round(c.msgsPerSec / consumer, 2),
+      ]),
+    ),
+  );
+  say(`\ncost per million messages (dispatcher, 4 loops, no-op handler at 128 MB):`);
+  say(
+    renderTable(
+      ["item", "per million messages"],
+      [
+        ...Object.entries(t.cost.requests)
+          .sort()
+          .map(([k, n]) => [`${k} requests`, n]),
+        ["handler GB-s", round(t.cost.handlerGbSeconds, 1)],
+        ["poller GB-s", round(t.cost.pollerGbSeconds, 1)],
+        ["$ SQS", round(t.cost.dollars.sqs, 3)],
+        ["$ Lambda requests", round(t.cost.dollars.lambdaRequests, 3)],
+        ["$ Lambda compute", round(t.cost.dollars.lambdaCompute, 3)],
+        ["$ DynamoDB", round(t.cost.dollars.dynamodb, 3)],
+        ["$ total", round(t.cost.dollars.total, 3)],
+      ],
+    ),
+  );
+}
+if (only.has("latency")) {
+  say(`\nlatency: ${samples} messages on an idle queue, send → handler start ...`);
+  const l = await benchLatency(samples);
+  results.latency = l;
+  say(renderTable(["samples", "p50 ms", "p99 ms", "max ms"], [[l.samples, l.p50Ms, l.p99Ms, l.maxMs]]));
+}
+if (only.has("recovery")) {
+  say(`\nrecovery: ${trials} killed pollers, time to the replacement's first heartbeat ...`);
+  const r = await benchRecovery(trials);
+  results.recovery = r;
+  say(
+    renderTable(
+      [
+        "trials",
+        "stale after s",
+        "restart every s",
+        "one kill: back in s",
+        "killed for good: replaced in s (median/max)",
+      ],
+      [
+        [
+          r.trials,
+          r.staleAfterSec,
+          r.restartIntervalSec,
+          round(r.retriedMedianSec, 2),
+          `${round(r.replacedMedianSec, 2)} / ${round(r.replacedMaxSec, 2)}`,
+        ],
+      ],
+    ),
+  );
+}
+if (only.has("scale")) {
+  const { benchScaleReaction } = await import("./scaleReaction.js");
+  say(`\nscale reaction: a ${messages}-message spike, time to maxLoops ...`);
+  const s = await benchScaleReaction(messages);
+  results.scale = s;
+  say(
+    renderTable(
+      ["mode", "seconds to maxLoops", "maxLoops"],
+      s.modes.map((m) => [m.mode, round(m.seconds, 1), m.maxLoops]),
+    ),
+  );
+}
+if (values.json) console.log(JSON.stringify(results, null, 2));
+else say(`\nmachine: ${JSON.stringify(results.machine)}`);
+
+async function machine(): Promise<Record<string, unknown>> {
+  const os = await import("node:os");
+  return {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  };
+}

@@ -1,0 +1,99 @@
+import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { defineDispatcher } from "@sqs-dispatcher/config";
+import { systemClock } from "@sqs-dispatcher/core";
+import { type BenchPlatform, benchFunctions, fill, startBenchPlatform } from "./support/benchPlatform.js";
+
+export interface ScaleReactionResult {
+  messages: number;
+  modes: { mode: "alarm" | "depth"; seconds: number; maxLoops: number }[];
+}
+
+const maxLoops = 4;
+
+/**
+ * One spike of `messages` on two queues in one run: one scaled by its alarm tiers (the local
+ * CloudWatch evaluates the queue's real depth; one metric minute lasts 3 s locally), one in depth
+ * mode (restart's reconcile reads the depth). Reports the time from the start of the spike until
+ * each queue has `maxLoops` loops.
+ */
+export async function benchScaleReaction(messages: number): Promise<ScaleReactionResult> {
+  const step = Math.ceil(messages / 8);
+  const registry = defineDispatcher({
+    app: "bench",
+    functions: {
+      ...benchFunctions,
+      slow: {
+        handler: "test/fixtures/functions/slowBatch.handler",
+        timeoutSec: 5,
+        environment: { SLEEP_MS: "40" },
+      },
+    },
+    routes: [
+      {
+        queue: { name: "spike-alarm", visibilityTimeoutSec: 10 },
+        function: "slow",
+        maxLoops,
+        alarms: [{ threshold: step }, { threshold: 2 * step }, { threshold: 3 * step }],
+      },
+      {
+        queue: { name: "spike-depth", visibilityTimeoutSec: 10 },
+        function: "slow",
+        maxLoops,
+        scaling: { mode: "depth", targetPerLoop: step, scaleInCooldownSec: 30 },
+      },
+    ],
+    local: {
+      poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, routeCacheTtlSec: 1 },
+      restart: { intervalSec: 3, staleAfterSec: 10, startGraceSec: 10 },
+    },
+  });
+  const platform = await startBenchPlatform(registry);
+  try {
+    const { doc } = platform.deployment.clients;
+    const start = systemClock.now();
+    const reached: Partial<Record<"alarm" | "depth", number>> = {};
+    const watch = (async () => {
+      while (reached.alarm === undefined || reached.depth === undefined) {
+        for (const mode of ["alarm", "depth"] as const) {
+          if (reached[mode] === undefined && (await countLoops(doc, platform, `spike-${mode}`)) >= maxLoops) {
+            reached[mode] = (systemClock.now() - start) / 1000;
+          }
+        }
+        if (systemClock.now() - start > 300_000)
+          throw new Error(`scale reaction: maxLoops not reached in 300 s`);
+        await systemClock.sleep(200);
+      }
+    })();
+    await Promise.all([
+      fill(platform, platform.url("spike-alarm"), messages),
+      fill(platform, platform.url("spike-depth"), messages),
+    ]);
+    await watch;
+    return {
+      messages,
+      modes: [
+        { mode: "alarm", seconds: reached.alarm as number, maxLoops },
+        { mode: "depth", seconds: reached.depth as number, maxLoops },
+      ],
+    };
+  } finally {
+    await platform.stop();
+  }
+}
+
+async function countLoops(
+  doc: DynamoDBDocumentClient,
+  platform: BenchPlatform,
+  queue: string,
+): Promise<number> {
+  const { Count = 0 } = await doc.send(
+    new QueryCommand({
+      TableName: platform.deployment.tables.tokens,
+      KeyConditionExpression: "queueUrl = :q",
+      ExpressionAttributeValues: { ":q": platform.url(queue) },
+      ConsistentRead: true,
+      Select: "COUNT",
+    }),
+  );
+  return Count;
+}

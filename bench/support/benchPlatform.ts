@@ -1,0 +1,128 @@
+import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { defineDispatcher, type Registry, type RouteConfig } from "@sqs-dispatcher/config";
+import { systemClock } from "@sqs-dispatcher/core";
+import { deployLocal, type LocalCloud, type LocalDeployment, startLocalCloud } from "@sqs-dispatcher/local";
+
+/** Handler functions the benchmarks route to. */
+export const benchFunctions = {
+  noop: { handler: "packages/functions/src/handlers/noop.handler", timeoutSec: 5, memoryMb: 128 },
+  stamp: { handler: "bench/handlers/stamp.handler", timeoutSec: 5, memoryMb: 128 },
+} as const;
+
+/** A registry for one benchmark: local settings as `pnpm dev` has them unless overridden. */
+export function benchRegistry(
+  routes: RouteConfig[] | Parameters<typeof defineDispatcher>[0]["routes"],
+): Registry {
+  return defineDispatcher({
+    app: "bench",
+    functions: benchFunctions,
+    routes,
+    local: {
+      poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, routeCacheTtlSec: 1 },
+      restart: { intervalSec: 3, staleAfterSec: 10, startGraceSec: 10 },
+    },
+  });
+}
+
+export interface BenchPlatform {
+  cloud: LocalCloud;
+  deployment: LocalDeployment;
+  url(queue: string): string;
+  stop(): Promise<void>;
+}
+
+/** A fresh local cloud on a free port with `registry` deployed. */
+export async function startBenchPlatform(registry: Registry): Promise<BenchPlatform> {
+  const cloud = await startLocalCloud({ port: 0 });
+  try {
+    const deployment = await deployLocal(cloud, registry);
+    return {
+      cloud,
+      deployment,
+      url(queue) {
+        const q = deployment.queues.find((x) => x.name === queue);
+        if (!q) throw new Error(`no queue ${queue}`);
+        return q.url;
+      },
+      async stop() {
+        await deployment.stop();
+        await cloud.stop();
+      },
+    };
+  } catch (error) {
+    await cloud.stop();
+    throw error;
+  }
+}
+
+/** Sends `count` small bodies in batches of 10, 8 batches in flight. */
+export async function fill(platform: BenchPlatform, queueUrl: string, count: number): Promise<void> {
+  const { sqs } = platform.deployment.clients;
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const start = next;
+      next += 10;
+      const n = Math.min(10, count - start);
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Array.from({ length: n }, (_, i) => ({
+            Id: String(i),
+            MessageBody: `{"n":${start + i}}`,
+          })),
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+export async function depth(
+  platform: BenchPlatform,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number }> {
+  const { Attributes = {} } = await platform.deployment.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return {
+    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+  };
+}
+
+export async function purge(platform: BenchPlatform, queueUrl: string): Promise<void> {
+  await platform.deployment.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+}
+
+/**
+ * Measures a drain the same way for every contender: an observer polls the queue every 50 ms;
+ * the clock starts when the first message leaves `visible` and stops when nothing is visible or in flight.
+ */
+export async function observeDrain(
+  platform: BenchPlatform,
+  queueUrl: string,
+  total: number,
+  options: { timeoutMs: number; clock?: typeof systemClock },
+): Promise<{ seconds: number; msgsPerSec: number }> {
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + options.timeoutMs;
+  let startedAt: number | undefined;
+  for (;;) {
+    const d = await depth(platform, queueUrl);
+    const now = clock.now();
+    if (startedAt === undefined && d.visible < total) startedAt = now;
+    if (startedAt !== undefined && d.visible === 0 && d.inFlight === 0) {
+      const seconds = Math.max(0.001, (now - startedAt) / 1000);
+      return { seconds, msgsPerSec: total / seconds };
+    }
+    if (now > deadline)
+      throw new Error(
+        `drain of ${queueUrl} did not finish in ${options.timeoutMs} ms (${JSON.stringify(d)})`,
+      );
+    await clock.sleep(50);
+  }
+}
