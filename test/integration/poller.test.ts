@@ -48,7 +48,11 @@ describe("the poller draining queues through handler functions", () => {
     expect(new Set(ids).size).toBe(2_000);
 
     // Watch the queue drain (cheap) before reading back all 2,000 items (not cheap).
-    await waitFor(() => drained("bulk"), { timeoutMs: 150_000, intervalMs: 1_000, description: "bulk drained" });
+    await waitFor(() => drained("bulk"), {
+      timeoutMs: 150_000,
+      intervalMs: 1_000,
+      description: "bulk drained",
+    });
     const recorded = await waitFor(
       async () => {
         const found = await platform.processed(ids);
