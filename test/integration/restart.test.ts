@@ -76,7 +76,7 @@ describe("revoked and killed loops", () => {
     for (const item of items.values()) expect(item.receiveCount).toBe(1);
   }, 90_000);
 
-  it("replaces a poller invocation that dies (its environment killed) within staleAfter plus one restart interval", async () => {
+  it("replaces a poller invocation that dies (its environment killed, Lambda's retries too) within staleAfter plus one restart interval", async () => {
     const before = await heartbeating(platform, "revoke");
     const scheduler = startScheduler({
       lambda: platform.deployment.clients.lambda,
@@ -86,19 +86,36 @@ describe("revoked and killed loops", () => {
       accountId: platform.cloud.accountId,
     });
     try {
-      const killed = await platform.cloud.lambda.killEnvironments("poller");
-      expect(killed).toBeGreaterThanOrEqual(1);
-      const killedAt = Date.now();
-      // staleAfter 4 s + one interval 1 s, plus a little for the new invocation to heartbeat.
+      const lambda = platform.cloud.lambda;
+      const droppedBefore = lambda.stats("poller").asyncDropped;
+      const killedFrom = Date.now();
+      // Lambda retries a failed async invocation twice; kill those too, so only restart can bring the loop back.
+      await waitFor(
+        async () => {
+          await lambda.killEnvironments("poller");
+          return lambda.stats("poller").asyncDropped > droppedBefore;
+        },
+        {
+          timeoutMs: 20_000,
+          intervalMs: 50,
+          description: "the loop's event to be given up after Lambda's retries",
+        },
+      );
+      const [dead] = await platform.tokens(platform.queueUrl("revoke"));
+      const lastHeartbeat = dead?.lastUsed ?? killedFrom;
+      // Stale after 4 s, restart every 1 s, plus a little for the new invocation to heartbeat.
+      const deadline = lastHeartbeat + (4 + 1) * 1_000 + 4_000;
       const replaced = await waitFor(
         async () => {
           const [token] = await platform.tokens(platform.queueUrl("revoke"));
-          return token?.lastUsed !== undefined && token.lastUsed > killedAt ? token : undefined;
+          return token && token.loopId !== before.loopId && (token.lastUsed ?? 0) > lastHeartbeat
+            ? token
+            : undefined;
         },
         {
-          timeoutMs: (4 + 1) * 1_000 + 4_000,
+          timeoutMs: Math.max(1_000, deadline - Date.now()),
           intervalMs: 100,
-          description: "a loop heartbeating the token again",
+          description: "restart to claim the dead loop's token and start a new loop",
         },
       );
       expect(replaced.token).toBe(before.token);
