@@ -6,7 +6,10 @@ export class ConfigValidationError extends Error {
   readonly issues: readonly { path: string; message: string }[];
 
   constructor(what: string, issues: readonly { path: string; message: string }[], options?: ErrorOptions) {
-    super(`${what} is invalid:\n${issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}`).join("\n")}`, options);
+    super(
+      `${what} is invalid:\n${issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}`).join("\n")}`,
+      options,
+    );
     this.issues = issues;
   }
 }
@@ -14,7 +17,10 @@ export class ConfigValidationError extends Error {
 /** Turns zod issues into `path: message` pairs a user can act on. */
 export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((issue) => ({
-    path: issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "["),
+    path: issue.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+      .join(".")
+      .replace(/\.\[/g, "["),
     message: issue.message,
   }));
 }

@@ -19,7 +19,10 @@ function messages(fn: () => unknown): string[] {
 
 describe("defineDispatcher", () => {
   it("fills defaults for a minimal route", () => {
-    const registry = defineDispatcher({ ...base, routes: [{ queue: { name: "orders" }, function: "record" }] });
+    const registry = defineDispatcher({
+      ...base,
+      routes: [{ queue: { name: "orders" }, function: "record" }],
+    });
     expect(registry.routes[0]).toMatchObject({ batchSize: 10, minLoops: 1, maxLoops: 1, paused: false });
     expect(registry.poller.waitTimeSec).toBe(20);
   });
@@ -45,7 +48,9 @@ describe("defineDispatcher", () => {
   it("refuses a route to a function the registry lacks", () => {
     expect(
       messages(() => defineDispatcher({ ...base, routes: [{ queue: { name: "q" }, function: "nope" }] })),
-    ).toContain("routes[0].function: names function 'nope', which the registry does not declare (declared: record)");
+    ).toContain(
+      "routes[0].function: names function 'nope', which the registry does not declare (declared: record)",
+    );
   });
 
   it("refuses a visibility timeout shorter than the handler's timeout", () => {

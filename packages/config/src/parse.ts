@@ -5,7 +5,8 @@ import { type Registry, type RegistryInput, type Route, registrySchema, routeSch
 /** Parses `input` with `schema`, or throws a {@link ConfigValidationError} naming every broken rule. */
 export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw new ConfigValidationError(what, describeIssues(result.error), { cause: result.error });
+  if (!result.success)
+    throw new ConfigValidationError(what, describeIssues(result.error), { cause: result.error });
   return result.data;
 }
 

@@ -8,9 +8,7 @@ const functionNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** A handler function of the registry: the code a route forwards batches to. */
 export const functionSchema = z.strictObject({
   /** `path/to/file.exportName`, relative to the project root (as SST's `handler`). */
-  handler: z
-    .string()
-    .regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must be 'path/to/module.exportName'"),
+  handler: z.string().regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must be 'path/to/module.exportName'"),
   timeoutSec: z.int().min(1).max(AwsLimits.lambdaTimeoutMaxSec).default(30),
   memoryMb: z.int().min(AwsLimits.lambdaMemoryMinMb).max(AwsLimits.lambdaMemoryMaxMb).default(256),
   environment: z.record(z.string(), z.string()).default({}),
@@ -173,7 +171,10 @@ export const localOverridesSchema = z.strictObject({
 export const registrySchema = z
   .strictObject({
     app: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lowercase letters, digits and '-'"),
-    functions: z.record(z.string().regex(functionNamePattern, "must be a Lambda function name"), functionSchema),
+    functions: z.record(
+      z.string().regex(functionNamePattern, "must be a Lambda function name"),
+      functionSchema,
+    ),
     routes: z.array(routeConfigSchema).default([]),
     poller: pollerSchema.default(pollerSchema.parse({})),
     restart: restartSchema.default(restartSchema.parse({})),

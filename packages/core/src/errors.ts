@@ -27,7 +27,11 @@ export class LeaseLostError extends DispatcherError {
     readonly loopId: string,
     options?: ErrorOptions,
   ) {
-    super(`loop ${loopId} no longer holds token ${token} of ${queueUrl}`, { queueUrl, token, loopId }, options);
+    super(
+      `loop ${loopId} no longer holds token ${token} of ${queueUrl}`,
+      { queueUrl, token, loopId },
+      options,
+    );
   }
 }
 
