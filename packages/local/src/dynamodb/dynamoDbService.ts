@@ -24,6 +24,9 @@ interface DynaliteDbModule {
 
 const require = createRequire(import.meta.url);
 
+/** How long close() waits for requests in flight before closing the database anyway. */
+const closeGraceMs = 5_000;
+
 /**
  * DynamoDB (JSON 1.0) served in-process by dynalite behind the edge, without a port of its own.
  *
@@ -68,13 +71,42 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions): Pr
     | undefined;
   if (!listener) throw new Error("dynalite's server has no request listener");
 
+  // Requests dynalite is still working on. A client that went away (the edge closing its
+  // sockets) does not stop dynalite mid-request: closing the database under it would throw
+  // "Database is not open" from a LevelDB callback, so close() waits for these first.
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const settle = () => {
+    inFlight--;
+    if (inFlight === 0) drained?.();
+  };
+
   return {
     signingNames: ["dynamodb"],
     handle(req, res) {
+      inFlight++;
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      let settled = false;
+      res.end = ((...args: unknown[]) => {
+        if (!settled) {
+          settled = true;
+          settle();
+        }
+        return end(...args);
+      }) as ServerResponse["end"];
       listener(req, res);
     },
-    close() {
-      return new Promise<void>((resolve, reject) => {
+    async close() {
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const giveUp = setTimeout(resolve, closeGraceMs);
+          drained = () => {
+            clearTimeout(giveUp);
+            resolve();
+          };
+        });
+      }
+      await new Promise<void>((resolve, reject) => {
         captured.lifecycleManager.gracefulClose((error) => (error ? reject(error) : resolve()));
       });
     },
