@@ -54,6 +54,8 @@ export class ExecutionEnvironment {
         resolve: (outcome: InvocationOutcome) => void;
         timer: NodeJS.Timeout;
         logs: string[] | undefined;
+        payload: string;
+        startedAt: number;
       }
     | undefined;
   private gone = false;
@@ -121,6 +123,12 @@ export class ExecutionEnvironment {
     }
   }
 
+  /** The invocation running here, if any: what the soak inspects to find loops on lost tokens. */
+  get running(): { requestId: string; payload: string; startedAt: number } | undefined {
+    const c = this.current;
+    return c && { requestId: c.requestId, payload: c.payload, startedAt: c.startedAt };
+  }
+
   /** True while an invocation runs here. */
   get busy(): boolean {
     return this.current !== undefined;
@@ -158,6 +166,8 @@ export class ExecutionEnvironment {
         requestId: invocation.requestId,
         resolve,
         timer,
+        payload: invocation.payload,
+        startedAt,
         logs: invocation.collectLogs
           ? [`START RequestId: ${invocation.requestId} Version: $LATEST`]
           : undefined,

@@ -54,6 +54,8 @@ export interface LambdaService extends LocalService {
   stats(name: string): LocalFunctionStats;
   /** Terminates a function's (or every function's) environments abruptly, busy ones included (fault injection). */
   killEnvironments(name?: string): Promise<number>;
+  /** The invocations of a function running right now, with their event payloads (JSON text). */
+  running(name: string): { requestId: string; payload: string; startedAt: number }[];
 }
 
 /** Options of {@link createLambdaService}. */
@@ -726,6 +728,12 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
         environmentsAlive: envs.filter((env) => env.alive).length,
         busy: busyCount(envs),
       };
+    },
+
+    running(name) {
+      const record = functions.get(name);
+      if (!record) return [];
+      return [...record.environments].flatMap((env) => (env.running ? [env.running] : []));
     },
 
     async killEnvironments(name) {
