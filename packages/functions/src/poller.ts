@@ -11,6 +11,7 @@ import {
   createSqsQueueClient,
   type LoopOutcome,
   type Poller,
+  type PollerDeps,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
@@ -23,8 +24,15 @@ import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 /** What the poller returns: the loop's outcome, or `dropped` for a malformed event. */
 export type PollerResult = LoopOutcome | { status: "dropped"; issues: string[] };
 
-/** Builds the poller from the function's environment (once per cold start). */
-export function pollerFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv = process.env): Poller {
+/**
+ * Builds the poller from the function's environment (once per cold start). `overrides` replace
+ * single dependencies: the soak's deliberately broken poller swaps the queue client this way.
+ */
+export function pollerFromEnv(
+  logger: PowertoolsLogger,
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<PollerDeps> = {},
+): Poller {
   const clients = createAwsClients();
   const settings = pollerSettingsFromEnv(env);
   return createPoller({
@@ -40,6 +48,7 @@ export function pollerFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv =
     clock: systemClock,
     logger: asCoreLogger(logger),
     settings,
+    ...overrides,
   });
 }
 

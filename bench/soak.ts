@@ -1,0 +1,90 @@
+import { parseArgs } from "node:util";
+import { runSoak } from "@sqs-dispatcher/local";
+import { round } from "./support/stats.js";
+import { renderTable } from "./support/table.js";
+
+const usage = `pnpm soak [--messages N] [--json] [--no-faults]
+
+A chaos soak on a fresh local cloud: three queues (one FIFO), handler failures, crashes and
+timeouts, injected throttles and 5xx, killed execution environments, a scale-up and a scale-down.
+Prints what it saw and checks the invariants; exits 1 when one is broken.
+  --messages N   messages in all, split over the three queues (default 21000)
+  --no-faults    no injected errors or killed environments (a baseline)
+  --json         print the report as JSON`;
+
+const { values } = parseArgs({
+  options: {
+    messages: { type: "string", default: "21000" },
+    json: { type: "boolean", default: false },
+    "no-faults": { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const total = Number(values.messages);
+if (!Number.isInteger(total) || total < 3) {
+  console.error(
+    `error: --messages must be a whole number of at least 3, got '${values.messages}'\n\n${usage}`,
+  );
+  process.exit(2);
+}
+
+const report = await runSoak({
+  messagesPerQueue: Math.ceil(total / 3),
+  faults: !values["no-faults"],
+  onProgress: (line) => {
+    if (!values.json) console.log(`  ${line}`);
+  },
+});
+const inv = report.invariants;
+if (values.json) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  console.log(
+    `\n${renderTable(
+      ["queue", "sent", "recorded", "in DLQ", "peak loops", "final loops"],
+      report.queues.map((q) => [q.name, q.sent, q.recorded, q.inDlq, q.maxLoops, q.finalLoops]),
+    )}\n`,
+  );
+  const injected = Object.entries(report.faultCounts)
+    .map(([k, c]) => `${k} ${c.injected}/${c.seen}`)
+    .join(", ");
+  console.log(
+    renderTable(
+      ["invariant", "observed", "holds"],
+      [
+        [
+          "no message lost (recorded or in its DLQ)",
+          `${inv.lost.length} lost of ${inv.sent}`,
+          inv.lost.length === 0 ? "yes" : "NO",
+        ],
+        ["queues drained", `${inv.leftInQueues} left`, inv.leftInQueues === 0 ? "yes" : "NO"],
+        [
+          "routes back to desired loops after faults stop",
+          `${round(inv.convergenceSec, 1)} s (bound ${inv.convergenceBoundSec} s)`,
+          inv.convergenceSec <= inv.convergenceBoundSec ? "yes" : "NO",
+        ],
+        [
+          "no loop alive on a revoked/taken-over token",
+          `${inv.zombieLoops.length} seen`,
+          inv.zombieLoops.length === 0 ? "yes" : "NO",
+        ],
+        [
+          "scale-up and scale-down happened",
+          `${inv.scaledUp ? "up" : "-"} ${inv.scaledDown ? "down" : "-"}`,
+          inv.scaledUp && inv.scaledDown ? "yes" : "NO",
+        ],
+        ["duplicate rate (plain messages)", `${round(inv.duplicateRate * 100, 2)} %`, "(reported)"],
+      ],
+    ),
+  );
+  console.log(
+    `\nfaults injected (injected/seen): ${injected || "none"}; environments killed: ${report.environmentsKilled}`,
+  );
+  console.log(`duration: ${round(report.durationSec, 1)} s`);
+  if (report.broken.length > 0) console.log(`\nBROKEN:\n- ${report.broken.join("\n- ")}`);
+}
+process.exit(report.broken.length === 0 ? 0 : 1);

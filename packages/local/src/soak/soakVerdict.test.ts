@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { SoakKind } from "./soakMessages.js";
+import { isLost } from "./soakVerdict.js";
+
+const fate = (kind: SoakKind, deliveries: number, lastReceiveCount: number, inDlq = false) => ({
+  kind,
+  deliveries,
+  lastReceiveCount,
+  inDlq,
+});
+
+describe("isLost", () => {
+  it("counts a poison message lost unless it is in its DLQ, even when recorded", () => {
+    expect(isLost(fate(SoakKind.Poison, 3, 3))).toBe(true);
+    expect(isLost(fate(SoakKind.Poison, 4, 4, true))).toBe(false);
+  });
+
+  it("counts a plain message lost only when neither recorded nor in its DLQ", () => {
+    expect(isLost(fate(SoakKind.Plain, 0, 0))).toBe(true);
+    expect(isLost(fate(SoakKind.Plain, 1, 1))).toBe(false);
+    expect(isLost(fate(SoakKind.Plain, 0, 0, true))).toBe(false);
+  });
+
+  it("needs a message that misbehaves once to be recorded on a later delivery", () => {
+    expect(isLost(fate(SoakKind.FailOnce, 1, 1))).toBe(true);
+    expect(isLost(fate(SoakKind.CrashOnce, 2, 2))).toBe(false);
+    expect(isLost(fate(SoakKind.SlowOnce, 0, 0, true))).toBe(false);
+  });
+});

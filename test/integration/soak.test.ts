@@ -1,0 +1,29 @@
+import { runSoak } from "@sqs-dispatcher/local";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The small soak of the test line: the invariants of `pnpm soak` (nothing lost, routes back to
+ * their loops, no loop on a lost token, scaling both ways) under faults, on a few hundred messages.
+ * Speed is not asserted; `pnpm soak` is the big run.
+ */
+describe("the soak", () => {
+  it("keeps its invariants under injected faults and killed environments", async () => {
+    const report = await runSoak({ messagesPerQueue: 150 });
+    expect(report.broken).toEqual([]);
+    expect(report.invariants.sent).toBe(450);
+    // The faults really happened.
+    expect(Object.values(report.faultCounts).some((c) => c.injected > 0)).toBe(true);
+  }, 300_000);
+
+  it("fails when the poller deletes messages before their handler succeeded", async () => {
+    const report = await runSoak({
+      messagesPerQueue: 40,
+      faults: false,
+      // Many poison messages: each one the broken poller deletes is lost instead of reaching the DLQ.
+      mix: { poison: 0.2, failOnce: 0.1, crashOnce: 0, slowOnce: 0 },
+      pollerHandler: "test/fixtures/functions/deleteBeforeDispatchPoller.handler",
+    });
+    expect(report.invariants.lost.length).toBeGreaterThan(0);
+    expect(report.broken.some((line) => /message\(s\) lost/.test(line))).toBe(true);
+  }, 300_000);
+});
