@@ -1,12 +1,20 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { defineDispatcher } from "@sqs-dispatcher/config";
+import { defineDispatcher, parseRoute, type Route } from "@sqs-dispatcher/config";
+import { type RouteStore, silentLogger } from "@sqs-dispatcher/core";
+import { createRouteSync } from "@sqs-dispatcher/functions/routeSync";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAdminApiStack } from "./AdminApi.js";
-import { createDispatcherStack, deadLetterQueueName, restartScheduleMinutes } from "./Dispatcher.js";
+import {
+  createDispatcherStack,
+  deadLetterQueueName,
+  resetRoutesFromEnv,
+  restartScheduleMinutes,
+  StackConfigurationError,
+} from "./Dispatcher.js";
 
 /** Three routes: a FIFO queue, a queue with three alarm tiers, and an imported queue. */
 const registry = defineDispatcher({
@@ -55,7 +63,7 @@ const ledgerRegistry = defineDispatcher({
   restart: { intervalSec: 20 },
   routeStore: { default: "ssm", stages: { test: "dynamodb" } },
 });
-const LedgerDispatcher = createDispatcherStack(ledgerRegistry);
+const LedgerDispatcher = createDispatcherStack(ledgerRegistry, { resetRoutes: true, deployId: "ledger-1" });
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
@@ -68,6 +76,8 @@ let ledger: Template;
 let account = "";
 
 beforeAll(async () => {
+  // The shop stack takes the reset flag from the environment, as `pnpm sst deploy` does.
+  vi.stubEnv("DISPATCHER_RESET_ROUTES", "0");
   await initProject({ stage: "test" });
   await mkdir(join(process.cwd(), ".sst"), { recursive: true });
   outdir = await mkdtemp(join(process.cwd(), ".sst", "synth-"));
@@ -92,6 +102,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  vi.unstubAllEnvs();
   if (outdir) await rm(outdir, { recursive: true, force: true });
 });
 
@@ -150,6 +161,9 @@ const platformNames = [
   "shop-test-scale-up",
   "shop-test-scale-down",
   "shop-test-admin-api",
+  // The route sync custom resource: its function and CDK's Provider framework function.
+  "shop-test-route-sync",
+  "shop-test-route-sync-provider",
 ];
 
 describe("Dispatcher stack", () => {
@@ -159,8 +173,8 @@ describe("Dispatcher stack", () => {
     );
     const names = functions.map(([, r]) => r.Properties?.FunctionName).filter((n) => typeof n === "string");
     expect(names.sort()).toEqual([...platformNames, ...handlerNames].sort());
-    // Besides ours, only SST's own stack-metadata handler, one per stack: no LogRetention
-    // function, no custom-resource provider with the SSM route store.
+    // Besides ours (the route sync's provider is named too), only SST's own stack-metadata
+    // handler, one per stack: no LogRetention function, no AwsCustomResource singleton.
     const others = functions.filter(([, r]) => r.Properties?.FunctionName === undefined).map(([id]) => id);
     expect(others).toHaveLength(2);
     for (const id of others) expect(id).toMatch(/^CustomResourceHandler/);
@@ -273,25 +287,135 @@ describe("Dispatcher stack", () => {
     }
   });
 
-  it("stores one route parameter per queue with the deployed function name and the queue URL", () => {
-    // SST also writes its own `/sst/...` metadata parameters; the routes live under the routes path.
+  it("writes the routes through one route sync custom resource, not as CloudFormation parameters", () => {
+    // SST writes its own `/sst/...` metadata parameters; no route is a CloudFormation resource any more.
     const params = Object.values(resourcesOf(dispatcher, "AWS::SSM::Parameter")).filter((p) =>
       String(p.Properties?.Name).startsWith("/shop/"),
     );
-    expect(params.map((p) => p.Properties?.Name).sort()).toEqual(
-      ["/shop/test/routes/legacy", "/shop/test/routes/orders", "/shop/test/routes/payments.fifo"].sort(),
+    expect(params).toEqual([]);
+    const syncs = Object.values(resourcesOf(dispatcher, "Custom::RouteSync"));
+    expect(syncs).toHaveLength(1);
+    const props = syncs[0]?.Properties ?? {};
+    expect(render(props.ServiceToken)).toBe(
+      `\${${functionId(dispatcher, "shop-test-route-sync-provider")}.Arn}`,
     );
-    const legacy = params.find((p) => p.Properties?.Name === "/shop/test/routes/legacy");
-    expect(legacy?.Properties?.Type).toBe("String");
-    const value = JSON.parse(render(legacy?.Properties?.Value).replace(/\$\{[^}]+\}/g, "X"));
-    expect(value).toMatchObject({
-      queueName: "legacy",
-      functionName: "shop-test-record",
-      source: "deploy",
-      minLoops: 1,
-      maxLoops: 1,
+    expect(props).toMatchObject({ ResetRoutes: "false", RouteStore: "ssm:/shop/test/routes/" });
+    expect(props.DeployId).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(Object.keys(props).sort()).toEqual([
+      "DeployId",
+      "ResetRoutes",
+      "RouteStore",
+      "Routes",
+      "ServiceToken",
+    ]);
+
+    const routes = JSON.parse(render(props.Routes)) as Record<string, unknown>[];
+    const ref = (id: string) => `\${${id}}`;
+    const fn = (name: string) => ref(functionId(dispatcher, name));
+    const queue = (name: string) =>
+      ref(
+        Object.entries(resourcesOf(dispatcher, "AWS::SQS::Queue")).find(
+          ([, q]) => q.Properties?.QueueName === name,
+        )?.[0] ?? "missing",
+      );
+    expect(routes).toEqual([
+      {
+        queueName: "payments.fifo",
+        queueUrl: queue("payments.fifo"),
+        functionName: fn("shop-test-record"),
+        batchSize: 10,
+        minLoops: 1,
+        maxLoops: 1,
+        scaleStep: 1,
+        alarms: [{ threshold: 100, periodSec: 60, evaluationPeriods: 1 }],
+        scaling: { mode: "alarm" },
+        paused: false,
+      },
+      expect.objectContaining({
+        queueName: "orders",
+        queueUrl: queue("orders"),
+        functionName: fn("shop-test-middyRecord"),
+        maxLoops: 8,
+        alarms: [
+          { threshold: 100, periodSec: 60, evaluationPeriods: 1 },
+          { threshold: 1_000, periodSec: 60, evaluationPeriods: 2, datapointsToAlarm: 2 },
+          { threshold: 5_000, periodSec: 120, evaluationPeriods: 3, datapointsToAlarm: 2 },
+        ],
+      }),
+      expect.objectContaining({
+        queueName: "legacy",
+        queueUrl: `https://sqs.us-east-1.${ref("AWS::URLSuffix")}/123456789012/legacy`,
+        functionName: fn("shop-test-record"),
+      }),
+    ]);
+    // Neither where a route came from nor when: the function stamps `source: "deploy"` and the time.
+    for (const r of routes) expect(Object.keys(r)).not.toContain("source");
+    dispatcher.hasOutput("RouteEditsKept", { Value: { "Fn::GetAtt": ["RouteSync", "KeptEdits"] } });
+  });
+
+  it("gives the route sync function the properties its handler accepts (stack and handler agree)", async () => {
+    const props = resourcesOf(dispatcher, "Custom::RouteSync").RouteSync?.Properties ?? {};
+    // Resolve the tokens as CloudFormation would: physical queue URLs and function names.
+    const resolved = Object.fromEntries(
+      Object.entries(props).map(([key, value]) => [
+        key,
+        render(value)
+          .replace(/\$\{AWS::URLSuffix\}/g, "amazonaws.com")
+          .replace(/\$\{Queue[^}]+\}/g, "https://sqs.us-east-1.amazonaws.com/123456789012/q")
+          .replace(/\$\{Handler[^}]+\}/g, "shop-test-record"),
+      ]),
+    );
+    const stored = new Map<string, Route>();
+    const store: RouteStore = {
+      get: async (q) => stored.get(q),
+      list: async () => [...stored.values()],
+      put: async (r) => void stored.set(r.queueName, parseRoute(r)),
+      delete: async (q) => stored.delete(q),
+    };
+    const sync = createRouteSync({
+      routes: store,
+      location: "ssm:/shop/test/routes/",
+      clock: { now: () => 1, sleep: async () => {} },
+      logger: silentLogger,
     });
-    expect(value.queueUrl).toMatch(/\/123456789012\/legacy$/);
+    const response = await sync.onEvent({
+      RequestType: "Create",
+      LogicalResourceId: "RouteSync",
+      ResourceProperties: resolved,
+    });
+    expect(response.Data.Written).toBe("3");
+    expect([...stored.keys()].sort()).toEqual(["legacy", "orders", "payments.fifo"]);
+  });
+
+  it("bundles the route sync function with the route store's environment and puts the Provider in front of it", () => {
+    dispatcher.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-route-sync",
+      Handler: "packages/functions/src/routeSync.handler",
+      Timeout: 300,
+      Environment: {
+        Variables: Match.objectLike({ ROUTE_STORE: "ssm", ROUTES_PATH: "/shop/test/routes/" }),
+      },
+    });
+    const provider = resourcesOf(dispatcher, "AWS::Lambda::Function")[
+      functionId(dispatcher, "shop-test-route-sync-provider")
+    ];
+    expect(
+      render(
+        (provider?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables
+          .USER_ON_EVENT_FUNCTION_ARN,
+      ),
+    ).toBe(`\${${functionId(dispatcher, "shop-test-route-sync")}.Arn}`);
+  });
+
+  it("reads the reset flag from DISPATCHER_RESET_ROUTES, refusing values it does not know", () => {
+    expect(resetRoutesFromEnv({})).toBe(false);
+    expect(resetRoutesFromEnv({ DISPATCHER_RESET_ROUTES: "0" })).toBe(false);
+    expect(resetRoutesFromEnv({ DISPATCHER_RESET_ROUTES: "1" })).toBe(true);
+    expect(resetRoutesFromEnv({ DISPATCHER_RESET_ROUTES: "true" })).toBe(true);
+    expect(() => resetRoutesFromEnv({ DISPATCHER_RESET_ROUTES: "yes" })).toThrow(StackConfigurationError);
+    expect(() => resetRoutesFromEnv({ DISPATCHER_RESET_ROUTES: "yes" })).toThrow(
+      "DISPATCHER_RESET_ROUTES must be 1, true, 0 or false (got 'yes')",
+    );
   });
 
   it("has one alarm per tier on the SQS depth metric, wired to the scale-up and scale-down topics", () => {
@@ -433,6 +557,32 @@ describe("IAM least privilege", () => {
     }
   });
 
+  it("lets the route sync function list, put and delete parameters under the routes path only", () => {
+    const statements = statementsOf(dispatcher, "shop-test-route-sync");
+    const base = `arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/routes`;
+    expect(
+      statements.map((s) => ({
+        actions: actionsOf(s).sort(),
+        resources: resourcesOfStatement(s).map(render),
+      })),
+    ).toEqual([
+      { actions: ["ssm:GetParametersByPath"], resources: [base, `${base}/*`] },
+      { actions: ["ssm:DeleteParameter", "ssm:PutParameter"], resources: [`${base}/*`] },
+    ]);
+  });
+
+  it("lets the Provider framework function invoke and describe exactly the route sync function", () => {
+    const statements = statementsOf(dispatcher, "shop-test-route-sync-provider");
+    const arn = `\${${functionId(dispatcher, "shop-test-route-sync")}.Arn}`;
+    expect(
+      statements.map((s) => ({ actions: actionsOf(s), resources: resourcesOfStatement(s).map(render) })),
+    ).toEqual([
+      // `:*` are the function's versions and aliases, not other functions.
+      { actions: ["lambda:InvokeFunction"], resources: [arn, `${arn}:*`] },
+      { actions: ["lambda:GetFunction"], resources: [arn] },
+    ]);
+  });
+
   it("gives handler functions nothing but their own table", () => {
     for (const name of handlerNames) {
       const statements = statementsOf(dispatcher, name);
@@ -520,7 +670,7 @@ describe("AdminApi function", () => {
 });
 
 describe("Dispatcher stack on the DynamoDB route store", () => {
-  it("creates the routes table, writes each route into it and points the functions at it", () => {
+  it("creates the routes table, syncs the routes into it (reset forced here) and points the functions at it", () => {
     ledger.hasResourceProperties("AWS::DynamoDB::Table", {
       TableName: "ledger-test-routes",
       KeySchema: [{ AttributeName: "queueName", KeyType: "HASH" }],
@@ -535,12 +685,30 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
       String(p.Properties?.Name).startsWith("/ledger/"),
     );
     expect(params).toHaveLength(0);
-    const puts = Object.values(ledger.findResources("Custom::AWS") as Resources);
-    expect(puts).toHaveLength(1);
-    const create = render(puts[0]?.Properties?.Create);
-    expect(create).toContain('"action":"putItem"');
-    expect(create).toContain('"queueName":{"S":"entries"}');
-    expect(create).toContain('"functionName":{"S":"ledger-test-noop"}');
+    expect(ledger.findResources("Custom::AWS")).toEqual({});
+    const syncs = Object.values(resourcesOf(ledger, "Custom::RouteSync"));
+    expect(syncs).toHaveLength(1);
+    const routesTableId = Object.entries(resourcesOf(ledger, "AWS::DynamoDB::Table")).find(
+      ([, t]) => t.Properties?.TableName === "ledger-test-routes",
+    )?.[0];
+    expect(syncs[0]?.Properties).toMatchObject({ ResetRoutes: "true", DeployId: "ledger-1" });
+    expect(render(syncs[0]?.Properties?.RouteStore)).toBe(`dynamodb:\${${routesTableId}}`);
+    const routes = JSON.parse(render(syncs[0]?.Properties?.Routes)) as Record<string, unknown>[];
+    expect(routes).toEqual([
+      expect.objectContaining({
+        queueName: "entries",
+        functionName: `\${${functionId(ledger, "ledger-test-noop")}}`,
+      }),
+    ]);
+    const statements = statementsOf(ledger, "ledger-test-route-sync");
+    expect(
+      statements.map((s) => ({ actions: actionsOf(s), resources: resourcesOfStatement(s).map(render) })),
+    ).toEqual([
+      {
+        actions: ["dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        resources: [`\${${routesTableId}.Arn}`],
+      },
+    ]);
   });
 
   it("lets the poller read the routes table and no SSM path", () => {

@@ -10,8 +10,9 @@ import {
   routeParameterPath,
   settingsFor,
 } from "@sqs-dispatcher/config";
+import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
-import { ArnFormat, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
+import { ArnFormat, CustomResource, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { BillingMode } from "aws-cdk-lib/aws-dynamodb";
@@ -19,7 +20,6 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sqs from "aws-cdk-lib/aws-sqs";
-import * as ssm from "aws-cdk-lib/aws-ssm";
 import * as cr from "aws-cdk-lib/custom-resources";
 import {
   Cron,
@@ -39,7 +39,28 @@ export const PlatformHandler = {
   scaleUp: "packages/functions/src/scaleUp.handler",
   scaleDown: "packages/functions/src/scaleDown.handler",
   adminApi: "packages/functions/src/adminApi.handler",
+  routeSync: "packages/functions/src/routeSync.handler",
 } as const;
+
+/**
+ * Functions only the AWS stack has (the local deploy syncs routes in-process): the route sync and
+ * the CDK Provider framework function in front of it. Registry functions may not take these names.
+ */
+export const StackFunction = {
+  RouteSync: "route-sync",
+  RouteSyncProvider: "route-sync-provider",
+} as const;
+
+/** The environment variable that makes a deploy reset run-time route edits (`DISPATCHER_RESET_ROUTES=1`). */
+export const resetRoutesVariable = "DISPATCHER_RESET_ROUTES";
+
+/** Options of {@link createDispatcherStack}. */
+export interface DispatcherStackOptions {
+  /** Reset run-time route edits to the registry (default: `DISPATCHER_RESET_ROUTES` at synthesis). */
+  resetRoutes?: boolean;
+  /** Differs per deploy so the route sync runs on every deploy (default: the synthesis time). */
+  deployId?: string;
+}
 
 /**
  * Example handlers record deliveries in the `processed` table (PROCESSED_TABLE); a registry
@@ -110,6 +131,14 @@ function functionArn(stack: Stack, name: string): string {
   });
 }
 
+/** Reads `DISPATCHER_RESET_ROUTES`: `1`/`true` resets run-time route edits, unset/`0`/`false` keeps them. */
+export function resetRoutesFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[resetRoutesVariable];
+  if (raw === undefined || raw === "" || raw === "0" || raw === "false") return false;
+  if (raw === "1" || raw === "true") return true;
+  throw new StackConfigurationError(`${resetRoutesVariable} must be 1, true, 0 or false (got '${raw}')`);
+}
+
 /** Function props with the recursion setting made explicit: every function states it. */
 export type DispatcherFunctionProps = FunctionProps & { recursiveLoop: lambda.RecursiveLoop };
 
@@ -152,14 +181,17 @@ export function allow(fn: SstFunction, actions: string[], resources: string[]): 
  * const Dispatcher = createDispatcherStack(testRegistry);
  * app.stack(Dispatcher);
  */
-export function createDispatcherStack(registry: Registry) {
+export function createDispatcherStack(registry: Registry, options: DispatcherStackOptions = {}) {
   return function Dispatcher({ stack, app }: StackContext): DispatcherOutputs {
     const stage = app.stage;
     const settings = settingsFor(registry, { kind: "aws", stage });
     const name = (logical: string) => awsResourceName(registry.app, stage, logical);
     const functionEntries = Object.entries(registry.functions);
 
-    const platformNames = new Set<string>(Object.values(PlatformFunction));
+    const platformNames = new Set<string>([
+      ...Object.values(PlatformFunction),
+      ...Object.values(StackFunction),
+    ]);
     for (const [fnName] of functionEntries) {
       if (platformNames.has(fnName)) {
         throw new StackConfigurationError(
@@ -315,16 +347,16 @@ export function createDispatcherStack(registry: Registry) {
     }
     const routedQueueArns = queues.map((q) => q.queue.queueArn);
 
-    // The route store: one parameter per queue (or one item per queue in the routes table).
-    registry.routes.forEach((route, i) => {
+    // The routes: the registry's, with physical queue URLs and function names (CloudFormation tokens).
+    const registryRoutes = registry.routes.map((route, i) => {
       const routed = queues[i];
       const handler = handlerFunctions.get(route.function);
       if (!routed || !handler)
         throw new StackConfigurationError(`route '${route.queue.name}' has no queue or function`);
-      const stored: Route = {
+      const stored: Omit<Route, "source" | "updatedAt"> = {
         queueName: route.queue.name,
         queueUrl: routed.queue.queueUrl,
-        functionName: name(route.function),
+        functionName: handler.functionName,
         batchSize: route.batchSize,
         minLoops: route.minLoops,
         maxLoops: route.maxLoops,
@@ -332,40 +364,88 @@ export function createDispatcherStack(registry: Registry) {
         alarms: route.alarms,
         scaling: route.scaling,
         paused: route.paused,
-        source: "deploy",
-        // A fixed value keeps the template stable: a redeploy rewrites a route only when
-        // the registry changed it, so run-time edits of untouched routes survive.
-        updatedAt: 0,
       };
-      // The queue URL is a deploy-time token; check everything else against the schema now.
+      // URL and function name are deploy-time tokens; check everything else against the schema now.
       parseRoute({
         ...stored,
         queueUrl: `https://sqs.us-east-1.amazonaws.com/000000000000/${route.queue.name}`,
+        functionName: name(route.function),
       });
-      if (routesPath !== undefined) {
-        new ssm.StringParameter(stack, `Route-${route.queue.name.replace(/\./g, "-")}`, {
-          parameterName: `${routesPath}${route.queue.name}`,
-          stringValue: stack.toJsonString(stored),
-          description: `sqs-dispatcher route of queue ${route.queue.name}`,
-        });
-      } else if (routesTable) {
-        putRouteItem(stack, routesTable, stored);
-      }
+      return stored;
     });
-
+    /** The ARN of the routes path itself (`.../parameter/<app>/<stage>/routes`); append `/*` for the routes. */
+    const routesParameterArn = () =>
+      stack.formatArn({
+        service: "ssm",
+        resource: "parameter",
+        resourceName: (routesPath ?? "").replace(/^\/|\/$/g, ""),
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
     const grantRoutesRead = (fn: SstFunction) => {
       if (routesPath !== undefined) {
-        const base = stack.formatArn({
-          service: "ssm",
-          resource: "parameter",
-          resourceName: routesPath.replace(/^\/|\/$/g, ""),
-          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-        });
+        const base = routesParameterArn();
         allow(fn, ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"], [base, `${base}/*`]);
       }
       if (routesTable)
         allow(fn, ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"], [routesTable.tableArn]);
     };
+
+    // The route store is written by a custom resource, not by CloudFormation: on every deploy it applies
+    // the same redeploy-versus-edit rule as the local deploy (`planRouteSync`, see routeSync.ts), which
+    // needs the stored routes, and CloudFormation cannot read those.
+    const routeStoreEnvironment: Record<string, string> = {
+      [EnvVar.RouteStore]: settings.routeStore,
+      ...(routesPath !== undefined ? { [EnvVar.RoutesPath]: routesPath } : {}),
+      ...(routesTable ? { [EnvVar.RoutesTable]: routesTable.tableName } : {}),
+    };
+    const routeSyncFunction = makeFunction("RouteSyncFunction", name(StackFunction.RouteSync), {
+      handler: PlatformHandler.routeSync,
+      // One write per route, sequentially, within SSM's put throughput; generous for large registries.
+      timeout: 300,
+      memorySize: 256,
+      environment: routeStoreEnvironment,
+      recursiveLoop: lambda.RecursiveLoop.TERMINATE,
+    });
+    if (routesPath !== undefined) {
+      const base = routesParameterArn();
+      allow(routeSyncFunction, ["ssm:GetParametersByPath"], [base, `${base}/*`]);
+      allow(routeSyncFunction, ["ssm:PutParameter", "ssm:DeleteParameter"], [`${base}/*`]);
+    }
+    if (routesTable) {
+      allow(
+        routeSyncFunction,
+        ["dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+        [routesTable.tableArn],
+      );
+    }
+    // The Provider framework answers CloudFormation (success, failure, response URL) for the function.
+    // Named and given its own log group like every function here (no LogRetention custom resource).
+    const providerName = name(StackFunction.RouteSyncProvider);
+    const routeSyncProvider = new cr.Provider(stack, "RouteSyncProvider", {
+      onEventHandler: routeSyncFunction,
+      providerFunctionName: providerName,
+      // The framework logs each response it sends CloudFormation; the default (FATAL) hides why a deploy hangs.
+      frameworkLambdaLoggingLevel: lambda.ApplicationLogLevel.INFO,
+      logGroup: new logs.LogGroup(stack, "RouteSyncProviderLogs", {
+        logGroupName: `/aws/lambda/${providerName}`,
+        retention: logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    const frameworkFunction = routeSyncProvider.node.findChild("framework-onEvent").node
+      .defaultChild as lambda.CfnFunction;
+    frameworkFunction.recursiveLoop = lambda.RecursiveLoop.TERMINATE;
+    const routeSyncProperties: RouteSyncProperties = {
+      Routes: stack.toJsonString(registryRoutes),
+      ResetRoutes: (options.resetRoutes ?? resetRoutesFromEnv()) ? "true" : "false",
+      RouteStore: routesPath !== undefined ? `ssm:${routesPath}` : `dynamodb:${routesTable?.tableName ?? ""}`,
+      DeployId: options.deployId ?? new Date().toISOString(),
+    };
+    const routeSync = new CustomResource(stack, "RouteSync", {
+      serviceToken: routeSyncProvider.serviceToken,
+      resourceType: "Custom::RouteSync",
+      properties: routeSyncProperties,
+    });
 
     // The poller: the one function allowed to invoke itself indefinitely.
     const poller = makeFunction("Poller", pollerName, {
@@ -494,6 +574,8 @@ export function createDispatcherStack(registry: Registry) {
       PollerFunction: pollerName,
       RouteStore: routesPath ?? routesTable?.tableName ?? "",
       RestartEveryMinutes: String(scheduleMinutes),
+      // Drift made visible at each deploy, as the local deploy prints it: queues whose run-time edit was kept.
+      RouteEditsKept: routeSync.getAttString("KeptEdits"),
     });
 
     return {
@@ -510,42 +592,6 @@ export function createDispatcherStack(registry: Registry) {
       resourceName: name,
     };
   };
-}
-
-/** Writes a route into the routes table at deploy time (the DynamoDB route store). */
-function putRouteItem(stack: Stack, table: Table, route: Route): void {
-  // CloudFormation has no DynamoDB item resource: a custom resource puts the item.
-  const item = Object.fromEntries(Object.entries(route).map(([key, value]) => [key, toAttribute(value)]));
-  const id = `RouteItem-${route.queueName.replace(/\./g, "-")}`;
-  const call = {
-    service: "DynamoDB",
-    action: "putItem",
-    parameters: { TableName: table.tableName, Item: item },
-    physicalResourceId: cr.PhysicalResourceId.of(`${table.tableName}/${route.queueName}`),
-  };
-  new cr.AwsCustomResource(stack, id, {
-    onCreate: call,
-    onUpdate: call,
-    onDelete: {
-      service: "DynamoDB",
-      action: "deleteItem",
-      parameters: { TableName: table.tableName, Key: { queueName: { S: route.queueName } } },
-    },
-    policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: [table.tableArn] }),
-    installLatestAwsSdk: false,
-  });
-}
-
-/** Marshals a route value into a DynamoDB attribute (deploy-time tokens stay strings). */
-function toAttribute(value: unknown): Record<string, unknown> {
-  if (typeof value === "string") return { S: value };
-  if (typeof value === "number") return { N: String(value) };
-  if (typeof value === "boolean") return { BOOL: value };
-  if (Array.isArray(value)) return { L: value.map(toAttribute) };
-  if (value !== null && typeof value === "object") {
-    return { M: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toAttribute(v)])) };
-  }
-  return { NULL: true };
 }
 
 /** The stack of this project's registry (`dispatcher.config.ts`). */

@@ -71,7 +71,7 @@ function properties(
 /** A CloudFormation event as the Provider framework passes it on (ResponseURL and all). */
 function cfnEvent(
   requestType: "Create" | "Update" | "Delete",
-  props: Record<string, unknown> = properties(),
+  props: object = properties(),
   physicalResourceId = location,
 ) {
   return {
