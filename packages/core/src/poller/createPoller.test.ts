@@ -261,6 +261,58 @@ describe("dispatch", () => {
     expect(outcome).toMatchObject({ received: 2, succeeded: 2, failed: 0 });
   });
 
+  it("overlaps a batch's delete with the next heartbeat, receives only after both, and deletes before recursing", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1"), message("m2")];
+    h.routeOf.current = route({ batchSize: 1 });
+    const trace: string[] = [];
+    const deleteBatch = h.queue.deleteBatch.bind(h.queue);
+    h.queue.deleteBatch = async (url, handles) => {
+      trace.push(`delete-start ${handles.join(",")}`);
+      await clock.sleep(200);
+      trace.push(`delete-end ${handles.join(",")}`);
+      return deleteBatch(url, handles);
+    };
+    h.leases.beforeOp = (op) => void (op === "heartbeat" && trace.push("heartbeat"));
+    const receive = h.queue.receive.bind(h.queue);
+    h.queue.receive = async (url, options) => {
+      trace.push("receive");
+      return receive(url, options);
+    };
+    const starter = h.started;
+    const { outcome } = await h.run();
+    expect(trace.slice(0, 8)).toEqual([
+      "heartbeat",
+      "receive",
+      "delete-start rh-m1",
+      "heartbeat",
+      "delete-end rh-m1",
+      "receive",
+      "delete-start rh-m2",
+      "heartbeat",
+    ]);
+    expect(h.queue.deleted).toEqual(["rh-m1", "rh-m2"]);
+    expect(outcome).toMatchObject({ received: 2, succeeded: 2, undeleted: 0 });
+    expect(starter).toEqual([event]);
+  });
+
+  it("finishes the previous batch's delete when the next heartbeat finds the lease lost", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    const deleteBatch = h.queue.deleteBatch.bind(h.queue);
+    h.queue.deleteBatch = async (url, handles) => {
+      await clock.sleep(200);
+      return deleteBatch(url, handles);
+    };
+    h.invoker.respond = () => {
+      h.leases.rows.clear();
+      return { payload: null };
+    };
+    const { outcome } = await h.run();
+    expect(outcome).toMatchObject({ status: LoopOutcomeStatus.Revoked, succeeded: 1 });
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+
   it("receives at most the route's batch size", async () => {
     const h = harness();
     h.routeOf.current = route({ batchSize: 3 });

@@ -63,6 +63,7 @@ const defaultVisibilitySec = 30;
 const visibilityCacheMs = 60_000;
 /** Shortest idle wait, so a zero long-poll wait never spins heartbeats. */
 const minIdleMs = 1_000;
+const settled: Promise<void> = Promise.resolve();
 
 /**
  * Creates the poller: the recursive loop of DESIGN.md's token protocol.
@@ -243,13 +244,19 @@ export function createPoller(deps: PollerDeps): Poller {
       return pending.length;
     }
 
-    async function cycle(route: Route): Promise<void> {
+    /**
+     * Receives and dispatches one batch. Resolves once the handler has answered, with the
+     * deletion of the succeeded messages still running: the caller overlaps it with the next
+     * heartbeat (DESIGN.md only requires that heartbeat to be verified before the next receive)
+     * and must await it before the invocation ends.
+     */
+    async function cycle(route: Route): Promise<{ deleting: Promise<void> }> {
       outcome.cycles++;
       const messages = await queue.receive(event.queueUrl, {
         maxMessages: Math.min(route.batchSize, 10),
         waitTimeSec: settings.waitTimeSec,
       });
-      if (messages.length === 0) return;
+      if (messages.length === 0) return { deleting: settled };
       outcome.received += messages.length;
       const result = await invokeHandler(route, messages);
       const read = readBatchResult(
@@ -267,10 +274,20 @@ export function createPoller(deps: PollerDeps): Poller {
         });
       }
       const succeeded = messages.filter((m) => !failed.has(m.messageId));
-      const undeleted = succeeded.length > 0 ? await deleteSucceeded(succeeded) : 0;
-      outcome.succeeded += succeeded.length - undeleted;
-      outcome.undeleted += undeleted;
       outcome.failed += failed.size;
+      if (succeeded.length === 0) return { deleting: settled };
+      const deleting = deleteSucceeded(succeeded).then(
+        (undeleted) => {
+          outcome.succeeded += succeeded.length - undeleted;
+          outcome.undeleted += undeleted;
+        },
+        (error: unknown) => {
+          // deleteSucceeded catches the SDK's errors; this is a bug guard, so the loop still goes on.
+          outcome.undeleted += succeeded.length;
+          log.error("deleting a batch failed; it will be delivered again", { error: describe(error) });
+        },
+      );
+      return { deleting };
     }
 
     async function recurse(): Promise<boolean> {
@@ -287,10 +304,15 @@ export function createPoller(deps: PollerDeps): Poller {
       return false;
     }
 
+    /** The previous batch's DeleteMessageBatch, overlapped with the next heartbeat. */
+    let deleting: Promise<void> = settled;
     for (let first = true; ; first = false) {
       const remaining = context.remainingTimeMs();
       if (!first && remaining < cycleBudgetMs) break;
-      const held = await heartbeat();
+      // The previous batch was handled under a verified lease: its deletion finishes whatever this
+      // heartbeat says, and the next receive waits for both (one cycle's messages at a time in flight).
+      const [held] = await Promise.all([heartbeat(), deleting]);
+      deleting = settled;
       if (held === "unverified") break;
       if (held !== "held") {
         log.info("lease lost; loop ends without recursing", { reason: held });
@@ -319,7 +341,7 @@ export function createPoller(deps: PollerDeps): Poller {
           await idle(context.remainingTimeMs() - marginMs);
           continue;
         }
-        await cycle(route);
+        ({ deleting } = await cycle(route));
         consecutiveErrors = 0;
       } catch (error) {
         log.error("cycle failed; the loop goes on", { error: describe(error) });
@@ -327,6 +349,7 @@ export function createPoller(deps: PollerDeps): Poller {
       }
     }
 
+    await deleting;
     const recursed = await recurse();
     return { ...outcome, status: recursed ? LoopOutcomeStatus.Recursed : LoopOutcomeStatus.RecursionFailed };
   }
