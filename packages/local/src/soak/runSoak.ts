@@ -421,6 +421,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       leftInQueues: await remaining(),
       inDlq: dlqIds.size,
       convergenceSec,
+      // "Within two restart intervals of the faults stopping", counted from when restart can first
+      // know: a loop killed just before the faults stop is stale only `staleAfterSec` after its last
+      // heartbeat, and no restart can tell a dead loop from a busy one sooner.
       convergenceBoundSec: local.restart.staleAfterSec + 2 * local.restart.intervalSec,
       zombieLoops: [...zombies],
       scaledUp: peakA > 1,
