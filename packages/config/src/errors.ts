@@ -1,13 +1,15 @@
 import type { z } from "zod";
+import { DispatcherError } from "./dispatcherError.js";
 
 /** A registry, route or other input that breaks a rule; `issues` name each field and rule. */
-export class ConfigValidationError extends Error {
+export class ConfigValidationError extends DispatcherError {
   override readonly name = "ConfigValidationError";
   readonly issues: readonly { path: string; message: string }[];
 
   constructor(what: string, issues: readonly { path: string; message: string }[], options?: ErrorOptions) {
     super(
       `${what} is invalid:\n${issues.map((i) => `  - ${i.path || "(root)"}: ${i.message}`).join("\n")}`,
+      { what, issues },
       options,
     );
     this.issues = issues;

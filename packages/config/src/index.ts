@@ -8,6 +8,7 @@ export {
   adminApiRequestParameters,
   adminApiRequestSchema,
 } from "./adminApi.js";
+export { DispatcherError } from "./dispatcherError.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
 export { AwsLimits } from "./limits.js";
 export { awsResourceName, PlatformFunction } from "./naming.js";

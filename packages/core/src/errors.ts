@@ -1,13 +1,7 @@
-/** Base of every error the dispatcher raises; subclasses set `name` and carry context. */
-export class DispatcherError extends Error {
-  override readonly name: string = "DispatcherError";
-  readonly context: Readonly<Record<string, unknown>>;
+import { DispatcherError } from "@sqs-dispatcher/config";
 
-  constructor(message: string, context: Record<string, unknown> = {}, options?: ErrorOptions) {
-    super(message, options);
-    this.context = context;
-  }
-}
+// The base class lives in config (the package everything depends on); re-exported so core's users keep importing it from here.
+export { DispatcherError };
 
 /** Why a loop no longer holds its token. */
 export const LeaseLossReason = {

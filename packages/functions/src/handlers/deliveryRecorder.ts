@@ -1,7 +1,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DispatcherError } from "@sqs-dispatcher/config";
 import type { SQSRecord } from "aws-lambda";
-import { EnvVar, requireEnv } from "../runtime/environment.js";
+import { EnvVar, optionalEnv, requireEnv } from "../runtime/environment.js";
 
 /**
  * What a demo or test message asks the example handlers to do, read from a JSON body.
@@ -29,13 +30,13 @@ export const statsKeyPrefix = "#stats#";
 export const orderKeyPrefix = "#order#";
 
 /** Thrown by the example handlers for a record whose body asks for it (`fail` or `crash`). */
-export class RequestedFailureError extends Error {
+export class RequestedFailureError extends DispatcherError {
   override readonly name = "RequestedFailureError";
   constructor(
     readonly messageId: string,
-    kind: "fail" | "crash",
+    readonly kind: "fail" | "crash",
   ) {
-    super(`message ${messageId} asked to ${kind}`);
+    super(`message ${messageId} asked to ${kind}`, { messageIds: [messageId], kind });
   }
 }
 
@@ -84,7 +85,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createDeliveryRecorder(
   doc: DynamoDBDocumentClient,
   tableName: string,
-  functionName = process.env.AWS_LAMBDA_FUNCTION_NAME ?? "unknown",
+  functionName = optionalEnv(EnvVar.FunctionName) ?? "unknown",
 ): DeliveryRecorder {
   return {
     async record(record) {

@@ -1,3 +1,5 @@
+import { DispatcherError } from "@sqs-dispatcher/config";
+
 /**
  * The environment variables the platform's functions read, named once.
  * The SST stack and the local deploy both set them from the registry.
@@ -31,14 +33,23 @@ export const EnvVar = {
   ScalingEventsTable: "SCALING_EVENTS_TABLE",
   /** Admin API: prefix of the stage's alarm names (`<app>-<stage>-`), so status reads only this stage's alarms. */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
+  /** Set by Lambda: the region the function runs in. */
+  AwsRegion: "AWS_REGION",
+  /** Set by Lambda (and some shells): the fallback region. */
+  AwsDefaultRegion: "AWS_DEFAULT_REGION",
+  /** Set by Lambda: the function's own name (the poller re-invokes itself by it). */
+  FunctionName: "AWS_LAMBDA_FUNCTION_NAME",
 } as const;
 export type EnvVar = (typeof EnvVar)[keyof typeof EnvVar];
 
 /** Thrown at cold start when the function is deployed without a variable it needs. */
-export class MissingEnvironmentError extends Error {
+export class MissingEnvironmentError extends DispatcherError {
   override readonly name = "MissingEnvironmentError";
-  constructor(readonly variable: string) {
-    super(`environment variable ${variable} is not set`);
+  constructor(
+    readonly variable: string,
+    options?: ErrorOptions,
+  ) {
+    super(`environment variable ${variable} is not set`, { variable }, options);
   }
 }
 
@@ -47,6 +58,19 @@ export function requireEnv(name: EnvVar, env: NodeJS.ProcessEnv = process.env): 
   const value = env[name];
   if (value === undefined || value === "") throw new MissingEnvironmentError(name);
   return value;
+}
+
+/** Reads an optional variable: `undefined` when unset or empty, so callers state their default. */
+export function optionalEnv(name: EnvVar, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** The function's region: `AWS_REGION`, else `AWS_DEFAULT_REGION`, else missing (naming `AWS_REGION`). */
+export function requireRegion(env: NodeJS.ProcessEnv = process.env): string {
+  const region = optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env);
+  if (region === undefined) throw new MissingEnvironmentError(EnvVar.AwsRegion);
+  return region;
 }
 
 /** Reads a required whole number of seconds. */

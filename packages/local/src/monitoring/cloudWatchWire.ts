@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { cbor, dateToTag } from "@smithy/core/cbor";
+import { DispatcherError } from "@sqs-dispatcher/config";
 
 /**
  * CloudWatch's two wire protocols: AWS JSON 1.0 (`X-Amz-Target: GraniteServiceVersion20100801.<Op>`,
@@ -34,13 +35,16 @@ const queryCodes: Record<string, string> = {
 };
 
 /** A CloudWatch error, `code` being the modelled shape name (`InvalidParameterValueException`, `ResourceNotFound`). */
-export class CloudWatchError extends Error {
+export class CloudWatchError extends DispatcherError {
+  // The wire layer answers with `name` as the error's `__type`, so it is the modelled code, not the class name.
+  override readonly name: string;
   constructor(
     readonly code: string,
     message: string,
     readonly status = 400,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, { code, status }, options);
     this.name = code;
   }
 }
