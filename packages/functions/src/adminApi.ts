@@ -19,7 +19,7 @@ import {
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { EnvVar, requireEnv } from "./runtime/environment.js";
+import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** A queue as `view=summary` shows it: its state and how many loops it has, not each loop. */
@@ -100,7 +100,7 @@ export function createAdminApiHandler(deps: () => AdminApiDeps) {
 export function adminApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): AdminApiDeps {
   const clients = createAwsClients();
   const logger = new Logger({ serviceName: "sqs-dispatcher-admin-api" });
-  const alarmNamePrefix = env[EnvVar.AlarmNamePrefix];
+  const alarmNamePrefix = optionalEnv(EnvVar.AlarmNamePrefix, env);
   return {
     logger,
     status: {

@@ -12,7 +12,7 @@ import {
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
-import { EnvVar, MissingEnvironmentError, requireEnv } from "./runtime/environment.js";
+import { EnvVar, requireEnv, requireRegion } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
@@ -26,8 +26,7 @@ export interface ScaleResult {
 export function scaleDepsFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv = process.env): ScaleDeps {
   const clients = createAwsClients();
   // Lambda sets AWS_REGION; it tells which queues are "ours" when a queue URL names no region.
-  const region = env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"];
-  if (!region) throw new MissingEnvironmentError("AWS_REGION");
+  const region = requireRegion(env);
   return {
     routes: routeStoreFromEnv(env),
     leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),

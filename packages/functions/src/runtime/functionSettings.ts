@@ -1,5 +1,5 @@
 import type { PollerSettings, StalenessSettings } from "@sqs-dispatcher/core";
-import { EnvVar, MissingEnvironmentError, requireSeconds } from "./environment.js";
+import { EnvVar, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
 
 /** The poller's timing from its environment. */
 export function pollerSettingsFromEnv(
@@ -10,7 +10,7 @@ export function pollerSettingsFromEnv(
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
-    region: env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"] ?? "us-east-1",
+    region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };
 }
 
@@ -24,7 +24,5 @@ export function stalenessFromEnv(env: NodeJS.ProcessEnv = process.env): Stalenes
 
 /** The poller's own name (set by Lambda), which it invokes to recurse. */
 export function ownFunctionName(env: NodeJS.ProcessEnv = process.env): string {
-  const name = env["AWS_LAMBDA_FUNCTION_NAME"];
-  if (!name) throw new MissingEnvironmentError("AWS_LAMBDA_FUNCTION_NAME");
-  return name;
+  return requireEnv(EnvVar.FunctionName, env);
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { type Logger, silentLogger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
+import { optionalEnv } from "../optionalEnv.js";
 import { type AlarmEvaluator, createAlarmEvaluator } from "./alarmEvaluator.js";
 import { AlarmStore } from "./alarmStore.js";
 import {
@@ -56,7 +57,7 @@ export interface CloudWatchService extends LocalService {
 export function createCloudWatchService(options: CloudWatchServiceOptions): CloudWatchService {
   const logger = options.logger ?? silentLogger;
   const now = options.now ?? Date.now;
-  const envScale = Number(process.env[ALARM_TIME_SCALE_ENV]);
+  const envScale = Number(optionalEnv(ALARM_TIME_SCALE_ENV));
   const timeScale =
     options.timeScale ?? (Number.isFinite(envScale) && envScale > 0 ? envScale : DEFAULT_ALARM_TIME_SCALE);
   const metricIntervalMs = Math.max(250, Math.round(60_000 / timeScale));
