@@ -1,3 +1,5 @@
+import type { AlarmState } from "../scaling/alarmNotification.js";
+
 /** The depth counters and redrive policy of one queue (SQS `GetQueueAttributes`). */
 export interface QueueAttributes {
   /** The queue's ARN (`QueueArn`). */
@@ -22,13 +24,8 @@ export interface QueueDirectory {
   attributes(queueUrl: string): Promise<QueueAttributes | undefined>;
 }
 
-/** A CloudWatch alarm state (`StateValue`). */
-export const AlarmState = {
-  Ok: "OK",
-  Alarm: "ALARM",
-  InsufficientData: "INSUFFICIENT_DATA",
-} as const;
-export type AlarmState = (typeof AlarmState)[keyof typeof AlarmState];
+// One definition of CloudWatch's alarm states (`StateValue` here, `NewStateValue` in a notification).
+export { AlarmState } from "../scaling/alarmNotification.js";
 
 /** A metric alarm on a queue: one whose metric has a `QueueName` dimension. */
 export interface QueueAlarm {
