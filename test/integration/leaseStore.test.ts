@@ -62,6 +62,8 @@ describe("DynamoDB lease store against the local cloud", () => {
     const [row] = await leases.listByQueue(key.queueUrl);
     expect(row?.loopId).toBe(`new-${winners[0]}`);
     expect(row?.lastUsed).toBe(1_000 + (winners[0] ?? 0));
+    // A claim restarts the loop, so it also resets startedAt.
+    expect(row?.startedAt).toBe(1_000 + (winners[0] ?? 0));
   });
 
   it("heartbeats only the current loopId, and fails with LeaseLostError once taken over or deleted", async () => {

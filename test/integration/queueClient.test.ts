@@ -83,4 +83,13 @@ describe("SQS queue client against the local cloud", () => {
     await queue.changeVisibility(url, [], 0);
     expect(await queue.receive(url, { maxMessages: 1, waitTimeSec: 2 })).toEqual([]);
   });
+
+  it("asks for at most 10 messages however large the batch, as SQS refuses more", async () => {
+    const url = await createQueue("qc-clamp");
+    for (let i = 0; i < 12; i += 1)
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `m${i}` }));
+    const messages = await queue.receive(url, { maxMessages: 25, waitTimeSec: 1 });
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.length).toBeLessThanOrEqual(10);
+  });
 });

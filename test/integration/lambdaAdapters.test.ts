@@ -1,0 +1,64 @@
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  createLambdaFunctionInvoker,
+  createLambdaLoopStarter,
+  type LogFields,
+  type Logger,
+} from "@sqs-dispatcher/core";
+import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The Lambda adapters' happy paths against the local Lambda service (the mocked unit tests cover only error translation).
+const fixtures = "test/fixtures/functions";
+const logLines: Array<{ message: string; fields: LogFields | undefined }> = [];
+const capture = (message: string, fields?: LogFields) => void logLines.push({ message, fields });
+const capturingLogger: Logger = { debug: capture, info: capture, warn: capture, error: capture };
+
+let cloud: LocalCloud;
+let lambda: LambdaClient;
+
+beforeAll(async () => {
+  cloud = await startLocalCloud({ port: 0, logger: capturingLogger });
+  lambda = new LambdaClient({
+    endpoint: cloud.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+  await Promise.all(
+    ["handler-echo", "poller-echo"].map((name) =>
+      cloud.lambda.register({ name, handler: `${fixtures}/basic.echo`, timeoutSec: 3, memoryMb: 128 }),
+    ),
+  );
+});
+
+afterAll(async () => {
+  lambda?.destroy();
+  await cloud?.stop();
+});
+
+describe("Lambda adapters against the local cloud", () => {
+  it("the function invoker invokes synchronously, sends the batch as is and parses the JSON payload", async () => {
+    const batch = { Records: [{ messageId: "m1", body: "b" }] };
+    const result = await createLambdaFunctionInvoker(lambda).invoke("handler-echo", batch);
+    expect(result.functionError).toBeUndefined();
+    // Only a RequestResponse invocation hands the handler's return value back.
+    expect(result.payload).toMatchObject({ event: batch, context: { functionName: "handler-echo" } });
+  });
+
+  it("the loop starter invokes the poller asynchronously with exactly the loop event", async () => {
+    const event = { queueUrl: "u", token: "t", loopId: "l" };
+    await createLambdaLoopStarter(lambda, "poller-echo").start(event);
+    const deadline = Date.now() + 15_000;
+    const seen = () =>
+      logLines.find(
+        (l) => l.message.includes("echo invoked") && l.fields?.["functionName"] === "poller-echo",
+      );
+    while (!seen()) {
+      if (Date.now() > deadline)
+        throw new Error(`poller-echo never ran: ${JSON.stringify(cloud.lambda.stats("poller-echo"))}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(JSON.parse(seen()!.message.slice(seen()!.message.indexOf("{")))).toEqual(event);
+    expect(cloud.lambda.stats("poller-echo")).toMatchObject({ invocations: 1, errors: 0 });
+  });
+});
