@@ -5,6 +5,7 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SetQueueAttributesCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
@@ -200,6 +201,52 @@ describe("dispatcher routes", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/error: unknown option '--colour'/);
     expect((await storedRoutes()).map((r) => r.queueName)).not.toContain("cli-refused");
+  });
+
+  it("refuses, as the registry schema does, a queue whose visibility timeout is shorter than the function's timeout", async () => {
+    // cliRegistry's functions time out after 10 s.
+    await createQueue("cli-short-visibility", { VisibilityTimeout: "5" });
+    const refused = await cli(
+      cloud.endpoint,
+      "routes",
+      "set",
+      "cli-short-visibility",
+      "--function",
+      "record",
+    );
+    expect(refused).toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr:
+        "error: <queue>: queue visibility timeout (5s) must be at least the timeout of function 'record' (10s), as Lambda requires\n",
+    });
+    expect((await storedRoutes()).map((r) => r.queueName)).not.toContain("cli-short-visibility");
+    // Equal is enough, as in the schema.
+    await createQueue("cli-equal-visibility", { VisibilityTimeout: "10" });
+    const accepted = await cli(
+      cloud.endpoint,
+      "routes",
+      "set",
+      "cli-equal-visibility",
+      "--function",
+      "record",
+    );
+    expect(accepted.code).toBe(0);
+    expect((await storedRoutes()).map((r) => r.queueName)).toContain("cli-equal-visibility");
+    // An edit that names no function still checks the route's function against the queue.
+    await sqs.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: (await storedRoutes()).find((r) => r.queueName === "cli-equal-visibility")!.queueUrl,
+        Attributes: { VisibilityTimeout: "9" },
+      }),
+    );
+    const edit = await cli(cloud.endpoint, "routes", "set", "cli-equal-visibility", "--max-loops", "3");
+    expect(edit).toMatchObject({
+      code: 2,
+      stderr:
+        "error: <queue>: queue visibility timeout (9s) must be at least the timeout of function 'record' (10s), as Lambda requires\n",
+    });
+    expect((await storedRoutes()).find((r) => r.queueName === "cli-equal-visibility")?.maxLoops).not.toBe(3);
   });
 
   it("fails with exit code 1 and writes nothing when the queue does not exist", async () => {

@@ -1,5 +1,10 @@
 import { ConfigValidationError, parseRoute, type Route, type RouteInput } from "@sqs-dispatcher/config";
-import { createSqsQueueDirectory, InvalidStoredRouteError, removeLoops } from "@sqs-dispatcher/core";
+import {
+  createSqsQueueClient,
+  createSqsQueueDirectory,
+  InvalidStoredRouteError,
+  removeLoops,
+} from "@sqs-dispatcher/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
@@ -50,6 +55,37 @@ function printRoutes(io: CliIo, context: CliContext, asJson: boolean, routes: re
   if (asJson) io.stdout.write(json({ routes }));
   else if (routes.length === 0) io.stdout.write("no routes\n");
   else io.stdout.write(table(routeHeader, routeRows(context, routes)));
+}
+
+/**
+ * Refuses what the registry schema refuses for a created queue, before anything is written: a queue
+ * whose visibility timeout is shorter than its handler's timeout, which Lambda's event source refuses too.
+ * The queue exists already here, so its actual `VisibilityTimeout` is what counts.
+ */
+async function refuseShortVisibility(
+  context: CliContext,
+  flagFunction: string | undefined,
+  existing: Route | undefined,
+  queueName: string,
+  queueUrl: string,
+): Promise<void> {
+  const functionKey =
+    flagFunction ??
+    Object.keys(context.registry.functions).find(
+      (name) => context.names.functionName(name) === existing?.functionName,
+    );
+  const fn = functionKey === undefined ? undefined : context.registry.functions[functionKey];
+  // A route whose function left the registry: parseRoute and the deploy say so; there is no timeout to compare.
+  if (functionKey === undefined || fn === undefined) return;
+  const visibilityTimeoutSec = await createSqsQueueClient(context.sqs).visibilityTimeoutSec?.(queueUrl);
+  if (visibilityTimeoutSec === undefined) return;
+  if (visibilityTimeoutSec < fn.timeoutSec) {
+    // The wording of the registry schema's rule (packages/config/src/schema.ts).
+    throw new UsageError(
+      `<queue>: queue visibility timeout (${visibilityTimeoutSec}s) must be at least the timeout of function '${functionKey}' (${fn.timeoutSec}s), as Lambda requires`,
+      { queueName, queueUrl, visibilityTimeoutSec, function: functionKey, timeoutSec: fn.timeoutSec },
+    );
+  }
 }
 
 /** Registers `routes list | show | set | rm`. */
@@ -145,6 +181,7 @@ Examples:
         if (queueUrl === undefined) {
           throw new CommandFailedError(`queue '${flags.queue}' does not exist; create it first`);
         }
+        await refuseShortVisibility(context, flags.function, existing, flags.queue, queueUrl);
         const candidate: RouteInput = {
           ...existing,
           queueName: flags.queue,
