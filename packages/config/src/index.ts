@@ -16,8 +16,10 @@ export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export {
   type AlarmTier,
   alarmTierSchema,
+  createdQueueDefaults,
   type FunctionConfig,
   functionSchema,
+  isImportedQueue,
   type PollerConfig,
   pollerSchema,
   type QueueConfig,

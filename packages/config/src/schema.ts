@@ -37,22 +37,45 @@ export const scalingSchema = z.discriminatedUnion("mode", [
 ]);
 export type Scaling = z.infer<typeof scalingSchema>;
 
-/** A queue that a route drains: created by the platform, or imported by ARN. */
+/**
+ * What a created queue gets when the registry does not say. An imported queue keeps its own
+ * settings: these never apply to it (the parsed config still carries them, so the type is one shape).
+ */
+export const createdQueueDefaults = {
+  visibilityTimeoutSec: 180,
+  retentionSec: 345_600,
+  maxReceiveCount: 5,
+} as const;
+
+/** Keys that configure a queue the platform creates; refused on an imported queue. */
+const createdQueueOnlyKeys = ["visibilityTimeoutSec", "retentionSec", "maxReceiveCount"] as const;
+
+/**
+ * A queue that a route drains: created by the platform (with a DLQ and redrive policy), or an
+ * existing queue imported by ARN (any account and region) or by name (`import: true`: the stack's
+ * own account and region). An imported queue is never created, changed or removed by the stack,
+ * so the created-queue settings (`visibilityTimeoutSec`, `retentionSec`, `maxReceiveCount`) are
+ * refused on it: its own attributes are what count.
+ *
+ * @example
+ * { name: "orders", visibilityTimeoutSec: 60 }                      // created
+ * { name: "legacy-orders", import: true }                           // imported by name
+ * { name: "billing", arn: "arn:aws:sqs:eu-west-1:123456789012:billing" } // imported by ARN
+ */
 export const queueSchema = z
   .strictObject({
     name: z.string(),
-    /** Set to import an existing queue instead of creating one. */
+    /** Import an existing queue by ARN instead of creating one. */
     arn: z
       .string()
       .regex(/^arn:aws[\w-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, "must be an SQS queue ARN")
       .optional(),
-    visibilityTimeoutSec: z.int().min(0).max(AwsLimits.sqsVisibilityMaxSec).default(180),
-    retentionSec: z
-      .int()
-      .min(AwsLimits.sqsRetentionMinSec)
-      .max(AwsLimits.sqsRetentionMaxSec)
-      .default(345_600),
-    maxReceiveCount: z.int().min(1).max(AwsLimits.sqsMaxReceiveCountMax).default(5),
+    /** `true`: import the existing queue `name` of the stack's own account and region. */
+    import: z.boolean().optional(),
+    // Optional here, defaulted below: a created-queue setting given with an import must be seen to be refused.
+    visibilityTimeoutSec: z.int().min(0).max(AwsLimits.sqsVisibilityMaxSec).optional(),
+    retentionSec: z.int().min(AwsLimits.sqsRetentionMinSec).max(AwsLimits.sqsRetentionMaxSec).optional(),
+    maxReceiveCount: z.int().min(1).max(AwsLimits.sqsMaxReceiveCountMax).optional(),
   })
   .superRefine((queue, ctx) => {
     const fifo = queue.name.endsWith(".fifo");
@@ -68,8 +91,37 @@ export const queueSchema = z
     if (queue.arn !== undefined && !queue.arn.endsWith(`:${queue.name}`)) {
       ctx.addIssue({ code: "custom", path: ["arn"], message: `must end with ':${queue.name}'` });
     }
-  });
+    if (queue.arn !== undefined && queue.import !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["import"],
+        message:
+          "give either 'arn' (imports the queue from any account and region) or 'import: true' (imports the queue of this name from the stack's own account and region), not both",
+      });
+    }
+    if (queue.arn !== undefined || queue.import === true) {
+      for (const key of createdQueueOnlyKeys) {
+        if (queue[key] === undefined) continue;
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `applies only to a queue the platform creates; an imported queue keeps its own ${key === "maxReceiveCount" ? "redrive policy" : "attributes"}: remove '${key}' (or drop the import to create the queue)`,
+        });
+      }
+    }
+  })
+  .transform((queue) => ({
+    ...queue,
+    visibilityTimeoutSec: queue.visibilityTimeoutSec ?? createdQueueDefaults.visibilityTimeoutSec,
+    retentionSec: queue.retentionSec ?? createdQueueDefaults.retentionSec,
+    maxReceiveCount: queue.maxReceiveCount ?? createdQueueDefaults.maxReceiveCount,
+  }));
 export type QueueConfig = z.infer<typeof queueSchema>;
+
+/** Whether the platform imports the queue (by ARN or by name) rather than creating it. */
+export function isImportedQueue(queue: Pick<QueueConfig, "arn" | "import">): boolean {
+  return queue.arn !== undefined || queue.import === true;
+}
 
 /** Loop-count bounds and batch shape shared by the registry route and the stored route. */
 const routeShape = {
@@ -190,13 +242,15 @@ export const registrySchema = z
     const seen = new Set<string>();
     registry.routes.forEach((route, i) => {
       const fn = registry.functions[route.function];
+      // Only a created queue's visibility timeout is the registry's: an imported queue's owner must keep
+      // it at least the handler's timeout (docs/deploy.md says so).
       if (!fn) {
         ctx.addIssue({
           code: "custom",
           path: ["routes", i, "function"],
           message: `names function '${route.function}', which the registry does not declare (declared: ${Object.keys(registry.functions).join(", ") || "none"})`,
         });
-      } else if (route.queue.visibilityTimeoutSec < fn.timeoutSec) {
+      } else if (!isImportedQueue(route.queue) && route.queue.visibilityTimeoutSec < fn.timeoutSec) {
         ctx.addIssue({
           code: "custom",
           path: ["routes", i, "queue", "visibilityTimeoutSec"],
