@@ -55,11 +55,14 @@ const registry = defineDispatcher({
 const Dispatcher = createDispatcherStack(registry);
 const AdminApi = createAdminApiStack(Dispatcher);
 
-/** A second registry on the DynamoDB route store, synthesized in the same app. */
+/** A second registry on the DynamoDB route store, with a queue imported by name. */
 const ledgerRegistry = defineDispatcher({
   app: "ledger",
   functions: { noop: { handler: "packages/functions/src/handlers/noop.handler", timeoutSec: 10 } },
-  routes: [{ queue: { name: "entries" }, function: "noop" }],
+  routes: [
+    { queue: { name: "entries" }, function: "noop" },
+    { queue: { name: "legacy-orders", import: true }, function: "noop", alarms: [{ threshold: 10 }] },
+  ],
   restart: { intervalSec: 20 },
   routeStore: { default: "ssm", stages: { test: "dynamodb" } },
 });
@@ -74,6 +77,7 @@ let admin: Template;
 let ledger: Template;
 /** The account SST's test app synthesizes for (ARNs name it literally). */
 let account = "";
+let ledgerAccount = "";
 
 beforeAll(async () => {
   // The shop stack takes the reset flag from the environment, as `pnpm sst deploy` does.
@@ -99,6 +103,7 @@ beforeAll(async () => {
   ledgerApp.stack(LedgerDispatcher, { id: "LedgerDispatcher" });
   await ledgerApp.finish();
   ledger = Template.fromStack(getStack(LedgerDispatcher));
+  ledgerAccount = getStack(LedgerDispatcher).account;
 }, 180_000);
 
 afterAll(async () => {
@@ -699,6 +704,7 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
         queueName: "entries",
         functionName: `\${${functionId(ledger, "ledger-test-noop")}}`,
       }),
+      expect.objectContaining({ queueName: "legacy-orders" }),
     ]);
     const statements = statementsOf(ledger, "ledger-test-route-sync");
     expect(
@@ -718,6 +724,32 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
     expect(reads.flatMap(resourcesOfStatement).map(render)).toEqual([
       `\${${Object.entries(resourcesOf(ledger, "AWS::DynamoDB::Table")).find(([, t]) => t.Properties?.TableName === "ledger-test-routes")?.[0]}.Arn}`,
     ]);
+  });
+
+  it("imports a queue by name from its own account and region: no queue created, alarm and IAM name it", () => {
+    const queueNames = Object.values(resourcesOf(ledger, "AWS::SQS::Queue")).map(
+      (q) => q.Properties?.QueueName,
+    );
+    expect(queueNames.sort()).toEqual(["entries", "entries-dlq"]);
+    const arn = `arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:legacy-orders`;
+    for (const fn of ["ledger-test-poller", "ledger-test-restart", "ledger-test-scale-up"]) {
+      const sqsResources = statementsOf(ledger, fn)
+        .filter((s) => actionsOf(s).some((a) => a.startsWith("sqs:")))
+        .flatMap(resourcesOfStatement)
+        .map(render);
+      expect(sqsResources).toContain(arn);
+    }
+    ledger.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "ledger-test-legacy-orders-depth-1",
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [{ Name: "QueueName", Value: "legacy-orders" }],
+    });
+    const sync = Object.values(resourcesOf(ledger, "Custom::RouteSync"))[0];
+    const routes = JSON.parse(render(sync?.Properties?.Routes)) as { queueName: string; queueUrl: string }[];
+    expect(routes.find((r) => r.queueName === "legacy-orders")?.queueUrl).toBe(
+      `https://sqs.us-east-1.\${AWS::URLSuffix}/${ledgerAccount}/legacy-orders`,
+    );
   });
 
   it("runs restart every minute when the registry asks for less (EventBridge's floor)", () => {

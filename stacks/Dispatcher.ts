@@ -131,6 +131,19 @@ function functionArn(stack: Stack, name: string): string {
   });
 }
 
+/**
+ * Imports the existing queue `queueName` of the stack's own account and region. The URL is given
+ * alongside the ARN: `fromQueueArn` alone would derive it by splitting the ARN token at deploy time.
+ */
+export function importQueueByName(stack: Stack, id: string, queueName: string): sqs.IQueue {
+  return sqs.Queue.fromQueueAttributes(stack, id, {
+    queueArn: stack.formatArn({ service: "sqs", resource: queueName }),
+    queueUrl: `https://sqs.${stack.region}.${stack.urlSuffix}/${stack.account}/${queueName}`,
+    queueName,
+    fifo: queueName.endsWith(".fifo"),
+  });
+}
+
 /** Reads `DISPATCHER_RESET_ROUTES`: `1`/`true` resets run-time route edits, unset/`0`/`false` keeps them. */
 export function resetRoutesFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const raw = env[resetRoutesVariable];
@@ -308,7 +321,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       return handler;
     }
 
-    // Queues: imported by ARN, or created with a DLQ and redrive policy.
+    // Queues: imported by ARN or by name, or created with a DLQ and redrive policy.
     const queues: RoutedQueue[] = registry.routes.map((route) => createQueue(route));
     function createQueue(route: RouteConfig): RoutedQueue {
       const queueName = route.queue.name;
@@ -316,6 +329,12 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       if (route.queue.arn !== undefined) {
         const imported = new Queue(stack, id, {
           cdk: { queue: sqs.Queue.fromQueueArn(stack, `${id}-Imported`, route.queue.arn) },
+        });
+        return { name: queueName, queue: imported.cdk.queue, imported: true };
+      }
+      if (route.queue.import === true) {
+        const imported = new Queue(stack, id, {
+          cdk: { queue: importQueueByName(stack, `${id}-Imported`, queueName) },
         });
         return { name: queueName, queue: imported.cdk.queue, imported: true };
       }
