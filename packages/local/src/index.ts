@@ -72,7 +72,14 @@ export {
   type LocalDeployment,
   PlatformFunction,
 } from "./platform/deployLocal.js";
-export { type DeployedQueue, dlqNameOf, ensureQueue } from "./platform/ensureQueue.js";
+export {
+  type DeployedQueue,
+  dlqNameOf,
+  type EnsureQueueOptions,
+  ensureQueue,
+  ImportedQueueNotFoundError,
+  MissingImportedQueue,
+} from "./platform/ensureQueue.js";
 export { ensureTable, PlatformTables, type TableSpec } from "./platform/ensureTable.js";
 export { createLocalClients, type LocalClients, type LocalEndpoint } from "./platform/localClients.js";
 export { type Scheduler, type SchedulerOptions, startScheduler } from "./scheduler/startScheduler.js";

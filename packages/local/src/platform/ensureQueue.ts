@@ -5,7 +5,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { QueueConfig } from "@sqs-dispatcher/config";
+import { DispatcherError, isImportedQueue, type QueueConfig } from "@sqs-dispatcher/config";
 
 /** A routed queue as deployed: its URL and that of its dead-letter queue (none for an imported queue). */
 export interface DeployedQueue {
@@ -14,6 +14,40 @@ export interface DeployedQueue {
   arn: string;
   dlqName?: string;
   dlqUrl?: string;
+  /** An imported queue that did not exist and was created locally as a stand-in (see {@link ensureQueue}). */
+  standIn?: boolean;
+}
+
+/** What {@link ensureQueue} does when an imported queue does not exist. */
+export const MissingImportedQueue = {
+  /** Create a plain stand-in queue (the default: the local cloud keeps no SQS state between runs). */
+  Create: "create",
+  /** Refuse with {@link ImportedQueueNotFoundError}, as a deploy against a long-lived cloud should. */
+  Fail: "fail",
+} as const;
+export type MissingImportedQueue = (typeof MissingImportedQueue)[keyof typeof MissingImportedQueue];
+
+/** Options of {@link ensureQueue}. */
+export interface EnsureQueueOptions {
+  /** Default {@link MissingImportedQueue.Create}. */
+  missingImported?: MissingImportedQueue;
+}
+
+/** The registry imports a queue (by name or ARN) that the local cloud does not have. */
+export class ImportedQueueNotFoundError extends DispatcherError {
+  override readonly name = "ImportedQueueNotFoundError";
+  constructor(
+    readonly queueName: string,
+    readonly queueArn: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `queue '${queueName}' is imported (${queueArn !== undefined ? `arn ${queueArn}` : "import: true"}) but does not exist on the local cloud; ` +
+        `create it first (aws --endpoint-url <endpoint> sqs create-queue --queue-name ${queueName}) or drop the import so the deploy creates it`,
+      { queueName, ...(queueArn !== undefined ? { queueArn } : {}) },
+      options,
+    );
+  }
 }
 
 const dlqRetentionSec = 1_209_600;
@@ -66,15 +100,27 @@ async function upsertQueue(
 
 /**
  * Deploys one routed queue with its DLQ and redrive policy, as the SST stack does on AWS.
- * An imported queue (`arn` set) belongs to someone else: locally it is only created when
- * missing, so the route has something to drain, and its attributes are left alone.
+ *
+ * An imported queue (`arn` or `import: true`) belongs to someone else: an existing one is used as it
+ * is (attributes untouched). A missing one is, by default, created as a plain stand-in (no DLQ, a
+ * created queue's default visibility timeout) so the route has something to drain: the local cloud
+ * keeps no SQS state, so no queue could exist before `pnpm dev` deploys. The AWS stack never creates an
+ * imported queue. Pass `missingImported: "fail"` to get {@link ImportedQueueNotFoundError} instead.
+ * Locally an ARN's account and region are ignored: the queue is found by name.
  */
-export async function ensureQueue(sqs: SQSClient, queue: QueueConfig): Promise<DeployedQueue> {
-  if (queue.arn !== undefined) {
-    const url =
-      (await findQueueUrl(sqs, queue.name)) ??
-      (await upsertQueue(sqs, queue.name, { VisibilityTimeout: String(queue.visibilityTimeoutSec) }));
-    return { name: queue.name, url, arn: await queueArnOf(sqs, url) };
+export async function ensureQueue(
+  sqs: SQSClient,
+  queue: QueueConfig,
+  options: EnsureQueueOptions = {},
+): Promise<DeployedQueue> {
+  if (isImportedQueue(queue)) {
+    const existing = await findQueueUrl(sqs, queue.name);
+    if (existing) return { name: queue.name, url: existing, arn: await queueArnOf(sqs, existing) };
+    if ((options.missingImported ?? MissingImportedQueue.Create) === MissingImportedQueue.Fail) {
+      throw new ImportedQueueNotFoundError(queue.name, queue.arn);
+    }
+    const url = await upsertQueue(sqs, queue.name, { VisibilityTimeout: String(queue.visibilityTimeoutSec) });
+    return { name: queue.name, url, arn: await queueArnOf(sqs, url), standIn: true };
   }
   const dlqName = dlqNameOf(queue.name);
   const dlqUrl = await upsertQueue(sqs, dlqName, { MessageRetentionPeriod: String(dlqRetentionSec) });
