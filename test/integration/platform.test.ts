@@ -132,13 +132,33 @@ describe("local deploy of a registry", () => {
   it("is idempotent: a redeploy keeps queues, their messages, processed data and run-time route edits", async () => {
     const store = platform.deployment.routesStore;
     const beta = (await store.get("beta"))!;
-    await store.put({ ...beta, paused: true, source: "edit", updatedAt: Date.now() });
+    const pausedAt = Date.now();
+    await store.put({ ...beta, paused: true, source: "edit", updatedAt: pausedAt });
     // Paused: nothing drains beta, so this message must survive the redeploy.
     await waitFor(async () => (await platform.depth(platform.queueUrl("beta"))).inFlight === 0, {
       timeoutMs: 15_000,
       description: "beta idle",
     });
-    await new Promise((resolve) => setTimeout(resolve, 2_500)); // longer than the route cache TTL
+    // A loop may act on its cached (unpaused) route until the cache expires and its last receive ends:
+    // after that, a probe message must stay visible. Probes a loop still takes are replaced until then.
+    const env = platform.deployment.platformEnvironment;
+    const staleRouteMs = (Number(env["ROUTE_CACHE_TTL_SEC"]) + Number(env["POLLER_WAIT_TIME_SEC"])) * 1000;
+    expect(staleRouteMs).toBeGreaterThan(0);
+    let probeSent = false;
+    await waitFor(
+      async () => {
+        // Only `visible` counts: fauxqs leaves the not-visible count stale until the next receive.
+        const { visible } = await platform.depth(platform.queueUrl("beta"));
+        if (probeSent && visible === 0) probeSent = false; // a loop still received: the pause not seen yet
+        if (!probeSent) {
+          await platform.send("beta", [{ probe: true }]);
+          probeSent = true;
+          return false;
+        }
+        return Date.now() > pausedAt + staleRouteMs && visible > 0;
+      },
+      { timeoutMs: 15_000, intervalMs: 100, description: "beta's loops to stop receiving once paused" },
+    );
     const [kept] = await platform.send("beta", [{ keep: true }]);
     const processedBefore = await platform.processed([kept!]);
 
