@@ -65,6 +65,26 @@ async function handledBy(fn: string, count: number) {
   expect(platform.cloud.lambda.stats(fn).errors).toBe(0);
 }
 
+/**
+ * The reasons a scale function logged for the records it ignored, from the log lines captured since
+ * `from`: the local Lambda service forwards the function's Powertools JSON lines with its name.
+ */
+function ignoredReasons(fn: string, from: number): string[] {
+  return platform.logs.slice(from).flatMap((l) => {
+    if (l.fields["functionName"] !== fn) return [];
+    const start = l.message.indexOf("{");
+    if (start < 0) return [];
+    try {
+      const line = JSON.parse(l.message.slice(start)) as { message?: unknown; reason?: unknown };
+      return typeof line.message === "string" && / record ignored$/.test(line.message)
+        ? [String(line.reason)]
+        : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 const up = PlatformFunction.ScaleUp;
 const down = PlatformFunction.ScaleDown;
 let upCalls = 0;
@@ -181,7 +201,8 @@ describe("alarm scaling on the local platform", () => {
         new PublishCommand({ TopicArn: platform.deployment.scaling.scaleUpTopicArn, Message: message }),
       );
 
-    // Foreign and malformed first: none may change anything.
+    // Foreign and malformed first: none may change anything, and each is logged with why.
+    const logsBefore = platform.logs.length;
     await publish(notification({}, "no-such-queue"));
     await publish(
       notification({
@@ -195,6 +216,23 @@ describe("alarm scaling on the local platform", () => {
     upCalls += 5;
     await handledBy(up, upCalls);
     expect(await loops("scale-a")).toBe(before);
+    const reasons = await waitFor(
+      () => {
+        const found = ignoredReasons(up, logsBefore);
+        return found.length >= 5 && found;
+      },
+      { timeoutMs: 10_000, description: "the scale-up function to log the five ignored records" },
+    );
+    expect(reasons).toHaveLength(5);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        "no route for queue 'no-such-queue'",
+        expect.stringMatching(/^alarm is from account 111122223333, queue 'scale-a' is in /),
+        expect.stringMatching(/^alarm is from region eu-west-3, queue 'scale-a' is in /),
+        "SNS message is not JSON",
+        expect.stringMatching(/^not a CloudWatch alarm notification/),
+      ]),
+    );
 
     await publish(notification());
     await publish(notification());

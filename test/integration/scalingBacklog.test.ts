@@ -160,5 +160,12 @@ describe("a 20,000-message backlog", () => {
       expect(s.alarmLoops).toBeGreaterThanOrEqual(1);
       expect(s.depthLoops).toBeGreaterThanOrEqual(1);
     }
+    // Depth mode must not flap: its loop count rises to the backlog and falls with it, one turn only.
+    const directions: number[] = [];
+    for (const [i, s] of samples.entries()) {
+      const step = Math.sign(s.depthLoops - (samples[i - 1]?.depthLoops ?? s.depthLoops));
+      if (step !== 0 && step !== directions.at(-1)) directions.push(step);
+    }
+    expect(directions, "depth-mode loop count: rises, then falls").toEqual([1, -1]);
   }, 420_000);
 });
