@@ -19,6 +19,7 @@ const localCloudFlags = {
 const cloudSchema = z.strictObject(localCloudFlags);
 const devSchema = z.strictObject({
   ...localCloudFlags,
+  adminPort: intFlag(0, 65_535),
   demo: z.boolean(),
   config: z.string().min(1).optional(),
 });
@@ -115,6 +116,7 @@ Examples:
     )
     .option("--port <port>", "edge port on 127.0.0.1", "4566")
     .option("--data <dir>", "persist DynamoDB under this folder (default: in memory)")
+    .option("--admin-port <port>", "local admin API port on 127.0.0.1 (0 picks a free one)", "4567")
     .option("--no-demo", "deploy the registry but send no demo traffic")
     .addHelpText(
       "after",
@@ -126,6 +128,7 @@ Examples:
       const { runDev } = await import("@sqs-dispatcher/local");
       await runDev({
         port: flags.port,
+        adminApiPort: flags.adminPort,
         dataDir: flags.data,
         demo: flags.demo,
         ...(flags.config !== undefined

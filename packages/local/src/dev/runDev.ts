@@ -23,6 +23,14 @@ export interface RunDevOptions {
   dataDir?: string;
   /** Send bursty demo traffic (default true; `--no-demo` sends nothing). */
   demo?: boolean;
+  /** Messages per demo burst and queue (default 3,000 on the first queue, 1,000 FIFO, 500 others); tests send a few. */
+  demoBurstSize?: number;
+  /** Pause between demo bursts, ms (default 25 s). */
+  demoIntervalMs?: number;
+  /** Status board refresh period, ms (default 1 s). */
+  statusIntervalMs?: number;
+  /** Without a TTY, print the board every this many refreshes (default 5). */
+  statusPlainEvery?: number;
   /** The registry module (default: `dispatcher.config.ts` at the repository root). */
   configPath?: string;
   /** Where the cloud's and the functions' logs go (default `.dispatcher/dev.log`), so they do not tear the status board. */
@@ -120,7 +128,11 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     });
     print(`Admin API: ${adminApi.url}/queues (and /queues/{name}?view=summary|loops)`);
     print(`Logs: ${logFile}`);
-    print(options.demo === false ? "No demo traffic (--no-demo)." : "Demo: bursts of messages every ~25 s.");
+    print(
+      options.demo === false
+        ? "No demo traffic (--no-demo)."
+        : `Demo: bursts of messages every ~${Math.round((options.demoIntervalMs ?? 25_000) / 1000)} s.`,
+    );
     print("Press Ctrl+C to stop.\n");
 
     if (options.demo !== false) {
@@ -130,8 +142,11 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
         targets: deployment.queues.map((q) => ({
           name: q.name,
           url: q.url,
-          burstSize: q.name.endsWith(".fifo") ? 1_000 : q.name === deployment?.queues[0]?.name ? 3_000 : 500,
+          burstSize:
+            options.demoBurstSize ??
+            (q.name.endsWith(".fifo") ? 1_000 : q.name === deployment?.queues[0]?.name ? 3_000 : 500),
         })),
+        ...(options.demoIntervalMs !== undefined ? { intervalMs: options.demoIntervalMs } : {}),
         logger: logs.logger,
       });
     }
@@ -142,6 +157,8 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       processedTable: deployment.tables.processed,
       queues: deployment.queues,
       out,
+      ...(options.statusIntervalMs !== undefined ? { intervalMs: options.statusIntervalMs } : {}),
+      ...(options.statusPlainEvery !== undefined ? { plainEvery: options.statusPlainEvery } : {}),
     });
     options.onReady?.({ cloud, deployment });
 

@@ -1,0 +1,115 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { runDev } from "@sqs-dispatcher/local";
+import { describe, expect, it } from "vitest";
+import { waitFor } from "./support/waitFor.js";
+
+/** A port nothing listens on right now (the kernel's pick, released at once). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Whether something can listen on `port` again: the process released it. */
+async function isFree(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+describe("pnpm dev as a process", () => {
+  it("starts, prints the status board, and on SIGINT exits 0 and frees its edge port", async () => {
+    const port = await freePort();
+    // node + tsx's loader rather than the tsx binary, so SIGINT reaches the dev process itself.
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join("packages", "cli", "src", "main.ts"),
+        "dev",
+        "--no-demo",
+        "--port",
+        String(port),
+        "--admin-port",
+        "0",
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      await waitFor(() => stdout.includes("proc/s"), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        description: `the status board (stdout so far: ${stdout.slice(-500)} stderr: ${stderr.slice(-500)})`,
+      });
+      expect(stdout).toContain(`127.0.0.1:${port}`);
+      expect(stdout).toMatch(/Admin API: http:\/\/127\.0\.0\.1:\d+\/queues/);
+      expect(await isFree(port)).toBe(false);
+    } finally {
+      child.kill("SIGINT");
+    }
+    const code = await Promise.race([
+      exited,
+      new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), 15_000)),
+    ]);
+    if (code === "timeout") child.kill("SIGKILL");
+    expect(code, `exit code (stderr: ${stderr.slice(-500)})`).toBe(0);
+    expect(stdout).toMatch(new RegExp(`Stopped; port ${port} is free`));
+    expect(await isFree(port)).toBe(true);
+  }, 40_000);
+});
+
+describe("runDev with demo traffic", () => {
+  it("reports processed messages and running loops on the status board", async () => {
+    const chunks: string[] = [];
+    const controller = new AbortController();
+    let queues: string[] = [];
+    const done = runDev({
+      port: 0,
+      adminApiPort: 0,
+      demo: true,
+      demoBurstSize: 20,
+      demoIntervalMs: 1_000,
+      statusIntervalMs: 250,
+      statusPlainEvery: 1,
+      signal: controller.signal,
+      logFile: ".dispatcher/test-dev-demo.log",
+      out: { write: (chunk: string) => chunks.push(chunk), isTTY: false },
+      onReady: ({ deployment }) => {
+        queues = deployment.queues.map((q) => q.name);
+      },
+    });
+    try {
+      // A board line: name, visible, in flight, dlq, loops, proc/s, processed.
+      const line = /^(\S+)\s+\d+\s+\d+\s+(?:\d+|-)\s+(\d+)\s+\d+\s+(\d+)\s*$/gm;
+      const busy = await waitFor(
+        () => {
+          const rows = [...chunks.join("").matchAll(line)].filter((m) => queues.includes(m[1] ?? ""));
+          return rows.find((m) => Number(m[2]) > 0 && Number(m[3]) > 0);
+        },
+        { timeoutMs: 30_000, intervalMs: 100, description: "a queue with loops > 0 and processed > 0" },
+      );
+      expect(Number(busy[2])).toBeGreaterThan(0);
+      expect(Number(busy[3])).toBeGreaterThan(0);
+    } finally {
+      controller.abort();
+      await done;
+    }
+    expect(chunks.join("")).toMatch(/Stopped; port \d+ is free/);
+  }, 40_000);
+});
