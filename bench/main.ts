@@ -11,6 +11,7 @@ Runs the benchmarks against a fresh local cloud each and prints one table per be
   --messages N   messages per throughput run (default 20000)
   --samples N    latency samples (default 200)
   --trials N     recovery trials (default 3)
+  --rounds N     throughput rounds, each contender once per round in rotated order (default 3)
   --only LIST    a comma-separated subset
   --json         print one JSON document instead of tables`;
 
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     messages: { type: "string", default: "20000" },
     samples: { type: "string", default: "200" },
     trials: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
     only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -39,6 +41,7 @@ const wholeNumber = (name: string, raw: string) => {
 const messages = wholeNumber("messages", values.messages);
 const samples = wholeNumber("samples", values.samples);
 const trials = wholeNumber("trials", values.trials);
+const rounds = wholeNumber("rounds", values.rounds);
 const known = ["throughput", "latency", "recovery", "scale"];
 const only = new Set(values.only ? values.only.split(",") : known);
 for (const name of only) {
@@ -60,18 +63,19 @@ const say = (text: string) => {
 };
 
 if (only.has("throughput")) {
-  say(`throughput: draining ${messages} messages four ways ...`);
-  const t = await benchThroughput(messages);
+  say(`throughput: draining ${messages} messages four ways, ${rounds} round(s) ...`);
+  const t = await benchThroughput(messages, rounds);
   results.throughput = t;
   const raw = t.contenders[0]?.msgsPerSec ?? Number.NaN;
   const consumer = t.contenders[1]?.msgsPerSec ?? Number.NaN;
   say(
     renderTable(
-      ["contender", "seconds", "msgs/s", "vs raw", "vs sqs-consumer"],
+      ["contender", "seconds", "msgs/s (median)", "min-max", "vs raw", "vs sqs-consumer"],
       t.contenders.map((c) => [
         c.name,
         round(c.seconds, 2),
         Math.round(c.msgsPerSec),
+        `${Math.round(c.min)}-${Math.round(c.max)}`,
         round(c.msgsPerSec / raw, 2),
         round(c.msgsPerSec / consumer, 2),
       ]),
