@@ -1,0 +1,44 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
+import { describeError } from "../poller/describeError.js";
+import type { QueueClient, QueueMessage } from "../poller/ports.js";
+
+/** DeleteMessageBatch attempts before a succeeded message is left to redelivery. */
+export const deleteAttempts = 5;
+
+export interface DeleteSucceededDeps {
+  queue: Pick<QueueClient, "deleteBatch">;
+  clock: Pick<Clock, "sleep">;
+  retry: BackoffPolicy;
+  logger: Pick<Logger, "warn" | "error">;
+}
+
+/**
+ * Deletes the messages whose handler succeeded (DESIGN.md step 3), retrying the entries
+ * a DeleteMessageBatch reported failed, and whole-call errors, with backoff. Never throws:
+ * a message that stays undeleted is delivered again (at-least-once), never lost.
+ *
+ * @returns how many messages are still undeleted after every attempt.
+ */
+export async function deleteSucceeded(
+  deps: DeleteSucceededDeps,
+  queueUrl: string,
+  messages: readonly QueueMessage[],
+): Promise<number> {
+  let pending = messages.map((m) => m.receiptHandle);
+  for (let attempt = 0; pending.length > 0 && attempt < deleteAttempts; attempt++) {
+    if (attempt > 0) await deps.clock.sleep(backoffDelayMs(attempt - 1, deps.retry));
+    try {
+      pending = await deps.queue.deleteBatch(queueUrl, pending);
+    } catch (error) {
+      deps.logger.warn("DeleteMessageBatch failed", { error: describeError(error), attempt });
+    }
+  }
+  if (pending.length > 0) {
+    deps.logger.error("could not delete succeeded messages; they will be delivered again", {
+      count: pending.length,
+    });
+  }
+  return pending.length;
+}

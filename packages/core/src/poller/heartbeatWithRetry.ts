@@ -1,0 +1,64 @@
+import type { Clock } from "../clock.js";
+import { type LeaseLossReason, LeaseLostError } from "../errors.js";
+import type { LeaseStore } from "../lease/ports.js";
+import type { LoopEvent } from "../lease/token.js";
+import type { Logger } from "../logger.js";
+import { type BackoffPolicy, backoffDelayMs } from "./backoff.js";
+import { describeError } from "./describeError.js";
+import { leaseLossReason } from "./leaseLossReason.js";
+
+/**
+ * What one heartbeat found: the lease is `held` (verified), `unverified` (the store
+ * kept failing until the invocation ran out of time), or lost for a reason.
+ */
+export type HeartbeatResult = "held" | "unverified" | LeaseLossReason;
+
+export interface HeartbeatWithRetryDeps {
+  leases: Pick<LeaseStore, "heartbeat" | "listByQueue">;
+  clock: Clock;
+  retry: BackoffPolicy;
+  logger: Pick<Logger, "warn" | "error">;
+  /** The invocation's remaining time, ms. */
+  remainingTimeMs: () => number;
+  /** Time that must stay left to recurse; retrying stops before eating into it. */
+  marginMs: number;
+}
+
+/**
+ * DESIGN.md's heartbeat, step 1 of each iteration: a conditional `SET lastUsed`,
+ * retried with jittered backoff on any error but a failed condition. A failed
+ * condition is final (see {@link leaseLossReason}); errors until the invocation runs
+ * out of time give `unverified`, and the caller processes nothing but still recurses,
+ * since a loop must never end only because the store was unreachable.
+ *
+ * @example
+ * const heartbeat = createHeartbeatWithRetry({ leases, clock, retry, logger, remainingTimeMs, marginMs }, event);
+ * if ((await heartbeat()) === "held") await receiveAndDispatch();
+ */
+export function createHeartbeatWithRetry(
+  deps: HeartbeatWithRetryDeps,
+  lease: LoopEvent,
+): () => Promise<HeartbeatResult> {
+  const { leases, clock, retry, logger } = deps;
+  return async function heartbeat(): Promise<HeartbeatResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await leases.heartbeat(lease, clock.now());
+        return "held";
+      } catch (error) {
+        if (error instanceof LeaseLostError) return leaseLossReason({ leases, logger }, lease);
+        const delay = backoffDelayMs(attempt, retry);
+        // Give up only when retrying would eat the time needed to recurse; the next invocation tries again.
+        if (deps.remainingTimeMs() - delay < deps.marginMs) {
+          logger.error("heartbeat failed until the invocation ran out of time; recursing unverified", {
+            error: describeError(error),
+            attempts: attempt + 1,
+          });
+          return "unverified";
+        }
+        logger.warn("heartbeat failed; retrying", { error: describeError(error), attempt, delayMs: delay });
+        await clock.sleep(delay);
+      }
+    }
+  };
+}
