@@ -1,6 +1,7 @@
 import {
   AwsLimits,
   awsResourceName,
+  DispatcherError,
   type FunctionConfig,
   PlatformFunction,
   parseRoute,
@@ -118,7 +119,7 @@ export function deadLetterQueueName(queueName: string): string {
 }
 
 /** Thrown at synthesis when the registry cannot be deployed as declared. */
-export class StackConfigurationError extends Error {
+export class StackConfigurationError extends DispatcherError {
   override readonly name = "StackConfigurationError";
 }
 
