@@ -95,7 +95,7 @@ Examples:
     .option("--data <dir>", "persist DynamoDB under this folder (default: in memory)")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ pnpm dispatcher cloud\n  $ pnpm dispatcher cloud --port 4567 --data .dispatcher/data\n",
+      "\nExamples:\n  $ pnpm dispatcher cloud\n  $ pnpm dispatcher cloud --port 4570 --data .dispatcher/data\n",
     )
     .action(async (_opts: unknown, command: Command) => {
       const flags = parseFlags(cloudSchema, command.opts());
@@ -120,7 +120,7 @@ Examples:
     .option("--no-demo", "deploy the registry but send no demo traffic")
     .addHelpText(
       "after",
-      "\nExamples:\n  $ pnpm dev\n  $ pnpm dev --no-demo\n  $ pnpm dispatcher dev --port 4567 --data .dispatcher/data\n",
+      "\nExamples:\n  $ pnpm dev\n  $ pnpm dev --no-demo\n  $ pnpm dispatcher dev --port 4570 --admin-port 4571 --data .dispatcher/data\n",
     )
     .action(async (_opts: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as { config?: string };
