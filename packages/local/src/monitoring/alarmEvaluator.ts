@@ -58,6 +58,8 @@ function sqsQueueOf(alarm: MetricAlarm): { queueName: string; metric: SqsMetric 
 export function createAlarmEvaluator(options: AlarmEvaluatorOptions): AlarmEvaluator {
   const { store, metrics, logger } = options;
   const runtimes = new Map<string, AlarmRuntime>();
+  /** The metrics sampled on the last tick: what CloudWatch has received by now. */
+  let published = new Map<string, Partial<Record<SqsMetric, number>> | undefined>();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
@@ -117,11 +119,11 @@ export function createAlarmEvaluator(options: AlarmEvaluatorOptions): AlarmEvalu
       set.add(target.metric);
       wanted.set(target.queueName, set);
     }
-    const samples = new Map<string, Partial<Record<SqsMetric, number>> | undefined>();
+    const fresh = new Map<string, Partial<Record<SqsMetric, number>> | undefined>();
     await Promise.all(
       [...wanted].map(async ([queueName, set]) => {
         try {
-          samples.set(queueName, await metrics.sample(queueName, set));
+          fresh.set(queueName, await metrics.sample(queueName, set));
         } catch (error) {
           logger.warn("could not read queue metrics; this minute has no data", {
             queueName,
@@ -130,6 +132,11 @@ export function createAlarmEvaluator(options: AlarmEvaluatorOptions): AlarmEvalu
         }
       }),
     );
+
+    // SQS pushes its metrics to CloudWatch once a minute, so an alarm sees the minute that just
+    // ended, not the queue as it is now: evaluate on the previous tick's sample.
+    const samples = published;
+    published = fresh;
 
     const now = options.now();
     const transitions: AlarmTransition[] = [];
