@@ -80,6 +80,60 @@ describe("DynamoDB lease store against the local cloud", () => {
     await expect(leases.heartbeat({ ...key, loopId: "b" }, 10)).rejects.toBeInstanceOf(LeaseLostError);
   });
 
+  it("fences two concurrent invocations of one loop: the last to take the slot survives, the other is superseded", async () => {
+    const key = { queueUrl: queueUrl("fence"), token: "t" };
+    const lease = { ...key, loopId: "L" };
+    await leases.create({ ...lease, createdAt: 1, startedAt: 1 });
+    const invocations = ["inv-a", "inv-b"];
+    // Both first heartbeats at once: each takes the slot, the later write wins it.
+    await Promise.all(
+      invocations.map((id) => leases.heartbeat(lease, 10, { invocationId: id, first: true })),
+    );
+    const holder = (await leases.listByQueue(key.queueUrl))[0]?.invocationId;
+    if (holder === undefined) throw new Error("no invocation took the slot");
+    expect(invocations).toContain(holder);
+    // Then both keep heartbeating concurrently, each until its lease is lost or 5 beats went through.
+    const beat = async (id: string): Promise<"survived" | "fenced"> => {
+      for (let i = 0; i < 5; i++) {
+        try {
+          await leases.heartbeat(lease, 20 + i, { invocationId: id, first: false });
+        } catch (error) {
+          if (error instanceof LeaseLostError) return "fenced";
+          throw error;
+        }
+      }
+      return "survived";
+    };
+    const results = await Promise.all(invocations.map(beat));
+    expect(results.filter((r) => r === "survived")).toHaveLength(1);
+    expect(invocations[results.indexOf("survived")]).toBe(holder);
+    // The row still has the loop's id: the poller reads this as superseded, not taken over or revoked.
+    const [row] = await leases.listByQueue(key.queueUrl);
+    expect(row).toMatchObject({ loopId: "L", invocationId: holder, lastUsed: 24 });
+    // A retried first heartbeat (its earlier write landed) is idempotent and keeps the slot.
+    await leases.heartbeat(lease, 30, { invocationId: holder, first: true });
+    await leases.heartbeat(lease, 31, { invocationId: holder, first: false });
+  });
+
+  it("clears the invocation slot on claim, so the new loop's first heartbeat starts clean", async () => {
+    const key = { queueUrl: queueUrl("fence-claim"), token: "t" };
+    await leases.create({ ...key, loopId: "old", createdAt: 1, startedAt: 1 });
+    await leases.heartbeat({ ...key, loopId: "old" }, 2, { invocationId: "inv-old", first: true });
+    expect(await leases.claim(key, "old", "new", 3)).toBe(true);
+    const [row] = await leases.listByQueue(key.queueUrl);
+    expect(row).toMatchObject({ loopId: "new", lastUsed: 3 });
+    expect(row?.invocationId).toBeUndefined();
+    await expect(
+      leases.heartbeat({ ...key, loopId: "old" }, 4, { invocationId: "inv-old", first: false }),
+    ).rejects.toBeInstanceOf(LeaseLostError);
+    await leases.heartbeat({ ...key, loopId: "new" }, 5, { invocationId: "inv-new", first: true });
+    await leases.heartbeat({ ...key, loopId: "new" }, 6, { invocationId: "inv-new", first: false });
+    expect((await leases.listByQueue(key.queueUrl))[0]).toMatchObject({
+      invocationId: "inv-new",
+      lastUsed: 6,
+    });
+  });
+
   it("scans a token table larger than one 1 MB page, and restart sees every token", async () => {
     const url = queueUrl("many");
     const now = Date.now();
@@ -121,7 +175,12 @@ describe("DynamoDB lease store against the local cloud", () => {
       source: "deploy",
       updatedAt: 0,
     } satisfies Route;
-    const otherRoutes = [queueUrl("claims"), queueUrl("heartbeat")].map((u) => ({ ...route, queueUrl: u }));
+    const otherRoutes = [
+      queueUrl("claims"),
+      queueUrl("heartbeat"),
+      queueUrl("fence"),
+      queueUrl("fence-claim"),
+    ].map((u) => ({ ...route, queueUrl: u }));
     const report = await createRestart({
       leases,
       routes: { list: async () => [route, ...otherRoutes] },

@@ -9,10 +9,15 @@ export const LeaseLossReason = {
   Revoked: "revoked",
   /** The token has another loopId: restart claimed it for a new loop. */
   TakenOver: "taken-over",
+  /**
+   * The token still has this loopId but a newer invocation of the same loop took its
+   * invocation slot (a duplicate async delivery or self-invoke): this one ends, the newer goes on.
+   */
+  Superseded: "superseded",
 } as const;
 export type LeaseLossReason = (typeof LeaseLossReason)[keyof typeof LeaseLossReason];
 
-/** A heartbeat or claim found the token revoked or taken over; the loop must end without touching messages. */
+/** A heartbeat or claim found the token revoked, taken over or superseded; the loop must end without touching messages. */
 export class LeaseLostError extends DispatcherError {
   override readonly name = "LeaseLostError";
   constructor(

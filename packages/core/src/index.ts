@@ -41,7 +41,7 @@ export {
   removeLoops,
 } from "./lease/loops.js";
 export type { LeaseStore } from "./lease/ports.js";
-export type { LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
+export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {

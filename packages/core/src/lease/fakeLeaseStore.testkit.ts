@@ -1,6 +1,6 @@
 import { LeaseLostError } from "../errors.js";
 import type { LeaseStore } from "./ports.js";
-import type { LoopEvent, TokenKey, TokenRecord } from "./token.js";
+import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./token.js";
 
 /**
  * An in-memory LeaseStore with the real conditional semantics of the DynamoDB
@@ -32,12 +32,15 @@ export class FakeLeaseStore implements LeaseStore {
     return this.rows.get(this.key(k));
   }
 
-  async heartbeat(lease: LoopEvent, now: number): Promise<void> {
+  async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence): Promise<void> {
     await this.enter("heartbeat");
     const row = this.rows.get(this.key(lease));
-    if (!row || row.loopId !== lease.loopId)
+    const superseded =
+      invocation !== undefined && !invocation.first && row?.invocationId !== invocation.invocationId;
+    if (!row || row.loopId !== lease.loopId || superseded)
       throw new LeaseLostError(lease.queueUrl, lease.token, lease.loopId);
     row.lastUsed = now;
+    if (invocation) row.invocationId = invocation.invocationId;
   }
 
   async create(token: TokenRecord): Promise<boolean> {
@@ -52,6 +55,7 @@ export class FakeLeaseStore implements LeaseStore {
     const row = this.rows.get(this.key(k));
     if (!row || row.loopId !== expectedLoopId) return false;
     Object.assign(row, { loopId: newLoopId, lastUsed: now, startedAt: now });
+    delete row.invocationId;
     return true;
   }
 

@@ -16,4 +16,26 @@ export interface TokenRecord extends LoopEvent {
   createdAt: number;
   /** Epoch ms at which the current loopId was started (create or claim). */
   startedAt?: number;
+  /**
+   * The invocation of the loop that last took the token's invocation slot (its first
+   * heartbeat); absent until then, and cleared by a claim. An addition to DESIGN.md:
+   * see docs/protocol.md, "Invocation fence".
+   */
+  invocationId?: string;
+}
+
+/**
+ * Which invocation of a loop is heartbeating, so that two invocations sharing one
+ * loopId (a duplicate async delivery, a self-invoke retried after a lost response)
+ * cannot both hold the token: the newest to start wins.
+ */
+export interface InvocationFence {
+  /** Unique per execution of the poller, never reused by a duplicate delivery. */
+  invocationId: string;
+  /**
+   * True until this invocation's first heartbeat succeeded: that heartbeat takes the
+   * slot unconditionally (idempotent if retried, since it writes the same id); every
+   * later one requires the slot to still be ours.
+   */
+  first: boolean;
 }

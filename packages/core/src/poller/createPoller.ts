@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { BatchVerdict, readBatchResult } from "../dispatch/batchResult.js";
@@ -41,11 +42,14 @@ export interface PollerDeps {
   settings: PollerSettings;
   /** Backoff of heartbeat, delete, invoke and self-invoke retries. */
   retry?: BackoffPolicy;
+  /** Makes the random part of invocation ids; default random UUIDs. */
+  ids?: () => string;
 }
 
 /** The invocation's time budget (Lambda's `context.getRemainingTimeInMillis()`). */
 export interface InvocationContext {
   remainingTimeMs(): number;
+  /** Lambda's request id: logged, and the prefix of the invocation's fencing id. */
   requestId?: string;
 }
 
@@ -54,12 +58,19 @@ export interface Poller {
   run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome>;
 }
 
+const lossStatus = {
+  [LeaseLossReason.Revoked]: LoopOutcomeStatus.Revoked,
+  [LeaseLossReason.TakenOver]: LoopOutcomeStatus.TakenOver,
+  [LeaseLossReason.Superseded]: LoopOutcomeStatus.Superseded,
+} as const satisfies Record<LeaseLossReason, LoopOutcomeStatus>;
+
 /** Shortest idle wait, so a zero long-poll wait never spins heartbeats. */
 const minIdleMs = 1_000;
 const settled: Promise<void> = Promise.resolve();
 
 /**
- * Creates the poller: the recursive loop of DESIGN.md's token protocol.
+ * Creates the poller: the recursive loop of DESIGN.md's token protocol, with the
+ * invocation fence of docs/protocol.md (two invocations of one loop: the older ends).
  * Nothing a message or a handler does ends the loop; only losing the lease does.
  *
  * @example
@@ -74,13 +85,18 @@ export function createPoller(deps: PollerDeps): Poller {
   const marginMs = settings.marginSec * 1000;
   const cycleBudgetMs = (settings.waitTimeSec + settings.maxHandlerTimeoutSec + settings.marginSec) * 1000;
   const visibilityCache: VisibilityTimeoutCache = new Map();
+  const ids = deps.ids ?? randomUUID;
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
+    // Lambda gives a retried async event the same request id, and may give a duplicate delivery
+    // the same one too: the random part keeps two executions of one event apart for the fence.
+    const invocationId = context.requestId ? `${context.requestId}/${ids().slice(0, 8)}` : ids();
     const fields = {
       queueUrl: event.queueUrl,
       token: event.token,
       loopId: event.loopId,
       requestId: context.requestId,
+      invocationId,
     };
     const log = {
       debug: (m: string, f?: object) => deps.logger.debug(m, { ...fields, ...f }),
@@ -100,7 +116,15 @@ export function createPoller(deps: PollerDeps): Poller {
     let consecutiveErrors = 0;
 
     const heartbeat = createHeartbeatWithRetry(
-      { leases, clock, retry, logger: log, remainingTimeMs: () => context.remainingTimeMs(), marginMs },
+      {
+        leases,
+        clock,
+        retry,
+        logger: log,
+        remainingTimeMs: () => context.remainingTimeMs(),
+        marginMs,
+        invocationId,
+      },
       event,
     );
     const whileExtendingVisibility = createVisibilityExtender({
@@ -184,11 +208,7 @@ export function createPoller(deps: PollerDeps): Poller {
       if (held === "unverified") break;
       if (held !== "held") {
         log.info("lease lost; loop ends without recursing", { reason: held });
-        return {
-          ...outcome,
-          status:
-            held === LeaseLossReason.TakenOver ? LoopOutcomeStatus.TakenOver : LoopOutcomeStatus.Revoked,
-        };
+        return { ...outcome, status: lossStatus[held] };
       }
       if (first && remaining < cycleBudgetMs) {
         // A configuration error (poller timeout shorter than one cycle): keep the token alive and

@@ -22,6 +22,11 @@ export interface HeartbeatWithRetryDeps {
   remainingTimeMs: () => number;
   /** Time that must stay left to recurse; retrying stops before eating into it. */
   marginMs: number;
+  /**
+   * This invocation's id for the invocation fence (docs/protocol.md); unique per execution.
+   * Without it the heartbeat is DESIGN.md's, conditioned on the loopId alone.
+   */
+  invocationId?: string;
 }
 
 /**
@@ -31,6 +36,11 @@ export interface HeartbeatWithRetryDeps {
  * out of time give `unverified`, and the caller processes nothing but still recurses,
  * since a loop must never end only because the store was unreachable.
  *
+ * With an `invocationId`, the first heartbeat to succeed takes the token's invocation slot
+ * and every later one requires it (the invocation fence): of two invocations of one loop,
+ * the older ends at its next heartbeat, `superseded`. The first heartbeat counts as first
+ * until it succeeds, so a retry after a timeout whose write landed writes the same id again.
+ *
  * @example
  * const heartbeat = createHeartbeatWithRetry({ leases, clock, retry, logger, remainingTimeMs, marginMs }, event);
  * if ((await heartbeat()) === "held") await receiveAndDispatch();
@@ -39,11 +49,15 @@ export function createHeartbeatWithRetry(
   deps: HeartbeatWithRetryDeps,
   lease: LoopEvent,
 ): () => Promise<HeartbeatResult> {
-  const { leases, clock, retry, logger } = deps;
+  const { leases, clock, retry, logger, invocationId } = deps;
+  let slotTaken = false;
   return async function heartbeat(): Promise<HeartbeatResult> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await leases.heartbeat(lease, clock.now());
+        await (invocationId === undefined
+          ? leases.heartbeat(lease, clock.now())
+          : leases.heartbeat(lease, clock.now(), { invocationId, first: !slotTaken }));
+        slotTaken = true;
         return "held";
       } catch (error) {
         if (error instanceof LeaseLostError) return leaseLossReason({ leases, logger }, lease);

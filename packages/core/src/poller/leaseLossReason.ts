@@ -11,17 +11,20 @@ export interface LeaseLossReasonDeps {
 
 /**
  * Tells why a heartbeat's condition failed, by one strongly consistent read of the
- * queue's tokens: the row is gone (revoked) or it has another loopId (taken over).
- * The conditional write cannot say which, since DynamoDB does not return the item
- * that failed the condition (and dynalite ignores `ReturnValuesOnConditionCheckFailure`).
- * When the read fails, revoked: the loop ends either way, and revoked is the common case.
+ * queue's tokens: the row is gone (revoked), it has another loopId (taken over), or
+ * it still has this loopId, so the invocation fence failed: a newer invocation of the
+ * same loop took the slot (superseded). The conditional write cannot say which, since
+ * DynamoDB does not return the item that failed the condition (and dynalite ignores
+ * `ReturnValuesOnConditionCheckFailure`). When the read fails, revoked: the loop ends
+ * either way, and revoked is the common case.
  */
 export async function leaseLossReason(deps: LeaseLossReasonDeps, lease: LoopEvent): Promise<LeaseLossReason> {
   try {
-    const tokens = await deps.leases.listByQueue(lease.queueUrl);
-    return tokens.some((t) => t.token === lease.token) ? LeaseLossReason.TakenOver : LeaseLossReason.Revoked;
+    const row = (await deps.leases.listByQueue(lease.queueUrl)).find((t) => t.token === lease.token);
+    if (!row) return LeaseLossReason.Revoked;
+    return row.loopId === lease.loopId ? LeaseLossReason.Superseded : LeaseLossReason.TakenOver;
   } catch (error) {
-    deps.logger.warn("could not read the token to tell revoked from taken over", {
+    deps.logger.warn("could not read the token to tell why the lease was lost", {
       error: describeError(error),
     });
     return LeaseLossReason.Revoked;

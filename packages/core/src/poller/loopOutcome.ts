@@ -6,6 +6,8 @@ export const LoopOutcomeStatus = {
   Revoked: "revoked",
   /** Restart gave the token a new loopId: this loop ended, the new one goes on. */
   TakenOver: "taken-over",
+  /** A newer invocation of the same loop (same loopId) took the token's invocation slot: this one ended. */
+  Superseded: "superseded",
   /**
    * The loop holds its token but the self-invoke failed after retries; restart
    * claims the token once it is stale and starts a new loop.

@@ -27,6 +27,15 @@ describe("createDynamoLeaseStore", () => {
     expect(isRetryable(error)).toBe(false);
   });
 
+  it("turns a failed invocation fence (a later heartbeat of a superseded invocation) into LeaseLostError", async () => {
+    mock.on(UpdateCommand).rejects(conditionFailed());
+    const error = await store
+      .heartbeat(lease, 1, { invocationId: "i", first: false })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeaseLostError);
+    expect(isRetryable(error)).toBe(false);
+  });
+
   it("turns throttling into a retryable TransientError", async () => {
     mock.on(UpdateCommand).rejects(
       Object.assign(new Error("Throughput exceeds the current capacity"), {

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { isRetryable, LeaseLostError, TransientError } from "../../errors.js";
 import type { LeaseStore } from "../../lease/ports.js";
-import type { LoopEvent, TokenKey, TokenRecord } from "../../lease/token.js";
+import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "../../lease/token.js";
 
 export interface DynamoLeaseStoreOptions {
   doc: DynamoDBDocumentClient;
@@ -45,28 +45,45 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
   };
   if (typeof item["lastUsed"] === "number") record.lastUsed = item["lastUsed"];
   if (typeof item["startedAt"] === "number") record.startedAt = item["startedAt"];
+  if (typeof item["invocationId"] === "string") record.invocationId = item["invocationId"];
   return record;
 }
 
 /**
  * The `tokens` table through the DynamoDB DocumentClient, implementing
  * DESIGN.md's token protocol: every write a loop's safety depends on is conditional.
+ * Adds the invocation fence (docs/protocol.md) to the heartbeat and claim.
  */
 export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseStore {
   const { doc, tableName } = options;
   const key = (k: TokenKey) => ({ queueUrl: k.queueUrl, token: k.token });
 
   return {
-    async heartbeat(lease: LoopEvent, now: number) {
+    async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence) {
+      const held = "attribute_exists(#token) AND loopId = :loopId";
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(lease),
-            UpdateExpression: "SET lastUsed = :now",
-            ConditionExpression: "attribute_exists(#token) AND loopId = :loopId",
+            ...(invocation === undefined
+              ? {
+                  UpdateExpression: "SET lastUsed = :now",
+                  ConditionExpression: held,
+                  ExpressionAttributeValues: { ":now": now, ":loopId": lease.loopId },
+                }
+              : {
+                  // The invocation fence (docs/protocol.md): the first heartbeat takes the slot,
+                  // later ones hold only while the slot is still theirs.
+                  UpdateExpression: "SET lastUsed = :now, invocationId = :inv",
+                  ConditionExpression: invocation.first ? held : `${held} AND invocationId = :inv`,
+                  ExpressionAttributeValues: {
+                    ":now": now,
+                    ":loopId": lease.loopId,
+                    ":inv": invocation.invocationId,
+                  },
+                }),
             ExpressionAttributeNames: { "#token": "token" },
-            ExpressionAttributeValues: { ":now": now, ":loopId": lease.loopId },
           }),
         );
       } catch (error) {
@@ -100,7 +117,8 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
           new UpdateCommand({
             TableName: tableName,
             Key: key(k),
-            UpdateExpression: "SET loopId = :new, lastUsed = :now, startedAt = :now",
+            // The new loop's invocations start with an empty slot (the invocation fence).
+            UpdateExpression: "SET loopId = :new, lastUsed = :now, startedAt = :now REMOVE invocationId",
             ConditionExpression: "attribute_exists(#token) AND loopId = :old",
             ExpressionAttributeNames: { "#token": "token" },
             ExpressionAttributeValues: { ":new": newLoopId, ":old": expectedLoopId, ":now": now },
