@@ -58,7 +58,9 @@ const local = {
   restart: { intervalSec: 2, staleAfterSec: 6, startGraceSec: 6 },
 };
 const queueNames = ["soak-a", "soak-b", "soak-c.fifo"] as const;
-const fifoGroups = 10;
+// FIFO order holds per group: a failed batch blocks its groups until the visibility timeout, so a FIFO
+// queue keeps many groups to stay busy (as real FIFO workloads do).
+const fifoGroups = 50;
 
 /** The soak's registry: three queues (one FIFO) on the `record` handler, one of them alarm-scaled. */
 export function soakRegistry(messagesPerQueue: number): Registry {
@@ -303,10 +305,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await setAlarm("OK");
     progress("half drained; soak-a alarm back to OK");
 
+    let lastReport = clock.now();
     await waitFor(
       "every queue drained",
       async () => {
         const left = await remaining();
+        if (left > 0 && clock.now() - lastReport >= 15_000) {
+          lastReport = clock.now();
+          const byQueue = await Promise.all(queueNames.map(async (n) => `${n} ${await depthOf(urlOf(n))}`));
+          const loops = await tokens();
+          progress(`draining: ${byQueue.join(", ")} left; ${loops.length} loops`);
+        }
         return left === 0 ? true : undefined;
       },
       timeoutMs,
