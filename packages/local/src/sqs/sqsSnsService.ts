@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { Logger } from "@sqs-dispatcher/core";
 import { buildApp } from "fauxqs";
 import type { LocalService } from "../edge/localService.js";
+import { patchFifoBatchReceive } from "./fifoBatchReceive.js";
 
 /** fauxqs names every queue URL and ARN with this account; other account ids are not honoured by it. */
 export const FAUXQS_ACCOUNT_ID = "000000000000";
@@ -33,6 +34,8 @@ export async function createSqsSnsService(options: SqsSnsServiceOptions): Promis
     options.logger?.warn(
       "fauxqs's SqsStore was not found; queue URLs will name sqs.<region>.localhost:<port>",
     );
+  } else if (!patchFifoBatchReceive(sqsStore)) {
+    options.logger?.warn("fauxqs's SqsStore changed shape; FIFO receives return one message per group");
   }
   const app = buildApp({
     logger: false,
