@@ -1,6 +1,8 @@
 import {
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -26,6 +28,19 @@ beforeAll(async () => {
     handler: "test/fixtures/functions/basic.echo",
     timeoutSec: 5,
     memoryMb: 128,
+  });
+  await cloud.lambda.register({
+    name: "dynamoCaller",
+    handler: "test/fixtures/functions/dynamoCaller.handler",
+    timeoutSec: 5,
+    memoryMb: 128,
+  });
+  await cloud.lambda.register({
+    name: "ownAppId",
+    handler: "test/fixtures/functions/dynamoCaller.handler",
+    timeoutSec: 5,
+    memoryMb: 128,
+    environment: { AWS_SDK_UA_APP_ID: "custom-app" },
   });
 });
 afterAll(async () => {
@@ -120,5 +135,107 @@ describe("fault injection at the edge", () => {
       chaos.stop();
     }
     lambda.destroy();
+  });
+});
+
+/** Creates a table keyed by `k` and waits until it takes writes. */
+async function createTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [{ AttributeName: "k", KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: "k", AttributeType: "S" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+  await waitFor(
+    async () =>
+      (await dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus === "ACTIVE",
+    { timeoutMs: 10_000, description: `table ${name} to be ACTIVE` },
+  );
+}
+
+async function invokeJson(
+  lambda: LambdaClient,
+  name: string,
+  event: object,
+): Promise<Record<string, unknown>> {
+  const result = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify(event) }));
+  const text = new TextDecoder().decode(result.Payload);
+  if (result.FunctionError) throw new Error(`${name} failed: ${text}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+describe("delays and callers", () => {
+  it("holds a delayed request, then hands it to the service untouched", async () => {
+    const dynamodb = new DynamoDBClient(config());
+    await createTable(dynamodb, "late");
+    // Big enough to arrive in several chunks: the hold must not read (or lose) any of it.
+    const payload = "x".repeat(200_000);
+    cloud.faults.set([{ service: "dynamodb", operation: "PutItem", rate: 1, delayMs: 1_500 }]);
+    try {
+      const put = dynamodb.send(
+        new PutItemCommand({ TableName: "late", Item: { k: { S: "late" }, payload: { S: payload } } }),
+      );
+      await waitFor(() => cloud.faults.holding() === 1, {
+        timeoutMs: 5_000,
+        description: "the PutItem held",
+      });
+      const get = new GetItemCommand({ TableName: "late", Key: { k: { S: "late" } }, ConsistentRead: true });
+      // GetItem is not held: the table answers, without the item the held request would write.
+      expect((await dynamodb.send(get)).Item).toBeUndefined();
+      await put;
+      expect(cloud.faults.holding()).toBe(0);
+      expect((await dynamodb.send(get)).Item?.["payload"]?.S).toBe(payload);
+      expect(cloud.faults.counts()["dynamodb:PutItem"]).toEqual({ seen: 1, injected: 1, delayed: 1 });
+    } finally {
+      cloud.faults.set([]);
+      dynamodb.destroy();
+    }
+  });
+
+  it("scopes a rule to the function the request comes from, named by its SDK's app id", async () => {
+    const dynamodb = new DynamoDBClient(config());
+    const lambda = new LambdaClient(config());
+    await createTable(dynamodb, "callers");
+    const event = { table: "callers", key: "a" };
+    const ownWrite = new UpdateItemCommand({
+      TableName: "callers",
+      Key: { k: { S: "a" } },
+      UpdateExpression: "ADD writes :one",
+      ExpressionAttributeValues: { ":one": { N: "1" } },
+    });
+    const throttled = { status: 400, type: "ProvisionedThroughputExceededException" };
+    try {
+      cloud.faults.set([
+        { service: "dynamodb", operation: "UpdateItem", rate: 1, error: throttled, caller: "dynamoCaller" },
+      ]);
+      expect(await invokeJson(lambda, "dynamoCaller", event)).toEqual({
+        outcome: "ProvisionedThroughputExceededException",
+        appId: "dynamoCaller",
+      });
+      // The same call from the test (no app id) and from another function goes through.
+      await dynamodb.send(ownWrite);
+      // A function's own AWS_SDK_UA_APP_ID wins over the one the Lambda service sets.
+      expect(await invokeJson(lambda, "ownAppId", event)).toEqual({ outcome: "ok", appId: "custom-app" });
+
+      cloud.faults.set([
+        { service: "dynamodb", operation: "UpdateItem", rate: 1, error: throttled, caller: "custom-app" },
+      ]);
+      expect((await invokeJson(lambda, "ownAppId", event))["outcome"]).toBe(
+        "ProvisionedThroughputExceededException",
+      );
+      expect((await invokeJson(lambda, "dynamoCaller", event))["outcome"]).toBe("ok");
+      await dynamodb.send(ownWrite);
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: "callers", Key: { k: { S: "a" } }, ConsistentRead: true }),
+      );
+      // ownWrite twice, ownAppId once, dynamoCaller once: the two throttled writes never reached the table.
+      expect(Item?.["writes"]?.N).toBe("4");
+    } finally {
+      cloud.faults.set([]);
+      dynamodb.destroy();
+      lambda.destroy();
+    }
   });
 });

@@ -46,7 +46,7 @@ export interface EdgeServer {
 export interface EdgeServerOptions {
   readonly services: readonly LocalService[];
   readonly logger?: Pick<Logger, "debug" | "info" | "warn" | "error">;
-  /** Answers a share of chosen operations with AWS's errors before the service sees them. */
+  /** Answers a share of chosen operations with AWS's errors, or holds them, before the service sees them. */
   readonly faults?: FaultInjector;
   /** Counts every routed request by service and operation. */
   readonly meter?: RequestMeter;
@@ -99,7 +99,7 @@ export function createEdgeServer(options: EdgeServerOptions): EdgeServer {
       return;
     }
     options.meter?.count(scope.service, operationOf(req.method, req.url, req.headers));
-    if (options.faults?.intercept(scope.service, req, res)) return;
+    if (options.faults && (await options.faults.intercept(scope.service, req, res))) return;
     await service.handle(req, res);
   };
 
@@ -141,6 +141,8 @@ export function createEdgeServer(options: EdgeServerOptions): EdgeServer {
           resolve();
           return;
         }
+        // Held requests would otherwise wait out their delay before their connections could close.
+        options.faults?.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // close() waits for every connection; idle keep-alive sockets and hung long polls would hold it open.
         server.closeAllConnections();

@@ -209,6 +209,9 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     }
     return {
       ...inherited,
+      // SDK v3 appends `app/<id>` to every request's User-Agent: the edge's fault rules tell which
+      // function a request came from by it (`caller`). A function that sets its own app id keeps it.
+      AWS_SDK_UA_APP_ID: def.name,
       ...def.environment,
       // Lambda's reserved variables win over the function's own, as AWS refuses to let them be set.
       AWS_REGION: options.region,
