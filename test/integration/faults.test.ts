@@ -36,11 +36,12 @@ beforeAll(async () => {
     memoryMb: 128,
   });
   await cloud.lambda.register({
-    name: "ownAppId",
+    name: "otherCaller",
     handler: "test/fixtures/functions/dynamoCaller.handler",
     timeoutSec: 5,
     memoryMb: 128,
-    environment: { AWS_SDK_UA_APP_ID: "custom-app" },
+    // Session credentials are Lambda's reserved variables: a function cannot pass as another.
+    environment: { AWS_SESSION_TOKEN: "local-lambda:dynamoCaller" },
   });
 });
 afterAll(async () => {
@@ -194,7 +195,7 @@ describe("delays and callers", () => {
     }
   });
 
-  it("scopes a rule to the function the request comes from, named by its SDK's app id", async () => {
+  it("scopes a rule to the function the request comes from, named by its session credentials", async () => {
     const dynamodb = new DynamoDBClient(config());
     const lambda = new LambdaClient(config());
     await createTable(dynamodb, "callers");
@@ -212,17 +213,15 @@ describe("delays and callers", () => {
       ]);
       expect(await invokeJson(lambda, "dynamoCaller", event)).toEqual({
         outcome: "ProvisionedThroughputExceededException",
-        appId: "dynamoCaller",
       });
-      // The same call from the test (no app id) and from another function goes through.
+      // The same call from the test (no function) and from another function goes through.
       await dynamodb.send(ownWrite);
-      // A function's own AWS_SDK_UA_APP_ID wins over the one the Lambda service sets.
-      expect(await invokeJson(lambda, "ownAppId", event)).toEqual({ outcome: "ok", appId: "custom-app" });
+      expect(await invokeJson(lambda, "otherCaller", event)).toEqual({ outcome: "ok" });
 
       cloud.faults.set([
-        { service: "dynamodb", operation: "UpdateItem", rate: 1, error: throttled, caller: "custom-app" },
+        { service: "dynamodb", operation: "UpdateItem", rate: 1, error: throttled, caller: "otherCaller" },
       ]);
-      expect((await invokeJson(lambda, "ownAppId", event))["outcome"]).toBe(
+      expect((await invokeJson(lambda, "otherCaller", event))["outcome"]).toBe(
         "ProvisionedThroughputExceededException",
       );
       expect((await invokeJson(lambda, "dynamoCaller", event))["outcome"]).toBe("ok");
@@ -230,7 +229,7 @@ describe("delays and callers", () => {
       const { Item } = await dynamodb.send(
         new GetItemCommand({ TableName: "callers", Key: { k: { S: "a" } }, ConsistentRead: true }),
       );
-      // ownWrite twice, ownAppId once, dynamoCaller once: the two throttled writes never reached the table.
+      // ownWrite twice, otherCaller once, dynamoCaller once: the two throttled writes never reached the table.
       expect(Item?.["writes"]?.N).toBe("4");
     } finally {
       cloud.faults.set([]);

@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { operationOf } from "../edge/operationOf.js";
+import { sessionTokenOf } from "../lambda/lambdaService.js";
 import { createFaultInjector, matchingRule } from "./faultInjector.js";
 import { type FaultRule, faultRuleSchema } from "./faultRule.js";
 
@@ -25,7 +26,7 @@ function exchange(headers: Record<string, string> = {}) {
   return { req, res, args: [req as unknown as IncomingMessage, res as unknown as ServerResponse] as const };
 }
 
-const fromPoller = { "user-agent": "aws-sdk-js/3.1168.0 ua/2.1 api/dynamodb#3.1168.0 m/N,E,P,e app/poller" };
+const fromPoller = { "x-amz-security-token": sessionTokenOf("poller") };
 const throttle = { status: 400, type: "ProvisionedThroughputExceededException" };
 
 describe("operationOf", () => {
@@ -126,7 +127,7 @@ describe("createFaultInjector holds", () => {
     faults.set([
       { service: "dynamodb", operation: "UpdateItem", rate: 1, delayMs: 60_000, caller: "poller" },
     ]);
-    const restart = exchange({ "user-agent": fromPoller["user-agent"].replace("app/poller", "app/restart") });
+    const restart = exchange({ "x-amz-security-token": sessionTokenOf("restart") });
     expect(await faults.intercept("dynamodb", ...restart.args)).toBe(false);
     expect(await faults.intercept("dynamodb", ...exchange().args)).toBe(false);
     void faults.intercept("dynamodb", ...exchange(fromPoller).args);

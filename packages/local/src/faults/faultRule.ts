@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Lambda's function name rule, which is also what the local Lambda service puts in `AWS_SDK_UA_APP_ID`. */
+/** Lambda's function name rule (the caller is named by the function's local session token). */
 const callerPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Longest hold: Lambda's maximum timeout, beyond which no caller is still waiting. */
@@ -11,7 +11,7 @@ const maxDelayMs = 900_000;
  * AWS's own `error` instead of the service's answer, a `delayMs` hold before answering (with the
  * error if there is one, otherwise by passing the request on to the service late), or both.
  * With `caller`, only requests made from inside that Lambda function match (the local Lambda
- * service names each function in its SDK's User-Agent, `app/<functionName>`), so a rule can
+ * service names each function in its session token, `local-lambda:<functionName>`), so a rule can
  * hang the poller's heartbeats while restart's claims on the same table go through.
  *
  * @example

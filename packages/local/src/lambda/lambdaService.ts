@@ -106,6 +106,12 @@ interface AsyncEvent {
 const invocationTypes = ["RequestResponse", "Event", "DryRun"] as const;
 type InvocationType = (typeof invocationTypes)[number];
 
+/** The session token a function's SDK signs with locally: it names the function. */
+export function sessionTokenOf(functionName: string): string {
+  return `${localSessionTokenPrefix}${functionName}`;
+}
+export const localSessionTokenPrefix = "local-lambda:";
+
 const stdoutLogger: Logger = {
   debug() {},
   info: (message, fields) =>
@@ -209,9 +215,6 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     }
     return {
       ...inherited,
-      // SDK v3 appends `app/<id>` to every request's User-Agent: the edge's fault rules tell which
-      // function a request came from by it (`caller`). A function that sets its own app id keeps it.
-      AWS_SDK_UA_APP_ID: def.name,
       ...def.environment,
       // Lambda's reserved variables win over the function's own, as AWS refuses to let them be set.
       AWS_REGION: options.region,
@@ -219,6 +222,9 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       AWS_ENDPOINT_URL: options.endpoint(),
       AWS_ACCESS_KEY_ID: "test",
       AWS_SECRET_ACCESS_KEY: "test",
+      // Lambda gives every function session credentials; locally the session token names the
+      // function, so the edge's fault rules can tell which function a request came from (`caller`).
+      AWS_SESSION_TOKEN: sessionTokenOf(def.name),
       AWS_LAMBDA_FUNCTION_NAME: def.name,
       AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memoryMb),
