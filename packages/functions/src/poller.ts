@@ -60,22 +60,31 @@ export function pollerFromEnv(
  */
 export function createPollerHandler(makePoller: () => Poller, logger: PowertoolsLogger) {
   let poller: Poller | undefined;
-  return middy(async (event: unknown, context: Context): Promise<PollerResult> => {
-    const parsed = parsePollerEvent(event);
-    if (!parsed.ok) {
-      logger.error("malformed poller event dropped", { issues: parsed.issues, event: JSON.stringify(event) });
-      return { status: "dropped", issues: parsed.issues };
-    }
-    const { queueUrl, token, loopId } = parsed.event;
-    logger.appendKeys({ queueUrl, token, loopId, requestId: context.awsRequestId });
-    poller ??= makePoller();
-    const outcome = await poller.run(parsed.event, {
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
-      requestId: context.awsRequestId,
-    });
-    logger.info("poller invocation done", { ...outcome });
-    return outcome;
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  return middy(
+    async (event: unknown, context: Context): Promise<PollerResult> => {
+      const parsed = parsePollerEvent(event);
+      if (!parsed.ok) {
+        logger.error("malformed poller event dropped", {
+          issues: parsed.issues,
+          event: JSON.stringify(event),
+        });
+        return { status: "dropped", issues: parsed.issues };
+      }
+      const { queueUrl, token, loopId } = parsed.event;
+      logger.appendKeys({ queueUrl, token, loopId, requestId: context.awsRequestId });
+      poller ??= makePoller();
+      const outcome = await poller.run(parsed.event, {
+        remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        requestId: context.awsRequestId,
+      });
+      logger.info("poller invocation done", { ...outcome });
+      return outcome;
+      // No early timeout: the loop keeps its own time budget, and middy's early rejection would end
+      // the invocation while the loop's promise ran on in the background. If a call hangs past the
+      // budget, Lambda's own timeout ends the invocation and its environment.
+    },
+    { timeoutEarlyInMillis: 0 },
+  ).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
 const logger = createPowertoolsLogger("poller");
