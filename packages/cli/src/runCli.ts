@@ -21,6 +21,7 @@ const devSchema = z.strictObject({
   ...localCloudFlags,
   adminPort: intFlag(0, 65_535),
   demo: z.boolean(),
+  resetRoutes: z.boolean().default(false),
   config: z.string().min(1).optional(),
 });
 
@@ -92,7 +93,7 @@ Examples:
     .command("cloud")
     .description("run the local cloud (SQS, SNS, DynamoDB, Lambda, SSM, CloudWatch alarms) in the foreground")
     .option("--port <port>", "edge port on 127.0.0.1", "4566")
-    .option("--data <dir>", "persist DynamoDB under this folder (default: in memory)")
+    .option("--data <dir>", "persist DynamoDB and SSM under this folder (default: in memory)")
     .addHelpText(
       "after",
       "\nExamples:\n  $ pnpm dispatcher cloud\n  $ pnpm dispatcher cloud --port 4570 --data .dispatcher/data\n",
@@ -115,9 +116,10 @@ Examples:
       "run the whole platform locally: local cloud, registry deployed, and a demo with live status",
     )
     .option("--port <port>", "edge port on 127.0.0.1", "4566")
-    .option("--data <dir>", "persist DynamoDB under this folder (default: in memory)")
+    .option("--data <dir>", "persist DynamoDB and SSM under this folder (default: in memory)")
     .option("--admin-port <port>", "local admin API port on 127.0.0.1 (0 picks a free one)", "4567")
     .option("--no-demo", "deploy the registry but send no demo traffic")
+    .option("--reset-routes", "reset routes edited at run time to the registry's")
     .addHelpText(
       "after",
       "\nExamples:\n  $ pnpm dev\n  $ pnpm dev --no-demo\n  $ pnpm dispatcher dev --port 4570 --admin-port 4571 --data .dispatcher/data\n",
@@ -131,6 +133,7 @@ Examples:
         adminApiPort: flags.adminPort,
         dataDir: flags.data,
         demo: flags.demo,
+        resetRoutes: flags.resetRoutes,
         ...(flags.config !== undefined
           ? { configPath: path.resolve(io.cwd ?? process.cwd(), flags.config) }
           : {}),

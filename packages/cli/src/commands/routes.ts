@@ -150,7 +150,7 @@ Examples:
       "after",
       `
 A route written here is marked source "edit": a later deploy keeps it instead of
-resetting it to dispatcher.config.ts, unless the deploy is forced (--reset-routes).
+resetting it to dispatcher.config.ts, unless the deploy is forced (pnpm dev --reset-routes; DISPATCHER_RESET_ROUTES=1 pnpm sst deploy on AWS).
 Unset flags keep the route's current values (or the schema defaults for a new route).
 
 Examples:

@@ -94,7 +94,7 @@ export function describeRouteSync(plan: RouteSyncPlan): string[] {
     ...plan.puts.map((r) => `route ${r.queueName}: written (function ${r.functionName})`),
     ...plan.skips.map(
       (s) =>
-        `route ${s.stored.queueName}: kept the run-time edit (function ${s.stored.functionName}); the registry says function ${s.route.functionName} — deploy with --reset-routes to apply it`,
+        `route ${s.stored.queueName}: kept the run-time edit (function ${s.stored.functionName}); the registry says function ${s.route.functionName} — deploy with a reset to apply it (pnpm dev --reset-routes; on AWS, DISPATCHER_RESET_ROUTES=1 pnpm sst deploy)`,
     ),
     ...plan.deletes.map((q) => `route ${q}: deleted (no longer in the registry)`),
     ...plan.keeps.map((r) => `route ${r.queueName}: kept (created at run time, not in the registry)`),

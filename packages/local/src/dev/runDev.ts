@@ -21,6 +21,8 @@ export interface RunDevOptions {
   /** Port of the local admin API on 127.0.0.1 (default 4567; 0 picks a free one). */
   adminApiPort?: number;
   dataDir?: string;
+  /** Reset routes edited at run time to the registry's (`--reset-routes`). */
+  resetRoutes?: boolean;
   /** Send bursty demo traffic (default true; `--no-demo` sends nothing). */
   demo?: boolean;
   /** Messages per demo burst and queue (default 3,000 on the first queue, 1,000 FIFO, 500 others); tests send a few. */
@@ -116,7 +118,10 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   try {
     for (const line of describeLocalCloud(cloud, options.dataDir).slice(0, -1)) print(line);
     print(`Deploying ${registry.app} from the registry...`);
-    deployment = await deployLocal(cloud, registry, { logger: logs.logger });
+    deployment = await deployLocal(cloud, registry, {
+      logger: logs.logger,
+      resetRoutes: options.resetRoutes ?? false,
+    });
     for (const line of deployment.report) print(`  ${line}`);
     for (const q of deployment.queues)
       print(`  queue ${q.name}: ${q.url}${q.dlqUrl ? ` (DLQ ${q.dlqUrl})` : ""}`);
