@@ -1,10 +1,8 @@
-/** The alarm states, as CloudWatch spells them. */
-export const AlarmStateValue = {
-  Ok: "OK",
-  Alarm: "ALARM",
-  InsufficientData: "INSUFFICIENT_DATA",
-} as const;
-export type AlarmStateValue = (typeof AlarmStateValue)[keyof typeof AlarmStateValue];
+import { AlarmState } from "@sqs-dispatcher/core";
+
+/** The alarm states, as CloudWatch spells them (one definition, core's). */
+export const AlarmStateValue = AlarmState;
+export type AlarmStateValue = AlarmState;
 
 export const ComparisonOperator = {
   GreaterThanOrEqualToThreshold: "GreaterThanOrEqualToThreshold",
