@@ -20,7 +20,7 @@ export {
   startLocalCloud,
 } from "./cloud/startLocalCloud.js";
 export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./dev/demoTraffic.js";
-export { loadRegistry } from "./dev/loadRegistry.js";
+export { loadRegistry, RegistryModuleError } from "./dev/loadRegistry.js";
 export { type RunDevOptions, runDev } from "./dev/runDev.js";
 export { type QueueReading, readQueue, renderBoard, startStatusBoard } from "./dev/statusBoard.js";
 export { createDynamoDbService, type DynamoDbServiceOptions } from "./dynamodb/dynamoDbService.js";

@@ -1,7 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Registry } from "@sqs-dispatcher/config";
+import { DispatcherError, type Registry } from "@sqs-dispatcher/config";
+
+/** The registry module is missing or does not export a registry. */
+export class RegistryModuleError extends DispatcherError {
+  override readonly name = "RegistryModuleError";
+}
 
 /**
  * Imports the registry module (`dispatcher.config.ts`, whose default export is `defineDispatcher(...)`).
@@ -9,10 +14,16 @@ import type { Registry } from "@sqs-dispatcher/config";
  */
 export async function loadRegistry(configPath: string): Promise<Registry> {
   const absolute = path.resolve(configPath);
-  if (!existsSync(absolute)) throw new Error(`no registry at ${absolute}`);
+  if (!existsSync(absolute)) {
+    throw new RegistryModuleError(`no registry at ${absolute} (choose one with --config PATH)`, {
+      configPath: absolute,
+    });
+  }
   const module = (await import(pathToFileURL(absolute).href)) as { default?: Registry };
   if (!module.default || typeof module.default !== "object" || !("routes" in module.default)) {
-    throw new Error(`${absolute} must export default defineDispatcher({...})`);
+    throw new RegistryModuleError(`${absolute} must export default defineDispatcher({...})`, {
+      configPath: absolute,
+    });
   }
   return module.default;
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  ConfigValidationError,
   PlatformFunction,
   type Registry,
   type Route,
@@ -124,7 +125,12 @@ export async function deployLocal(
 
   for (const name of Object.values(PlatformFunction)) {
     if (registry.functions[name]) {
-      throw new Error(`the registry declares a function named '${name}', which is the platform's own`);
+      throw new ConfigValidationError("The dispatcher registry", [
+        {
+          path: `functions.${name}`,
+          message: `'${name}' is the name of a platform function; choose another`,
+        },
+      ]);
     }
   }
 

@@ -5,7 +5,7 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { parseRoute, type Route } from "@sqs-dispatcher/config";
+import { DispatcherError, parseRoute, type Route } from "@sqs-dispatcher/config";
 import type { RouteStore } from "../../routing/ports.js";
 import { type InvalidStoredRoute, InvalidStoredRouteError } from "../../routing/routeStoreErrors.js";
 
@@ -47,7 +47,11 @@ function parseStored(value: string | undefined): Route {
 export function createSsmRouteStore(options: SsmRouteStoreOptions): RouteStore {
   const { ssm } = options;
   const path = options.path.endsWith("/") ? options.path : `${options.path}/`;
-  if (!path.startsWith("/")) throw new Error(`the routes path must start with '/': '${options.path}'`);
+  if (!path.startsWith("/")) {
+    throw new DispatcherError(`the routes path must start with '/': '${options.path}'`, {
+      path: options.path,
+    });
+  }
   const nameOf = (queueName: string) => `${path}${queueName}`;
 
   return {
