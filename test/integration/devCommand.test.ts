@@ -1,9 +1,16 @@
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { runDev } from "@sqs-dispatcher/local";
 import { describe, expect, it } from "vitest";
+import { runDispatcher } from "./cliHarness.js";
 import { waitFor } from "./support/waitFor.js";
+
+const run = promisify(execFile);
 
 /** A port nothing listens on right now (the kernel's pick, released at once). */
 async function freePort(): Promise<number> {
@@ -35,6 +42,7 @@ describe("pnpm dev as a process", () => {
         path.join("packages", "cli", "src", "main.ts"),
         "dev",
         "--no-demo",
+        "--reset-routes",
         "--port",
         String(port),
         "--admin-port",
@@ -60,6 +68,62 @@ describe("pnpm dev as a process", () => {
       expect(stdout).toContain(`127.0.0.1:${port}`);
       expect(stdout).toMatch(/Admin API: http:\/\/127\.0\.0\.1:\d+\/queues/);
       expect(await isFree(port)).toBe(false);
+
+      // Issue 5's day-to-day path against the running platform: a queue made with the AWS CLI,
+      // routed with the dispatcher CLI, gets its messages recorded.
+      const endpoint = `http://127.0.0.1:${port}`;
+      const scratch = await mkdtemp(path.join(tmpdir(), "dev-aws-"));
+      const { stdout: created } = await run(
+        "aws",
+        ["--endpoint-url", endpoint, "--output", "json", "sqs", "create-queue", "--queue-name", "invoices"],
+        {
+          env: {
+            PATH: process.env.PATH ?? "",
+            HOME: scratch,
+            AWS_ACCESS_KEY_ID: "test",
+            AWS_SECRET_ACCESS_KEY: "test",
+            AWS_DEFAULT_REGION: "us-east-1",
+            AWS_CONFIG_FILE: path.join(scratch, "config"),
+            AWS_SHARED_CREDENTIALS_FILE: path.join(scratch, "credentials"),
+          },
+          timeout: 60_000,
+        },
+      );
+      const queueUrl = (JSON.parse(created) as { QueueUrl: string }).QueueUrl;
+      // The CLI reads the same registry as `pnpm dev` (dispatcher.config.ts), so it finds the same route store.
+      const dispatcher = (...argv: string[]) =>
+        runDispatcher({ endpoint, config: "dispatcher.config.ts" }, argv);
+      const routed = await dispatcher("routes", "set", "invoices", "--function", "record");
+      expect(routed.code, routed.stderr).toBe(0);
+      const sent = await dispatcher("send", "invoices", "--count", "20", "--batch");
+      expect(sent.code, sent.stderr).toBe(0);
+      const sqs = new SQSClient({
+        endpoint,
+        region: "us-east-1",
+        credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      });
+      try {
+        await waitFor(
+          async () => {
+            const { Attributes = {} } = await sqs.send(
+              new GetQueueAttributesCommand({
+                QueueUrl: queueUrl,
+                AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+              }),
+            );
+            const status = await dispatcher("status", "invoices", "--json");
+            const queue = (JSON.parse(status.stdout) as { queues: { loops: unknown[] }[] }).queues[0];
+            return (
+              Attributes.ApproximateNumberOfMessages === "0" &&
+              Attributes.ApproximateNumberOfMessagesNotVisible === "0" &&
+              (queue?.loops.length ?? 0) >= 1
+            );
+          },
+          { timeoutMs: 30_000, intervalMs: 500, description: "invoices drained by a loop of its new route" },
+        );
+      } finally {
+        sqs.destroy();
+      }
     } finally {
       child.kill("SIGINT");
     }
@@ -71,7 +135,7 @@ describe("pnpm dev as a process", () => {
     expect(code, `exit code (stderr: ${stderr.slice(-500)})`).toBe(0);
     expect(stdout).toMatch(new RegExp(`Stopped; port ${port} is free`));
     expect(await isFree(port)).toBe(true);
-  }, 40_000);
+  }, 90_000);
 });
 
 describe("runDev with demo traffic", () => {
