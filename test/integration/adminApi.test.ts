@@ -1,11 +1,13 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { adminApiCacheTtlSec, type RouteInput, routeParameterPath } from "@sqs-dispatcher/config";
 import {
+  ensureTable,
   type LocalAdminApi,
   type LocalCloud,
+  PlatformTables,
   startLocalAdminApi,
   startLocalCloud,
 } from "@sqs-dispatcher/local";
@@ -66,20 +68,8 @@ beforeAll(async () => {
   const ssm = new SSMClient(config);
   const dynamodb = new DynamoDBClient(config);
   doc = DynamoDBDocumentClient.from(dynamodb);
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tokensTable,
-      KeySchema: [
-        { AttributeName: "queueUrl", KeyType: "HASH" },
-        { AttributeName: "token", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "queueUrl", AttributeType: "S" },
-        { AttributeName: "token", AttributeType: "S" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  // The platform's tokens table, as a deploy creates it (waiting until it is ACTIVE).
+  await ensureTable(dynamodb, { ...PlatformTables.tokens, name: tokensTable });
   for (const name of ["orders", "audit"]) {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
     if (!QueueUrl) throw new Error(`no URL for ${name}`);

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -12,7 +12,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { routeParameterPath } from "@sqs-dispatcher/config";
 import { createSsmRouteStore } from "@sqs-dispatcher/core";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliOnTerminal, waitFor } from "./cliHarness.js";
 
@@ -60,21 +60,8 @@ beforeAll(async () => {
   ssm = new SSMClient(config);
   dynamodb = new DynamoDBClient(config);
   doc = DynamoDBDocumentClient.from(dynamodb);
-  // The platform's tokens table, as a deploy creates it; the CLI reads and writes loops there.
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: "tokens",
-      AttributeDefinitions: [
-        { AttributeName: "queueUrl", AttributeType: "S" },
-        { AttributeName: "token", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "queueUrl", KeyType: "HASH" },
-        { AttributeName: "token", KeyType: "RANGE" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  // The platform's tokens table, as a deploy creates it (waiting until ACTIVE); the CLI reads and writes loops there.
+  await ensureTable(dynamodb, PlatformTables.tokens);
 });
 
 afterAll(async () => {

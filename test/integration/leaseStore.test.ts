@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Route } from "@sqs-dispatcher/config";
 import {
@@ -9,7 +9,7 @@ import {
   type LoopEvent,
   silentLogger,
 } from "@sqs-dispatcher/core";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let cloud: LocalCloud;
@@ -26,20 +26,8 @@ beforeAll(async () => {
     maxAttempts: 1,
   });
   doc = DynamoDBDocumentClient.from(dynamodb);
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: "tokens",
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "queueUrl", AttributeType: "S" },
-        { AttributeName: "token", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "queueUrl", KeyType: "HASH" },
-        { AttributeName: "token", KeyType: "RANGE" },
-      ],
-    }),
-  );
+  // The platform's tokens table, as a deploy creates it (waiting until it is ACTIVE).
+  await ensureTable(dynamodb, PlatformTables.tokens);
   leases = createDynamoLeaseStore({ doc, tableName: "tokens" });
 });
 

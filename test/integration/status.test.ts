@@ -1,5 +1,5 @@
 import { CloudWatchClient, PutMetricAlarmCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./cliHarness.js";
 
@@ -29,20 +29,8 @@ beforeAll(async () => {
   dynamodb = new DynamoDBClient(config);
   ssm = new SSMClient(config);
   const doc = DynamoDBDocumentClient.from(dynamodb);
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: "tokens",
-      AttributeDefinitions: [
-        { AttributeName: "queueUrl", AttributeType: "S" },
-        { AttributeName: "token", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "queueUrl", KeyType: "HASH" },
-        { AttributeName: "token", KeyType: "RANGE" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  // The platform's tokens table, as a deploy creates it (waiting until it is ACTIVE).
+  await ensureTable(dynamodb, PlatformTables.tokens);
   const create = async (name: string, attributes: Record<string, string> = {}) => {
     urls[name] = (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })))
       .QueueUrl!;
