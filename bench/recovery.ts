@@ -1,6 +1,5 @@
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { systemClock } from "@sqs-dispatcher/core";
-import { benchRegistry, startBenchPlatform } from "./support/benchPlatform.js";
+import { benchRegistry, startBenchPlatform, type TokenRow, tokensOf } from "./support/benchPlatform.js";
 import { quantile } from "./support/stats.js";
 
 export interface RecoveryResult {
@@ -12,12 +11,6 @@ export interface RecoveryResult {
   /** Killed for good: until the replacement loop that restart started first heartbeats. */
   replacedMedianSec: number;
   replacedMaxSec: number;
-}
-
-interface TokenRow {
-  token: string;
-  loopId: string;
-  lastUsed?: number;
 }
 
 /**
@@ -32,19 +25,7 @@ export async function benchRecovery(trials: number): Promise<RecoveryResult> {
   ]);
   const platform = await startBenchPlatform(registry);
   try {
-    const url = platform.url("recovery");
-    const { doc } = platform.deployment.clients;
-    const tokens = async (): Promise<TokenRow[]> => {
-      const { Items = [] } = await doc.send(
-        new QueryCommand({
-          TableName: platform.deployment.tables.tokens,
-          KeyConditionExpression: "queueUrl = :q",
-          ExpressionAttributeValues: { ":q": url },
-          ConsistentRead: true,
-        }),
-      );
-      return Items as TokenRow[];
-    };
+    const tokens = () => tokensOf(platform, "recovery");
     const waitFor = async <T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
       const deadline = systemClock.now() + timeoutMs;
       for (;;) {

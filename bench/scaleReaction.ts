@@ -1,7 +1,6 @@
-import { type DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { defineDispatcher } from "@sqs-dispatcher/config";
 import { systemClock } from "@sqs-dispatcher/core";
-import { type BenchPlatform, benchFunctions, fill, startBenchPlatform } from "./support/benchPlatform.js";
+import { benchFunctions, fill, startBenchPlatform, tokensOf } from "./support/benchPlatform.js";
 
 export interface ScaleReactionResult {
   messages: number;
@@ -49,13 +48,12 @@ export async function benchScaleReaction(messages: number): Promise<ScaleReactio
   });
   const platform = await startBenchPlatform(registry);
   try {
-    const { doc } = platform.deployment.clients;
     const start = systemClock.now();
     const reached: Partial<Record<"alarm" | "depth", number>> = {};
     const watch = (async () => {
       while (reached.alarm === undefined || reached.depth === undefined) {
         for (const mode of ["alarm", "depth"] as const) {
-          if (reached[mode] === undefined && (await countLoops(doc, platform, `spike-${mode}`)) >= maxLoops) {
+          if (reached[mode] === undefined && (await tokensOf(platform, `spike-${mode}`)).length >= maxLoops) {
             reached[mode] = (systemClock.now() - start) / 1000;
           }
         }
@@ -79,21 +77,4 @@ export async function benchScaleReaction(messages: number): Promise<ScaleReactio
   } finally {
     await platform.stop();
   }
-}
-
-async function countLoops(
-  doc: DynamoDBDocumentClient,
-  platform: BenchPlatform,
-  queue: string,
-): Promise<number> {
-  const { Count = 0 } = await doc.send(
-    new QueryCommand({
-      TableName: platform.deployment.tables.tokens,
-      KeyConditionExpression: "queueUrl = :q",
-      ExpressionAttributeValues: { ":q": platform.url(queue) },
-      ConsistentRead: true,
-      Select: "COUNT",
-    }),
-  );
-  return Count;
 }

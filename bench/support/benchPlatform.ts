@@ -1,4 +1,5 @@
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { defineDispatcher, type Registry, type RouteConfig } from "@sqs-dispatcher/config";
 import { systemClock } from "@sqs-dispatcher/core";
 import { deployLocal, type LocalCloud, type LocalDeployment, startLocalCloud } from "@sqs-dispatcher/local";
@@ -92,6 +93,28 @@ export async function depth(
     visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
     inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
   };
+}
+
+/** A row of the `tokens` table. */
+export interface TokenRow {
+  queueUrl: string;
+  token: string;
+  loopId: string;
+  lastUsed?: number;
+  createdAt: number;
+}
+
+/** The tokens (loops) of one queue, strongly consistent. */
+export async function tokensOf(platform: BenchPlatform, queue: string): Promise<TokenRow[]> {
+  const { Items = [] } = await platform.deployment.clients.doc.send(
+    new QueryCommand({
+      TableName: platform.deployment.tables.tokens,
+      KeyConditionExpression: "queueUrl = :q",
+      ExpressionAttributeValues: { ":q": platform.url(queue) },
+      ConsistentRead: true,
+    }),
+  );
+  return Items as TokenRow[];
 }
 
 export async function purge(platform: BenchPlatform, queueUrl: string): Promise<void> {
