@@ -113,3 +113,4 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
+export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
