@@ -52,13 +52,13 @@ export default defineDispatcher({
     },
   ],
   // Production: a loop runs for 15 minutes per invocation and restart looks every minute.
-  poller: { timeoutSec: 900, waitTimeSec: 20, marginSec: 5, routeCacheTtlSec: 10 },
+  poller: { timeoutSec: 900, waitTimeSec: 20, marginSec: 5, renewEverySec: 60, routeCacheTtlSec: 10 },
   restart: { intervalSec: 60, staleAfterSec: 960, startGraceSec: 120 },
   routeStore: { default: "ssm", stages: {} },
   // Locally, loops turn over every half minute and restart runs every few seconds,
   // so a laptop sees recursion, staleness and take-over happen.
   local: {
-    poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, routeCacheTtlSec: 2 },
-    restart: { intervalSec: 3, staleAfterSec: 10, startGraceSec: 10 },
+    poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, renewEverySec: 5, routeCacheTtlSec: 2 },
+    restart: { intervalSec: 3, staleAfterSec: 25, startGraceSec: 10 },
   },
 });

@@ -378,6 +378,8 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
         queueUrl: routed.queue.queueUrl,
         functionName: handler.functionName,
         batchSize: route.batchSize,
+        batchWindowSec: route.batchWindowSec,
+        concurrency: route.concurrency,
         minLoops: route.minLoops,
         maxLoops: route.maxLoops,
         scaleStep: route.scaleStep,

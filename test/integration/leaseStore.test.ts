@@ -154,6 +154,8 @@ describe("DynamoDB lease store against the local cloud", () => {
       queueUrl: url,
       functionName: "record",
       batchSize: 10,
+      batchWindowSec: 0,
+      concurrency: 1,
       minLoops: 0,
       maxLoops: 1000,
       scaleStep: 1,

@@ -123,9 +123,25 @@ export function isImportedQueue(queue: Pick<QueueConfig, "arn" | "import">): boo
   return queue.arn !== undefined || queue.import === true;
 }
 
+/** Most batches in flight per loop (Lambda's provisioned-mode poller does up to 10 concurrent invokes). */
+export const routeConcurrencyMax = 10;
+/** Batches in flight per loop when a route does not say (docs/protocol.md says why this number). */
+export const defaultRouteConcurrency = 4;
+
 /** Loop-count bounds and batch shape shared by the registry route and the stored route. */
 const routeShape = {
-  batchSize: z.int().min(1).max(AwsLimits.sqsBatchMax).default(10),
+  /**
+   * Most records in one handler invoke, as Lambda's `BatchSize`: up to 10 on a FIFO queue, up
+   * to 10,000 on a standard queue, where more than 10 needs a batching window.
+   */
+  batchSize: z.int().min(1).max(AwsLimits.standardBatchMax).default(10),
+  /**
+   * How long a loop gathers receives into one batch, seconds (Lambda's
+   * `MaximumBatchingWindowInSeconds`); 0 hands each receive to the handler at once. Standard queues only.
+   */
+  batchWindowSec: z.int().min(0).max(AwsLimits.batchWindowMaxSec).default(0),
+  /** Batches in the handler at once per loop; the route's handler concurrency is loops × this. */
+  concurrency: z.int().min(1).max(routeConcurrencyMax).default(defaultRouteConcurrency),
   minLoops: z.int().min(0).default(1),
   maxLoops: z.int().min(1).default(1),
   scaleStep: z.int().min(1).default(1),
@@ -135,9 +151,39 @@ const routeShape = {
 };
 
 function checkRouteBounds(
-  route: { minLoops: number; maxLoops: number; alarms: AlarmTier[] },
+  route: {
+    minLoops: number;
+    maxLoops: number;
+    alarms: AlarmTier[];
+    batchSize: number;
+    batchWindowSec: number;
+  },
+  queueName: string,
   ctx: z.RefinementCtx,
 ): void {
+  if (queueName.endsWith(".fifo")) {
+    if (route.batchSize > AwsLimits.sqsBatchMax) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["batchSize"],
+        message: `a FIFO queue's batchSize is at most ${AwsLimits.sqsBatchMax} (${route.batchSize}), as with Lambda's event source`,
+      });
+    }
+    if (route.batchWindowSec > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["batchWindowSec"],
+        message:
+          "a FIFO queue takes no batching window (batchWindowSec must be 0), as with Lambda's event source",
+      });
+    }
+  } else if (route.batchSize > AwsLimits.sqsBatchMax && route.batchWindowSec < 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["batchWindowSec"],
+      message: `a batchSize above ${AwsLimits.sqsBatchMax} (${route.batchSize}) needs a batching window: set batchWindowSec to at least 1`,
+    });
+  }
   if (route.minLoops > route.maxLoops) {
     ctx.addIssue({
       code: "custom",
@@ -167,7 +213,7 @@ function checkRouteBounds(
 /** A route as the registry declares it: a queue and the registry function that handles it. */
 export const routeConfigSchema = z
   .strictObject({ queue: queueSchema, function: z.string(), ...routeShape })
-  .superRefine(checkRouteBounds);
+  .superRefine((route, ctx) => checkRouteBounds(route, route.queue.name, ctx));
 export type RouteConfig = z.infer<typeof routeConfigSchema>;
 
 /**
@@ -184,7 +230,7 @@ export const routeSchema = z
     source: z.enum(["deploy", "edit"]).default("deploy"),
     updatedAt: z.int().min(0).default(0),
   })
-  .superRefine(checkRouteBounds);
+  .superRefine((route, ctx) => checkRouteBounds(route, route.queueName, ctx));
 export type Route = z.infer<typeof routeSchema>;
 export type RouteInput = z.input<typeof routeSchema>;
 
@@ -196,6 +242,12 @@ export const pollerSchema = z.strictObject({
   waitTimeSec: z.int().min(0).max(AwsLimits.sqsWaitTimeMaxSec).default(20),
   /** Slack kept beyond one full cycle before the invocation recurses. */
   marginSec: z.int().min(1).default(5),
+  /**
+   * A loop renews its lease when this long has passed since its last verified renewal (and
+   * before any receive after that). `renewEverySec + waitTimeSec + the longest handler timeout +
+   * marginSec` must stay below restart's `staleAfterSec`.
+   */
+  renewEverySec: z.int().min(1).max(600).default(60),
   /** How long a resolved route is cached by a loop; bounds how long an edit takes to apply. */
   routeCacheTtlSec: z.int().min(0).max(300).default(10),
 });
@@ -256,6 +308,16 @@ export const registrySchema = z
           path: ["routes", i, "queue", "visibilityTimeoutSec"],
           message: `queue visibility timeout (${route.queue.visibilityTimeoutSec}s) must be at least the timeout of function '${route.function}' (${fn.timeoutSec}s), as Lambda requires`,
         });
+      } else if (
+        !isImportedQueue(route.queue) &&
+        route.batchWindowSec > 0 &&
+        route.queue.visibilityTimeoutSec < fn.timeoutSec + route.batchWindowSec
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "batchWindowSec"],
+          message: `a batching window of ${route.batchWindowSec}s plus the timeout of function '${route.function}' (${fn.timeoutSec}s) does not fit the queue's visibility timeout (${route.queue.visibilityTimeoutSec}s): shorten the window or raise visibilityTimeoutSec to at least ${fn.timeoutSec + route.batchWindowSec}`,
+        });
       }
       if (seen.has(route.queue.name)) {
         ctx.addIssue({
@@ -266,6 +328,37 @@ export const registrySchema = z
       }
       seen.add(route.queue.name);
     });
+    const longestHandlerSec = Math.max(0, ...Object.values(registry.functions).map((f) => f.timeoutSec));
+    checkRenewalFitsStaleness(registry.poller, registry.restart, longestHandlerSec, [], ctx);
+    checkRenewalFitsStaleness(
+      { ...registry.poller, ...registry.local.poller },
+      { ...registry.restart, ...registry.local.restart },
+      longestHandlerSec,
+      ["local"],
+      ctx,
+    );
   });
+
+/**
+ * DESIGN.md step 1: a loop renews at most `renewEverySec` after its last verified renewal, plus
+ * one full cycle (a long poll and the longest handler) when that moment falls inside one, plus the
+ * margin: all of it must pass before restart would call the token stale.
+ */
+function checkRenewalFitsStaleness(
+  poller: PollerConfig,
+  restart: RestartConfig,
+  longestHandlerSec: number,
+  path: string[],
+  ctx: z.RefinementCtx,
+): void {
+  const worstGapSec = poller.renewEverySec + poller.waitTimeSec + longestHandlerSec + poller.marginSec;
+  if (worstGapSec < restart.staleAfterSec) return;
+  const where = path.length ? `${path.join(".")} ` : "";
+  ctx.addIssue({
+    code: "custom",
+    path: [...path, "restart", "staleAfterSec"],
+    message: `${where}restart.staleAfterSec (${restart.staleAfterSec}s) must exceed the longest gap between lease renewals: poller.renewEverySec (${poller.renewEverySec}) + poller.waitTimeSec (${poller.waitTimeSec}) + the longest handler timeout (${longestHandlerSec}) + poller.marginSec (${poller.marginSec}) = ${worstGapSec}s; raise staleAfterSec above ${worstGapSec} or lower renewEverySec`,
+  });
+}
 export type Registry = z.infer<typeof registrySchema>;
 export type RegistryInput = z.input<typeof registrySchema>;

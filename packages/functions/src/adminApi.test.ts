@@ -9,6 +9,8 @@ const route: Route = {
   queueUrl: url,
   functionName: "record",
   batchSize: 10,
+  batchWindowSec: 0,
+  concurrency: 1,
   minLoops: 1,
   maxLoops: 2,
   scaleStep: 1,

@@ -61,7 +61,14 @@ export function testRegistry(input: Pick<RegistryInput, "routes"> & Partial<Regi
     functions: { ...testFunctions, ...input.functions },
     local: {
       routeStore: input.local?.routeStore,
-      poller: { timeoutSec: 10, waitTimeSec: 1, marginSec: 1, routeCacheTtlSec: 1, ...input.local?.poller },
+      poller: {
+        timeoutSec: 10,
+        waitTimeSec: 1,
+        marginSec: 1,
+        renewEverySec: 1,
+        routeCacheTtlSec: 1,
+        ...input.local?.poller,
+      },
       restart: { intervalSec: 1, staleAfterSec: 8, startGraceSec: 8, ...input.local?.restart },
     },
   });

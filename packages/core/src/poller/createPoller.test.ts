@@ -89,6 +89,8 @@ function route(overrides: Partial<Route> = {}): Route {
     queueUrl,
     functionName: "record",
     batchSize: 10,
+    batchWindowSec: 0,
+    concurrency: 1,
     minLoops: 1,
     maxLoops: 1,
     scaleStep: 1,

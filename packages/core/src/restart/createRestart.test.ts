@@ -17,6 +17,8 @@ function route(queueUrl: string, minLoops: number, maxLoops: number): Route {
     queueUrl,
     functionName: "record",
     batchSize: 10,
+    batchWindowSec: 0,
+    concurrency: 1,
     minLoops,
     maxLoops,
     scaleStep: 1,

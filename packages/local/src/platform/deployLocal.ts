@@ -161,6 +161,8 @@ export async function deployLocal(
       // Locally a function's name is its registry name; on AWS the stack maps it to the physical name.
       functionName: r.function,
       batchSize: r.batchSize,
+      batchWindowSec: r.batchWindowSec,
+      concurrency: r.concurrency,
       minLoops: r.minLoops,
       maxLoops: r.maxLoops,
       scaleStep: r.scaleStep,
