@@ -10,9 +10,10 @@ export {
 } from "./adminApi.js";
 export { DispatcherError } from "./dispatcherError.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
-export { AwsLimits } from "./limits.js";
+export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
 export { awsResourceName, PlatformFunction } from "./naming.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
+export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export {
   type AlarmTier,
   alarmTierSchema,
@@ -20,6 +21,11 @@ export {
   type FunctionConfig,
   functionSchema,
   isImportedQueue,
+  isRoutableQueue,
+  type LoopBudget,
+  type LoopLimits,
+  loopLimitIssues,
+  loopLimitsSchema,
   type PollerConfig,
   pollerSchema,
   type QueueConfig,
@@ -31,6 +37,7 @@ export {
   type RouteConfig,
   type RouteInput,
   type RouteStoreKind,
+  registryWarnings,
   restartSchema,
   routeConfigSchema,
   routeSchema,

@@ -1,29 +1,67 @@
 import { z } from "zod";
-import { AwsLimits } from "./limits.js";
+import { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
+import { queueUrlProblem } from "./queueUrl.js";
 
 const queueNamePattern = /^[A-Za-z0-9_-]{1,80}$/;
 const fifoQueueNamePattern = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 const functionNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A handler function of the registry: the code a route forwards batches to. */
-export const functionSchema = z.strictObject({
-  /** `path/to/file.exportName`, relative to the project root (as SST's `handler`). */
-  handler: z.string().regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must be 'path/to/module.exportName'"),
-  timeoutSec: z.int().min(1).max(AwsLimits.lambdaTimeoutMaxSec).default(30),
-  memoryMb: z.int().min(AwsLimits.lambdaMemoryMinMb).max(AwsLimits.lambdaMemoryMaxMb).default(256),
-  environment: z.record(z.string(), z.string()).default({}),
-  /** Reserved concurrency; unset means the account's unreserved pool. */
-  reservedConcurrency: z.int().min(0).optional(),
-});
+export const functionSchema = z
+  .strictObject({
+    /** `path/to/file.exportName`, relative to the project root (as SST's `handler`). */
+    handler: z.string().regex(/^[^\s]+\.[A-Za-z_$][\w$]*$/, "must be 'path/to/module.exportName'"),
+    timeoutSec: z.int().min(1).max(AwsLimits.lambdaTimeoutMaxSec).default(30),
+    memoryMb: z.int().min(AwsLimits.lambdaMemoryMinMb).max(AwsLimits.lambdaMemoryMaxMb).default(256),
+    /** Lambda refuses its reserved keys (`AWS_REGION`, `_HANDLER`, ...) at deploy time; so does the registry. */
+    environment: z.record(z.string(), z.string()).default({}),
+    /**
+     * Reserved concurrency; unset means the account's unreserved pool. At least 1: 0 would stop the
+     * handler from ever running (every invoke throttled), so its queue would never drain.
+     */
+    reservedConcurrency: z.int().min(1, "must be at least 1 (0 would throttle every invoke)").optional(),
+  })
+  .superRefine((fn, ctx) => {
+    for (const key of Object.keys(fn.environment)) {
+      if (!lambdaReservedEnvironmentKeys.includes(key)) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["environment", key],
+        message: `'${key}' is reserved by Lambda (it sets it itself); rename the variable`,
+      });
+    }
+  });
 export type FunctionConfig = z.infer<typeof functionSchema>;
 
 /** One CloudWatch alarm tier on `ApproximateNumberOfMessagesVisible`. */
-export const alarmTierSchema = z.strictObject({
-  threshold: z.int().min(1),
-  periodSec: z.int().min(10).default(60),
-  evaluationPeriods: z.int().min(1).default(1),
-  datapointsToAlarm: z.int().min(1).optional(),
-});
+export const alarmTierSchema = z
+  .strictObject({
+    threshold: z.int().min(1),
+    /** CloudWatch accepts 10, 30 or a multiple of 60 seconds. */
+    periodSec: z
+      .int()
+      .min(10)
+      .refine(
+        (p) => (AwsLimits.cloudWatchSubMinutePeriodsSec as readonly number[]).includes(p) || p % 60 === 0,
+        {
+          error: (issue) =>
+            `must be 10, 30 or a multiple of 60 seconds, as CloudWatch alarms accept (${String(issue.input)})`,
+        },
+      )
+      .default(60),
+    evaluationPeriods: z.int().min(1).default(1),
+    datapointsToAlarm: z.int().min(1).optional(),
+  })
+  .superRefine((tier, ctx) => {
+    const windowSec = tier.evaluationPeriods * tier.periodSec;
+    if (windowSec > AwsLimits.cloudWatchEvaluationWindowMaxSec) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["evaluationPeriods"],
+        message: `evaluationPeriods × periodSec (${windowSec}s) must not exceed one day (${AwsLimits.cloudWatchEvaluationWindowMaxSec}s), as CloudWatch requires`,
+      });
+    }
+  });
 export type AlarmTier = z.infer<typeof alarmTierSchema>;
 
 /** How a route's loop count follows its queue. */
@@ -128,6 +166,8 @@ export const routeConcurrencyMax = 10;
 /** Batches in flight per loop when a route does not say (docs/protocol.md says why this number). */
 export const defaultRouteConcurrency = 4;
 
+const loopCeilingMessage = `must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`;
+
 /** Loop-count bounds and batch shape shared by the registry route and the stored route. */
 const routeShape = {
   /**
@@ -142,9 +182,11 @@ const routeShape = {
   batchWindowSec: z.int().min(0).max(AwsLimits.batchWindowMaxSec).default(0),
   /** Batches in the handler at once per loop; the route's handler concurrency is loops × this. */
   concurrency: z.int().min(1).max(routeConcurrencyMax).default(defaultRouteConcurrency),
-  minLoops: z.int().min(0).default(1),
-  maxLoops: z.int().min(1).default(1),
-  scaleStep: z.int().min(1).default(1),
+  minLoops: z.int().min(0).max(PlatformLimits.maxLoopsPerRouteCeiling, loopCeilingMessage).default(1),
+  /** Bounded here as well as by the registry's `limits`: restart builds one slot id per loop. */
+  maxLoops: z.int().min(1).max(PlatformLimits.maxLoopsPerRouteCeiling, loopCeilingMessage).default(1),
+  /** Loops one ALARM adds; at most `maxLoops`. */
+  scaleStep: z.int().min(1).max(PlatformLimits.maxLoopsPerRouteCeiling, loopCeilingMessage).default(1),
   alarms: z.array(alarmTierSchema).default([]),
   scaling: scalingSchema.default({ mode: "alarm" }),
   paused: z.boolean().default(false),
@@ -154,6 +196,7 @@ function checkRouteBounds(
   route: {
     minLoops: number;
     maxLoops: number;
+    scaleStep: number;
     alarms: AlarmTier[];
     batchSize: number;
     batchWindowSec: number;
@@ -191,6 +234,13 @@ function checkRouteBounds(
       message: `minLoops (${route.minLoops}) must not exceed maxLoops (${route.maxLoops})`,
     });
   }
+  if (route.scaleStep > route.maxLoops) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["scaleStep"],
+      message: `scaleStep (${route.scaleStep}) must not exceed maxLoops (${route.maxLoops})`,
+    });
+  }
   route.alarms.forEach((tier, i) => {
     const previous = route.alarms[i - 1];
     if (previous && tier.threshold <= previous.threshold) {
@@ -223,14 +273,19 @@ export type RouteConfig = z.infer<typeof routeConfigSchema>;
 export const routeSchema = z
   .strictObject({
     queueName: z.string().min(1),
-    queueUrl: z.url(),
+    /** Checked with `queueUrlProblem`: an SQS endpoint (or the local edge) ending in `/<account>/<queueName>`. */
+    queueUrl: z.string(),
     functionName: z.string().regex(functionNamePattern, "must be a Lambda function name"),
     ...routeShape,
     /** Where the route came from: the registry by a deploy, or an edit at run time. */
     source: z.enum(["deploy", "edit"]).default("deploy"),
     updatedAt: z.int().min(0).default(0),
   })
-  .superRefine((route, ctx) => checkRouteBounds(route, route.queueName, ctx));
+  .superRefine((route, ctx) => {
+    checkRouteBounds(route, route.queueName, ctx);
+    const problem = queueUrlProblem(route.queueUrl, route.queueName);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["queueUrl"], message: problem });
+  });
 export type Route = z.infer<typeof routeSchema>;
 export type RouteInput = z.input<typeof routeSchema>;
 
@@ -272,6 +327,82 @@ export const localOverridesSchema = z.strictObject({
   routeStore: routeStoreKindSchema.optional(),
 });
 
+/** The platform's named ceilings on loops (docs/limits.md). */
+export const loopLimitsSchema = z.strictObject({
+  /** The most loops one route may have (`maxLoops`). */
+  maxLoopsPerRoute: z
+    .int()
+    .min(1)
+    .max(PlatformLimits.maxLoopsPerRouteCeiling)
+    .default(PlatformLimits.defaultMaxLoopsPerRoute),
+  /**
+   * The most handler invocations the platform may run at once: the sum over routes of
+   * `maxLoops × concurrency`. Keep it inside the account's Lambda concurrency.
+   */
+  maxLoopsTotal: z
+    .int()
+    .min(1)
+    .max(PlatformLimits.maxLoopsTotalCeiling)
+    .default(PlatformLimits.defaultMaxLoopsTotal),
+});
+export type LoopLimits = z.infer<typeof loopLimitsSchema>;
+
+/** What {@link loopLimitIssues} needs of a route. */
+export interface LoopBudget {
+  queueName: string;
+  maxLoops: number;
+  concurrency: number;
+}
+
+/**
+ * The registry's loop limits applied to a set of routes (the registry's own, or the stored routes
+ * with an edit applied, as `routes set` checks them). Each issue names the route (by its index in
+ * `routes`) or, for the total, every route that counts towards it, largest first.
+ */
+export function loopLimitIssues(
+  routes: readonly LoopBudget[],
+  limits: LoopLimits,
+): { index?: number; field: "maxLoops"; message: string }[] {
+  const issues: { index?: number; field: "maxLoops"; message: string }[] = [];
+  routes.forEach((route, index) => {
+    if (route.maxLoops > limits.maxLoopsPerRoute) {
+      issues.push({
+        index,
+        field: "maxLoops",
+        message: `maxLoops (${route.maxLoops}) of queue '${route.queueName}' exceeds limits.maxLoopsPerRoute (${limits.maxLoopsPerRoute}); lower maxLoops or raise limits.maxLoopsPerRoute in dispatcher.config.ts`,
+      });
+    }
+  });
+  const total = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
+  if (total > limits.maxLoopsTotal) {
+    const parts = [...routes]
+      .sort((a, b) => b.maxLoops * b.concurrency - a.maxLoops * a.concurrency)
+      .map((r) => `${r.queueName} ${r.maxLoops}×${r.concurrency}`);
+    issues.push({
+      field: "maxLoops",
+      message: `the routes' maxLoops × concurrency add up to ${total} (${parts.join(", ")}), above limits.maxLoopsTotal (${limits.maxLoopsTotal}); lower maxLoops or concurrency, or raise limits.maxLoopsTotal within the account's Lambda concurrency`,
+    });
+  }
+  return issues;
+}
+
+/** A `routableQueues` entry: a queue name, or a name prefix ending in `*`. */
+const routableQueuePattern = /^(?:[A-Za-z0-9_-]{1,80}(?:\.fifo)?|[A-Za-z0-9_-]{1,79}\*)$/;
+
+/**
+ * Whether run-time routes may target `queueName`: every queue the registry routes, and those that
+ * `routableQueues` names or prefixes (the stack grants the poller exactly these).
+ */
+export function isRoutableQueue(
+  registry: Pick<Registry, "routes" | "routableQueues">,
+  queueName: string,
+): boolean {
+  if (registry.routes.some((r) => r.queue.name === queueName)) return true;
+  return registry.routableQueues.some((entry) =>
+    entry.endsWith("*") ? queueName.startsWith(entry.slice(0, -1)) : entry === queueName,
+  );
+}
+
 export const registrySchema = z
   .strictObject({
     app: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lowercase letters, digits and '-'"),
@@ -289,6 +420,27 @@ export const registrySchema = z
       })
       .default({ default: "ssm", stages: {} }),
     local: localOverridesSchema.default({ poller: {}, restart: {} }),
+    limits: loopLimitsSchema.default(loopLimitsSchema.parse({})),
+    /**
+     * Queues that run-time routes (`dispatcher routes set`) may target besides the registry's own:
+     * names, or name prefixes ending in `*` (`"reports-*"`). On AWS the poller's role is granted exactly
+     * these, so a route to any other queue would only ever get AccessDenied.
+     */
+    routableQueues: z
+      .array(
+        z
+          .string()
+          .regex(
+            routableQueuePattern,
+            "must be a queue name, or a name prefix ending in '*' (letters, digits, '-' or '_')",
+          ),
+      )
+      .default([]),
+    /**
+     * Deploy the example handlers (packages/functions/src/handlers/, which obey `sleepMs`/`fail`/`crash`
+     * in message bodies) and their `processed` table to AWS. Off by default: they are for the local cloud.
+     */
+    examples: z.boolean().default(false),
   })
   .superRefine((registry, ctx) => {
     const seen = new Set<string>();
@@ -328,6 +480,21 @@ export const registrySchema = z
       }
       seen.add(route.queue.name);
     });
+    for (const issue of loopLimitIssues(
+      registry.routes.map((r) => ({
+        queueName: r.queue.name,
+        maxLoops: r.maxLoops,
+        concurrency: r.concurrency,
+      })),
+      registry.limits,
+    )) {
+      ctx.addIssue({
+        code: "custom",
+        path: issue.index === undefined ? ["limits", "maxLoopsTotal"] : ["routes", issue.index, issue.field],
+        message: issue.message,
+      });
+    }
+    checkReservedConcurrency(registry, ctx);
     const longestHandlerSec = Math.max(0, ...Object.values(registry.functions).map((f) => f.timeoutSec));
     checkRenewalFitsStaleness(registry.poller, registry.restart, longestHandlerSec, [], ctx);
     checkRenewalFitsStaleness(
@@ -338,6 +505,45 @@ export const registrySchema = z
       ctx,
     );
   });
+
+/**
+ * A function's reserved concurrency must admit one loop's batches in flight (the route's
+ * `concurrency`): below that, the route's own loop throttles itself on every cycle.
+ */
+function checkReservedConcurrency(
+  registry: { functions: Record<string, FunctionConfig>; routes: RouteConfig[] },
+  ctx: z.RefinementCtx,
+): void {
+  registry.routes.forEach((route, i) => {
+    const reserved = registry.functions[route.function]?.reservedConcurrency;
+    if (reserved === undefined || reserved >= route.concurrency) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["functions", route.function, "reservedConcurrency"],
+      message: `reservedConcurrency (${reserved}) of function '${route.function}' must be at least the concurrency (${route.concurrency}) of the route of queue '${route.queue.name}' (routes[${i}]), or every loop throttles itself`,
+    });
+  });
+}
+
+/**
+ * What the registry allows but will likely hurt, for the deploy to print: a function whose reserved
+ * concurrency is below what its routes may run at once (`maxLoops × concurrency` summed) throttles
+ * once scaling reaches that many loops.
+ */
+export function registryWarnings(registry: Registry): string[] {
+  const warnings: string[] = [];
+  for (const [name, fn] of Object.entries(registry.functions)) {
+    if (fn.reservedConcurrency === undefined) continue;
+    const routes = registry.routes.filter((r) => r.function === name);
+    const peak = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
+    if (peak > fn.reservedConcurrency) {
+      warnings.push(
+        `function '${name}' has reservedConcurrency ${fn.reservedConcurrency}, below what its routes may run at once (${routes.map((r) => `${r.queue.name} ${r.maxLoops}×${r.concurrency}`).join(" + ")} = ${peak}): batches will be throttled at the top of scaling`,
+      );
+    }
+  }
+  return warnings;
+}
 
 /**
  * DESIGN.md step 1: a loop renews at most `renewEverySec` after its last verified renewal, plus

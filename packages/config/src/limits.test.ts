@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import { ConfigValidationError } from "./errors.js";
+import { PlatformLimits } from "./limits.js";
+import { defineDispatcher, parseRoute } from "./parse.js";
+import { isRoutableQueue, loopLimitIssues, registryWarnings } from "./schema.js";
+
+const base = {
+  app: "demo",
+  functions: { record: { handler: "packages/functions/src/handlers/record.handler", timeoutSec: 30 } },
+};
+
+function messages(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigValidationError) return error.issues.map((i) => `${i.path}: ${i.message}`);
+    throw error;
+  }
+  throw new Error("expected a ConfigValidationError");
+}
+
+const storedRoute = {
+  queueName: "orders",
+  queueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/orders",
+  functionName: "demo-prod-record",
+};
+
+describe("loop limits", () => {
+  it("defaults to 50 loops per route and 200 in total", () => {
+    expect(defineDispatcher(base).limits).toEqual({ maxLoopsPerRoute: 50, maxLoopsTotal: 200 });
+  });
+
+  it("refuses a route above limits.maxLoopsPerRoute, saying which setting to change", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({ ...base, routes: [{ queue: { name: "q" }, function: "record", maxLoops: 51 }] }),
+      ),
+    ).toContain(
+      "routes[0].maxLoops: maxLoops (51) of queue 'q' exceeds limits.maxLoopsPerRoute (50); lower maxLoops or raise limits.maxLoopsPerRoute in dispatcher.config.ts",
+    );
+  });
+
+  it("refuses a registry whose maxLoops × concurrency add up past limits.maxLoopsTotal, naming the routes", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({
+          ...base,
+          limits: { maxLoopsTotal: 100 },
+          routes: [
+            { queue: { name: "a" }, function: "record", maxLoops: 10, concurrency: 5 },
+            { queue: { name: "b" }, function: "record", maxLoops: 20, concurrency: 4 },
+          ],
+        }),
+      ),
+    ).toEqual([
+      "limits.maxLoopsTotal: the routes' maxLoops × concurrency add up to 130 (b 20×4, a 10×5), above limits.maxLoopsTotal (100); lower maxLoops or concurrency, or raise limits.maxLoopsTotal within the account's Lambda concurrency",
+    ]);
+  });
+
+  it("refuses limits above the platform's ceilings", () => {
+    const found = messages(() =>
+      defineDispatcher({ ...base, limits: { maxLoopsPerRoute: 1_001, maxLoopsTotal: 10_001 } }),
+    );
+    expect(found.some((m) => m.startsWith("limits.maxLoopsPerRoute:"))).toBe(true);
+    expect(found.some((m) => m.startsWith("limits.maxLoopsTotal:"))).toBe(true);
+  });
+
+  it("refuses a scaleStep above maxLoops (one ALARM could start more loops than the route may have)", () => {
+    expect(messages(() => parseRoute({ ...storedRoute, maxLoops: 4, scaleStep: 5 }))).toEqual([
+      "scaleStep: scaleStep (5) must not exceed maxLoops (4)",
+    ]);
+  });
+
+  it("holds every stored route to the platform's ceiling, so restart's slot ids stay bounded", () => {
+    expect(
+      messages(() => parseRoute({ ...storedRoute, minLoops: 100_000_000, maxLoops: 100_000_000 })),
+    ).toEqual([
+      `minLoops: must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`,
+      `maxLoops: must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`,
+    ]);
+    expect(
+      messages(() =>
+        parseRoute({ ...storedRoute, maxLoops: Number.MAX_SAFE_INTEGER, scaleStep: Number.MAX_SAFE_INTEGER }),
+      ).map((m) => m.split(":")[0]),
+    ).toEqual(["maxLoops", "scaleStep"]);
+  });
+
+  it("checks an edited set of routes with the same rule the registry uses", () => {
+    const limits = { maxLoopsPerRoute: 8, maxLoopsTotal: 40 };
+    expect(
+      loopLimitIssues(
+        [
+          { queueName: "a", maxLoops: 8, concurrency: 4 },
+          { queueName: "b", maxLoops: 9, concurrency: 1 },
+        ],
+        limits,
+      ),
+    ).toEqual([
+      {
+        index: 1,
+        field: "maxLoops",
+        message:
+          "maxLoops (9) of queue 'b' exceeds limits.maxLoopsPerRoute (8); lower maxLoops or raise limits.maxLoopsPerRoute in dispatcher.config.ts",
+      },
+      {
+        field: "maxLoops",
+        message:
+          "the routes' maxLoops × concurrency add up to 41 (a 8×4, b 9×1), above limits.maxLoopsTotal (40); lower maxLoops or concurrency, or raise limits.maxLoopsTotal within the account's Lambda concurrency",
+      },
+    ]);
+    expect(loopLimitIssues([{ queueName: "a", maxLoops: 8, concurrency: 5 }], limits)).toEqual([]);
+  });
+});
+
+describe("schema completeness", () => {
+  it("accepts CloudWatch's periods (10, 30, multiples of 60) and refuses others", () => {
+    for (const periodSec of [10, 30, 60, 120, 3_600]) {
+      expect(() => parseRoute({ ...storedRoute, alarms: [{ threshold: 1, periodSec }] })).not.toThrow();
+    }
+    expect(messages(() => parseRoute({ ...storedRoute, alarms: [{ threshold: 1, periodSec: 45 }] }))).toEqual(
+      ["alarms[0].periodSec: must be 10, 30 or a multiple of 60 seconds, as CloudWatch alarms accept (45)"],
+    );
+  });
+
+  it("refuses an evaluation window longer than a day", () => {
+    expect(
+      messages(() =>
+        parseRoute({ ...storedRoute, alarms: [{ threshold: 1, periodSec: 3_600, evaluationPeriods: 25 }] }),
+      ),
+    ).toEqual([
+      "alarms[0].evaluationPeriods: evaluationPeriods × periodSec (90000s) must not exceed one day (86400s), as CloudWatch requires",
+    ]);
+  });
+
+  it("refuses an environment key Lambda reserves", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({
+          app: "demo",
+          functions: {
+            record: { handler: "a/b.handler", environment: { AWS_REGION: "eu-west-1", OK: "1" } },
+          },
+        }),
+      ),
+    ).toEqual([
+      "functions.record.environment.AWS_REGION: 'AWS_REGION' is reserved by Lambda (it sets it itself); rename the variable",
+    ]);
+  });
+
+  it("refuses reservedConcurrency 0, and one below the route's concurrency", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({
+          app: "demo",
+          functions: { record: { handler: "a/b.handler", reservedConcurrency: 0 } },
+        }),
+      ),
+    ).toEqual(["functions.record.reservedConcurrency: must be at least 1 (0 would throttle every invoke)"]);
+    expect(
+      messages(() =>
+        defineDispatcher({
+          ...base,
+          functions: { record: { ...base.functions.record, reservedConcurrency: 3 } },
+          routes: [{ queue: { name: "q" }, function: "record", concurrency: 4 }],
+        }),
+      ),
+    ).toEqual([
+      "functions.record.reservedConcurrency: reservedConcurrency (3) of function 'record' must be at least the concurrency (4) of the route of queue 'q' (routes[0]), or every loop throttles itself",
+    ]);
+  });
+
+  it("warns when reservedConcurrency is below what the function's routes may run at once", () => {
+    const registry = defineDispatcher({
+      ...base,
+      functions: { record: { ...base.functions.record, reservedConcurrency: 10 } },
+      routes: [{ queue: { name: "q" }, function: "record", concurrency: 4, maxLoops: 3 }],
+    });
+    expect(registryWarnings(registry)).toEqual([
+      "function 'record' has reservedConcurrency 10, below what its routes may run at once (q 3×4 = 12): batches will be throttled at the top of scaling",
+    ]);
+  });
+});
+
+describe("routable queues", () => {
+  it("allows the registry's queues and those routableQueues names or prefixes", () => {
+    const registry = defineDispatcher({
+      ...base,
+      routableQueues: ["reports-*", "billing.fifo"],
+      routes: [{ queue: { name: "orders" }, function: "record" }],
+    });
+    expect(["orders", "reports-daily", "billing.fifo"].map((q) => isRoutableQueue(registry, q))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(["report", "billing", "other"].map((q) => isRoutableQueue(registry, q))).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it("refuses an entry that is neither a queue name nor a prefix", () => {
+    expect(messages(() => defineDispatcher({ ...base, routableQueues: ["*"] }))).toEqual([
+      "routableQueues[0]: must be a queue name, or a name prefix ending in '*' (letters, digits, '-' or '_')",
+    ]);
+  });
+
+  it("deploys the examples only when asked", () => {
+    expect(defineDispatcher(base).examples).toBe(false);
+    expect(defineDispatcher({ ...base, examples: true }).examples).toBe(true);
+  });
+});
