@@ -44,6 +44,66 @@ export class HandlerInvocationError extends DispatcherError {
   override readonly name = "HandlerInvocationError";
 }
 
+/** What an operator must fix when the tokens table is unusable, by the error DynamoDB answered with. */
+export const terminalStoreErrorFixes = {
+  ValidationException:
+    "the request breaks one of DynamoDB's rules (a key over its size limit, a malformed key): the loop's event is unusable; restart starts a proper loop for the queue",
+  AccessDeniedException:
+    "the function's role may not use the tokens table: restore its dynamodb permissions on the table (redeploy the stack)",
+  ResourceNotFoundException:
+    "the tokens table does not exist (deleted, or the function points at another table): redeploy the stack or fix TOKENS_TABLE",
+} as const;
+type TerminalStoreErrorName = keyof typeof terminalStoreErrorFixes;
+
+function terminalStoreErrorName(error: unknown): TerminalStoreErrorName | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const e = error as Error & { code?: string };
+  for (const name of [e.name, e.code]) {
+    if (name !== undefined && Object.hasOwn(terminalStoreErrorFixes, name))
+      return name as TerminalStoreErrorName;
+  }
+  return undefined;
+}
+
+/**
+ * The tokens table answered with an error that no retry can fix (DESIGN.md step 1: validation,
+ * access denied, table not found). A loop that gets it ends without recursing, after one error log
+ * that says what to fix ({@link LeaseStoreUnusableError.fix}); restart brings loops back once it can.
+ */
+export class LeaseStoreUnusableError extends DispatcherError {
+  override readonly name = "LeaseStoreUnusableError";
+  /** The DynamoDB error name (`AccessDeniedException`, ...). */
+  readonly errorName: string;
+  /** What an operator must do about it. */
+  readonly fix: string;
+
+  constructor(errorName: TerminalStoreErrorName, context: Record<string, unknown>, options?: ErrorOptions) {
+    const fix = terminalStoreErrorFixes[errorName];
+    super(`tokens table: ${errorName}: ${fix}`, { ...context, errorName }, options);
+    this.errorName = errorName;
+    this.fix = fix;
+  }
+
+  /** The typed error for `error` when it is terminal, undefined otherwise (adapters translate with this). */
+  static from(error: unknown, context: Record<string, unknown>): LeaseStoreUnusableError | undefined {
+    if (error instanceof LeaseStoreUnusableError) return error;
+    const name = terminalStoreErrorName(error);
+    return name === undefined ? undefined : new LeaseStoreUnusableError(name, context, { cause: error });
+  }
+}
+
+/**
+ * Whether an error from the tokens table ends the loop: {@link LeaseStoreUnusableError}, or the raw
+ * `ValidationException`, `AccessDeniedException` or `ResourceNotFoundException` it translates.
+ * Never true for a retryable error or a lost lease (those have their own handling).
+ *
+ * @example
+ * if (isTerminalStoreError(error)) { logger.error("loop ends", { error: String(error) }); return ended; }
+ */
+export function isTerminalStoreError(error: unknown): boolean {
+  return error instanceof LeaseStoreUnusableError || terminalStoreErrorName(error) !== undefined;
+}
+
 const retryableNames = new Set([
   "TransientError",
   "ProvisionedThroughputExceededException",

@@ -28,9 +28,12 @@ export {
   DispatcherError,
   HandlerInvocationError,
   isRetryable,
+  isTerminalStoreError,
   LeaseLossReason,
   LeaseLostError,
+  LeaseStoreUnusableError,
   TransientError,
+  terminalStoreErrorFixes,
 } from "./errors.js";
 export {
   type AddLoopsDeps,

@@ -8,7 +8,7 @@ import {
   type ScanCommandOutput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { isRetryable, LeaseLostError, TransientError } from "../../errors.js";
+import { isRetryable, LeaseLostError, LeaseStoreUnusableError, TransientError } from "../../errors.js";
 import type { LeaseStore } from "../../lease/ports.js";
 import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "../../lease/token.js";
 
@@ -27,8 +27,14 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
-/** Turns retryable SDK errors into TransientError (with cause) so callers need one predicate. */
+/**
+ * Turns retryable SDK errors into TransientError and those no retry can fix (validation, access
+ * denied, table not found) into LeaseStoreUnusableError, each with its cause, so callers need one
+ * predicate for each.
+ */
 function translate(error: unknown, context: Record<string, unknown>): unknown {
+  const unusable = LeaseStoreUnusableError.from(error, context);
+  if (unusable) return unusable;
   if (isRetryable(error) && !(error instanceof TransientError)) {
     const e = error as Error;
     return new TransientError(`tokens table: ${e.name}: ${e.message}`, context, { cause: error });
