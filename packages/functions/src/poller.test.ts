@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { createPollerHandler, pollerFromEnv } from "./poller.js";
 import { createRestartHandler } from "./restart.js";
 import { createPowertoolsLogger } from "./runtime/functionLogger.js";
+import { describeDroppedEvent, droppedEventLogChars, parsePollerEvent } from "./runtime/pollerEvent.js";
 
 const outcome: LoopOutcome = {
   status: "recursed",
@@ -61,6 +62,14 @@ describe("poller handler", () => {
     ["an unknown key", { ...event, extra: 1 }],
     ["a queueUrl that is not a URL", { ...event, queueUrl: "orders" }],
     ["an empty token", { ...event, token: "" }],
+    ["a 2 KB token (past DynamoDB's sort-key limit)", { ...event, token: "t".repeat(2_048) }],
+    ["a token of 129 characters", { ...event, token: "t".repeat(129) }],
+    ["a token with a character outside [A-Za-z0-9_-]", { ...event, token: "t/1" }],
+    ["a loopId with a space", { ...event, loopId: "loop 1" }],
+    ["a queueUrl of another host", { ...event, queueUrl: "https://evil.example/123456789012/orders" }],
+    ["a queueUrl over 2,048 characters", { ...event, queueUrl: `${event.queueUrl}${"x".repeat(2_048)}` }],
+    ["a queueUrl with a query", { ...event, queueUrl: `${event.queueUrl}?Action=ReceiveMessage` }],
+    ["a queueUrl without an account", { ...event, queueUrl: "https://sqs.us-east-1.amazonaws.com/orders" }],
     ["a scheduled event", { source: "aws.events", "detail-type": "Scheduled Event" }],
     ["null", null],
   ])("drops a malformed event (%s) without running the loop or throwing", async (_name, bad) => {
@@ -69,6 +78,31 @@ describe("poller handler", () => {
     const result = await handler(bad, context(55_000));
     expect(result).toMatchObject({ status: "dropped" });
     expect(p.calls).toHaveLength(0);
+  });
+
+  it("accepts the identities the platform makes: UUIDs, slot ids, local edge URLs", async () => {
+    const p = recordingPoller();
+    const handler = createPollerHandler(p.make, logger);
+    const made = {
+      queueUrl: "http://127.0.0.1:4566/000000000000/payments.fifo",
+      token: "0b8f8a40-3c0e-4a57-9a43-6c1c3f0c2f11",
+      loopId: `slot-${"1".repeat(123)}`,
+    };
+    expect(await handler(made, context(55_000))).toEqual(outcome);
+    expect(p.calls[0]?.event).toEqual(made);
+  });
+
+  it("names each broken rule of a dropped event and logs no more than a bounded prefix of it", async () => {
+    expect(parsePollerEvent({ ...event, token: "t".repeat(2_048), loopId: "" })).toEqual({
+      ok: false,
+      issues: [
+        "token: token must be 1-128 letters, digits, '-' or '_'",
+        "loopId: loopId must be 1-128 letters, digits, '-' or '_'",
+      ],
+    });
+    const described = describeDroppedEvent({ ...event, token: "t".repeat(4_000) });
+    expect(described.length).toBeLessThan(droppedEventLogChars + 40);
+    expect(described).toMatch(/… \(\d+ characters\)$/);
   });
 
   it("names the missing variable when deployed without its environment", () => {

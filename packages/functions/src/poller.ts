@@ -18,7 +18,7 @@ import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
-import { parsePollerEvent } from "./runtime/pollerEvent.js";
+import { describeDroppedEvent, parsePollerEvent } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** What the poller returns: the loop's outcome, or `dropped` for a malformed event. */
@@ -66,7 +66,7 @@ export function createPollerHandler(makePoller: () => Poller, logger: Powertools
       if (!parsed.ok) {
         logger.error("malformed poller event dropped", {
           issues: parsed.issues,
-          event: JSON.stringify(event),
+          event: describeDroppedEvent(event),
         });
         return { status: "dropped", issues: parsed.issues };
       }

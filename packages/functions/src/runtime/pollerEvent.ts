@@ -1,12 +1,36 @@
+import { queueUrlProblem } from "@sqs-dispatcher/config";
 import type { LoopEvent } from "@sqs-dispatcher/core";
 import { z } from "zod";
 
+/**
+ * Token ids and loopIds: what the platform makes (UUIDs, restart's slot ids), and far inside
+ * DynamoDB's 1,024-byte sort-key limit, so a heartbeat can never fail with a ValidationException
+ * that no retry fixes.
+ */
+const loopIdentityPattern = /^[A-Za-z0-9_-]{1,128}$/;
+const loopIdentityRule = "must be 1-128 letters, digits, '-' or '_'";
+
+/** The last path segment of a URL (the queue name of an SQS queue URL), or "" when there is none. */
+function lastSegmentOf(value: string): string {
+  return value.split("?")[0]?.split("/").pop() ?? "";
+}
+
 /** The poller's one input: the loop's identity. Strict, so a foreign event is never mistaken for a loop. */
 export const pollerEventSchema = z.strictObject({
-  queueUrl: z.url({ error: "queueUrl must be the queue's URL" }),
-  token: z.string().min(1, "token must not be empty"),
-  loopId: z.string().min(1, "loopId must not be empty"),
+  queueUrl: z.string({ error: "queueUrl must be the queue's URL" }).superRefine((queueUrl, ctx) => {
+    const problem = queueUrlProblem(queueUrl, lastSegmentOf(queueUrl));
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `queueUrl ${problem}` });
+  }),
+  token: z
+    .string({ error: "token must be a string" })
+    .regex(loopIdentityPattern, `token ${loopIdentityRule}`),
+  loopId: z
+    .string({ error: "loopId must be a string" })
+    .regex(loopIdentityPattern, `loopId ${loopIdentityRule}`),
 });
+
+/** How much of a dropped event a log line shows: enough to recognise it, never a whole oversized payload. */
+export const droppedEventLogChars = 512;
 
 /** Parses a poller event; a malformed one yields the issues a log line shows. */
 export function parsePollerEvent(
@@ -18,4 +42,17 @@ export function parsePollerEvent(
     ok: false,
     issues: result.error.issues.map((i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`),
   };
+}
+
+/** The event as a log line shows it: JSON, cut to {@link droppedEventLogChars} characters. */
+export function describeDroppedEvent(event: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(event) ?? String(event);
+  } catch {
+    text = String(event);
+  }
+  return text.length > droppedEventLogChars
+    ? `${text.slice(0, droppedEventLogChars)}… (${text.length} characters)`
+    : text;
 }
