@@ -7,6 +7,11 @@ export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
 export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
 export { createSqsQueueDepthReader } from "./adapters/aws/queueDepthReader.js";
 export {
+  createDynamoQueueScalingLock,
+  type DynamoQueueScalingLockOptions,
+  queueLockKey,
+} from "./adapters/aws/queueScalingLock.js";
+export {
   createDynamoScalingEventLog,
   type DynamoScalingEventLogOptions,
 } from "./adapters/aws/scalingEventLog.js";
@@ -46,6 +51,7 @@ export {
 export type { LeaseStore } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
   createPoller,
@@ -96,7 +102,7 @@ export {
   defaultScaleInHeadroom,
   desiredDepthLoops,
 } from "./scaling/depthScaling.js";
-export type { QueueDepthReader, ScalingEventLog } from "./scaling/ports.js";
+export type { QueueDepthReader, QueueScalingLock, ScalingEventLog } from "./scaling/ports.js";
 export { type QueueIdentity, queueIdentityOf } from "./scaling/queueIdentity.js";
 export {
   type ScaleDeps,
@@ -116,4 +122,3 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
-export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";

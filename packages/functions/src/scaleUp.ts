@@ -4,6 +4,7 @@ import middy from "@middy/core";
 import {
   createAwsClients,
   createDynamoLeaseStore,
+  createDynamoQueueScalingLock,
   createDynamoScalingEventLog,
   createLambdaLoopStarter,
   type ScaleDeps,
@@ -35,6 +36,12 @@ export function scaleDepsFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEn
       doc: clients.doc,
       tableName: requireEnv(EnvVar.ScalingEventsTable, env),
     }),
+    lock: createDynamoQueueScalingLock({
+      doc: clients.doc,
+      tableName: requireEnv(EnvVar.ScalingEventsTable, env),
+    }),
+    alarmNamePrefix: requireEnv(EnvVar.AlarmNamePrefix, env),
+    topicArn: requireEnv(EnvVar.ScaleTopicArn, env),
     clock: systemClock,
     logger: asCoreLogger(logger),
     region,

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
 import type { LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
-import type { ScalingEventLog } from "./ports.js";
+import type { QueueScalingLock, ScalingEventLog } from "./ports.js";
 import { type ScaleDeps, ScaleOutcome, ScalingFailedError, scaleDown, scaleUp } from "./scaleOnAlarm.js";
 
 const account = "123456789012";
@@ -15,7 +15,7 @@ function notification(
   queueName = "orders",
 ): Record<string, unknown> {
   return {
-    AlarmName: "orders-tier-1",
+    AlarmName: "shop-prod-orders-depth-1",
     AlarmDescription: null,
     AWSAccountId: account,
     AlarmConfigurationUpdatedTimestamp: "2026-11-26T15:00:00.000+0000",
@@ -23,7 +23,7 @@ function notification(
     NewStateReason: "Threshold Crossed",
     StateChangeTime: "2026-11-26T15:04:05.123+0000",
     Region: "US East (N. Virginia)",
-    AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:orders-tier-1`,
+    AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:shop-prod-orders-depth-1`,
     OldStateValue: "OK",
     OKActions: [],
     AlarmActions: [],
@@ -76,7 +76,29 @@ class MemoryEventLog implements ScalingEventLog {
   }
 }
 
+/** The lock's conditional semantics in memory: one live holder at a time, expiring at `lockedUntil`. */
+class MemoryQueueLock implements QueueScalingLock {
+  readonly held = new Map<string, { owner: string; lockedUntil: number }>();
+  acquired = 0;
+  async acquire(queueUrl: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    await Promise.resolve();
+    const current = this.held.get(queueUrl);
+    if (current && current.lockedUntil >= now) return false;
+    this.held.set(queueUrl, { owner, lockedUntil: now + ttlMs });
+    this.acquired++;
+    return true;
+  }
+  async release(queueUrl: string, owner: string): Promise<void> {
+    await Promise.resolve();
+    if (this.held.get(queueUrl)?.owner === owner) this.held.delete(queueUrl);
+  }
+}
+
+const scaleUpTopicArn = "arn:aws:sns:us-east-1:123456789012:scale-up";
+
 let leases: FakeLeaseStore;
+let lock: MemoryQueueLock;
+let now: number;
 let started: LoopEvent[];
 let routes: Map<string, Route>;
 let events: MemoryEventLog;
@@ -106,12 +128,22 @@ beforeEach(() => {
   started = [];
   routes = new Map([["orders", route()]]);
   events = new MemoryEventLog();
+  lock = new MemoryQueueLock();
+  now = 1_000;
   deps = {
     routes: { get: async (name) => routes.get(name) },
     leases,
     starter: { start: async (e) => void started.push(e) },
     events,
-    clock: { now: () => 1_000 },
+    lock,
+    alarmNamePrefix: "shop-prod-",
+    topicArn: scaleUpTopicArn,
+    clock: {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+      },
+    },
     logger: silentLogger,
     region: "us-east-1",
     random: () => 0,
@@ -159,7 +191,13 @@ describe("scaleUp", () => {
       snsEvent(
         notification(),
         "not json",
-        notification({ AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:audit-1` }, "audit"),
+        notification(
+          {
+            AlarmName: "shop-prod-audit-depth-1",
+            AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:shop-prod-audit-depth-1`,
+          },
+          "audit",
+        ),
       ),
     );
     expect(results.map((r) => r.outcome)).toEqual([
@@ -273,6 +311,100 @@ describe("scaleDown", () => {
   it("scales down once when the same transition is delivered twice", async () => {
     seedTokens(3);
     await scaleDown(deps, snsEvent(ok(), ok()));
+    expect(await count()).toBe(2);
+  });
+});
+
+describe("forged notifications", () => {
+  it.each([
+    [
+      "an alarm of another stage or app",
+      notification({
+        AlarmName: "shop-test-orders-depth-1",
+        AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:shop-test-orders-depth-1`,
+      }),
+      "forged: alarm 'shop-test-orders-depth-1' is not one of this stage's (names start with 'shop-prod-')",
+    ],
+    [
+      "an AlarmArn naming another alarm than AlarmName",
+      notification({ AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:elsewhere` }),
+      `forged: AlarmArn 'arn:aws:cloudwatch:us-east-1:${account}:alarm:elsewhere' does not name alarm 'shop-prod-orders-depth-1'`,
+    ],
+  ])("ignores %s and changes no loop count", async (_name, forged, reason) => {
+    seedTokens(1);
+    const [result] = await scaleUp(deps, snsEvent(forged));
+    expect(result).toMatchObject({ outcome: ScaleOutcome.Ignored, reason, changed: 0 });
+    expect(await count()).toBe(1);
+    expect(started).toHaveLength(0);
+    expect(events.keys.size).toBe(0);
+  });
+
+  it("ignores a record delivered from another topic (a crafted event invoked directly)", async () => {
+    const event = snsEvent(notification());
+    for (const r of event.Records) r.Sns.TopicArn = "arn:aws:sns:us-east-1:999999999999:attacker";
+    const [result] = await scaleUp(deps, event);
+    expect(result).toMatchObject({
+      outcome: ScaleOutcome.Ignored,
+      reason:
+        "forged: delivered from topic 'arn:aws:sns:us-east-1:999999999999:attacker', not this stage's scale-up topic",
+    });
+    expect(await count()).toBe(0);
+  });
+});
+
+describe("concurrent scaling of one queue", () => {
+  const ok = (time: string, alarm = "shop-prod-orders-depth-1") =>
+    notification({
+      AlarmName: alarm,
+      AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:${alarm}`,
+      OldStateValue: "ALARM",
+      NewStateValue: "OK",
+      StateChangeTime: time,
+    });
+
+  it("two tiers going ALARM → OK at once at floor + 1 end at the floor, not below", async () => {
+    routes.set("orders", route({ minLoops: 0 }));
+    seedTokens(2);
+    const results = await Promise.all([
+      // Each picks a different victim, as two random picks would: without the lock both would delete.
+      scaleDown({ ...deps, random: () => 0 }, snsEvent(ok("t1", "shop-prod-orders-depth-1"))),
+      scaleDown({ ...deps, random: () => 0.99 }, snsEvent(ok("t1", "shop-prod-orders-depth-2"))),
+    ]);
+    expect(
+      results
+        .flat()
+        .map((r) => r.outcome)
+        .sort(),
+    ).toEqual([ScaleOutcome.AtBound, ScaleOutcome.Scaled]);
+    expect(await count()).toBe(1);
+    expect(lock.held.size).toBe(0);
+  });
+
+  it("two scale-ups at once never take the count above maxLoops", async () => {
+    routes.set("orders", route({ maxLoops: 3, scaleStep: 2 }));
+    seedTokens(1);
+    const up = (alarm: string) =>
+      notification({ AlarmName: alarm, AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:${alarm}` });
+    await Promise.all([
+      scaleUp(deps, snsEvent(up("shop-prod-orders-depth-1"))),
+      scaleUp(deps, snsEvent(up("shop-prod-orders-depth-2"))),
+    ]);
+    expect(await count()).toBe(3);
+  });
+
+  it("fails the record for a retry, and releases its transition, when the lock stays held", async () => {
+    seedTokens(3);
+    lock.held.set(queueUrl, { owner: "someone", lockedUntil: Number.MAX_SAFE_INTEGER });
+    await expect(scaleDown(deps, snsEvent(ok("t9")))).rejects.toBeInstanceOf(ScalingFailedError);
+    expect(await count()).toBe(3);
+    expect(events.keys.size).toBe(0);
+  });
+
+  it("takes over a lock whose holder died once it expires", async () => {
+    seedTokens(3);
+    lock.held.set(queueUrl, { owner: "crashed", lockedUntil: now + 500 });
+    const [result] = await scaleDown(deps, snsEvent(ok("t10")));
+    expect(result?.outcome).toBe(ScaleOutcome.Scaled);
     expect(await count()).toBe(2);
   });
 });

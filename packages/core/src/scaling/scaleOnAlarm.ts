@@ -1,6 +1,6 @@
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
-import { DispatcherError } from "../errors.js";
+import { DispatcherError, TransientError } from "../errors.js";
 import { addLoops, removeLoops } from "../lease/loops.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
@@ -14,7 +14,7 @@ import {
   alarmSubjectOf,
   transitionKey,
 } from "./alarmNotification.js";
-import type { ScalingEventLog } from "./ports.js";
+import type { QueueScalingLock, ScalingEventLog } from "./ports.js";
 import { queueIdentityOf } from "./queueIdentity.js";
 import { snsEventSchema } from "./snsEvent.js";
 
@@ -24,7 +24,19 @@ export interface ScaleDeps {
   leases: Pick<LeaseStore, "create" | "listByQueue" | "delete">;
   starter: LoopStarter;
   events: ScalingEventLog;
-  clock: Pick<Clock, "now">;
+  /** Serialises this queue's scale-ups and scale-downs (see {@link QueueScalingLock}). */
+  lock: QueueScalingLock;
+  /**
+   * The prefix of this stage's alarm names (`<app>-<stage>-`): a notification about any other alarm
+   * is not ours, whoever published it.
+   */
+  alarmNamePrefix: string;
+  /**
+   * The ARN of the topic this function is subscribed to: a record that names another topic was not
+   * delivered by this stage's subscription (a direct invoke with a crafted event).
+   */
+  topicArn: string;
+  clock: Pick<Clock, "now" | "sleep">;
   logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   /** The region this function runs in: a queue URL whose host names no region is taken to be here. */
   region: string;
@@ -32,6 +44,10 @@ export interface ScaleDeps {
   random?: () => number;
   /** Token ids and loopIds for new loops (default random UUIDs). */
   ids?: () => string;
+  /** How long a taken queue lock lasts (default 60 s: a scale function's timeout, so it outlives its holder). */
+  lockTtlMs?: number;
+  /** How long to wait for another scaling of the same queue before failing for a retry (default 20 s). */
+  lockWaitMs?: number;
 }
 
 /** What happened to one SNS record. */
@@ -102,7 +118,7 @@ async function scaleOnAlarm(
   const failures: unknown[] = [];
   // Records are independent: one bad or failing record never keeps the others from scaling.
   for (const [index, record] of parsed.data.Records.entries()) {
-    const result = await handleRecord(deps, record.Sns.Message, direction).catch((error: unknown) => {
+    const result = await handleRecord(deps, record.Sns, direction).catch((error: unknown) => {
       failures.push(error);
       return { outcome: ScaleOutcome.Failed, reason: String(error), changed: 0 } satisfies ScaleRecordResult;
     });
@@ -128,13 +144,21 @@ async function scaleOnAlarm(
 
 async function handleRecord(
   deps: ScaleDeps,
-  message: string,
+  sns: { Message: string; TopicArn?: string | undefined },
   direction: Direction,
 ): Promise<ScaleRecordResult> {
-  const notification = parseNotification(message);
+  // Only CloudWatch may scale (the topic policy on AWS), and only this stage's alarms: anything else is forged.
+  if (sns.TopicArn !== deps.topicArn) {
+    return ignored(
+      `forged: delivered from topic '${sns.TopicArn ?? "(none)"}', not this stage's scale-${direction} topic`,
+    );
+  }
+  const notification = parseNotification(sns.Message);
   if (typeof notification === "string") return ignored(notification);
   const subject = alarmSubjectOf(notification);
   const base = { alarmName: subject.alarmName };
+  const forged = forgedAlarm(subject, deps.alarmNamePrefix);
+  if (forged) return ignored(forged, base);
 
   const wanted =
     direction === Direction.Up
@@ -163,8 +187,9 @@ async function handleRecord(
     return { outcome: ScaleOutcome.Duplicate, changed: 0, ...base, queueUrl: route.queueUrl };
   }
   try {
-    const changed =
-      direction === Direction.Up ? await addForAlarm(deps, route) : await removeForOk(deps, route);
+    const changed = await withQueueLock(deps, route.queueUrl, () =>
+      direction === Direction.Up ? addForAlarm(deps, route) : removeForOk(deps, route),
+    );
     return {
       outcome: changed > 0 ? ScaleOutcome.Scaled : ScaleOutcome.AtBound,
       changed,
@@ -180,6 +205,51 @@ async function handleRecord(
       );
     throw error;
   }
+}
+
+/** Why a notification cannot be one of this stage's alarms, or undefined when it can. */
+function forgedAlarm(subject: AlarmSubject, prefix: string): string | undefined {
+  if (!subject.alarmName.startsWith(prefix)) {
+    return `forged: alarm '${subject.alarmName}' is not one of this stage's (names start with '${prefix}')`;
+  }
+  if (!subject.alarmArn.endsWith(`:alarm:${subject.alarmName}`)) {
+    return `forged: AlarmArn '${subject.alarmArn}' does not name alarm '${subject.alarmName}'`;
+  }
+  return undefined;
+}
+
+/**
+ * Runs one change of a queue's loop count while holding the queue's scaling lock, waiting for a
+ * concurrent one to finish first: each change then counts the tokens the previous one left.
+ *
+ * @throws TransientError when the lock stays taken for `lockWaitMs` (the record fails and is retried).
+ */
+async function withQueueLock<T>(deps: ScaleDeps, queueUrl: string, change: () => Promise<T>): Promise<T> {
+  const owner = (deps.ids ?? randomOwner)();
+  const ttlMs = deps.lockTtlMs ?? 60_000;
+  const deadline = deps.clock.now() + (deps.lockWaitMs ?? 20_000);
+  let waitMs = 50;
+  while (!(await deps.lock.acquire(queueUrl, owner, deps.clock.now(), ttlMs))) {
+    if (deps.clock.now() >= deadline) {
+      throw new TransientError(`another scaling of ${queueUrl} holds its lock; retry later`, { queueUrl });
+    }
+    await deps.clock.sleep(waitMs);
+    waitMs = Math.min(waitMs * 2, 1_000);
+  }
+  try {
+    return await change();
+  } finally {
+    await deps.lock.release(queueUrl, owner).catch((error: unknown) =>
+      deps.logger.warn("could not release a queue's scaling lock; it expires by itself", {
+        queueUrl,
+        error: String(error),
+      }),
+    );
+  }
+}
+
+function randomOwner(): string {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 function parseNotification(message: string): AlarmNotification | string {

@@ -31,7 +31,12 @@ export const EnvVar = {
   ProcessedTable: "PROCESSED_TABLE",
   /** Scale functions: the `scaling-events` table (PK `eventKey` S, TTL `expiresAt`) that makes a transition scale once. */
   ScalingEventsTable: "SCALING_EVENTS_TABLE",
-  /** Admin API: prefix of the stage's alarm names (`<app>-<stage>-`), so status reads only this stage's alarms. */
+  /** Scale functions: the ARN of the topic the function is subscribed to; records from any other are forged. */
+  ScaleTopicArn: "SCALE_TOPIC_ARN",
+  /**
+   * Prefix of the stage's alarm names (`<app>-<stage>-`): the admin API reads only these alarms, and
+   * the scale functions ignore a notification about any other.
+   */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
   /** Set by Lambda: the region the function runs in. */
   AwsRegion: "AWS_REGION",

@@ -65,17 +65,18 @@ export async function deployLocalScaling(input: DeployLocalScalingInput): Promis
     [PlatformFunction.ScaleUp, "scaleUp"],
     [PlatformFunction.ScaleDown, "scaleDown"],
   ] as const) {
+    // The topic first: the function checks that every record it gets was delivered from it.
+    const topicArn = (
+      await clients.sns.send(new CreateTopicCommand({ Name: `${registry.app}-${stage}-${fn}` }))
+    ).TopicArn!;
     await input.lambda.register({
       name: fn,
       handler: `${path.resolve(input.projectRoot, `packages/functions/src/${handler}`)}.handler`,
       timeoutSec: 30,
       memoryMb: 256,
-      environment,
+      environment: { ...environment, SCALE_TOPIC_ARN: topicArn },
       recursiveLoop: "Terminate",
     });
-    const topicArn = (
-      await clients.sns.send(new CreateTopicCommand({ Name: `${registry.app}-${stage}-${fn}` }))
-    ).TopicArn!;
     // Subscribe is idempotent for the same topic, protocol and endpoint.
     await clients.sns.send(
       new SubscribeCommand({
