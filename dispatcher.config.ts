@@ -55,6 +55,10 @@ export default defineDispatcher({
   poller: { timeoutSec: 900, waitTimeSec: 20, marginSec: 5, renewEverySec: 60, routeCacheTtlSec: 10 },
   restart: { intervalSec: 60, staleAfterSec: 960, startGraceSec: 120 },
   routeStore: { default: "ssm", stages: {} },
+  // The demo routes use the example handlers (they obey sleepMs/fail/crash in bodies and keep every
+  // body in the `processed` table): deploying them to AWS is a choice this demo makes on purpose.
+  // Your own registry leaves this out (false) and points its functions at its own handlers.
+  examples: true,
   // Locally, loops turn over every half minute and restart runs every few seconds,
   // so a laptop sees recursion, staleness and take-over happen.
   local: {

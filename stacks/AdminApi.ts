@@ -44,7 +44,7 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
       arnFormat: ArnFormat.NO_RESOURCE_NAME,
     });
     allow(fn, ["sqs:ListQueues", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], [accountQueues]);
-    // DescribeAlarms is narrowed by ALARM_NAME_PREFIX in the call; the statement names this account's alarms.
+    // Only this stage's alarms (`<app>-<stage>-*`), as the handler asks with ALARM_NAME_PREFIX.
     allow(
       fn,
       ["cloudwatch:DescribeAlarms"],
@@ -52,7 +52,7 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
         stack.formatArn({
           service: "cloudwatch",
           resource: "alarm",
-          resourceName: "*",
+          resourceName: `${alarmNamePrefix}*`,
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],

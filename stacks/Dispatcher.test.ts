@@ -50,21 +50,27 @@ const registry = defineDispatcher({
     },
   ],
   restart: { intervalSec: 90 },
+  examples: true,
 });
 
 const Dispatcher = createDispatcherStack(registry);
 const AdminApi = createAdminApiStack(Dispatcher);
 
-/** A second registry on the DynamoDB route store, with a queue imported by name. */
+/**
+ * A second registry on the DynamoDB route store, with a queue imported by name, its own handler
+ * (no examples) and queues that run-time routes may target by prefix.
+ */
 const ledgerRegistry = defineDispatcher({
   app: "ledger",
-  functions: { noop: { handler: "packages/functions/src/handlers/noop.handler", timeoutSec: 10 } },
+  // The user's own handler, and no `examples`: nothing of the examples may reach AWS.
+  functions: { settle: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 10 } },
   routes: [
-    { queue: { name: "entries" }, function: "noop" },
-    { queue: { name: "legacy-orders", import: true }, function: "noop", alarms: [{ threshold: 10 }] },
+    { queue: { name: "entries" }, function: "settle" },
+    { queue: { name: "legacy-orders", import: true }, function: "settle", alarms: [{ threshold: 10 }] },
   ],
   restart: { intervalSec: 20 },
   routeStore: { default: "ssm", stages: { test: "dynamodb" } },
+  routableQueues: ["ledger-reports-*"],
 });
 const LedgerDispatcher = createDispatcherStack(ledgerRegistry, { resetRoutes: true, deployId: "ledger-1" });
 
@@ -329,6 +335,8 @@ describe("Dispatcher stack", () => {
         queueUrl: queue("payments.fifo"),
         functionName: fn("shop-test-record"),
         batchSize: 10,
+        batchWindowSec: 0,
+        concurrency: 4,
         minLoops: 1,
         maxLoops: 1,
         scaleStep: 1,
@@ -366,7 +374,12 @@ describe("Dispatcher stack", () => {
         key,
         render(value)
           .replace(/\$\{AWS::URLSuffix\}/g, "amazonaws.com")
-          .replace(/\$\{Queue[^}]+\}/g, "https://sqs.us-east-1.amazonaws.com/123456789012/q")
+          // Each queue's own URL: a route's URL must end in its queue's name.
+          .replace(
+            /\$\{(Queue[^}]+)\}/g,
+            (_, id: string) =>
+              `https://sqs.us-east-1.amazonaws.com/123456789012/${String(resourcesOf(dispatcher, "AWS::SQS::Queue")[id]?.Properties?.QueueName)}`,
+          )
           .replace(/\$\{Handler[^}]+\}/g, "shop-test-record"),
       ]),
     );
@@ -702,7 +715,7 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
     expect(routes).toEqual([
       expect.objectContaining({
         queueName: "entries",
-        functionName: `\${${functionId(ledger, "ledger-test-noop")}}`,
+        functionName: `\${${functionId(ledger, "ledger-test-settle")}}`,
       }),
       expect.objectContaining({ queueName: "legacy-orders" }),
     ]);
@@ -754,5 +767,267 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
 
   it("runs restart every minute when the registry asks for less (EventBridge's floor)", () => {
     ledger.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
+  });
+});
+
+type PolicyStatement = {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
+
+/** The statements of the resource policies (`type`, e.g. AWS::SNS::TopicPolicy) that name `ref`. */
+function resourcePolicyStatements(template: Template, type: string, listKey: string, ref: string) {
+  return Object.values(resourcesOf(template, type))
+    .filter((p) => (p.Properties?.[listKey] as unknown[]).some((t) => render(t).includes(ref)))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: PolicyStatement[] }).Statement);
+}
+
+/** A role's whole policy, each statement as `{ actions, resources }` with ARNs rendered, in order. */
+function fullStatementSet(template: Template, name: string) {
+  return statementsOf(template, name).map((s) => ({
+    effect: s.Effect,
+    actions: actionsOf(s).slice().sort(),
+    resources: resourcesOfStatement(s).map(render).sort(),
+  }));
+}
+
+describe("hardening: who may publish, what is encrypted in transit, what roles hold", () => {
+  it("lets only CloudWatch, for this stage's alarms of this account, publish to the scale topics", () => {
+    for (const topicName of ["shop-test-scale-up", "shop-test-scale-down"]) {
+      const topicId = Object.entries(resourcesOf(dispatcher, "AWS::SNS::Topic")).find(
+        ([, t]) => t.Properties?.TopicName === topicName,
+      )?.[0] as string;
+      const statements = resourcePolicyStatements(dispatcher, "AWS::SNS::TopicPolicy", "Topics", topicId);
+      const alarms = `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:shop-test-*`;
+      const publish = statements.filter((s) => s.Condition && !("Bool" in s.Condition));
+      expect(publish.every((s) => actionsOf(s as Statement).join() === "sns:Publish")).toBe(true);
+      expect(
+        publish.map((s) => ({
+          effect: s.Effect,
+          principal: s.Principal,
+          condition: JSON.parse(render(JSON.stringify(s.Condition))),
+        })),
+      ).toEqual([
+        {
+          effect: "Allow",
+          principal: { Service: "cloudwatch.amazonaws.com" },
+          condition: {
+            ArnLike: { "aws:SourceArn": expect.anything() },
+            StringEquals: { "aws:SourceAccount": account },
+          },
+        },
+        {
+          effect: "Deny",
+          principal: { AWS: "*" },
+          condition: { ArnNotLike: { "aws:SourceArn": expect.anything() } },
+        },
+      ]);
+      for (const s of publish) {
+        const arn = Object.values(s.Condition ?? {}).flatMap((c) => Object.values(c))[0];
+        expect(render(arn)).toBe(alarms);
+      }
+    }
+  });
+
+  it("tells each scale function its own topic and the stage's alarm prefix, so forged records are ignored", () => {
+    for (const [fn, topic] of [
+      ["shop-test-scale-up", "shop-test-scale-up"],
+      ["shop-test-scale-down", "shop-test-scale-down"],
+    ] as const) {
+      const variables = (
+        resourcesOf(dispatcher, "AWS::Lambda::Function")[functionId(dispatcher, fn)]?.Properties
+          ?.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect(variables["ALARM_NAME_PREFIX"]).toBe("shop-test-");
+      expect(render(variables["SCALE_TOPIC_ARN"])).toBe(
+        `arn:\${AWS::Partition}:sns:us-east-1:${account}:${topic}`,
+      );
+    }
+  });
+
+  it("enforces TLS on every created queue and on both scale topics", () => {
+    const secureTransportDenied = (statements: PolicyStatement[]) =>
+      statements.some(
+        (s) =>
+          s.Effect === "Deny" &&
+          JSON.stringify(s.Condition) === JSON.stringify({ Bool: { "aws:SecureTransport": "false" } }),
+      );
+    const queues = Object.entries(resourcesOf(dispatcher, "AWS::SQS::Queue"));
+    // payments.fifo and orders, each with its DLQ; the imported queue is not ours to change.
+    expect(queues).toHaveLength(4);
+    for (const [id] of queues) {
+      expect(
+        secureTransportDenied(resourcePolicyStatements(dispatcher, "AWS::SQS::QueuePolicy", "Queues", id)),
+        id,
+      ).toBe(true);
+    }
+    for (const [id] of Object.entries(resourcesOf(dispatcher, "AWS::SNS::Topic"))) {
+      expect(
+        secureTransportDenied(resourcePolicyStatements(dispatcher, "AWS::SNS::TopicPolicy", "Topics", id)),
+        id,
+      ).toBe(true);
+    }
+  });
+
+  it("lets the admin API describe only this stage's alarms", () => {
+    const describe = statementsOf(admin, "shop-test-admin-api").filter((s) =>
+      actionsOf(s).includes("cloudwatch:DescribeAlarms"),
+    );
+    expect(describe.flatMap(resourcesOfStatement).map(render)).toEqual([
+      `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:shop-test-*`,
+    ]);
+  });
+
+  it("asserts every platform role's full statement set", () => {
+    const tokens = `\${${tokensTableId()}.Arn}`;
+    const events = `\${${tableId("shop-test-scaling-events")}.Arn}`;
+    const poller = `arn:\${AWS::Partition}:lambda:us-east-1:${account}:function:shop-test-poller`;
+    const routes = `arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/routes`;
+    const routesRead = {
+      effect: "Allow",
+      actions: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      resources: [routes, `${routes}/*`],
+    };
+    const queueArns = (fn: string) =>
+      resourcesOfStatement(
+        statementsOf(dispatcher, fn).find((s) =>
+          actionsOf(s).includes("sqs:GetQueueAttributes"),
+        ) as Statement,
+      )
+        .map(render)
+        .sort();
+    const routed = queueArns("shop-test-poller");
+    expect(routed).toHaveLength(3);
+    expect(fullStatementSet(dispatcher, "shop-test-poller")).toEqual([
+      {
+        effect: "Allow",
+        actions: [
+          "sqs:ChangeMessageVisibility",
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+          "sqs:ReceiveMessage",
+        ],
+        resources: routed,
+      },
+      {
+        effect: "Allow",
+        actions: ["lambda:InvokeFunction"],
+        resources: [
+          poller,
+          ...handlerNames.map((n) => `arn:\${AWS::Partition}:lambda:us-east-1:${account}:function:${n}`),
+        ].sort(),
+      },
+      {
+        effect: "Allow",
+        actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+        resources: [tokens],
+      },
+      routesRead,
+    ]);
+    expect(fullStatementSet(dispatcher, "shop-test-restart")).toEqual([
+      {
+        effect: "Allow",
+        actions: [
+          "dynamodb:DeleteItem",
+          "dynamodb:GetItem",
+          "dynamodb:PutItem",
+          "dynamodb:Query",
+          "dynamodb:Scan",
+          "dynamodb:UpdateItem",
+        ],
+        resources: [tokens],
+      },
+      routesRead,
+      { effect: "Allow", actions: ["lambda:InvokeFunction"], resources: [poller] },
+      { effect: "Allow", actions: ["sqs:GetQueueAttributes"], resources: routed },
+    ]);
+    for (const fn of ["shop-test-scale-up", "shop-test-scale-down"]) {
+      expect(fullStatementSet(dispatcher, fn)).toEqual([
+        { effect: "Allow", actions: ["dynamodb:DeleteItem", "dynamodb:PutItem"], resources: [events] },
+        {
+          effect: "Allow",
+          actions: [
+            "dynamodb:DeleteItem",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:Query",
+            "dynamodb:UpdateItem",
+          ],
+          resources: [tokens],
+        },
+        routesRead,
+        { effect: "Allow", actions: ["lambda:InvokeFunction"], resources: [poller] },
+        { effect: "Allow", actions: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"], resources: routed },
+      ]);
+    }
+    expect(fullStatementSet(admin, "shop-test-admin-api")).toEqual([
+      {
+        effect: "Allow",
+        actions: ["dynamodb:GetItem", "dynamodb:Query"],
+        resources: [expect.stringContaining("Tokens")],
+      },
+      routesRead,
+      {
+        effect: "Allow",
+        actions: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueues"],
+        resources: [`arn:\${AWS::Partition}:sqs:us-east-1:${account}:*`],
+      },
+      {
+        effect: "Allow",
+        actions: ["cloudwatch:DescribeAlarms"],
+        resources: [`arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:shop-test-*`],
+      },
+    ]);
+    for (const name of handlerNames) {
+      expect(fullStatementSet(dispatcher, name)).toEqual([
+        {
+          effect: "Allow",
+          actions: ["dynamodb:UpdateItem"],
+          resources: [`\${${tableId("shop-test-processed")}.Arn}`],
+        },
+      ]);
+    }
+  });
+
+  it("grants the poller the queues routableQueues names, by prefix", () => {
+    const sqsStatement = statementsOf(ledger, "ledger-test-poller").find((s) =>
+      actionsOf(s).includes("sqs:ReceiveMessage"),
+    ) as Statement;
+    expect(resourcesOfStatement(sqsStatement).map(render)).toContain(
+      `arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:ledger-reports-*`,
+    );
+  });
+
+  it("deploys the processed table, with a TTL, only with examples: true, and no example handler without it", () => {
+    dispatcher.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "shop-test-processed",
+      TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+    });
+    expect(
+      Object.values(resourcesOf(ledger, "AWS::DynamoDB::Table")).map((t) => t.Properties?.TableName),
+    ).not.toContain("ledger-test-processed");
+    for (const fn of Object.values(resourcesOf(ledger, "AWS::Lambda::Function"))) {
+      const variables = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables;
+      expect(variables?.["PROCESSED_TABLE"]).toBeUndefined();
+    }
+    const withExamples = defineDispatcher({
+      app: "demo",
+      functions: { record: { handler: "packages/functions/src/handlers/record.handler" } },
+    });
+    expect(() =>
+      createDispatcherStack(withExamples)({
+        stack: getStack(LedgerDispatcher),
+        app: { stage: "test" },
+      } as never),
+    ).toThrow(
+      "function 'record' uses an example handler (packages/functions/src/handlers/), which obeys sleepMs/fail/crash in message bodies and keeps every body in the 'processed' table: point it at your own handler, or set 'examples: true' in the registry to deploy the examples to AWS on purpose",
+    );
   });
 });

@@ -8,18 +8,20 @@ import {
   type Registry,
   type Route,
   type RouteConfig,
+  registryWarnings,
   routeParameterPath,
   settingsFor,
 } from "@sqs-dispatcher/config";
 import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
-import { ArnFormat, CustomResource, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
+import { Annotations, ArnFormat, CustomResource, Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { BillingMode } from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as cr from "aws-cdk-lib/custom-resources";
 import {
@@ -65,9 +67,13 @@ export interface DispatcherStackOptions {
 
 /**
  * Example handlers record deliveries in the `processed` table (PROCESSED_TABLE); a registry
- * function whose handler lives here gets that table and write access to it.
+ * function whose handler lives here gets that table and write access to it. They obey
+ * `sleepMs`/`fail`/`crash` in message bodies, so they reach AWS only with `examples: true`.
  */
-const exampleHandlersDir = "packages/functions/src/handlers/";
+export const exampleHandlersDir = "packages/functions/src/handlers/";
+
+/** The `processed` table's TTL attribute (epoch seconds), written by the example handlers. */
+export const processedTtlAttribute = "expiresAt";
 
 /** How long every function's logs are kept. */
 export const logRetention = logs.RetentionDays.TWO_WEEKS;
@@ -153,6 +159,38 @@ export function resetRoutesFromEnv(env: NodeJS.ProcessEnv = process.env): boolea
   throw new StackConfigurationError(`${resetRoutesVariable} must be 1, true, 0 or false (got '${raw}')`);
 }
 
+/**
+ * A scale topic's policy: CloudWatch may publish for the stage's alarms (`aws:SourceArn`) of this
+ * account (`aws:SourceAccount`), and every other publisher is denied, including principals of the
+ * account whose IAM policies allow sns:Publish (an explicit deny wins over their allow).
+ */
+export function restrictToStageAlarms(topic: sns.ITopic, stageAlarmsArn: string, account: string): void {
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "CloudWatchAlarmsOfThisStage",
+      effect: iam.Effect.ALLOW,
+      principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { "aws:SourceArn": stageAlarmsArn },
+        StringEquals: { "aws:SourceAccount": account },
+      },
+    }),
+  );
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: "NoOtherPublishers",
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      // A missing aws:SourceArn (any IAM user or role) matches ArnNotLike, so only the alarms pass.
+      conditions: { ArnNotLike: { "aws:SourceArn": stageAlarmsArn } },
+    }),
+  );
+}
+
 /** Function props with the recursion setting made explicit: every function states it. */
 export type DispatcherFunctionProps = FunctionProps & { recursiveLoop: lambda.RecursiveLoop };
 
@@ -213,6 +251,13 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
         );
       }
     }
+    const exampleFunctions = functionEntries.filter(([, fn]) => fn.handler.startsWith(exampleHandlersDir));
+    if (exampleFunctions.length > 0 && !registry.examples) {
+      throw new StackConfigurationError(
+        `function${exampleFunctions.length === 1 ? "" : "s"} ${exampleFunctions.map(([n]) => `'${n}'`).join(", ")} use${exampleFunctions.length === 1 ? "s" : ""} an example handler (${exampleHandlersDir}), which obeys sleepMs/fail/crash in message bodies and keeps every body in the 'processed' table: point ${exampleFunctions.length === 1 ? "it" : "them"} at your own handler, or set 'examples: true' in the registry to deploy the examples to AWS on purpose`,
+      );
+    }
+    for (const warning of registryWarnings(registry)) Annotations.of(stack).addWarning(warning);
     const maxHandlerTimeoutSec = Math.max(1, ...functionEntries.map(([, fn]) => fn.timeoutSec));
     const cycleSec = settings.poller.waitTimeSec + maxHandlerTimeoutSec + settings.poller.marginSec;
     if (settings.poller.timeoutSec < cycleSec) {
@@ -233,20 +278,22 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
         },
       },
     });
-    const needsProcessedTable = functionEntries.some(([, fn]) => fn.handler.startsWith(exampleHandlersDir));
-    const processedTable = needsProcessedTable
-      ? new Table(stack, "Processed", {
-          fields: { messageId: "string" },
-          primaryIndex: { partitionKey: "messageId" },
-          cdk: {
-            table: {
-              tableName: name("processed"),
-              billingMode: BillingMode.PAY_PER_REQUEST,
-              pointInTimeRecovery: false,
+    const processedTable =
+      registry.examples && exampleFunctions.length > 0
+        ? new Table(stack, "Processed", {
+            fields: { messageId: "string" },
+            primaryIndex: { partitionKey: "messageId" },
+            // Every delivered body is kept here; the TTL keeps that bounded.
+            timeToLiveAttribute: processedTtlAttribute,
+            cdk: {
+              table: {
+                tableName: name("processed"),
+                billingMode: BillingMode.PAY_PER_REQUEST,
+                pointInTimeRecovery: false,
+              },
             },
-          },
-        })
-      : undefined;
+          })
+        : undefined;
     const routesTable =
       settings.routeStore === "dynamodb"
         ? new Table(stack, "Routes", {
@@ -346,6 +393,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
             queueName: deadLetterQueueName(queueName),
             fifo: fifo || undefined,
             retentionPeriod: Duration.seconds(AwsLimits.sqsRetentionMaxSec),
+            enforceSSL: true,
             removalPolicy: RemovalPolicy.RETAIN,
           },
         },
@@ -358,6 +406,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
             visibilityTimeout: Duration.seconds(route.queue.visibilityTimeoutSec),
             retentionPeriod: Duration.seconds(route.queue.retentionSec),
             deadLetterQueue: { queue: dlq.cdk.queue, maxReceiveCount: route.queue.maxReceiveCount },
+            enforceSSL: true,
             // Messages are the user's data: removing the stack must not delete them (as with the tables).
             removalPolicy: RemovalPolicy.RETAIN,
           },
@@ -365,7 +414,12 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       });
       return { name: queueName, queue: queue.cdk.queue, deadLetterQueue: dlq.cdk.queue, imported: false };
     }
-    const routedQueueArns = queues.map((q) => q.queue.queueArn);
+    // The registry's queues plus those run-time routes may target (`routableQueues`, names or prefixes):
+    // the poller and the scale functions are granted exactly these, and `routes set` refuses any other.
+    const routedQueueArns = [
+      ...queues.map((q) => q.queue.queueArn),
+      ...registry.routableQueues.map((entry) => stack.formatArn({ service: "sqs", resource: entry })),
+    ];
 
     // The routes: the registry's, with physical queue URLs and function names (CloudFormation tokens).
     const registryRoutes = registry.routes.map((route, i) => {
@@ -533,11 +587,21 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
         },
       },
     });
-    const scaleFunction = (id: string, logical: string, handler: string) => {
+    // Topic ARNs from their names: the functions need them in their environment, and a GetAtt of a
+    // topic that subscribes the function would be a dependency cycle.
+    const topicArnOf = (topicName: string) => stack.formatArn({ service: "sns", resource: topicName });
+    const alarmNamePrefix = name("");
+    const scaleFunction = (id: string, logical: string, handler: string, topicName: string) => {
       const fn = platformFunction(stack, id, logical, handler, {
         timeout: 60,
-        environment: { [EnvVar.ScalingEventsTable]: scalingEventsTable.tableName },
+        environment: {
+          [EnvVar.ScalingEventsTable]: scalingEventsTable.tableName,
+          // A notification from another topic, or about an alarm outside this prefix, is forged.
+          [EnvVar.ScaleTopicArn]: topicArnOf(topicName),
+          [EnvVar.AlarmNamePrefix]: alarmNamePrefix,
+        },
       });
+      // Transitions (claim/release) and the per-queue scaling lock (conditional put/delete).
       allow(fn, ["dynamodb:PutItem", "dynamodb:DeleteItem"], [scalingEventsTable.tableArn]);
       allow(
         fn,
@@ -555,16 +619,39 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       allow(fn, ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"], routedQueueArns);
       return fn;
     };
-    const scaleUp = scaleFunction("ScaleUp", PlatformFunction.ScaleUp, PlatformHandler.scaleUp);
-    const scaleDown = scaleFunction("ScaleDown", PlatformFunction.ScaleDown, PlatformHandler.scaleDown);
+    const scaleUpTopicName = name("scale-up");
+    const scaleDownTopicName = name("scale-down");
+    const scaleUp = scaleFunction(
+      "ScaleUp",
+      PlatformFunction.ScaleUp,
+      PlatformHandler.scaleUp,
+      scaleUpTopicName,
+    );
+    const scaleDown = scaleFunction(
+      "ScaleDown",
+      PlatformFunction.ScaleDown,
+      PlatformHandler.scaleDown,
+      scaleDownTopicName,
+    );
     const scaleUpTopic = new Topic(stack, "ScaleUpTopic", {
-      cdk: { topic: { topicName: name("scale-up") } },
+      cdk: { topic: { topicName: scaleUpTopicName, enforceSSL: true } },
       subscribers: { scaleUp },
     });
     const scaleDownTopic = new Topic(stack, "ScaleDownTopic", {
-      cdk: { topic: { topicName: name("scale-down") } },
+      cdk: { topic: { topicName: scaleDownTopicName, enforceSSL: true } },
       subscribers: { scaleDown },
     });
+    // Only CloudWatch, for this stage's alarms, may publish: anyone else in the account with
+    // sns:Publish could otherwise forge an ALARM and start loops.
+    const stageAlarms = stack.formatArn({
+      service: "cloudwatch",
+      resource: "alarm",
+      resourceName: `${alarmNamePrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const topic of [scaleUpTopic.cdk.topic, scaleDownTopic.cdk.topic]) {
+      restrictToStageAlarms(topic, stageAlarms, stack.account);
+    }
 
     // One alarm per route tier, wired to both topics: ALARM scales up, OK scales down.
     for (const route of registry.routes) {

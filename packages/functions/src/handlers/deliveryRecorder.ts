@@ -79,6 +79,12 @@ export interface DeliveryRecorder {
   count(queue: string, succeeded: number, failed: number): Promise<void>;
 }
 
+/**
+ * How long the `processed` table keeps a delivery (its TTL attribute `expiresAt`, epoch seconds):
+ * long enough for any test or demo to read it back, short enough that message bodies do not pile up.
+ */
+export const processedRetainSec = 7 * 86_400;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Builds the recorder over a DocumentClient and the `processed` table name. */
@@ -101,7 +107,7 @@ export function createDeliveryRecorder(
           TableName: tableName,
           Key: { messageId: record.messageId },
           UpdateExpression:
-            "ADD deliveries :one SET #queue = :queue, body = :body, receiveCount = :rc, firstAt = if_not_exists(firstAt, :now), lastAt = :now, handledBy = :fn",
+            "ADD deliveries :one SET #queue = :queue, body = :body, receiveCount = :rc, firstAt = if_not_exists(firstAt, :now), lastAt = :now, handledBy = :fn, expiresAt = :expires",
           ExpressionAttributeNames: { "#queue": "queue" },
           ExpressionAttributeValues: {
             ":one": 1,
@@ -111,6 +117,7 @@ export function createDeliveryRecorder(
             ":now": now,
             // Which deployed function saw it: shows that each route's messages reach only its handler.
             ":fn": functionName,
+            ":expires": Math.floor(now / 1000) + processedRetainSec,
           },
         }),
       );
@@ -120,8 +127,13 @@ export function createDeliveryRecorder(
           new UpdateCommand({
             TableName: tableName,
             Key: { messageId: `${orderKeyPrefix}${queue}#${group}` },
-            UpdateExpression: "SET seen = list_append(if_not_exists(seen, :empty), :id)",
-            ExpressionAttributeValues: { ":empty": [], ":id": [record.messageId] },
+            UpdateExpression:
+              "SET seen = list_append(if_not_exists(seen, :empty), :id), expiresAt = :expires",
+            ExpressionAttributeValues: {
+              ":empty": [],
+              ":id": [record.messageId],
+              ":expires": Math.floor(now / 1000) + processedRetainSec,
+            },
           }),
         );
       }
