@@ -12,6 +12,7 @@ import type { CliContext } from "../context.js";
 import { globalFlags, intFlag, queueArg, routeRefusal } from "../flags.js";
 import { json, table } from "../format.js";
 import type { CliIo } from "../io.js";
+import { routeEditRefusals } from "../routeEditRules.js";
 import type { RunAction } from "./action.js";
 
 const listSchema = z.strictObject({ ...globalFlags });
@@ -88,6 +89,31 @@ async function refuseShortVisibility(
   }
 }
 
+/**
+ * Refuses, before anything is written, an edit that breaks the registry's loop limits over every
+ * stored route, targets a queue the poller's role cannot read on AWS, or names a queue URL outside
+ * the target's SQS (see {@link routeEditRefusals}).
+ */
+async function refuseOutsideLimits(context: CliContext, route: Route): Promise<void> {
+  let stored: readonly Route[];
+  try {
+    stored = await context.routes.list();
+  } catch (error) {
+    // The corrupt ones cannot count towards the total; `routes list` names them.
+    if (!(error instanceof InvalidStoredRouteError)) throw error;
+    stored = error.valid;
+  }
+  const region = context.target.kind === "aws" ? await context.sqs.config.region() : undefined;
+  const lines = routeEditRefusals({
+    registry: context.registry,
+    target: context.target,
+    route,
+    stored,
+    ...(region !== undefined ? { region } : {}),
+  });
+  if (lines.length > 0) throw new UsageError(lines.join("\n"), { queueName: route.queueName });
+}
+
 /** Registers `routes list | show | set | rm`. */
 export function registerRoutes(program: Command, run: RunAction): void {
   const routes = program
@@ -142,7 +168,7 @@ Examples:
     .option("--function <name>", "registry function that handles the queue's batches")
     .option("--batch-size <n>", "messages per handler invocation (1-10)")
     .option("--min-loops <n>", "loops restart keeps running at least")
-    .option("--max-loops <n>", "loops scaling may grow to")
+    .option("--max-loops <n>", "loops scaling may grow to (at most the registry's limits.maxLoopsPerRoute, 50 by default)")
     .option("--scale-step <n>", "loops added per scale-up")
     .option("--paused", "stop receiving (loops stay, messages wait)")
     .option("--no-paused", "resume receiving")
@@ -205,6 +231,7 @@ Examples:
           if (error instanceof ConfigValidationError) throw routeRefusal(error);
           throw error;
         }
+        await refuseOutsideLimits(context, route);
         await context.routes.put(route);
         if (flags.json) io.stdout.write(json(route));
         else {

@@ -1,0 +1,54 @@
+import {
+  isRoutableQueue,
+  loopLimitIssues,
+  type QueueUrlScope,
+  queueUrlProblem,
+  type Registry,
+  type Route,
+} from "@sqs-dispatcher/config";
+import type { CliTarget } from "./context.js";
+
+/** What {@link routeEditRefusals} checks an edited route against. */
+export interface RouteEditInput {
+  registry: Pick<Registry, "limits" | "routes" | "routableQueues">;
+  target: CliTarget;
+  /** The route as `routes set` would write it (already valid by the route schema). */
+  route: Route;
+  /** Every other stored route (the edited queue's old route may be among them: it is replaced). */
+  stored: readonly Route[];
+  /** The region the CLI's SQS client uses on AWS (the stack's partition follows from it). */
+  region?: string;
+}
+
+/**
+ * The rules a run-time route edit must keep beyond the route schema, each as a line naming the flag
+ * (or `<queue>`) and saying how to fix it; empty when the edit may be written.
+ *
+ * - The registry's loop limits, over the stored routes with this edit applied (the same rule
+ *   `defineDispatcher` applies to the registry's routes).
+ * - On AWS, only queues the poller's role can read: the registry's and `routableQueues`.
+ * - The queue URL points at SQS of the target: the stack's partition on AWS, the edge locally.
+ */
+export function routeEditRefusals(input: RouteEditInput): string[] {
+  const { registry, target, route } = input;
+  const lines: string[] = [];
+  const routes = [...input.stored.filter((r) => r.queueName !== route.queueName), route];
+  for (const issue of loopLimitIssues(routes, registry.limits)) {
+    const own = issue.index === undefined || routes[issue.index]?.queueName === route.queueName;
+    if (own) lines.push(`--max-loops: ${issue.message}`);
+  }
+  if (target.kind === "aws" && !isRoutableQueue(registry, route.queueName)) {
+    lines.push(
+      `<queue>: the poller may not read queue '${route.queueName}' on AWS (its role covers the registry's queues and routableQueues): add '${route.queueName}' (or a prefix such as '${route.queueName.replace(/[-_][^-_]*$/, "")}-*') to routableQueues in dispatcher.config.ts and deploy, then set the route`,
+    );
+  }
+  const scope: QueueUrlScope | undefined =
+    target.kind === "local"
+      ? { kind: "local", edge: target.endpoint }
+      : input.region !== undefined
+        ? { kind: "aws", region: input.region }
+        : undefined;
+  const problem = queueUrlProblem(route.queueUrl, route.queueName, scope);
+  if (problem !== undefined) lines.push(`<queue>: the queue's URL '${route.queueUrl}' ${problem}`);
+  return lines;
+}
