@@ -41,6 +41,7 @@ export function pollerFromEnv(
       store: routeStoreFromEnv(env),
       clock: systemClock,
       ttlMs: settings.routeCacheTtlMs,
+      logger: asCoreLogger(logger),
     }),
     queue: createSqsQueueClient(clients.sqs),
     invoker: createLambdaFunctionInvoker(clients.handlerLambda),

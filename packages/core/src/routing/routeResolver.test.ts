@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { RouteStore } from "./ports.js";
 import { queueNameOf } from "./queueName.js";
 import { createRouteResolver } from "./routeResolver.js";
+import { InvalidStoredRouteError } from "./routeStoreErrors.js";
 
 const url = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 const route = { queueName: "orders", queueUrl: url, functionName: "record" } as Route;
@@ -68,5 +69,46 @@ describe("createRouteResolver", () => {
     await expect(resolver.resolve("https://sqs.us-east-1.amazonaws.com/1/other")).rejects.toThrow(
       "Throttling",
     );
+  });
+});
+
+describe("createRouteResolver with a corrupt stored route", () => {
+  it("logs and skips it (no route), even when a good one was cached, and picks up the repair", async () => {
+    let now = 0;
+    let stored: "good" | "corrupt" = "good";
+    const errors: { message: string; fields: unknown }[] = [];
+    const store = counting(async () => {
+      if (stored === "good") return route;
+      throw new InvalidStoredRouteError([
+        { key: "/shop/prod/routes/orders", message: "queueUrl: must be an SQS endpoint" },
+      ]);
+    });
+    const resolver = createRouteResolver({
+      store,
+      clock: { now: () => now },
+      ttlMs: 1_000,
+      missTtlMs: 500,
+      logger: { error: (message, fields) => void errors.push({ message, fields }) },
+    });
+    expect(await resolver.resolve(url)).toBe(route);
+    stored = "corrupt";
+    now = 1_000;
+    expect(await resolver.resolve(url)).toBeUndefined();
+    expect(errors).toEqual([
+      {
+        message: "stored route does not parse; skipped until repaired ('routes set' or 'routes rm')",
+        fields: {
+          queueUrl: url,
+          error:
+            "stored route '/shop/prod/routes/orders' does not parse: /shop/prod/routes/orders: queueUrl: must be an SQS endpoint",
+        },
+      },
+    ]);
+    now = 1_200;
+    expect(await resolver.resolve(url)).toBeUndefined();
+    expect(store.calls).toBe(2);
+    stored = "good";
+    now = 1_500;
+    expect(await resolver.resolve(url)).toBe(route);
   });
 });

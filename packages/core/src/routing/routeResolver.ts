@@ -1,7 +1,9 @@
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
 import type { RouteStore } from "./ports.js";
 import { queueNameOf } from "./queueName.js";
+import { InvalidStoredRouteError } from "./routeStoreErrors.js";
 
 /** Resolves the route of a queue URL, as the poller needs it on every cycle. */
 export interface RouteResolver {
@@ -20,6 +22,8 @@ export interface RouteResolverOptions {
    * removed route does not hammer the store on every idle wait.
    */
   missTtlMs?: number;
+  /** Says why a stored route that does not parse is skipped (default: silent). */
+  logger?: Pick<Logger, "error">;
 }
 
 interface Entry {
@@ -32,6 +36,10 @@ interface Entry {
  * previously fetched value (even an expired one) keeps being served, so that a
  * flaky parameter store does not stop queues from draining; with nothing cached,
  * the error propagates.
+ *
+ * A stored route that does not parse (a queue URL outside SQS, a number past its ceiling, broken
+ * JSON) is logged and skipped: the queue is treated as having no route until `routes set` repairs
+ * it, so nothing it names is ever received from or invoked.
  */
 export function createRouteResolver(options: RouteResolverOptions): RouteResolver {
   const { store, clock, ttlMs } = options;
@@ -52,6 +60,17 @@ export function createRouteResolver(options: RouteResolverOptions): RouteResolve
         cache.set(name, { route, fetchedAt: clock.now() });
         return route;
       } catch (error) {
+        if (error instanceof InvalidStoredRouteError) {
+          options.logger?.error(
+            "stored route does not parse; skipped until repaired ('routes set' or 'routes rm')",
+            {
+              queueUrl,
+              error: error.message,
+            },
+          );
+          cache.set(name, { route: undefined, fetchedAt: clock.now() });
+          return undefined;
+        }
         if (cached) return cached.route;
         throw error;
       }
