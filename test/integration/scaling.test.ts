@@ -26,7 +26,7 @@ const registry = testRegistry({
       function: "noop",
       minLoops: 2,
       maxLoops: 3,
-      scaleStep: 5,
+      scaleStep: 3,
       alarms: [{ threshold: 10 }],
     },
   ],
@@ -135,7 +135,7 @@ describe("alarm scaling on the local platform", () => {
     });
     await handledBy(up, ++upCalls);
 
-    // scale-b: 2 loops, maxLoops 3, scaleStep 5 → only one more.
+    // scale-b: 2 loops, maxLoops 3, scaleStep 3 → only one more.
     await setState(alarmOf("scale-b", 1), "ALARM");
     await handledBy(up, ++upCalls);
     expect(await loops("scale-b")).toBe(3);
@@ -207,10 +207,12 @@ describe("alarm scaling on the local platform", () => {
     await publish(
       notification({
         AWSAccountId: "111122223333",
-        AlarmArn: `arn:aws:cloudwatch:${region}:111122223333:alarm:x`,
+        AlarmArn: `arn:aws:cloudwatch:${region}:111122223333:alarm:${alarmOf("scale-a", 1)}`,
       }),
     );
-    await publish(notification({ AlarmArn: `arn:aws:cloudwatch:eu-west-3:${accountId}:alarm:x` }));
+    await publish(
+      notification({ AlarmArn: `arn:aws:cloudwatch:eu-west-3:${accountId}:alarm:${alarmOf("scale-a", 1)}` }),
+    );
     await publish("{ this is not json");
     await publish(JSON.stringify({ AlarmName: "half a notification" }));
     upCalls += 5;

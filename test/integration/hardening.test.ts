@@ -1,0 +1,180 @@
+import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { PublishCommand } from "@aws-sdk/client-sns";
+import { PlatformFunction } from "@sqs-dispatcher/config";
+import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
+import { holdsFor, waitFor } from "./support/waitFor.js";
+
+// Alarms are driven with SetAlarmState alone: one metric minute = 10 minutes, so the evaluator
+// never takes a forced state back while a test looks (as in scaling.test.ts).
+const previousScale = process.env[ALARM_TIME_SCALE_ENV];
+process.env[ALARM_TIME_SCALE_ENV] = "0.1";
+
+const registry = testRegistry({
+  routes: [
+    {
+      queue: { name: "harden", visibilityTimeoutSec: 5 },
+      function: "noop",
+      minLoops: 1,
+      maxLoops: 2,
+      scaleStep: 1,
+      alarms: [{ threshold: 50 }, { threshold: 500 }],
+    },
+  ],
+});
+
+let platform: TestPlatform;
+const alarmOf = (tier: number) => `itest-local-harden-depth-${tier}`;
+const up = PlatformFunction.ScaleUp;
+const down = PlatformFunction.ScaleDown;
+
+beforeAll(async () => {
+  platform = await startTestPlatform(registry);
+  await waitFor(async () => (await loops()) === 1, {
+    timeoutMs: 20_000,
+    description: "minLoops after reconcile",
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await platform?.stop();
+  if (previousScale === undefined) delete process.env[ALARM_TIME_SCALE_ENV];
+  else process.env[ALARM_TIME_SCALE_ENV] = previousScale;
+});
+
+const loops = async () => (await platform.tokens(platform.queueUrl("harden"))).length;
+
+/** Waits until `fn` has finished `count` invocations in all, without errors. */
+async function handledBy(fn: string, count: number) {
+  await waitFor(
+    () => {
+      const s = platform.cloud.lambda.stats(fn);
+      return s.invocations >= count && s.busy === 0 && s.asyncPending === 0;
+    },
+    { timeoutMs: 20_000, description: `${fn} to finish ${count} invocations` },
+  );
+  expect(platform.cloud.lambda.stats(fn).errors).toBe(0);
+}
+
+/** The reasons `fn` logged for records it ignored since log line `from`. */
+function ignoredReasons(fn: string, from: number): string[] {
+  return platform.logs.slice(from).flatMap((l) => {
+    if (l.fields["functionName"] !== fn) return [];
+    const start = l.message.indexOf("{");
+    if (start < 0) return [];
+    try {
+      const line = JSON.parse(l.message.slice(start)) as { message?: unknown; reason?: unknown };
+      return typeof line.message === "string" && / record ignored$/.test(line.message)
+        ? [String(line.reason)]
+        : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+async function setState(alarmName: string, state: "OK" | "ALARM") {
+  await platform.deployment.clients.cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: `test sets ${state}` }),
+  );
+}
+
+describe("hardening on the local platform", () => {
+  it("drops a poller event with a 2 KB token at once: no loop runs, no token is written", async () => {
+    const url = platform.queueUrl("harden");
+    const token = "t".repeat(2_048);
+    const out = await platform.deployment.clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: PlatformFunction.Poller,
+        Payload: JSON.stringify({ queueUrl: url, token, loopId: "forged-loop" }),
+      }),
+    );
+    expect(out.FunctionError).toBeUndefined();
+    const result = JSON.parse(new TextDecoder().decode(out.Payload)) as { status: string; issues: string[] };
+    // `dropped` comes before the loop runs, so it neither heartbeats nor recurses.
+    expect(result).toEqual({
+      status: "dropped",
+      issues: ["token: token must be 1-128 letters, digits, '-' or '_'"],
+    });
+    expect((await platform.tokens(url)).map((t) => t.token)).not.toContain(token);
+    expect(
+      platform.cloud.lambda.running(PlatformFunction.Poller).some((r) => r.payload.includes(token)),
+    ).toBe(false);
+  });
+
+  it("ignores a forged ALARM on the scale-up topic: no loop count changes", async () => {
+    const before = await loops();
+    const logsBefore = platform.logs.length;
+    const upBefore = platform.cloud.lambda.stats(up).invocations;
+    const { accountId, region } = platform.cloud;
+    const forged = (alarmName: string, alarmArnName = alarmName) =>
+      JSON.stringify({
+        AlarmName: alarmName,
+        AWSAccountId: accountId,
+        NewStateValue: "ALARM",
+        OldStateValue: "OK",
+        // A fresh time each, as a forger would send, so de-duplication cannot be what stops it.
+        StateChangeTime: new Date().toISOString(),
+        AlarmArn: `arn:aws:cloudwatch:${region}:${accountId}:alarm:${alarmArnName}`,
+        Trigger: { Dimensions: [{ value: "harden", name: "QueueName" }] },
+      });
+    const sns = platform.deployment.clients.sns;
+    const topic = platform.deployment.scaling.scaleUpTopicArn;
+    // Another stage's alarm name, and a real alarm name whose ARN names another alarm. (On AWS the
+    // topic policy already refuses the publish; the handler's checks are the second line.)
+    await sns.send(new PublishCommand({ TopicArn: topic, Message: forged("itest-prod-harden-depth-1") }));
+    await sns.send(new PublishCommand({ TopicArn: topic, Message: forged(alarmOf(1), "elsewhere") }));
+    // A crafted SNS event invoked on the function directly, claiming another topic.
+    await platform.deployment.clients.lambda.send(
+      new InvokeCommand({
+        FunctionName: up,
+        Payload: JSON.stringify({
+          Records: [
+            {
+              EventSource: "aws:sns",
+              Sns: {
+                MessageId: "m",
+                TopicArn: `arn:aws:sns:${region}:${accountId}:attacker`,
+                Message: forged(alarmOf(1)),
+              },
+            },
+          ],
+        }),
+      }),
+    );
+    await handledBy(up, upBefore + 3);
+    const reasons = await waitFor(
+      () => {
+        const found = ignoredReasons(up, logsBefore);
+        return found.length >= 3 && found;
+      },
+      { timeoutMs: 10_000, description: "three ignored records logged" },
+    );
+    expect(reasons.sort()).toEqual(
+      [
+        `forged: AlarmArn 'arn:aws:cloudwatch:${region}:${accountId}:alarm:elsewhere' does not name alarm '${alarmOf(1)}'`,
+        "forged: alarm 'itest-prod-harden-depth-1' is not one of this stage's (names start with 'itest-local-')",
+        `forged: delivered from topic 'arn:aws:sns:${region}:${accountId}:attacker', not this stage's scale-up topic`,
+      ].sort(),
+    );
+    expect(await loops()).toBe(before);
+  });
+
+  it("ends two concurrent scale-downs at floor + 1 at the floor", async () => {
+    const upBefore = platform.cloud.lambda.stats(up).invocations;
+    const downBefore = platform.cloud.lambda.stats(down).invocations;
+    await setState(alarmOf(1), "ALARM");
+    await waitFor(async () => (await loops()) === 2, { timeoutMs: 20_000, description: "floor + 1 loops" });
+    await setState(alarmOf(2), "ALARM");
+    await handledBy(up, upBefore + 2);
+    expect(await loops()).toBe(2);
+
+    // Both tiers ALARM → OK in the same moment: two scale-downs run at once.
+    await Promise.all([setState(alarmOf(1), "OK"), setState(alarmOf(2), "OK")]);
+    await handledBy(down, downBefore + 2);
+    expect(await loops()).toBe(1);
+    await holdsFor(async () => (await loops()) === 1, 1_500, "the count to stay at the floor");
+  });
+});
