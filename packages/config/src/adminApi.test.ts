@@ -35,7 +35,7 @@ describe("admin API definition", () => {
     });
     expect(adminApiRequestSchema.parse({ resource: "/queues", queryStringParameters: null })).toEqual({
       resource: "/queues",
-      queryStringParameters: { view: "summary" },
+      queryStringParameters: { view: "summary", limit: 50 },
     });
   });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isQueueName, queueNameRule } from "./schema.js";
 
 /**
  * What `GET /queues/{name}` (and `GET /queues`) can show: `summary` counts loops,
@@ -25,7 +26,12 @@ export interface AdminApiMethod {
  * one entry for different requests.
  */
 export const adminApiMethods = [
-  { httpMethod: "GET", resource: "/queues", pathParameters: [], queryStringParameters: ["view"] },
+  {
+    httpMethod: "GET",
+    resource: "/queues",
+    pathParameters: [],
+    queryStringParameters: ["view", "limit", "after"],
+  },
   {
     httpMethod: "GET",
     resource: "/queues/{name}",
@@ -33,6 +39,12 @@ export const adminApiMethods = [
     queryStringParameters: ["view"],
   },
 ] as const satisfies readonly AdminApiMethod[];
+
+/** The most queues one `GET /queues` page describes (and the default page size). */
+export const adminApiPageMax = 50;
+
+const queueName = z.string().refine(isQueueName, queueNameRule);
+const view = z.enum([AdminApiView.Summary, AdminApiView.Loops]).default(AdminApiView.Summary);
 
 /** Seconds a stage-cached (or locally cached) response is served before the handler runs again. */
 export const adminApiCacheTtlSec = 10;
@@ -60,15 +72,31 @@ export const adminApiRequestSchema = z.discriminatedUnion("resource", [
   z.object({
     resource: z.literal("/queues"),
     queryStringParameters: z
-      .object({ view: z.enum([AdminApiView.Summary, AdminApiView.Loops]).default(AdminApiView.Summary) })
+      .object({
+        view,
+        /** Queues per page, 1-50: every queue of a page costs a GetQueueAttributes and a Query. */
+        limit: z
+          .string()
+          .regex(/^\d{1,3}$/, `must be a whole number from 1 to ${adminApiPageMax}`)
+          .transform(Number)
+          .pipe(
+            z
+              .int()
+              .min(1, `must be a whole number from 1 to ${adminApiPageMax}`)
+              .max(adminApiPageMax, `must be a whole number from 1 to ${adminApiPageMax}`),
+          )
+          .default(adminApiPageMax),
+        /** The page starts after this queue name (the previous page's `next`). */
+        after: queueName.optional(),
+      })
       .nullish()
-      .transform((q) => q ?? { view: AdminApiView.Summary }),
+      .transform((q) => q ?? { view: AdminApiView.Summary, limit: adminApiPageMax }),
   }),
   z.object({
     resource: z.literal("/queues/{name}"),
-    pathParameters: z.object({ name: z.string().min(1).max(80) }),
+    pathParameters: z.object({ name: queueName }),
     queryStringParameters: z
-      .object({ view: z.enum([AdminApiView.Summary, AdminApiView.Loops]).default(AdminApiView.Summary) })
+      .object({ view })
       .nullish()
       .transform((q) => q ?? { view: AdminApiView.Summary }),
   }),

@@ -5,6 +5,7 @@ export {
   adminApiCacheKeyParameters,
   adminApiCacheTtlSec,
   adminApiMethods,
+  adminApiPageMax,
   adminApiRequestParameters,
   adminApiRequestSchema,
 } from "./adminApi.js";
@@ -21,6 +22,7 @@ export {
   type FunctionConfig,
   functionSchema,
   isImportedQueue,
+  isQueueName,
   isRoutableQueue,
   type LoopBudget,
   type LoopLimits,
@@ -29,6 +31,7 @@ export {
   type PollerConfig,
   pollerSchema,
   type QueueConfig,
+  queueNameRule,
   queueSchema,
   type Registry,
   type RegistryInput,

@@ -6,6 +6,15 @@ const queueNamePattern = /^[A-Za-z0-9_-]{1,80}$/;
 const fifoQueueNamePattern = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 const functionNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** SQS's rule for a queue name, as messages say it. */
+export const queueNameRule =
+  "must be 1-80 characters of letters, digits, '-' or '_' (a FIFO queue's name ends in '.fifo')";
+
+/** Whether `name` is a name SQS accepts for a queue (standard, or FIFO ending in `.fifo`). */
+export function isQueueName(name: string): boolean {
+  return name.endsWith(".fifo") ? fifoQueueNamePattern.test(name) : queueNamePattern.test(name);
+}
+
 /** A handler function of the registry: the code a route forwards batches to. */
 export const functionSchema = z
   .strictObject({

@@ -113,7 +113,13 @@ export {
   scaleUp,
 } from "./scaling/scaleOnAlarm.js";
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
-export { describeQueue, describeQueues, type StatusDeps } from "./status/describeQueues.js";
+export {
+  describeQueue,
+  describeQueues,
+  describeQueuesPage,
+  type StatusDeps,
+  type StatusPage,
+} from "./status/describeQueues.js";
 export {
   type AlarmReader,
   AlarmState,

@@ -125,4 +125,73 @@ describe("admin API handler", () => {
     expect(res.statusCode).toBe(500);
     expect(errors).toContain("admin API request failed");
   });
+
+  it.each([
+    ["a space", "bad name"],
+    ["a slash", "a/b"],
+    ["81 characters", "q".repeat(81)],
+    ["a dot that is not .fifo", "orders.txt"],
+  ])("answers 400 (not 500) for a queue name with %s", async (_name, name) => {
+    const res = await handlerWith()(byName(name));
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).message).toBe(
+      "bad request: pathParameters.name: must be 1-80 characters of letters, digits, '-' or '_' (a FIFO queue's name ends in '.fifo')",
+    );
+  });
+
+  it.each([
+    ["limit=0", { limit: "0" }, "queryStringParameters.limit: must be a whole number from 1 to 50"],
+    ["limit=51", { limit: "51" }, "queryStringParameters.limit: must be a whole number from 1 to 50"],
+    ["limit=ten", { limit: "ten" }, "queryStringParameters.limit: must be a whole number from 1 to 50"],
+    [
+      "after=bad name",
+      { after: "bad name" },
+      "queryStringParameters.after: must be 1-80 characters of letters, digits, '-' or '_' (a FIFO queue's name ends in '.fifo')",
+    ],
+  ])("answers 400 for GET /queues?%s", async (_name, query, message) => {
+    const res = await handlerWith()({
+      resource: "/queues",
+      pathParameters: null,
+      queryStringParameters: query,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body).message).toBe(`bad request: ${message}`);
+  });
+
+  it("pages GET /queues by name, describing only the page's queues", async () => {
+    const names = ["a", "b", "c", "d", "e"];
+    const described: string[] = [];
+    const status = fakeStatus();
+    const paged: StatusDeps = {
+      ...status,
+      routes: { get: async () => undefined, list: async () => [] },
+      queues: {
+        ...status.queues,
+        listQueueUrls: async () => names.map((n) => `http://127.0.0.1:4566/000000000000/${n}`),
+        attributes: async (queueUrl) => {
+          described.push(queueUrl.split("/").pop() ?? "");
+          return { arn: "arn", visible: 0, inFlight: 0, delayed: 0 };
+        },
+      },
+    };
+    const handler = createAdminApiHandler(() => ({ status: paged, logger: { info() {}, error() {} } }));
+    const first = JSON.parse(
+      (await handler({ resource: "/queues", pathParameters: null, queryStringParameters: { limit: "2" } }))
+        .body,
+    );
+    expect(first.queues.map((q: { name: string }) => q.name)).toEqual(["a", "b"]);
+    expect(first.next).toBe("b");
+    expect(described.sort()).toEqual(["a", "b"]);
+    const last = JSON.parse(
+      (
+        await handler({
+          resource: "/queues",
+          pathParameters: null,
+          queryStringParameters: { limit: "3", after: "b" },
+        })
+      ).body,
+    );
+    expect(last.queues.map((q: { name: string }) => q.name)).toEqual(["c", "d", "e"]);
+    expect(last).not.toHaveProperty("next");
+  });
 });

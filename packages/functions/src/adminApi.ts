@@ -12,7 +12,7 @@ import {
   createDynamoLeaseStore,
   createSqsQueueDirectory,
   describeQueue,
-  describeQueues,
+  describeQueuesPage,
   type QueueStatus,
   type StatusDeps,
   type StatusReport,
@@ -28,9 +28,13 @@ export type QueueSummary = Omit<QueueStatus, "loops"> & { loopCount: number };
 export type QueueLoops = Pick<QueueStatus, "name" | "url" | "loops">;
 
 /** The JSON body of a successful admin API response. */
-export type AdminApiBody =
+export type AdminApiBody = (
   | { view: typeof AdminApiView.Summary; queues: QueueSummary[] }
-  | { view: typeof AdminApiView.Loops; queues: QueueLoops[] };
+  | { view: typeof AdminApiView.Loops; queues: QueueLoops[] }
+) & {
+  /** `GET /queues` only: pass as `?after=` for the next page; absent on the last page. */
+  next?: string;
+};
 
 /** What the handler needs; built once per cold start from the environment in Lambda. */
 export interface AdminApiDeps {
@@ -56,7 +60,8 @@ export function shapeReport(report: StatusReport, view: AdminApiView): AdminApiB
 /**
  * The admin API as a function of its dependencies: `GET /queues` and
  * `GET /queues/{name}?view=summary|loops` over core's status functions. The request is parsed
- * with the one schema the stack's cache keys come from; a bad `view` is a 400.
+ * with the one schema the stack's cache keys come from; a bad `view`, `limit`, `after` or queue
+ * name is a 400 (never a 500 from SQS refusing the name). `GET /queues` is paged (`limit`, `after`).
  */
 export function createAdminApiHandler(deps: () => AdminApiDeps) {
   return async (
@@ -78,7 +83,12 @@ export function createAdminApiHandler(deps: () => AdminApiDeps) {
     const { status, logger } = deps();
     try {
       if (request.resource === "/queues") {
-        return json(200, shapeReport(await describeQueues(status), request.queryStringParameters.view));
+        const { limit, after, view } = request.queryStringParameters;
+        const page = await describeQueuesPage(status, { limit, ...(after !== undefined ? { after } : {}) });
+        return json(200, {
+          ...shapeReport(page, view),
+          ...(page.next !== undefined ? { next: page.next } : {}),
+        });
       }
       const name = request.pathParameters.name;
       const report = await describeQueue(status, name);

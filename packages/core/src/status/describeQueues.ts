@@ -165,3 +165,69 @@ export async function describeQueue(deps: StatusDeps, queueName: string): Promis
   const attributes = await deps.queues.attributes(url);
   return { queues: [await statusOf(deps, queueName, url, route ?? null, attributes, alarms, new Map())] };
 }
+
+/** One page of {@link describeQueuesPage}: the queues, and where the next page starts. */
+export interface StatusPage extends StatusReport {
+  /** The name to pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
+/** How many queues a page describes at once (each is a GetQueueAttributes and a tokens Query). */
+const pageConcurrency = 10;
+
+async function inBatches<T, R>(
+  items: readonly T[],
+  size: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    results.push(...(await Promise.all(items.slice(i, i + size).map(run))));
+  }
+  return results;
+}
+
+/**
+ * One page of {@link describeQueues}, for callers that must bound their work (the admin API): the
+ * routed and listed queue names in order, `limit` of them after `after`, each described with at
+ * most ten requests in flight. The listing and the routes are read whole (cheap, paginated calls);
+ * only the page's queues are described. A DLQ is folded into its source queue when both are on the
+ * page; otherwise it is listed as a queue of its own.
+ */
+export async function describeQueuesPage(
+  deps: StatusDeps,
+  options: { limit: number; after?: string },
+): Promise<StatusPage> {
+  const [routes, urls] = await Promise.all([readRoutes(deps), deps.queues.listQueueUrls()]);
+  const listed = new Map(urls.map((url) => [queueNameOf(url), url]));
+  const routeByName = new Map(routes.map((r) => [r.queueName, r]));
+  const names = [...new Set([...routeByName.keys(), ...listed.keys()])]
+    .sort()
+    .filter((name) => options.after === undefined || name > options.after);
+  const page = names.slice(0, options.limit);
+  const alarms = page.length > 0 ? await readAlarms(deps) : [];
+  const known = new Map<string, { url: string; attributes: QueueAttributes | undefined }>();
+  await inBatches(page, pageConcurrency, async (name) => {
+    const url = listed.get(name) ?? routeByName.get(name)?.queueUrl ?? name;
+    known.set(name, { url, attributes: await deps.queues.attributes(url) });
+  });
+  const deadLetterNames = new Set<string>();
+  for (const { attributes } of known.values()) {
+    if (attributes?.deadLetterTargetArn) deadLetterNames.add(nameOfArn(attributes.deadLetterTargetArn));
+  }
+  const shown = page.filter((name) => routeByName.has(name) || !deadLetterNames.has(name));
+  const queues = await inBatches(shown, pageConcurrency, (name) => {
+    const entry = known.get(name);
+    return statusOf(
+      deps,
+      name,
+      entry?.url ?? name,
+      routeByName.get(name) ?? null,
+      entry?.attributes,
+      alarms,
+      known,
+    );
+  });
+  const last = page[page.length - 1];
+  return names.length > page.length && last !== undefined ? { queues, next: last } : { queues };
+}

@@ -11,6 +11,20 @@ import { signingScopeOf } from "./signingScope.js";
 /** The edge never binds anything but loopback: the local cloud accepts any credentials. */
 export const EDGE_HOST = "127.0.0.1";
 
+/**
+ * Whether a request's `Host` names this edge: `127.0.0.1`, `localhost` (or a `*.localhost` name,
+ * as fauxqs's queue URLs use) with the edge's port. Anything else is refused: a web page that
+ * reaches the edge by DNS rebinding sends its own domain as the Host.
+ */
+export function isEdgeHost(host: string | undefined, port: number): boolean {
+  if (host === undefined) return false;
+  const match = /^(\[::1\]|[A-Za-z0-9.-]+)(?::(\d+))?$/.exec(host);
+  if (!match) return false;
+  const name = (match[1] ?? "").toLowerCase();
+  const loopback = name === EDGE_HOST || name === "localhost" || name.endsWith(".localhost") || name === "[::1]";
+  return loopback && Number(match[2] ?? 80) === port;
+}
+
 /** The edge port is taken by another process. */
 export class EdgePortInUseError extends DispatcherError {
   override readonly name = "EdgePortInUseError";
@@ -73,6 +87,18 @@ export function createEdgeServer(options: EdgeServerOptions): EdgeServer {
   const signingNames = [...routes.keys()];
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const port = (server.address() as AddressInfo | null)?.port ?? 0;
+    if (!isEdgeHost(req.headers.host, port)) {
+      req.resume();
+      sendAwsJsonError(
+        res,
+        403,
+        "AccessDeniedException",
+        `The local cloud answers only requests addressed to ${EDGE_HOST}:${port} or localhost:${port} (Host was ${JSON.stringify(req.headers.host ?? "")}).`,
+      );
+      logger.warn("edge refused a request for another host", { host: req.headers.host, url: req.url });
+      return;
+    }
     const scope = signingScopeOf(req.headers.authorization);
     const service = scope ? routes.get(scope.service) : undefined;
     if (!scope || !service) {

@@ -49,9 +49,26 @@ export class CloudWatchError extends DispatcherError {
   }
 }
 
+/** CloudWatch's request size limit (PutMetricData: 1 MB); the local wire refuses more, as AWS does. */
+export const MAX_CLOUDWATCH_BODY_BYTES = 1_048_576;
+
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_CLOUDWATCH_BODY_BYTES) {
+      // Stop reading: a client that keeps sending must not grow this process's memory.
+      req.destroy();
+      throw new CloudWatchError(
+        "RequestEntityTooLarge",
+        `request body is larger than ${MAX_CLOUDWATCH_BODY_BYTES} bytes`,
+        413,
+      );
+    }
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks);
 }
 

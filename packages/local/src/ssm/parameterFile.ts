@@ -23,14 +23,18 @@ export async function loadParameterFile(path: string): Promise<StoredParameter[]
   return [...contents.parameters];
 }
 
-/** Saves the whole store as JSON; written beside and renamed so a crash never leaves half a file. */
+/**
+ * Saves the whole store as JSON; written beside and renamed so a crash never leaves half a file.
+ * SecureString values are in it as plain text, so the file is the user's alone (mode 0600, in a
+ * 0700 folder when the folder is created here).
+ */
 export function parameterFilePersistence(path: string): ParameterPersistence {
   return {
     async save(parameters) {
-      await mkdir(dirname(path), { recursive: true });
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       const contents: ParameterFileContents = { format: 1, parameters };
       const temporary = `${path}.${process.pid}.tmp`;
-      await writeFile(temporary, JSON.stringify(contents));
+      await writeFile(temporary, JSON.stringify(contents), { mode: 0o600 });
       await rename(temporary, path);
     },
   };
