@@ -6,13 +6,20 @@ import {
   PlatformFunction,
 } from "@sqs-dispatcher/config";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
-import { ArnFormat, Duration } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
+import * as logs from "aws-cdk-lib/aws-logs";
 import { type StackContext, use } from "sst/constructs";
-import { allow, Dispatcher, type DispatcherOutputs, PlatformHandler } from "./Dispatcher.js";
+import { allow, Dispatcher, type DispatcherOutputs, logRetention, PlatformHandler } from "./Dispatcher.js";
 
 /** API Gateway stage of the admin API (part of its URL). */
 export const adminApiStageName = "v1";
+
+/**
+ * The stage's throttle: requests per second and burst. Every uncached `GET /queues` page costs up
+ * to 50 GetQueueAttributes and tokens Queries, so a caller in a loop must not multiply that.
+ */
+export const adminApiThrottle = { rateLimit: 5, burstLimit: 10 } as const;
 
 /**
  * Builds the admin API stack on top of a Dispatcher stack function (the same function
@@ -71,6 +78,18 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
         cachingEnabled: true,
         cacheTtl: Duration.seconds(adminApiCacheTtlSec),
         cacheDataEncrypted: true,
+        throttlingRateLimit: adminApiThrottle.rateLimit,
+        throttlingBurstLimit: adminApiThrottle.burstLimit,
+        // Who asked what, for every request (IAM caller, path, status); needs the account's API Gateway
+        // CloudWatch Logs role, which docs/deploy.md says how to set once per account and region.
+        accessLogDestination: new apigateway.LogGroupLogDestination(
+          new logs.LogGroup(stack, "AdminApiAccessLogs", {
+            logGroupName: `/aws/apigateway/${d.resourceName("admin-api")}/access`,
+            retention: logRetention,
+            removalPolicy: RemovalPolicy.DESTROY,
+          }),
+        ),
+        accessLogFormat: apigateway.AccessLogFormat.jsonWithStandardFields(),
       },
     });
     for (const method of adminApiMethods) {

@@ -235,7 +235,11 @@ describe("Dispatcher stack", () => {
     });
     const groups = [dispatcher, admin].flatMap((t) => Object.values(resourcesOf(t, "AWS::Logs::LogGroup")));
     expect(groups.map((g) => g.Properties?.LogGroupName).sort()).toEqual(
-      [...platformNames, ...handlerNames].map((n) => `/aws/lambda/${n}`).sort(),
+      [
+        ...[...platformNames, ...handlerNames].map((n) => `/aws/lambda/${n}`),
+        // The admin API stage's access log.
+        "/aws/apigateway/shop-test-admin-api/access",
+      ].sort(),
     );
     for (const g of groups) expect(g.Properties?.RetentionInDays).toBe(14);
     for (const t of [dispatcher, admin]) {
@@ -637,6 +641,43 @@ describe("AdminApi stack", () => {
         CacheKeyParameters: Match.arrayEquals([
           "method.request.path.name",
           "method.request.querystring.view",
+        ]),
+      }),
+    });
+  });
+
+  it("throttles the stage and writes an access log", () => {
+    admin.hasResourceProperties("AWS::ApiGateway::Stage", {
+      StageName: "v1",
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("caller") },
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          HttpMethod: "*",
+          ResourcePath: "/*",
+          ThrottlingRateLimit: 5,
+          ThrottlingBurstLimit: 10,
+        }),
+      ]),
+    });
+    admin.hasResourceProperties("AWS::Logs::LogGroup", {
+      LogGroupName: "/aws/apigateway/shop-test-admin-api/access",
+      RetentionInDays: 14,
+    });
+  });
+
+  it("pages GET /queues: limit and after are declared and keyed in the cache", () => {
+    admin.hasResourceProperties("AWS::ApiGateway::Method", {
+      HttpMethod: "GET",
+      RequestParameters: {
+        "method.request.querystring.view": false,
+        "method.request.querystring.limit": false,
+        "method.request.querystring.after": false,
+      },
+      Integration: Match.objectLike({
+        CacheKeyParameters: Match.arrayEquals([
+          "method.request.querystring.view",
+          "method.request.querystring.limit",
+          "method.request.querystring.after",
         ]),
       }),
     });

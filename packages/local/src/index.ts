@@ -32,6 +32,7 @@ export {
   EdgePortInUseError,
   type EdgeServer,
   type EdgeServerOptions,
+  isEdgeHost,
 } from "./edge/edgeServer.js";
 export type { LocalService } from "./edge/localService.js";
 export { operationOf } from "./edge/operationOf.js";

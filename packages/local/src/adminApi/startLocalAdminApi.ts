@@ -11,6 +11,7 @@ import {
   PlatformFunction,
 } from "@sqs-dispatcher/config";
 import { type Logger, silentLogger } from "@sqs-dispatcher/core";
+import { isEdgeHost } from "../edge/edgeServer.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { cacheKeyOf, createResponseCache } from "./responseCache.js";
 
@@ -130,6 +131,19 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
   let misses = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const port = (server.address() as AddressInfo | null)?.port ?? 0;
+    if (!isEdgeHost(req.headers.host, port)) {
+      // A page that reaches this port by DNS rebinding names its own domain: refuse it.
+      send(
+        res,
+        403,
+        { "content-type": "application/json" },
+        JSON.stringify({
+          message: `the local admin API answers only requests addressed to ${LOCAL_ADMIN_API_HOST}:${port} or localhost:${port}`,
+        }),
+      );
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://localhost");
     const httpMethod = req.method ?? "GET";
     const matched = matchRoute(httpMethod, url.pathname);
@@ -215,6 +229,18 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
   }
 
   const server = createServer((req, res) => {
+    const startedAt = now();
+    // The access log API Gateway writes on AWS: one line per request, with what was asked and answered.
+    res.once("finish", () =>
+      logger.info("admin API access", {
+        method: req.method,
+        path: req.url,
+        host: req.headers.host,
+        status: res.statusCode,
+        cache: res.getHeader("x-cache") ?? null,
+        ms: now() - startedAt,
+      }),
+    );
     handle(req, res).catch((error: unknown) => {
       logger.error("local admin API request failed", {
         error: error instanceof Error ? error.message : String(error),

@@ -21,7 +21,8 @@ export function isEdgeHost(host: string | undefined, port: number): boolean {
   const match = /^(\[::1\]|[A-Za-z0-9.-]+)(?::(\d+))?$/.exec(host);
   if (!match) return false;
   const name = (match[1] ?? "").toLowerCase();
-  const loopback = name === EDGE_HOST || name === "localhost" || name.endsWith(".localhost") || name === "[::1]";
+  const loopback =
+    name === EDGE_HOST || name === "localhost" || name.endsWith(".localhost") || name === "[::1]";
   return loopback && Number(match[2] ?? 80) === port;
 }
 

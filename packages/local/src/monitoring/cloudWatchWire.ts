@@ -58,16 +58,15 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_CLOUDWATCH_BODY_BYTES) {
-      // Stop reading: a client that keeps sending must not grow this process's memory.
-      req.destroy();
-      throw new CloudWatchError(
-        "RequestEntityTooLarge",
-        `request body is larger than ${MAX_CLOUDWATCH_BODY_BYTES} bytes`,
-        413,
-      );
-    }
-    chunks.push(buffer);
+    // Past the cap the rest is read and dropped, so memory stays bounded and the client gets its 413.
+    if (size <= MAX_CLOUDWATCH_BODY_BYTES) chunks.push(buffer);
+  }
+  if (size > MAX_CLOUDWATCH_BODY_BYTES) {
+    throw new CloudWatchError(
+      "RequestEntityTooLarge",
+      `request body of ${size} bytes is larger than ${MAX_CLOUDWATCH_BODY_BYTES} bytes`,
+      413,
+    );
   }
   return Buffer.concat(chunks);
 }
