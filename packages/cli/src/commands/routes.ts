@@ -168,7 +168,10 @@ Examples:
     .option("--function <name>", "registry function that handles the queue's batches")
     .option("--batch-size <n>", "messages per handler invocation (1-10)")
     .option("--min-loops <n>", "loops restart keeps running at least")
-    .option("--max-loops <n>", "loops scaling may grow to (at most the registry's limits.maxLoopsPerRoute, 50 by default)")
+    .option(
+      "--max-loops <n>",
+      "loops scaling may grow to (at most the registry's limits.maxLoopsPerRoute, 50 by default)",
+    )
     .option("--scale-step <n>", "loops added per scale-up")
     .option("--paused", "stop receiving (loops stay, messages wait)")
     .option("--no-paused", "resume receiving")
