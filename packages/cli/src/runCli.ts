@@ -38,6 +38,24 @@ function describeFailure(error: unknown): string {
   return `${e.name}: ${e.message}`;
 }
 
+/**
+ * The local cloud (esbuild, dynalite, fauxqs, ...), loaded only by `dev` and `cloud`: commands that
+ * act on AWS never load it, and an install without it (an optional peer dependency) still runs them.
+ */
+async function loadLocalCloud(): Promise<typeof import("@sqs-dispatcher/local")> {
+  try {
+    return await import("@sqs-dispatcher/local");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== "ERR_MODULE_NOT_FOUND" && code !== "MODULE_NOT_FOUND") throw error;
+    throw new CommandFailedError(
+      "the local cloud is not installed: add @sqs-dispatcher/local to use 'dev' and 'cloud'",
+      {},
+      { cause: error },
+    );
+  }
+}
+
 /** Lines of an error as the user sees them: `error: <line>`. */
 function printError(io: CliIo, message: string): void {
   for (const line of message.split("\n")) io.stderr.write(`error: ${line}\n`);
@@ -100,7 +118,7 @@ Examples:
     )
     .action(async (_opts: unknown, command: Command) => {
       const flags = parseFlags(cloudSchema, command.opts());
-      const { runCloud } = await import("@sqs-dispatcher/local");
+      const { runCloud } = await loadLocalCloud();
       await runCloud(
         { port: flags.port, dataDir: flags.data },
         {
@@ -127,7 +145,7 @@ Examples:
     .action(async (_opts: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as { config?: string };
       const flags = parseFlags(devSchema, { ...command.opts(), config: globals.config });
-      const { runDev } = await import("@sqs-dispatcher/local");
+      const { runDev } = await loadLocalCloud();
       await runDev({
         port: flags.port,
         adminApiPort: flags.adminPort,
