@@ -54,7 +54,7 @@ export interface SoakReport {
 
 const handlerTimeoutSec = 2;
 const local = {
-  poller: { timeoutSec: 12, waitTimeSec: 1, marginSec: 1, routeCacheTtlSec: 1 },
+  poller: { timeoutSec: 12, waitTimeSec: 1, marginSec: 1, renewEverySec: 1, routeCacheTtlSec: 1 },
   restart: { intervalSec: 2, staleAfterSec: 6, startGraceSec: 6 },
 };
 const queueNames = ["soak-a", "soak-b", "soak-c.fifo"] as const;
