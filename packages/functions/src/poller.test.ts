@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest";
 import { createPollerHandler, pollerFromEnv } from "./poller.js";
 import { createRestartHandler } from "./restart.js";
 import { createPowertoolsLogger } from "./runtime/functionLogger.js";
-import { describeDroppedEvent, droppedEventLogChars, parsePollerEvent } from "./runtime/pollerEvent.js";
+import {
+  describeDroppedEvent,
+  droppedEventLogChars,
+  parsePollerEvent,
+  queueUrlScopeFromEnv,
+} from "./runtime/pollerEvent.js";
 
 const outcome: LoopOutcome = {
   status: "recursed",
@@ -103,6 +108,29 @@ describe("poller handler", () => {
     const described = describeDroppedEvent({ ...event, token: "t".repeat(4_000) });
     expect(described.length).toBeLessThan(droppedEventLogChars + 40);
     expect(described).toMatch(/… \(\d+ characters\)$/);
+  });
+
+  it("holds queue URLs to the function's place: SQS of its partition on AWS, the edge locally", async () => {
+    const onAws = queueUrlScopeFromEnv({ AWS_REGION: "us-east-1" });
+    expect(onAws).toEqual({ kind: "aws", region: "us-east-1" });
+    const p = recordingPoller();
+    const handler = createPollerHandler(p.make, logger, onAws);
+    // Lambda's own runtime API listens on loopback: a loop on AWS must never point there.
+    const loopback = { ...event, queueUrl: "http://127.0.0.1:9001/000000000000/orders" };
+    expect(await handler(loopback, context(55_000))).toMatchObject({ status: "dropped" });
+    expect(await handler(event, context(55_000))).toEqual(outcome);
+    const local = queueUrlScopeFromEnv({
+      AWS_REGION: "us-east-1",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:4566",
+    });
+    expect(local).toEqual({ kind: "local", edge: "http://127.0.0.1:4566" });
+    expect(parsePollerEvent(event, local)).toEqual({
+      ok: false,
+      issues: ["queueUrl: queueUrl must be a queue of the local cloud's edge (http://127.0.0.1:4566)"],
+    });
+    expect(
+      parsePollerEvent({ ...event, queueUrl: "http://127.0.0.1:4566/000000000000/orders" }, local).ok,
+    ).toBe(true);
   });
 
   it("names the missing variable when deployed without its environment", () => {

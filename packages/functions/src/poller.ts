@@ -1,6 +1,7 @@
 import type { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
+import type { QueueUrlScope } from "@sqs-dispatcher/config";
 import {
   createAwsClients,
   createDynamoLeaseStore,
@@ -18,7 +19,7 @@ import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
-import { describeDroppedEvent, parsePollerEvent } from "./runtime/pollerEvent.js";
+import { describeDroppedEvent, parsePollerEvent, queueUrlScopeFromEnv } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** What the poller returns: the loop's outcome, or `dropped` for a malformed event. */
@@ -59,11 +60,16 @@ export function pollerFromEnv(
  * invoke that throws would be retried by Lambda), tag the logs with the loop's
  * identity, run one invocation of the loop.
  */
-export function createPollerHandler(makePoller: () => Poller, logger: PowertoolsLogger) {
+export function createPollerHandler(
+  makePoller: () => Poller,
+  logger: PowertoolsLogger,
+  /** Where queue URLs may point (default: no scope, any SQS endpoint or the local edge). */
+  scope?: QueueUrlScope,
+) {
   let poller: Poller | undefined;
   return middy(
     async (event: unknown, context: Context): Promise<PollerResult> => {
-      const parsed = parsePollerEvent(event);
+      const parsed = parsePollerEvent(event, scope);
       if (!parsed.ok) {
         logger.error("malformed poller event dropped", {
           issues: parsed.issues,
@@ -91,4 +97,4 @@ export function createPollerHandler(makePoller: () => Poller, logger: Powertools
 const logger = createPowertoolsLogger("poller");
 
 /** The deployed poller (`packages/functions/src/poller.handler`). */
-export const handler = createPollerHandler(() => pollerFromEnv(logger), logger);
+export const handler = createPollerHandler(() => pollerFromEnv(logger), logger, queueUrlScopeFromEnv());

@@ -38,6 +38,8 @@ export const EnvVar = {
    * the scale functions ignore a notification about any other.
    */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
+  /** Set by the local cloud for every function: the edge its SDK clients reach. Unset on AWS. */
+  EndpointUrl: "AWS_ENDPOINT_URL",
   /** Set by Lambda: the region the function runs in. */
   AwsRegion: "AWS_REGION",
   /** Set by Lambda (and some shells): the fallback region. */

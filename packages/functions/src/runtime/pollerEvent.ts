@@ -1,6 +1,7 @@
-import { queueUrlProblem } from "@sqs-dispatcher/config";
+import { type QueueUrlScope, queueUrlProblem } from "@sqs-dispatcher/config";
 import type { LoopEvent } from "@sqs-dispatcher/core";
 import { z } from "zod";
+import { EnvVar, optionalEnv } from "./environment.js";
 
 /**
  * Token ids and loopIds: what the platform makes (UUIDs, restart's slot ids), and far inside
@@ -15,19 +16,39 @@ function lastSegmentOf(value: string): string {
   return value.split("?")[0]?.split("/").pop() ?? "";
 }
 
-/** The poller's one input: the loop's identity. Strict, so a foreign event is never mistaken for a loop. */
-export const pollerEventSchema = z.strictObject({
-  queueUrl: z.string({ error: "queueUrl must be the queue's URL" }).superRefine((queueUrl, ctx) => {
-    const problem = queueUrlProblem(queueUrl, lastSegmentOf(queueUrl));
-    if (problem !== undefined) ctx.addIssue({ code: "custom", message: `queueUrl ${problem}` });
-  }),
-  token: z
-    .string({ error: "token must be a string" })
-    .regex(loopIdentityPattern, `token ${loopIdentityRule}`),
-  loopId: z
-    .string({ error: "loopId must be a string" })
-    .regex(loopIdentityPattern, `loopId ${loopIdentityRule}`),
-});
+/**
+ * The poller's one input: the loop's identity. Strict, so a foreign event is never mistaken for a loop.
+ * With a scope, the queue URL must also be one of that place's SQS: the stack's partition on AWS (not
+ * a loopback URL, where Lambda's own runtime API listens), the edge locally.
+ */
+export function pollerEventSchemaFor(scope?: QueueUrlScope) {
+  return z.strictObject({
+    queueUrl: z.string({ error: "queueUrl must be the queue's URL" }).superRefine((queueUrl, ctx) => {
+      const problem = queueUrlProblem(queueUrl, lastSegmentOf(queueUrl), scope);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: `queueUrl ${problem}` });
+    }),
+    token: z
+      .string({ error: "token must be a string" })
+      .regex(loopIdentityPattern, `token ${loopIdentityRule}`),
+    loopId: z
+      .string({ error: "loopId must be a string" })
+      .regex(loopIdentityPattern, `loopId ${loopIdentityRule}`),
+  });
+}
+
+/** The poller event's schema without a scope (any SQS endpoint or the local edge). */
+export const pollerEventSchema = pollerEventSchemaFor();
+
+/**
+ * Where this function's queue URLs may point: the edge when the local cloud runs it
+ * (`AWS_ENDPOINT_URL` set), else SQS of its region's partition; undefined when neither is known.
+ */
+export function queueUrlScopeFromEnv(env: NodeJS.ProcessEnv = process.env): QueueUrlScope | undefined {
+  const edge = optionalEnv(EnvVar.EndpointUrl, env);
+  if (edge !== undefined) return { kind: "local", edge };
+  const region = optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env);
+  return region === undefined ? undefined : { kind: "aws", region };
+}
 
 /** How much of a dropped event a log line shows: enough to recognise it, never a whole oversized payload. */
 export const droppedEventLogChars = 512;
@@ -35,8 +56,9 @@ export const droppedEventLogChars = 512;
 /** Parses a poller event; a malformed one yields the issues a log line shows. */
 export function parsePollerEvent(
   input: unknown,
+  scope?: QueueUrlScope,
 ): { ok: true; event: LoopEvent } | { ok: false; issues: string[] } {
-  const result = pollerEventSchema.safeParse(input);
+  const result = (scope === undefined ? pollerEventSchema : pollerEventSchemaFor(scope)).safeParse(input);
   if (result.success) return { ok: true, event: result.data };
   return {
     ok: false,
