@@ -173,7 +173,8 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
       return client;
     };
   };
-  const sqs = lazy(() => new SQSClient(clientConfig));
+  // Never the host a queue URL names: stored routes are data (see createAwsClients).
+  const sqs = lazy(() => new SQSClient({ ...clientConfig, useQueueUrlAsEndpoint: false }));
   const dynamodb = lazy(() => new DynamoDBClient(clientConfig));
   const doc = () =>
     DynamoDBDocumentClient.from(dynamodb(), { marshallOptions: { removeUndefinedValues: true } });

@@ -1,3 +1,4 @@
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
 import { createAwsClients, recursionDetectionMiddlewareName } from "./clients.js";
 
@@ -8,5 +9,24 @@ describe("createAwsClients", () => {
       c.middlewareStack.identify().map((entry) => entry.split(" ")[0]);
     expect(names(clients.lambda)).toContain(recursionDetectionMiddlewareName);
     expect(names(clients.handlerLambda)).not.toContain(recursionDetectionMiddlewareName);
+  });
+
+  it("sends SQS requests to the region's endpoint, never to the host a queue URL names", async () => {
+    const clients = createAwsClients({ region: "us-east-1", maxAttempts: 1 });
+    let host: string | undefined;
+    // Captures where the request would go, and stops it before any network.
+    clients.sqs.middlewareStack.add(
+      (_next) => async (args) => {
+        host = (args.request as { hostname?: string }).hostname;
+        throw Object.assign(new Error("captured"), { name: "Captured" });
+      },
+      { step: "finalizeRequest", priority: "low" },
+    );
+    const sent = clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: "https://attacker.example/123456789012/orders" }),
+    );
+    await expect(sent).rejects.toMatchObject({ name: "Captured" });
+    expect(host).toBe("sqs.us-east-1.amazonaws.com");
+    clients.sqs.destroy();
   });
 });

@@ -51,7 +51,10 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   return {
     dynamodb,
     doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-    sqs: new SQSClient({ ...base, maxAttempts }),
+    // Requests go to the region's SQS endpoint (or the configured one), never to a host named by a
+    // queue URL: the URL comes from an event or a stored route, and the SDK would otherwise send
+    // signed requests to whatever host it names. (It signs for the client's region either way.)
+    sqs: new SQSClient({ ...base, maxAttempts, useQueueUrlAsEndpoint: false }),
     lambda: new LambdaClient({ ...base, maxAttempts: 1 }),
     handlerLambda: outsideInvocationChain(new LambdaClient({ ...base, maxAttempts: 1 })),
   };
