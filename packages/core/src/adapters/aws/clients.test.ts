@@ -1,5 +1,5 @@
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createAwsClients, recursionDetectionMiddlewareName } from "./clients.js";
 
 describe("createAwsClients", () => {
@@ -11,7 +11,12 @@ describe("createAwsClients", () => {
     expect(names(clients.handlerLambda)).not.toContain(recursionDetectionMiddlewareName);
   });
 
+  afterEach(() => vi.unstubAllEnvs());
+
   it("sends SQS requests to the region's endpoint, never to the host a queue URL names", async () => {
+    // Any credentials: the request is stopped after signing, before the network.
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
     const clients = createAwsClients({ region: "us-east-1", maxAttempts: 1 });
     let host: string | undefined;
     // Captures where the request would go, and stops it before any network.
