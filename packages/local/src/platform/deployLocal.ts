@@ -6,6 +6,7 @@ import {
   type Registry,
   type Route,
   type RouteStoreKind,
+  registryWarnings,
   routeParameterPath,
   settingsFor,
 } from "@sqs-dispatcher/config";
@@ -133,6 +134,9 @@ export async function deployLocal(
       ]);
     }
   }
+
+  // What the registry allows but will likely hurt, said where the AWS synth says it too.
+  for (const warning of registryWarnings(registry)) logger.warn(warning);
 
   const clients = createLocalClients(cloud);
   try {
