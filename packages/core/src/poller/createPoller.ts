@@ -277,12 +277,17 @@ export function createPoller(deps: PollerDeps): Poller {
             payloadLimitBytes: settings.payloadLimitBytes,
             mayStartInvoke: (afterMs) => remainingMs() - afterMs - marginMs >= handlerMs,
             observer: observerFor(route.functionName),
-            onHandled: freeSlot,
+            onHandled: () => {
+              // The handler is done: failed records return by their visibility timeout and the rest
+              // are released or deleted now, so none needs extending any more.
+              held.length = 0;
+              freeSlot();
+            },
           },
           event.queueUrl,
           queueName,
           route.functionName,
-          held,
+          [...held],
           fifo,
         );
         account(batch);
