@@ -276,6 +276,8 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
       [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),
       [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
+      // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
+      [EnvVar.RestartIntervalSec]: String(restartScheduleMinutes(settings.restart.intervalSec) * 60),
     };
 
     const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>

@@ -40,9 +40,10 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore } from "./lease/ports.js";
+export type { LeaseStore, SeenLease } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
   createPoller,
@@ -55,13 +56,19 @@ export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
 export { claimStaleToken } from "./restart/claimStaleToken.js";
 export {
+  CLAIM_SHARE_OF_BUDGET,
   createRestart,
+  DEFAULT_RESTART_CONCURRENCY,
   type Restart,
   type RestartDeps,
+  type RestartLeftover,
   type RestartReport,
+  type RestartRunOptions,
 } from "./restart/createRestart.js";
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
-export { isStale, type StalenessSettings } from "./restart/staleness.js";
+export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
+export { hasHeartbeatSinceStart, isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,
   describeRouteSync,
@@ -113,4 +120,3 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
-export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";

@@ -203,6 +203,8 @@ export async function deployLocal(
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
+      // A restart run is time-boxed to its interval, so it ends before the next one starts.
+      RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
       PROCESSED_TABLE: tables.processed,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
