@@ -24,6 +24,11 @@ export interface LocalCloudOptions {
   /** Default `000000000000`, the account fauxqs names every queue with. */
   readonly accountId?: string;
   readonly logger?: Logger;
+  /**
+   * The account's Lambda concurrency (executions at once across all functions), as
+   * `GetAccountSettings` reports it. Default 1000, AWS's default quota.
+   */
+  readonly lambdaConcurrency?: number;
   /** Faults to inject from the start (see {@link FaultInjector}); change them later with `cloud.faults.set`. */
   readonly faults?: readonly FaultRuleInput[];
 }
@@ -92,7 +97,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       track(createDynamoDbService({ region, accountId, ...dir(options.dataDir) })),
       track(createSsmService({ region, accountId, logger, ...dir(options.dataDir) })),
     ]);
-    lambda = await track(Promise.resolve(createLambdaService({ endpoint, region, accountId, logger })));
+    lambda = await track(
+      Promise.resolve(
+        createLambdaService({
+          endpoint,
+          region,
+          accountId,
+          logger,
+          ...(options.lambdaConcurrency !== undefined ? { maxConcurrency: options.lambdaConcurrency } : {}),
+        }),
+      ),
+    );
     const cloudwatch = await track(
       Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })),
     );
