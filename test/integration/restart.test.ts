@@ -28,7 +28,8 @@ describe("revoked and killed loops", () => {
     platform = await startTestPlatform(
       testRegistry({
         routes: [{ queue: { name: "revoke", visibilityTimeoutSec: 3 }, function: "record" }],
-        local: { restart: { intervalSec: 1, staleAfterSec: 4, startGraceSec: 4 } },
+        // Stale after 6 s: the registry requires more than renew + wait + handler timeout + margin (5 s).
+        local: { restart: { intervalSec: 1, staleAfterSec: 6, startGraceSec: 6 } },
       }),
       // Restart runs only when a test says so, so what happens between runs is the loop's own doing.
       { scheduler: false },
@@ -103,8 +104,8 @@ describe("revoked and killed loops", () => {
       );
       const [dead] = await platform.tokens(platform.queueUrl("revoke"));
       const lastHeartbeat = dead?.lastUsed ?? killedFrom;
-      // Stale after 4 s, restart every 1 s, plus a little for the new invocation to heartbeat.
-      const deadline = lastHeartbeat + (4 + 1) * 1_000 + 4_000;
+      // Stale after 6 s, restart every 1 s, plus a little for the new invocation to heartbeat.
+      const deadline = lastHeartbeat + (6 + 1) * 1_000 + 4_000;
       const replaced = await waitFor(
         async () => {
           const [token] = await platform.tokens(platform.queueUrl("revoke"));
