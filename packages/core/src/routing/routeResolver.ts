@@ -98,8 +98,7 @@ export function createRouteResolver(options: RouteResolverOptions): RouteResolve
     const current = version === unknown ? undefined : version;
     if (cached) {
       const age = clock.now() - cached.fetchedAt;
-      const unchanged =
-        !markerFailing && version !== unknown && cached.version === current && age < maxAgeMs;
+      const unchanged = !markerFailing && version !== unknown && cached.version === current && age < maxAgeMs;
       if (unchanged || (markerFailing && age < ttlMs)) return cached.route;
     }
     return fetch(name, cached, current);

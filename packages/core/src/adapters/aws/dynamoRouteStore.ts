@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -5,7 +6,6 @@ import {
   PutCommand,
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { randomUUID } from "node:crypto";
 import { parseRoute, type Route } from "@sqs-dispatcher/config";
 import { ROUTES_VERSION_KEY, type RouteStore } from "../../routing/ports.js";
 import { type InvalidStoredRoute, InvalidStoredRouteError } from "../../routing/routeStoreErrors.js";
@@ -34,7 +34,10 @@ export function createDynamoRouteStore(options: DynamoRouteStoreOptions): RouteS
   const keyOf = (queueName: string) => `${tableName}/${queueName}`;
   const bumpVersion = () =>
     doc.send(
-      new PutCommand({ TableName: tableName, Item: { queueName: ROUTES_VERSION_KEY, version: randomUUID() } }),
+      new PutCommand({
+        TableName: tableName,
+        Item: { queueName: ROUTES_VERSION_KEY, version: randomUUID() },
+      }),
     );
 
   return {
@@ -93,7 +96,9 @@ export function createDynamoRouteStore(options: DynamoRouteStoreOptions): RouteS
     async version() {
       // Eventually consistent on purpose: half the read capacity of a strongly consistent read,
       // and a marker seen a moment late only delays an edit by that moment.
-      const out = await doc.send(new GetCommand({ TableName: tableName, Key: { queueName: ROUTES_VERSION_KEY } }));
+      const out = await doc.send(
+        new GetCommand({ TableName: tableName, Key: { queueName: ROUTES_VERSION_KEY } }),
+      );
       const value = out.Item?.["version"];
       return typeof value === "string" ? value : undefined;
     },

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   DeleteParameterCommand,
   GetParameterCommand,
@@ -5,7 +6,6 @@ import {
   PutParameterCommand,
   type SSMClient,
 } from "@aws-sdk/client-ssm";
-import { randomUUID } from "node:crypto";
 import { DispatcherError, parseRoute, type Route } from "@sqs-dispatcher/config";
 import { ROUTES_VERSION_KEY, type RouteStore } from "../../routing/ports.js";
 import { type InvalidStoredRoute, InvalidStoredRouteError } from "../../routing/routeStoreErrors.js";
@@ -58,7 +58,9 @@ export function createSsmRouteStore(options: SsmRouteStoreOptions): RouteStore {
   const nameOf = (queueName: string) => `${path}${queueName}`;
   const versionName = nameOf(ROUTES_VERSION_KEY);
   const bumpVersion = () =>
-    ssm.send(new PutParameterCommand({ Name: versionName, Type: "String", Value: randomUUID(), Overwrite: true }));
+    ssm.send(
+      new PutParameterCommand({ Name: versionName, Type: "String", Value: randomUUID(), Overwrite: true }),
+    );
 
   return {
     async get(queueName) {
