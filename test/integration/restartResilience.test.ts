@@ -93,8 +93,9 @@ describe("restart after an incident left hundreds of tokens stale", () => {
         })),
         local: { restart: { intervalSec, staleAfterSec: 8, startGraceSec: 8 } },
       }),
-      { scheduler: false },
-      // A small account: the started loops queue as async events instead of taking this machine's cores.
+      // A small account on purpose: the started loops queue as async events instead of taking this
+      // machine's cores, so the deploy's concurrency check is told this over-commit is meant.
+      { scheduler: false, allowOvercommit: true },
       { lambdaConcurrency: 8 },
     );
   }, 120_000);
