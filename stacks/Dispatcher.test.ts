@@ -659,6 +659,7 @@ describe("AdminApi function", () => {
         "sqs:GetQueueUrl",
         "sqs:GetQueueAttributes",
         "cloudwatch:DescribeAlarms",
+        "lambda:GetAccountSettings",
       ].sort(),
     );
     const sqsStatement = statements.find((s) => actionsOf(s).includes("sqs:ListQueues")) as Statement;

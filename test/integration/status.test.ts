@@ -91,7 +91,18 @@ describe("dispatcher status", () => {
     const run = await cli(cloud.endpoint, "status", "--json");
     expect(run.code).toBe(0);
     const parsed = JSON.parse(run.stdout);
-    expect(Object.keys(parsed)).toEqual(["queues"]);
+    expect(Object.keys(parsed)).toEqual(["queues", "capacity"]);
+    // The local Lambda answers GetAccountSettings with the default account concurrency (1,000);
+    // st-orders at maxLoops 2 with concurrency 4: 2 loops + 8 handler invocations.
+    expect(parsed.capacity).toEqual({
+      accountConcurrency: 1000,
+      loopsNow: 2,
+      loopsAtMax: 2,
+      handlersAtMax: 8,
+      totalAtMax: 10,
+      headroom: 990,
+      warning: null,
+    });
     const byName = new Map<string, Record<string, unknown>>(
       parsed.queues.map((q: { name: string }) => [q.name, q]),
     );

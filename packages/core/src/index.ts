@@ -2,6 +2,7 @@ export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adap
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
+export { createLambdaAccountSettingsReader } from "./adapters/aws/lambdaAccountSettings.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
 export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
 export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
@@ -111,12 +112,20 @@ export {
   scaleUp,
 } from "./scaling/scaleOnAlarm.js";
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
+export { describeCapacity } from "./status/describeCapacity.js";
 export { describeQueue, describeQueues, type StatusDeps } from "./status/describeQueues.js";
 export {
+  type AccountConcurrencyReader,
   type AlarmReader,
   AlarmState,
   type QueueAlarm,
   type QueueAttributes,
   type QueueDirectory,
 } from "./status/ports.js";
-export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
+export type {
+  CapacityStatus,
+  DeadLetterStatus,
+  QueueLoopStatus,
+  QueueStatus,
+  StatusReport,
+} from "./status/queueStatus.js";

@@ -5,7 +5,14 @@ import type { Logger } from "../logger.js";
 import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
-import type { AlarmReader, QueueAlarm, QueueAttributes, QueueDirectory } from "./ports.js";
+import { describeCapacity } from "./describeCapacity.js";
+import type {
+  AccountConcurrencyReader,
+  AlarmReader,
+  QueueAlarm,
+  QueueAttributes,
+  QueueDirectory,
+} from "./ports.js";
 import type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./queueStatus.js";
 
 /** What the status functions read from; only reads, never writes. */
@@ -16,6 +23,8 @@ export interface StatusDeps {
   alarms: AlarmReader;
   clock: Pick<Clock, "now">;
   logger: Pick<Logger, "warn">;
+  /** With it, `describeQueues` adds the concurrency headroom (`capacity`). */
+  account?: AccountConcurrencyReader;
 }
 
 /** The last segment of an ARN (`arn:aws:sqs:us-east-1:123:orders-dlq` → `orders-dlq`). */
@@ -147,7 +156,10 @@ export async function describeQueues(deps: StatusDeps): Promise<StatusReport> {
       return statusOf(deps, name, url, route, attributes, alarms, known);
     }),
   );
-  return { queues };
+  if (!deps.account) return { queues };
+  const loopsNow = queues.reduce((sum, q) => sum + (q.route ? q.loops.length : 0), 0);
+  const capacity = await describeCapacity({ account: deps.account, logger: deps.logger }, routes, loopsNow);
+  return { queues, capacity };
 }
 
 /**
