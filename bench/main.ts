@@ -13,7 +13,7 @@ Runs the benchmarks against a fresh local cloud each and prints one table per be
   --samples N    latency samples (default 200)
   --trials N     recovery trials (default 3)
   --rounds N     throughput rounds, each contender once per round in rotated order (default 3)
-  --sizes LIST   scale model sizes, QUEUESxTOKENS (default 30x300,100x1000,300x3000)
+  --sizes LIST   scale model sizes, QUEUESxTOKENS (default 100x1000,300x3000,1000x5000)
   --rest-loops N idle loops for the scale model's at-rest costs (default 20)
   --rest-seconds N how long they are counted (default 90)
   --only LIST    a comma-separated subset (reaction: time to maxLoops on a spike; scale: the scale model)
@@ -26,7 +26,7 @@ const { values } = parseArgs({
     samples: { type: "string", default: "200" },
     trials: { type: "string", default: "3" },
     rounds: { type: "string", default: "3" },
-    sizes: { type: "string", default: "30x300,100x1000,300x3000" },
+    sizes: { type: "string", default: "100x1000,300x3000,1000x5000" },
     "rest-loops": { type: "string", default: "20" },
     "rest-seconds": { type: "string", default: "90" },
     only: { type: "string" },
