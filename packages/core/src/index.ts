@@ -33,6 +33,7 @@ export {
   LeaseLostError,
   TransientError,
 } from "./errors.js";
+export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
   type AddLoopsOptions,
@@ -68,7 +69,7 @@ export {
 } from "./restart/createRestart.js";
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
-export { hasHeartbeatSinceStart, isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,

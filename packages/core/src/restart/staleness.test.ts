@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { hasHeartbeatSinceStart } from "../lease/heartbeatSinceStart.js";
 import type { TokenRecord } from "../lease/token.js";
-import { hasHeartbeatSinceStart, isStale, staleSince } from "./staleness.js";
+import { isStale, staleSince } from "./staleness.js";
 
 const settings = { staleAfterMs: 60_000, startGraceMs: 20_000 };
 const base = { queueUrl: "q", token: "t", loopId: "L", createdAt: 0 };

@@ -1,3 +1,4 @@
+import { hasHeartbeatSinceStart } from "../lease/heartbeatSinceStart.js";
 import type { TokenRecord } from "../lease/token.js";
 
 export interface StalenessSettings {
@@ -5,16 +6,6 @@ export interface StalenessSettings {
   staleAfterMs: number;
   /** A token whose current loop has not heartbeat yet is stale once that loop started longer ago than this, ms. */
   startGraceMs: number;
-}
-
-/**
- * Whether the token's current loop has heartbeat since it was started. A claim gives the token a
- * new loopId and `startedAt` but leaves `lastUsed` as it was (DESIGN.md), so a `lastUsed` older
- * than `startedAt` is the previous loop's, and the current one is still starting.
- */
-export function hasHeartbeatSinceStart(token: TokenRecord): boolean {
-  if (token.lastUsed === undefined) return false;
-  return token.lastUsed >= (token.startedAt ?? token.createdAt);
 }
 
 /**

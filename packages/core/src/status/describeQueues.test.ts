@@ -200,3 +200,28 @@ describe("describeQueues: concurrency headroom", () => {
     expect(d.warnings).toEqual([expect.stringMatching(/could not read the account's Lambda concurrency/)]);
   });
 });
+
+describe("describeQueues: a claimed loop that has not heartbeat yet", () => {
+  it("shows it as never heartbeat, aged from its claim, not with the previous loop's heartbeat", async () => {
+    const report = await describeQueues(
+      deps({
+        routes: [route("orders")],
+        queues: { orders: {} },
+        tokens: [
+          // Claimed at 8 s; the old loop's last heartbeat (2 s) is still in lastUsed.
+          {
+            queueUrl: `${base}/orders`,
+            token: "t",
+            loopId: "new",
+            createdAt: 0,
+            startedAt: 8_000,
+            lastUsed: 2_000,
+          },
+        ],
+      }),
+    );
+    expect(report.queues[0]?.loops).toEqual([
+      { token: "t", loopId: "new", lastUsed: null, heartbeatAgeMs: 2_000, startedAt: 8_000 },
+    ]);
+  });
+});

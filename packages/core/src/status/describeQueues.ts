@@ -1,5 +1,6 @@
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { hasHeartbeatSinceStart } from "../lease/heartbeatSinceStart.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
 import type { RouteStore } from "../routing/ports.js";
@@ -36,13 +37,17 @@ async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<QueueLoopSta
   const now = deps.clock.now();
   const tokens = await deps.leases.listByQueue(queueUrl);
   return tokens
-    .map((t) => ({
-      token: t.token,
-      loopId: t.loopId,
-      lastUsed: t.lastUsed ?? null,
-      heartbeatAgeMs: Math.max(0, now - (t.lastUsed ?? t.startedAt ?? t.createdAt)),
-      startedAt: t.startedAt ?? null,
-    }))
+    .map((t) => {
+      // A claimed token keeps the old loop's lastUsed until the new loop heartbeats: not this loop's.
+      const beat = hasHeartbeatSinceStart(t) ? t.lastUsed : undefined;
+      return {
+        token: t.token,
+        loopId: t.loopId,
+        lastUsed: beat ?? null,
+        heartbeatAgeMs: Math.max(0, now - (beat ?? t.startedAt ?? t.createdAt)),
+        startedAt: t.startedAt ?? null,
+      };
+    })
     .sort((a, b) => a.token.localeCompare(b.token));
 }
 
