@@ -163,3 +163,91 @@ describe("restart after an incident left hundreds of tokens stale", () => {
     );
   }, 120_000);
 });
+
+describe("restart when a claimed loop cannot be started", () => {
+  const startGraceSec = 3;
+  const staleAfterSec = 60;
+  let platform: TestPlatform;
+  beforeAll(async () => {
+    platform = await startTestPlatform(
+      testRegistry({
+        routes: [{ queue: { name: "grace" }, function: "noop" }],
+        local: { restart: { intervalSec: 1, staleAfterSec, startGraceSec } },
+      }),
+      { scheduler: false },
+    );
+    await platform.restartNow();
+  }, 120_000);
+  afterAll(async () => {
+    platform?.cloud.faults.set([]);
+    await platform?.stop();
+  });
+
+  it("retries the start after the start grace, not the stale threshold, since the claim kept lastUsed", async () => {
+    const url = platform.queueUrl("grace");
+    const [running] = await platform.tokens(url);
+    if (!running) throw new Error("no token on grace");
+    // The loop died two minutes ago (its row says so); the running invocation ends at its next heartbeat.
+    const deadAt = Date.now() - 120_000;
+    await platform.deployment.clients.doc.send(
+      new PutCommand({
+        TableName: platform.deployment.tables.tokens,
+        Item: {
+          queueUrl: url,
+          token: running.token,
+          loopId: "dead",
+          createdAt: deadAt,
+          startedAt: deadAt,
+          lastUsed: deadAt,
+        },
+      }),
+    );
+    // Every start restart makes is refused, as a throttled account would.
+    platform.cloud.faults.set([
+      {
+        service: "lambda",
+        operation: "Invoke",
+        rate: 1,
+        caller: "restart",
+        error: { status: 429, type: "TooManyRequestsException" },
+      },
+    ]);
+    const failed = (await platform.restartNow()) as RestartResult;
+    expect(failed).toMatchObject({ stale: 1, claimed: 0 });
+    expect(failed.errors).toBeGreaterThanOrEqual(1);
+    const [claimed] = await platform.tokens(url);
+    expect(claimed?.loopId).not.toBe("dead");
+    expect(claimed?.lastUsed).toBe(deadAt);
+    const claimedAt = claimed?.startedAt ?? 0;
+    expect(claimedAt).toBeGreaterThan(deadAt);
+
+    platform.cloud.faults.set([]);
+    // Within the grace the claimed token is starting, not stale.
+    expect(((await platform.restartNow()) as RestartResult).stale).toBe(0);
+    const retry = await waitFor(
+      async () => {
+        const result = (await platform.restartNow()) as RestartResult;
+        return result.claimed === 1 ? result : undefined;
+      },
+      {
+        timeoutMs: 20_000,
+        intervalMs: 500,
+        description: "restart to claim the token again after the start grace",
+      },
+    );
+    expect(retry.errors).toBe(0);
+    const retriedAfterMs = Date.now() - claimedAt;
+    expect(retriedAfterMs).toBeGreaterThan(startGraceSec * 1000);
+    expect(retriedAfterMs).toBeLessThan(staleAfterSec * 1000);
+    // The loop started this time heartbeats its token.
+    await waitFor(
+      async () => {
+        const [token] = await platform.tokens(url);
+        return (
+          token && token.loopId !== claimed?.loopId && (token.lastUsed ?? 0) >= (token.startedAt ?? Infinity)
+        );
+      },
+      { timeoutMs: 20_000, description: "the retried loop's first heartbeat" },
+    );
+  }, 90_000);
+});
