@@ -325,3 +325,34 @@ describe("restart: at scale", () => {
     expect(await leases.listByQueue(gone)).toHaveLength(1);
   });
 });
+
+describe("restart: a time box spent while scanning", () => {
+  it("stops between pages, says the scan is incomplete, and still claims what it saw", async () => {
+    let at = now;
+    const { leases, restart } = setup([route(q1, 0, 100)], { clock: { now: () => at } });
+    leases.pageSize = 2;
+    for (let i = 0; i < 6; i++)
+      leases.put({ queueUrl: q1, token: `t${i}`, loopId: "L", createdAt: 0, lastUsed: now - 61_000 });
+    const beforeOp = leases.beforeOp;
+    leases.beforeOp = (op) => {
+      beforeOp(op);
+      if (op === "scan") at += 10_000; // the scan itself takes longer than the whole box
+    };
+    const report = await restart.run({ budgetMs: 5_000 });
+    expect(report.pages).toBe(2);
+    expect(report.left.scanIncomplete).toBe(true);
+    expect(report.stale).toBe(4);
+  });
+
+  it("calls a scan that reached its last page complete, however late", async () => {
+    let at = now;
+    const { leases, restart } = setup([route(q1, 0, 100)], { clock: { now: () => at } });
+    leases.put({ queueUrl: q1, token: "t", loopId: "L", createdAt: 0, lastUsed: now });
+    leases.beforeOp = (op) => {
+      if (op === "scan") at += 10_000;
+    };
+    const report = await restart.run({ budgetMs: 5_000 });
+    expect(report.pages).toBe(1);
+    expect(report.left.scanIncomplete).toBe(false);
+  });
+});

@@ -125,15 +125,26 @@ export function createRestart(deps: RestartDeps): Restart {
 
     // 1. Scan every page (consistent reads), keeping what the orphan check needs.
     const seen: TokenRecord[] = [];
+    const pages = leases.scan()[Symbol.asyncIterator]();
     try {
-      for await (const page of leases.scan()) {
+      for (;;) {
+        const page = await pages.next();
+        if (page.done) break;
         report.pages++;
-        report.scanned += page.length;
-        seen.push(...page);
-        if (expired()) {
+        report.scanned += page.value.length;
+        seen.push(...page.value);
+        if (!expired()) continue;
+        // Out of time: one more step tells a scan that just ended (free: no further request)
+        // from one that did not; what it fetched is kept, the rest is left for the next run.
+        const more = await pages.next();
+        if (!more.done) {
+          report.pages++;
+          report.scanned += more.value.length;
+          seen.push(...more.value);
           report.left.scanIncomplete = true;
-          break;
+          await pages.return?.();
         }
+        break;
       }
     } catch (error) {
       // Claims and reconcile go on with what was seen; orphans among them are still orphans.
