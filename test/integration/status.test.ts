@@ -152,6 +152,8 @@ describe("dispatcher status", () => {
       name: "st-orders",
       visible: 3,
       loops: [{ token: "t-1" }, { token: "t-2" }],
+      state: "active",
+      handlerConcurrency: 8,
     });
 
     const text = await cli(cloud.endpoint, "status", "st-orders");

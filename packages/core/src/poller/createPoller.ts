@@ -380,7 +380,22 @@ export function createPoller(deps: PollerDeps): Poller {
 
     // Batches in flight finish and delete what succeeded whatever ended the loop: they were
     // received under a verified lease, and message safety rests on visibility, not on the lease.
-    while (unfinished.size > 0) await Promise.all([...unfinished]);
+    // A loop that still holds its lease goes on renewing meanwhile, so a long handler at the end
+    // of an invocation never lets the token go stale.
+    while (unfinished.size > 0) {
+      if (ended === undefined && renewEveryMs > 0 && renewal.due()) {
+        const held = await renewal.renew();
+        if (held !== "held") ended = held;
+        continue;
+      }
+      const woken = new AbortController();
+      const ms = ended === undefined && renewEveryMs > 0 ? renewal.msUntilDue() : Number.POSITIVE_INFINITY;
+      await Promise.race([
+        Promise.all([...unfinished]),
+        ...(Number.isFinite(ms) ? [clock.sleep(ms, woken.signal)] : []),
+      ]);
+      woken.abort();
+    }
 
     if (ended === "unusable") return { ...outcome, status: LoopOutcomeStatus.StoreUnusable };
     if (ended !== undefined && ended !== "unverified") {
