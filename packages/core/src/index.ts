@@ -2,6 +2,7 @@ export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adap
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
+export { createLambdaAccountSettingsReader } from "./adapters/aws/lambdaAccountSettings.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
 export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
 export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
@@ -40,6 +41,7 @@ export {
   NotRunReason,
   TransientError,
 } from "./errors.js";
+export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
   type AddLoopsOptions,
@@ -48,7 +50,7 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore } from "./lease/ports.js";
+export type { LeaseStore, SeenLease } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
@@ -64,13 +66,19 @@ export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
 export { claimStaleToken } from "./restart/claimStaleToken.js";
 export {
+  CLAIM_SHARE_OF_BUDGET,
   createRestart,
+  DEFAULT_RESTART_CONCURRENCY,
   type Restart,
   type RestartDeps,
+  type RestartLeftover,
   type RestartReport,
+  type RestartRunOptions,
 } from "./restart/createRestart.js";
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
-export { isStale, type StalenessSettings } from "./restart/staleness.js";
+export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
+export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,
   describeRouteSync,
@@ -113,8 +121,10 @@ export {
   scaleUp,
 } from "./scaling/scaleOnAlarm.js";
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
+export { describeCapacity } from "./status/describeCapacity.js";
 export { describeQueue, describeQueues, type StatusDeps } from "./status/describeQueues.js";
 export {
+  type AccountConcurrencyReader,
   type AlarmReader,
   AlarmState,
   type QueueAlarm,
@@ -122,6 +132,7 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export {
+  type CapacityStatus,
   type DeadLetterStatus,
   type QueueLoopStatus,
   type QueueStatus,

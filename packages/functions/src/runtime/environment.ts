@@ -29,6 +29,8 @@ export const EnvVar = {
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
   StartGraceSec: "RESTART_START_GRACE_SEC",
+  /** Restart: its schedule's interval, seconds (optional): a run's time box is no longer. */
+  RestartIntervalSec: "RESTART_INTERVAL_SEC",
   /** `processed` table of the example `record` handler. */
   ProcessedTable: "PROCESSED_TABLE",
   /** Scale functions: the `scaling-events` table (PK `eventKey` S, TTL `expiresAt`) that makes a transition scale once. */
