@@ -51,6 +51,8 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
       arnFormat: ArnFormat.NO_RESOURCE_NAME,
     });
     allow(fn, ["sqs:ListQueues", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], [accountQueues]);
+    // The account's concurrency for status's headroom; GetAccountSettings has no resource-level scope.
+    allow(fn, ["lambda:GetAccountSettings"], ["*"]);
     // Only this stage's alarms (`<app>-<stage>-*`), as the handler asks with ALARM_NAME_PREFIX.
     allow(
       fn,

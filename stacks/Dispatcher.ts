@@ -34,6 +34,7 @@ import {
   Topic,
 } from "sst/constructs";
 import registry from "../dispatcher.config.js";
+import { accountConcurrencyFromEnv, checkStackCapacity } from "./deployCapacity.js";
 
 /** Handlers of the platform's own functions (paths relative to the project root, as SST expects). */
 export const PlatformHandler = {
@@ -63,6 +64,8 @@ export interface DispatcherStackOptions {
   resetRoutes?: boolean;
   /** Differs per deploy so the route sync runs on every deploy (default: the synthesis time). */
   deployId?: string;
+  /** The account's Lambda concurrency (default: `DISPATCHER_ACCOUNT_CONCURRENCY`; unknown: not checked). */
+  accountConcurrency?: number;
 }
 
 /**
@@ -237,6 +240,8 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
   return function Dispatcher({ stack, app }: StackContext): DispatcherOutputs {
     const stage = app.stage;
     const settings = settingsFor(registry, { kind: "aws", stage });
+    // Refused before anything is built: route reads vs the store, loops + handlers vs the account.
+    checkStackCapacity(registry, settings, options.accountConcurrency ?? accountConcurrencyFromEnv());
     const name = (logical: string) => awsResourceName(registry.app, stage, logical);
     const functionEntries = Object.entries(registry.functions);
 
@@ -319,10 +324,13 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       [EnvVar.PollerFunction]: pollerName,
       [EnvVar.WaitTimeSec]: String(settings.poller.waitTimeSec),
       [EnvVar.MarginSec]: String(settings.poller.marginSec),
+      [EnvVar.RenewEverySec]: String(settings.poller.renewEverySec),
       [EnvVar.RouteCacheTtlSec]: String(settings.poller.routeCacheTtlSec),
       [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
       [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),
       [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
+      // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
+      [EnvVar.RestartIntervalSec]: String(restartScheduleMinutes(settings.restart.intervalSec) * 60),
     };
 
     const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>

@@ -22,6 +22,7 @@ import {
   createCloudWatchAlarmReader,
   createDynamoLeaseStore,
   createDynamoRouteStore,
+  createLambdaAccountSettingsReader,
   createLambdaLoopStarter,
   createSqsQueueDirectory,
   createSsmRouteStore,
@@ -214,6 +215,7 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
         leases: context.leases,
         queues: createSqsQueueDirectory({ sqs: sqs() }),
         alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch() }),
+        account: createLambdaAccountSettingsReader(lambda()),
         clock: systemClock,
         logger,
       };

@@ -9,6 +9,23 @@ export {
   adminApiRequestParameters,
   adminApiRequestSchema,
 } from "./adminApi.js";
+export {
+  CapacityError,
+  CONCURRENCY_WARN_SHARE,
+  type ConcurrencyDemand,
+  type ConcurrencyHeadroom,
+  checkDeployCapacity,
+  concurrencyDemand,
+  concurrencyHeadroom,
+  concurrencyProblem,
+  DEFAULT_ACCOUNT_CONCURRENCY,
+  type RouteCapacityInput,
+  type RouteReadLoad,
+  RouteStoreThroughput,
+  registryCapacityInputs,
+  routeReadLoad,
+  routeReadProblem,
+} from "./capacity.js";
 export { DispatcherError } from "./dispatcherError.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
 export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";

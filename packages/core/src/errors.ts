@@ -44,66 +44,6 @@ export class HandlerInvocationError extends DispatcherError {
   override readonly name = "HandlerInvocationError";
 }
 
-/** What an operator must fix when the tokens table is unusable, by the error DynamoDB answered with. */
-export const terminalStoreErrorFixes = {
-  ValidationException:
-    "the request breaks one of DynamoDB's rules (a key over its size limit, a malformed key): the loop's event is unusable; restart starts a proper loop for the queue",
-  AccessDeniedException:
-    "the function's role may not use the tokens table: restore its dynamodb permissions on the table (redeploy the stack)",
-  ResourceNotFoundException:
-    "the tokens table does not exist (deleted, or the function points at another table): redeploy the stack or fix TOKENS_TABLE",
-} as const;
-type TerminalStoreErrorName = keyof typeof terminalStoreErrorFixes;
-
-function terminalStoreErrorName(error: unknown): TerminalStoreErrorName | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const e = error as Error & { code?: string };
-  for (const name of [e.name, e.code]) {
-    if (name !== undefined && Object.hasOwn(terminalStoreErrorFixes, name))
-      return name as TerminalStoreErrorName;
-  }
-  return undefined;
-}
-
-/**
- * The tokens table answered with an error that no retry can fix (DESIGN.md step 1: validation,
- * access denied, table not found). A loop that gets it ends without recursing, after one error log
- * that says what to fix ({@link LeaseStoreUnusableError.fix}); restart brings loops back once it can.
- */
-export class LeaseStoreUnusableError extends DispatcherError {
-  override readonly name = "LeaseStoreUnusableError";
-  /** The DynamoDB error name (`AccessDeniedException`, ...). */
-  readonly errorName: string;
-  /** What an operator must do about it. */
-  readonly fix: string;
-
-  constructor(errorName: TerminalStoreErrorName, context: Record<string, unknown>, options?: ErrorOptions) {
-    const fix = terminalStoreErrorFixes[errorName];
-    super(`tokens table: ${errorName}: ${fix}`, { ...context, errorName }, options);
-    this.errorName = errorName;
-    this.fix = fix;
-  }
-
-  /** The typed error for `error` when it is terminal, undefined otherwise (adapters translate with this). */
-  static from(error: unknown, context: Record<string, unknown>): LeaseStoreUnusableError | undefined {
-    if (error instanceof LeaseStoreUnusableError) return error;
-    const name = terminalStoreErrorName(error);
-    return name === undefined ? undefined : new LeaseStoreUnusableError(name, context, { cause: error });
-  }
-}
-
-/**
- * Whether an error from the tokens table ends the loop: {@link LeaseStoreUnusableError}, or the raw
- * `ValidationException`, `AccessDeniedException` or `ResourceNotFoundException` it translates.
- * Never true for a retryable error or a lost lease (those have their own handling).
- *
- * @example
- * if (isTerminalStoreError(error)) { logger.error("loop ends", { error: String(error) }); return ended; }
- */
-export function isTerminalStoreError(error: unknown): boolean {
-  return error instanceof LeaseStoreUnusableError || terminalStoreErrorName(error) !== undefined;
-}
-
 const retryableNames = new Set([
   "TransientError",
   "ProvisionedThroughputExceededException",
@@ -134,4 +74,82 @@ export function isRetryable(error: unknown): boolean {
   if (retryableNames.has(e.name) || (e.code !== undefined && retryableNames.has(e.code))) return true;
   const status = e.$metadata?.httpStatusCode;
   return status !== undefined && (status >= 500 || status === 429);
+}
+
+/**
+ * Why a handler invoke did not run the handler. Lambda refused the request before any
+ * code ran, so the batch has used none of its receives on it: the poller keeps the batch
+ * and retries (DESIGN.md step 3), as Lambda's own event source does with throttles.
+ */
+export const NotRunReason = {
+  /** 429 `TooManyRequestsException`, `EC2ThrottledException`, `ENILimitReachedException`, … */
+  Throttled: "throttled",
+  /** `ResourceNotFoundException`: the route names a function that does not exist. */
+  NotFound: "function-not-found",
+  /** `AccessDeniedException`: the poller may not invoke the function. */
+  Denied: "access-denied",
+  /** `ResourceNotReadyException`, `ResourceConflictException`: the function is being created or updated. */
+  NotReady: "function-not-ready",
+  /** `RequestTooLargeException` (HTTP 413): the event exceeds the synchronous payload limit. */
+  TooLarge: "payload-too-large",
+  /** A KMS error decrypting the function's environment. */
+  Kms: "kms-error",
+  /** Any other refusal before the handler ran (a 4xx, a bad subnet, an EFS mount failure, …). */
+  Misconfigured: "function-misconfigured",
+  /** The Lambda API could not be reached (connection refused, DNS): the request was never sent. */
+  Unreachable: "lambda-unreachable",
+} as const;
+export type NotRunReason = (typeof NotRunReason)[keyof typeof NotRunReason];
+
+/** Not-run reasons that retrying soon can fix by itself; the others need an operator (or a deploy). */
+export function isPassingNotRun(reason: NotRunReason): boolean {
+  return (
+    reason === NotRunReason.Throttled ||
+    reason === NotRunReason.NotReady ||
+    reason === NotRunReason.Unreachable
+  );
+}
+
+/** Lambda refused a handler invoke before the handler ran (see {@link NotRunReason}). */
+export class HandlerNotRunError extends DispatcherError {
+  override readonly name = "HandlerNotRunError";
+  constructor(
+    readonly functionName: string,
+    readonly reason: NotRunReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`invoke ${functionName}: ${message}`, { functionName, reason }, options);
+  }
+}
+
+/**
+ * A handler invoke failed after the request was sent (connection reset, request timeout, a
+ * Lambda 5xx): the handler may have run. Never re-invoked; the batch returns to the queue.
+ */
+export class AmbiguousInvokeError extends DispatcherError {
+  override readonly name = "AmbiguousInvokeError";
+}
+
+const terminalStoreErrorNames = new Set([
+  "ValidationException",
+  "AccessDeniedException",
+  "ResourceNotFoundException",
+  "UnrecognizedClientException",
+]);
+
+/**
+ * Whether an error from the tokens table is one that retrying cannot fix (a malformed key, a
+ * removed policy, a deleted table): the loop must end instead of heartbeating for ever.
+ */
+export function isTerminalStoreError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof LeaseStoreUnusableError) return true;
+  const cause = (error as { cause?: unknown }).cause;
+  return terminalStoreErrorNames.has(error.name) || (cause !== undefined && isTerminalStoreError(cause));
+}
+
+/** The tokens table refused a loop's write in a way retrying cannot fix; says what to fix. */
+export class LeaseStoreUnusableError extends DispatcherError {
+  override readonly name = "LeaseStoreUnusableError";
 }

@@ -2,6 +2,7 @@ export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adap
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
+export { createLambdaAccountSettingsReader } from "./adapters/aws/lambdaAccountSettings.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
 export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
 export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
@@ -17,9 +18,11 @@ export {
 } from "./adapters/aws/scalingEventLog.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
-export { type Clock, systemClock } from "./clock.js";
+export { type Clock, systemClock, timerSleep } from "./clock.js";
 export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batchResult.js";
+export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
+export { fitPayload, type PayloadChunk } from "./dispatch/fitPayload.js";
 export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
 export {
   type QueueLocation,
@@ -30,16 +33,20 @@ export {
   toSqsEvent,
 } from "./dispatch/sqsEvent.js";
 export {
+  AmbiguousInvokeError,
   DispatcherError,
   HandlerInvocationError,
+  HandlerNotRunError,
+  isPassingNotRun,
   isRetryable,
   isTerminalStoreError,
   LeaseLossReason,
   LeaseLostError,
   LeaseStoreUnusableError,
+  NotRunReason,
   TransientError,
-  terminalStoreErrorFixes,
 } from "./errors.js";
+export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
   type AddLoopsOptions,
@@ -48,8 +55,8 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore } from "./lease/ports.js";
-export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
+export type { LeaseStore, SeenLease } from "./lease/ports.js";
+export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
@@ -64,13 +71,19 @@ export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
 export { claimStaleToken } from "./restart/claimStaleToken.js";
 export {
+  CLAIM_SHARE_OF_BUDGET,
   createRestart,
+  DEFAULT_RESTART_CONCURRENCY,
   type Restart,
   type RestartDeps,
+  type RestartLeftover,
   type RestartReport,
+  type RestartRunOptions,
 } from "./restart/createRestart.js";
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
-export { isStale, type StalenessSettings } from "./restart/staleness.js";
+export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
+export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,
   describeRouteSync,
@@ -113,6 +126,7 @@ export {
   scaleUp,
 } from "./scaling/scaleOnAlarm.js";
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
+export { describeCapacity } from "./status/describeCapacity.js";
 export {
   describeQueue,
   describeQueues,
@@ -121,10 +135,18 @@ export {
   type StatusPage,
 } from "./status/describeQueues.js";
 export {
+  type AccountConcurrencyReader,
   type AlarmReader,
   AlarmState,
   type QueueAlarm,
   type QueueAttributes,
   type QueueDirectory,
 } from "./status/ports.js";
-export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
+export {
+  type CapacityStatus,
+  type DeadLetterStatus,
+  type QueueLoopStatus,
+  type QueueStatus,
+  RouteState,
+  type StatusReport,
+} from "./status/queueStatus.js";

@@ -1,4 +1,4 @@
-import { describeQueue, describeQueues, type QueueStatus } from "@sqs-dispatcher/core";
+import { type CapacityStatus, describeQueue, describeQueues, type QueueStatus } from "@sqs-dispatcher/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError } from "../cliErrors.js";
@@ -14,16 +14,22 @@ function functionOf(context: CliContext, q: QueueStatus): string {
   const fn = q.route.functionName;
   const name =
     Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === fn) ?? fn;
-  return q.route.paused ? `${name} (paused)` : name;
+  return name;
+}
+
+function stateOf(q: QueueStatus): string {
+  return q.state === "blocked" && q.blockedReason ? `blocked: ${q.blockedReason}` : q.state;
 }
 
 function summary(context: CliContext, queues: readonly QueueStatus[]): string {
   return table(
-    ["QUEUE", "FUNCTION", "LOOPS", "VISIBLE", "IN FLIGHT", "DELAYED", "DLQ", "ALARMS"],
+    ["QUEUE", "FUNCTION", "STATE", "LOOPS", "HANDLERS", "VISIBLE", "IN FLIGHT", "DELAYED", "DLQ", "ALARMS"],
     queues.map((q) => [
       q.name,
       functionOf(context, q),
+      stateOf(q),
       q.route ? `${q.loops.length} (${q.route.minLoops}-${q.route.maxLoops})` : String(q.loops.length),
+      q.route ? `${q.handlerConcurrency} (${q.loops.length}×${q.route.concurrency})` : "-",
       count(q.visible),
       count(q.inFlight),
       count(q.delayed),
@@ -36,14 +42,27 @@ function summary(context: CliContext, queues: readonly QueueStatus[]): string {
 function loopTable(q: QueueStatus): string {
   if (q.loops.length === 0) return "no loops\n";
   return table(
-    ["TOKEN", "LOOP ID", "HEARTBEAT AGE", "STARTED"],
+    ["TOKEN", "LOOP ID", "HEARTBEAT AGE", "STARTED", "BLOCKED"],
     q.loops.map((l) => [
       l.token,
       l.loopId,
       l.lastUsed === null ? `never (${age(l.heartbeatAgeMs)})` : age(l.heartbeatAgeMs),
       l.startedAt === null ? "-" : new Date(l.startedAt).toISOString(),
+      l.blockedReason ?? "-",
     ]),
   );
+}
+
+/** The account's Lambda concurrency against what the loops and handlers can take at maxLoops. */
+function capacityLines(capacity: CapacityStatus): string {
+  const account =
+    capacity.accountConcurrency === null
+      ? "account concurrency unknown"
+      : `${capacity.totalAtMax} of the account's ${capacity.accountConcurrency} (headroom ${capacity.headroom})`;
+  const line =
+    `\nconcurrency: ${capacity.loopsNow} loops now; at maxLoops ${capacity.loopsAtMax} loops + ` +
+    `${capacity.handlersAtMax} handlers = ${account}\n`;
+  return capacity.warning === null ? line : `${line}warning: ${capacity.warning}\n`;
 }
 
 /** Registers `status [queue]`. */
@@ -56,7 +75,9 @@ export function registerStatus(program: Command, run: RunAction): void {
       "after",
       `
 Lists the routed queues plus every other queue of the account; a queue that is another
-queue's dead-letter queue shows as that queue's DLQ. --json prints { "queues": [ ... ] }.
+queue's dead-letter queue shows as that queue's DLQ. Below the table: the account's Lambda
+concurrency against what loops and handlers take at maxLoops (loops + loops × concurrency),
+with a warning past 80%. --json prints { "queues": [ ... ], "capacity": { ... } }.
 
 Examples:
   $ pnpm dispatcher status --local
@@ -73,7 +94,13 @@ Examples:
           throw new CommandFailedError(`queue '${flags.queue}' neither exists nor has a route`);
         }
         if (flags.json) {
-          io.stdout.write(json({ queues: report.queues }));
+          io.stdout.write(
+            json(
+              report.capacity
+                ? { queues: report.queues, capacity: report.capacity }
+                : { queues: report.queues },
+            ),
+          );
           return;
         }
         if (report.queues.length === 0) {
@@ -81,6 +108,7 @@ Examples:
           return;
         }
         io.stdout.write(summary(context, report.queues));
+        if (report.capacity) io.stdout.write(capacityLines(report.capacity));
         if (flags.queue !== undefined) {
           for (const q of report.queues) io.stdout.write(`\nloops of ${q.name}:\n${loopTable(q)}`);
         }

@@ -1,6 +1,6 @@
 import { LeaseLostError } from "../errors.js";
-import type { LeaseStore } from "./ports.js";
-import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./token.js";
+import type { LeaseStore, SeenLease } from "./ports.js";
+import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./token.js";
 
 /**
  * An in-memory LeaseStore with the real conditional semantics of the DynamoDB
@@ -32,7 +32,12 @@ export class FakeLeaseStore implements LeaseStore {
     return this.rows.get(this.key(k));
   }
 
-  async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence): Promise<void> {
+  async heartbeat(
+    lease: LoopEvent,
+    now: number,
+    invocation?: InvocationFence,
+    state?: LoopState,
+  ): Promise<void> {
     await this.enter("heartbeat");
     const row = this.rows.get(this.key(lease));
     const superseded =
@@ -41,6 +46,8 @@ export class FakeLeaseStore implements LeaseStore {
       throw new LeaseLostError(lease.queueUrl, lease.token, lease.loopId);
     row.lastUsed = now;
     if (invocation) row.invocationId = invocation.invocationId;
+    if (state?.blockedReason !== undefined) row.blockedReason = state.blockedReason;
+    else if (state) delete row.blockedReason;
   }
 
   async create(token: TokenRecord): Promise<boolean> {
@@ -50,11 +57,13 @@ export class FakeLeaseStore implements LeaseStore {
     return true;
   }
 
-  async claim(k: TokenKey, expectedLoopId: string, newLoopId: string, now: number): Promise<boolean> {
+  async claim(k: TokenKey, seen: SeenLease | string, newLoopId: string, now: number): Promise<boolean> {
     await this.enter("claim");
+    const expected = typeof seen === "string" ? { loopId: seen } : seen;
     const row = this.rows.get(this.key(k));
-    if (!row || row.loopId !== expectedLoopId) return false;
-    Object.assign(row, { loopId: newLoopId, lastUsed: now, startedAt: now });
+    if (!row || row.loopId !== expected.loopId) return false;
+    if ("lastUsed" in expected && row.lastUsed !== expected.lastUsed) return false;
+    Object.assign(row, { loopId: newLoopId, startedAt: now });
     delete row.invocationId;
     return true;
   }

@@ -1,12 +1,26 @@
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { hasHeartbeatSinceStart } from "../lease/heartbeatSinceStart.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
 import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
-import type { AlarmReader, QueueAlarm, QueueAttributes, QueueDirectory } from "./ports.js";
-import type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./queueStatus.js";
+import { describeCapacity } from "./describeCapacity.js";
+import type {
+  AccountConcurrencyReader,
+  AlarmReader,
+  QueueAlarm,
+  QueueAttributes,
+  QueueDirectory,
+} from "./ports.js";
+import {
+  type DeadLetterStatus,
+  type QueueLoopStatus,
+  type QueueStatus,
+  RouteState,
+  type StatusReport,
+} from "./queueStatus.js";
 
 /** What the status functions read from; only reads, never writes. */
 export interface StatusDeps {
@@ -16,6 +30,8 @@ export interface StatusDeps {
   alarms: AlarmReader;
   clock: Pick<Clock, "now">;
   logger: Pick<Logger, "warn">;
+  /** With it, `describeQueues` adds the concurrency headroom (`capacity`). */
+  account?: AccountConcurrencyReader;
 }
 
 /** The last segment of an ARN (`arn:aws:sqs:us-east-1:123:orders-dlq` → `orders-dlq`). */
@@ -27,13 +43,18 @@ async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<QueueLoopSta
   const now = deps.clock.now();
   const tokens = await deps.leases.listByQueue(queueUrl);
   return tokens
-    .map((t) => ({
-      token: t.token,
-      loopId: t.loopId,
-      lastUsed: t.lastUsed ?? null,
-      heartbeatAgeMs: Math.max(0, now - (t.lastUsed ?? t.startedAt ?? t.createdAt)),
-      startedAt: t.startedAt ?? null,
-    }))
+    .map((t) => {
+      // A claimed token keeps the old loop's lastUsed until the new loop heartbeats: not this loop's.
+      const beat = hasHeartbeatSinceStart(t) ? t.lastUsed : undefined;
+      return {
+        token: t.token,
+        loopId: t.loopId,
+        lastUsed: beat ?? null,
+        heartbeatAgeMs: Math.max(0, now - (beat ?? t.startedAt ?? t.createdAt)),
+        startedAt: t.startedAt ?? null,
+        blockedReason: t.blockedReason ?? null,
+      };
+    })
     .sort((a, b) => a.token.localeCompare(b.token));
 }
 
@@ -90,11 +111,23 @@ async function statusOf(
 ): Promise<QueueStatus> {
   // Loops are keyed by the URL the route gives them; an unrouted queue may still hold leftover tokens.
   const loops = await loopsOf(deps, route?.queueUrl ?? url);
+  const blockedReason = loops.find((l) => l.blockedReason !== null)?.blockedReason ?? null;
+  const state =
+    route === null
+      ? RouteState.Unrouted
+      : route.paused
+        ? RouteState.Paused
+        : blockedReason !== null
+          ? RouteState.Blocked
+          : RouteState.Active;
   return {
     name,
     url,
     route,
     loops,
+    state,
+    blockedReason: state === RouteState.Blocked ? blockedReason : null,
+    handlerConcurrency: route === null ? null : loops.length * route.concurrency,
     visible: attributes?.visible ?? null,
     inFlight: attributes?.inFlight ?? null,
     delayed: attributes?.delayed ?? null,
@@ -147,7 +180,10 @@ export async function describeQueues(deps: StatusDeps): Promise<StatusReport> {
       return statusOf(deps, name, url, route, attributes, alarms, known);
     }),
   );
-  return { queues };
+  if (!deps.account) return { queues };
+  const loopsNow = queues.reduce((sum, q) => sum + (q.route ? q.loops.length : 0), 0);
+  const capacity = await describeCapacity({ account: deps.account, logger: deps.logger }, routes, loopsNow);
+  return { queues, capacity };
 }
 
 /**
@@ -192,7 +228,8 @@ async function inBatches<T, R>(
  * routed and listed queue names in order, `limit` of them after `after`, each described with at
  * most ten requests in flight. The listing and the routes are read whole (cheap, paginated calls);
  * only the page's queues are described. A DLQ is folded into its source queue when both are on the
- * page; otherwise it is listed as a queue of its own.
+ * page; otherwise it is listed as a queue of its own. The first page also carries the account's
+ * concurrency headroom (`capacity`, one tokens Query per route) when the deps can read it.
  */
 export async function describeQueuesPage(
   deps: StatusDeps,
@@ -229,5 +266,15 @@ export async function describeQueuesPage(
     );
   });
   const last = page[page.length - 1];
-  return names.length > page.length && last !== undefined ? { queues, next: last } : { queues };
+  const next = names.length > page.length && last !== undefined ? { next: last } : {};
+  // The concurrency headroom counts every route's loops, so only the first page carries it.
+  if (!deps.account || options.after !== undefined) return { queues, ...next };
+  const counts = await inBatches(
+    routes,
+    pageConcurrency,
+    async (r) => (await deps.leases.listByQueue(r.queueUrl)).length,
+  );
+  const loopsNow = counts.reduce((sum, n) => sum + n, 0);
+  const capacity = await describeCapacity({ account: deps.account, logger: deps.logger }, routes, loopsNow);
+  return { queues, capacity, ...next };
 }

@@ -10,7 +10,22 @@ export interface QueueLoopStatus {
   heartbeatAgeMs: number;
   /** Epoch ms at which the current loopId was started; null when the store does not know. */
   startedAt: number | null;
+  /** Why the loop cannot invoke its handler (function missing, access denied, …); null while it can. */
+  blockedReason: string | null;
 }
+
+/**
+ * What a queue's loops are doing: `active` (routed and dispatching), `paused` (the route is
+ * paused), `blocked` (a loop cannot invoke the route's function: see `blockedReason`), or
+ * `unrouted` (no route).
+ */
+export const RouteState = {
+  Active: "active",
+  Paused: "paused",
+  Blocked: "blocked",
+  Unrouted: "unrouted",
+} as const;
+export type RouteState = (typeof RouteState)[keyof typeof RouteState];
 
 /** A queue's dead-letter queue and how many messages wait in it. */
 export interface DeadLetterStatus {
@@ -31,6 +46,11 @@ export interface QueueStatus {
   route: Route | null;
   /** One entry per token of the queue. */
   loops: QueueLoopStatus[];
+  state: RouteState;
+  /** Why the route is `blocked` (the first blocked loop's reason); null otherwise. */
+  blockedReason: string | null;
+  /** Batches the route's loops may have in its handler at once (loops × the route's concurrency); null when unrouted. */
+  handlerConcurrency: number | null;
   visible: number | null;
   inFlight: number | null;
   delayed: number | null;
@@ -39,7 +59,30 @@ export interface QueueStatus {
   alarms: { name: string; state: string }[];
 }
 
+/**
+ * How much of the account's Lambda concurrency the routes can take (docs/scale.md): one execution
+ * per loop plus `concurrency` handler invocations per loop, at every route's `maxLoops`.
+ */
+export interface CapacityStatus {
+  /** The account's concurrency (`GetAccountSettings`); null when it could not be read. */
+  accountConcurrency: number | null;
+  /** Loops running now (tokens of routed queues). */
+  loopsNow: number;
+  /** Σ maxLoops of the stored routes. */
+  loopsAtMax: number;
+  /** Σ maxLoops × concurrency. */
+  handlersAtMax: number;
+  /** loopsAtMax + handlersAtMax. */
+  totalAtMax: number;
+  /** accountConcurrency − totalAtMax (negative: over); null without the account's figure. */
+  headroom: number | null;
+  /** Set when the worst case takes more than 80% of the account, or exceeds it. */
+  warning: string | null;
+}
+
 /** What `describeQueues`/`describeQueue` return: `{ queues: [...] }`, sorted by name. */
 export interface StatusReport {
   queues: QueueStatus[];
+  /** With an account reader and every queue described (`describeQueues`). */
+  capacity?: CapacityStatus;
 }

@@ -19,6 +19,8 @@ export const EnvVar = {
   WaitTimeSec: "POLLER_WAIT_TIME_SEC",
   /** Slack kept beyond one full cycle before the poller recurses, seconds. */
   MarginSec: "POLLER_MARGIN_SEC",
+  /** The poller renews its lease when this long has passed since its last verified renewal, seconds. */
+  RenewEverySec: "POLLER_RENEW_EVERY_SEC",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
   /** The longest timeout of any handler function: one cycle must fit it. */
@@ -27,6 +29,8 @@ export const EnvVar = {
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
   StartGraceSec: "RESTART_START_GRACE_SEC",
+  /** Restart: its schedule's interval, seconds (optional): a run's time box is no longer. */
+  RestartIntervalSec: "RESTART_INTERVAL_SEC",
   /** `processed` table of the example `record` handler. */
   ProcessedTable: "PROCESSED_TABLE",
   /** Scale functions: the `scaling-events` table (PK `eventKey` S, TTL `expiresAt`) that makes a transition scale once. */

@@ -9,6 +9,7 @@ export function pollerSettingsFromEnv(
     waitTimeSec: requireSeconds(EnvVar.WaitTimeSec, env),
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
+    renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };
@@ -25,4 +26,11 @@ export function stalenessFromEnv(env: NodeJS.ProcessEnv = process.env): Stalenes
 /** The poller's own name (set by Lambda), which it invokes to recurse. */
 export function ownFunctionName(env: NodeJS.ProcessEnv = process.env): string {
   return requireEnv(EnvVar.FunctionName, env);
+}
+
+/** Restart's schedule interval in ms from its environment, or undefined when the deploy did not set it. */
+export function restartIntervalMsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return optionalEnv(EnvVar.RestartIntervalSec, env) === undefined
+    ? undefined
+    : requireSeconds(EnvVar.RestartIntervalSec, env) * 1000;
 }

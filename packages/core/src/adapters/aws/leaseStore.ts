@@ -8,9 +8,15 @@ import {
   type ScanCommandOutput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { isRetryable, LeaseLostError, LeaseStoreUnusableError, TransientError } from "../../errors.js";
-import type { LeaseStore } from "../../lease/ports.js";
-import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "../../lease/token.js";
+import {
+  isRetryable,
+  isTerminalStoreError,
+  LeaseLostError,
+  LeaseStoreUnusableError,
+  TransientError,
+} from "../../errors.js";
+import type { LeaseStore, SeenLease } from "../../lease/ports.js";
+import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "../../lease/token.js";
 
 export interface DynamoLeaseStoreOptions {
   doc: DynamoDBDocumentClient;
@@ -27,19 +33,31 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
-/**
- * Turns retryable SDK errors into TransientError and those no retry can fix (validation, access
- * denied, table not found) into LeaseStoreUnusableError, each with its cause, so callers need one
- * predicate for each.
- */
+/** Turns retryable SDK errors into TransientError (with cause) so callers need one predicate. */
 function translate(error: unknown, context: Record<string, unknown>): unknown {
-  const unusable = LeaseStoreUnusableError.from(error, context);
-  if (unusable) return unusable;
   if (isRetryable(error) && !(error instanceof TransientError)) {
     const e = error as Error;
     return new TransientError(`tokens table: ${e.name}: ${e.message}`, context, { cause: error });
   }
   return error;
+}
+
+/** A tokens-table error that retrying cannot fix, with what to fix. */
+function unusable(error: unknown, tableName: string, lease: LoopEvent): LeaseStoreUnusableError {
+  const e = error as Error;
+  const fix =
+    e.name === "ResourceNotFoundException"
+      ? `the tokens table '${tableName}' does not exist: redeploy the stack (or check TOKENS_TABLE)`
+      : e.name === "ValidationException"
+        ? "the loop's token or queue URL is not a valid key of the tokens table (a malformed poller event)"
+        : `the poller may not write the tokens table '${tableName}': restore its IAM policy`;
+  return new LeaseStoreUnusableError(
+    `tokens table: ${e.name}: ${e.message} — ${fix}`,
+    { ...lease, tableName },
+    {
+      cause: error,
+    },
+  );
 }
 
 function toRecord(item: Record<string, unknown>): TokenRecord {
@@ -52,43 +70,48 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
   if (typeof item["lastUsed"] === "number") record.lastUsed = item["lastUsed"];
   if (typeof item["startedAt"] === "number") record.startedAt = item["startedAt"];
   if (typeof item["invocationId"] === "string") record.invocationId = item["invocationId"];
+  if (typeof item["blockedReason"] === "string") record.blockedReason = item["blockedReason"];
   return record;
 }
 
 /**
  * The `tokens` table through the DynamoDB DocumentClient, implementing
  * DESIGN.md's token protocol: every write a loop's safety depends on is conditional.
- * Adds the invocation fence (docs/protocol.md) to the heartbeat and claim.
+ * Adds the invocation fence (docs/protocol.md) to the heartbeat and claim; a claim is conditioned
+ * on the loopId and the lastUsed its claimer saw.
  */
 export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseStore {
   const { doc, tableName } = options;
   const key = (k: TokenKey) => ({ queueUrl: k.queueUrl, token: k.token });
 
   return {
-    async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence) {
+    async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence, state?: LoopState) {
       const held = "attribute_exists(#token) AND loopId = :loopId";
+      const sets = ["lastUsed = :now"];
+      const values: Record<string, unknown> = { ":now": now, ":loopId": lease.loopId };
+      let condition = held;
+      if (invocation !== undefined) {
+        // The invocation fence (docs/protocol.md): the first heartbeat takes the slot,
+        // later ones hold only while the slot is still theirs.
+        sets.push("invocationId = :inv");
+        values[":inv"] = invocation.invocationId;
+        if (!invocation.first) condition = `${held} AND invocationId = :inv`;
+      }
+      let remove = "";
+      if (state?.blockedReason !== undefined) {
+        sets.push("blockedReason = :blocked");
+        values[":blocked"] = state.blockedReason;
+      } else if (state) {
+        remove = " REMOVE blockedReason";
+      }
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(lease),
-            ...(invocation === undefined
-              ? {
-                  UpdateExpression: "SET lastUsed = :now",
-                  ConditionExpression: held,
-                  ExpressionAttributeValues: { ":now": now, ":loopId": lease.loopId },
-                }
-              : {
-                  // The invocation fence (docs/protocol.md): the first heartbeat takes the slot,
-                  // later ones hold only while the slot is still theirs.
-                  UpdateExpression: "SET lastUsed = :now, invocationId = :inv",
-                  ConditionExpression: invocation.first ? held : `${held} AND invocationId = :inv`,
-                  ExpressionAttributeValues: {
-                    ":now": now,
-                    ":loopId": lease.loopId,
-                    ":inv": invocation.invocationId,
-                  },
-                }),
+            UpdateExpression: `SET ${sets.join(", ")}${remove}`,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
             ExpressionAttributeNames: { "#token": "token" },
           }),
         );
@@ -96,6 +119,7 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
         if (isConditionFailure(error)) {
           throw new LeaseLostError(lease.queueUrl, lease.token, lease.loopId, { cause: error });
         }
+        if (isTerminalStoreError(error)) throw unusable(error, tableName, lease);
         throw translate(error, { ...lease });
       }
     },
@@ -117,23 +141,38 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
       }
     },
 
-    async claim(k: TokenKey, expectedLoopId: string, newLoopId: string, now: number) {
+    async claim(k: TokenKey, seen: SeenLease | string, newLoopId: string, now: number) {
+      const expected = typeof seen === "string" ? { loopId: seen } : seen;
+      // Unchanged lastUsed: no heartbeat since the claimer's read (KCL's lease-counter check).
+      const heartbeatCondition = !("lastUsed" in expected)
+        ? ""
+        : expected.lastUsed === undefined
+          ? " AND attribute_not_exists(lastUsed)"
+          : " AND lastUsed = :seenLastUsed";
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(k),
+            // lastUsed is left alone: the token counts as starting until the new loop heartbeats.
             // The new loop's invocations start with an empty slot (the invocation fence).
-            UpdateExpression: "SET loopId = :new, lastUsed = :now, startedAt = :now REMOVE invocationId",
-            ConditionExpression: "attribute_exists(#token) AND loopId = :old",
+            UpdateExpression: "SET loopId = :new, startedAt = :now REMOVE invocationId",
+            ConditionExpression: `attribute_exists(#token) AND loopId = :old${heartbeatCondition}`,
             ExpressionAttributeNames: { "#token": "token" },
-            ExpressionAttributeValues: { ":new": newLoopId, ":old": expectedLoopId, ":now": now },
+            ExpressionAttributeValues: {
+              ":new": newLoopId,
+              ":old": expected.loopId,
+              ":now": now,
+              ...("lastUsed" in expected && expected.lastUsed !== undefined
+                ? { ":seenLastUsed": expected.lastUsed }
+                : {}),
+            },
           }),
         );
         return true;
       } catch (error) {
         if (isConditionFailure(error)) return false;
-        throw translate(error, { ...k, loopId: expectedLoopId });
+        throw translate(error, { ...k, loopId: expected.loopId });
       }
     },
 

@@ -1,0 +1,48 @@
+import { testFunctions, testRegistry } from "./support/testPlatform.js";
+
+/**
+ * The registry of the dispatch-engine tests (issue "Dispatch engine v2"), loaded by the tests'
+ * deploy and by the CLI they run. `throttled` has room for one invocation at a time; `later`
+ * is unregistered by a test to stand for a function that does not exist yet.
+ */
+export default testRegistry({
+  functions: {
+    throttled: { ...testFunctions.record, reservedConcurrency: 1 },
+    sizeRecord: { handler: "test/fixtures/functions/sizeRecorder.handler", timeoutSec: 5 },
+    // A generous timeout: a batch that timed out on a busy machine would fail as a whole, and the
+    // order log would then show that retry as well as the one the test asks for.
+    failOnly: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 10 },
+    later: testFunctions.record,
+  },
+  routes: [
+    {
+      queue: { name: "throttled", visibilityTimeoutSec: 10, maxReceiveCount: 2 },
+      function: "throttled",
+      concurrency: 2,
+      minLoops: 4,
+      maxLoops: 4,
+    },
+    {
+      queue: { name: "large", visibilityTimeoutSec: 10, maxReceiveCount: 2 },
+      function: "sizeRecord",
+      concurrency: 2,
+    },
+    {
+      queue: { name: "groups.fifo", visibilityTimeoutSec: 10, maxReceiveCount: 10 },
+      function: "failOnly",
+      concurrency: 4,
+      minLoops: 2,
+      maxLoops: 2,
+    },
+    {
+      queue: { name: "missing", visibilityTimeoutSec: 5, maxReceiveCount: 2 },
+      function: "later",
+      concurrency: 2,
+    },
+  ],
+  local: {
+    // Long invocations, so that throttled batches rarely meet an invocation's end.
+    poller: { timeoutSec: 60 },
+    restart: { intervalSec: 1, staleAfterSec: 12, startGraceSec: 12 },
+  },
+});
