@@ -276,6 +276,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
       [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),
       [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
+      [EnvVar.Stage]: stage,
     };
 
     const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>

@@ -1,6 +1,12 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
+export {
+  createEmfMetricsSink,
+  type EmfMetricsSinkOptions,
+  METRICS_NAMESPACE,
+  MetricDimension,
+} from "./adapters/aws/emfMetricsSink.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
 export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
@@ -43,6 +49,7 @@ export {
 export type { LeaseStore } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
   createPoller,
@@ -113,4 +120,3 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
-export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";

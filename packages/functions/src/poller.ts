@@ -4,18 +4,20 @@ import middy from "@middy/core";
 import {
   createAwsClients,
   createDynamoLeaseStore,
+  createEmfMetricsSink,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
   createPoller,
   createRouteResolver,
   createSqsQueueClient,
   type LoopOutcome,
+  type MetricsSink,
   type Poller,
   type PollerDeps,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
-import { EnvVar, requireEnv } from "./runtime/environment.js";
+import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
 import { parsePollerEvent } from "./runtime/pollerEvent.js";
@@ -48,7 +50,23 @@ export function pollerFromEnv(
     clock: systemClock,
     logger: asCoreLogger(logger),
     settings,
+    // TODO(lead, issue 12): PollerDeps gains `metrics?: MetricsSink` with the poller rewrite; until
+    // then this extra key is carried but not read.
+    metrics: metricsFromEnv(env),
     ...overrides,
+  } as PollerDeps);
+}
+
+/**
+ * The poller's metrics sink: EMF lines on stdout (Lambda's log pipeline, and the local Lambda
+ * service, turn them into `SqsDispatcher` metrics), dimension `Stage` from `DISPATCHER_STAGE`
+ * (a function deployed without it reports stage `default`).
+ */
+export function metricsFromEnv(env: NodeJS.ProcessEnv = process.env): MetricsSink {
+  return createEmfMetricsSink({
+    stage: optionalEnv(EnvVar.Stage, env) ?? "default",
+    write: (line) => process.stdout.write(`${line}\n`),
+    clock: systemClock,
   });
 }
 

@@ -92,9 +92,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       track(createDynamoDbService({ region, accountId, ...dir(options.dataDir) })),
       track(createSsmService({ region, accountId, logger, ...dir(options.dataDir) })),
     ]);
-    lambda = await track(Promise.resolve(createLambdaService({ endpoint, region, accountId, logger })));
     const cloudwatch = await track(
       Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })),
+    );
+    lambda = await track(
+      Promise.resolve(
+        createLambdaService({
+          endpoint,
+          region,
+          accountId,
+          logger,
+          // Lambda's log pipeline turns EMF lines into metrics: function output goes to CloudWatch.
+          onFunctionOutput: (line) => cloudwatch.ingestOutput(line),
+        }),
+      ),
     );
     // A background service: SNS lambda subscriptions delivered through the Lambda API.
     await track(Promise.resolve(createSnsLambdaDelivery({ endpoint, region, logger })));

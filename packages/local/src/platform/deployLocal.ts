@@ -204,6 +204,7 @@ export async function deployLocal(
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
       PROCESSED_TABLE: tables.processed,
+      DISPATCHER_STAGE: stage,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
     };
