@@ -23,8 +23,10 @@ import {
   createDynamoLeaseStore,
   createDynamoRouteStore,
   createLambdaLoopStarter,
+  createSqsDeadLetterQueues,
   createSqsQueueDirectory,
   createSsmRouteStore,
+  type DeadLetterQueues,
   type LeaseStore,
   type Logger,
   type RouteStore,
@@ -127,6 +129,8 @@ export interface CliContext {
   routes: RouteStore;
   leases: LeaseStore;
   lambda: LambdaClient;
+  cloudwatch: CloudWatchClient;
+  deadLetters: DeadLetterQueues;
   status: StatusDeps;
   logger: Logger;
   /** Closes every client built. */
@@ -195,6 +199,12 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
     },
     get lambda() {
       return lambda();
+    },
+    get cloudwatch() {
+      return cloudwatch();
+    },
+    get deadLetters() {
+      return createSqsDeadLetterQueues({ sqs: sqs() });
     },
     get routes() {
       routes ??=

@@ -16,9 +16,17 @@ export {
   createDynamoScalingEventLog,
   type DynamoScalingEventLogOptions,
 } from "./adapters/aws/scalingEventLog.js";
+export { createSqsDeadLetterQueues } from "./adapters/aws/sqsDeadLetterQueues.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
 export { type Clock, systemClock } from "./clock.js";
+export {
+  DeadLetterQueueNotFoundError,
+  type DeadLetterQueues,
+  type DeadLetterTarget,
+  type MoveTask,
+  type PeekedMessage,
+} from "./deadLetters/ports.js";
 export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batchResult.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
 export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
