@@ -1,5 +1,6 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
+export { createCloudWatchMetricReader } from "./adapters/aws/cloudWatchMetricReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
 export {
   createEmfMetricsSink,
@@ -57,6 +58,15 @@ export {
 export type { LeaseStore } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export {
+  type MetricQuery,
+  type MetricReader,
+  type MetricSeries,
+  QueueSeries,
+  queueSeriesQueries,
+  ratePerSecond,
+  SQS_NAMESPACE,
+} from "./metrics/metricReader.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {

@@ -19,6 +19,7 @@ export {
   type LocalCloudOptions,
   startLocalCloud,
 } from "./cloud/startLocalCloud.js";
+export { LOCAL_CONSOLE_PERIOD_SEC, localConsoleDeps } from "./console/localConsoleDeps.js";
 export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./dev/demoTraffic.js";
 export { loadRegistry, RegistryModuleError } from "./dev/loadRegistry.js";
 export { type RunDevOptions, runDev } from "./dev/runDev.js";

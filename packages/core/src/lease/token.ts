@@ -22,6 +22,11 @@ export interface TokenRecord extends LoopEvent {
    * see docs/protocol.md, "Invocation fence".
    */
   invocationId?: string;
+  /**
+   * Why the loop receives nothing although it holds its token (the poller writes it, e.g. while
+   * the route's handler cannot be invoked); absent while the loop works normally.
+   */
+  blockedReason?: string;
 }
 
 /**

@@ -33,6 +33,7 @@ async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<QueueLoopSta
       lastUsed: t.lastUsed ?? null,
       heartbeatAgeMs: Math.max(0, now - (t.lastUsed ?? t.startedAt ?? t.createdAt)),
       startedAt: t.startedAt ?? null,
+      ...(t.blockedReason !== undefined ? { blockedReason: t.blockedReason } : {}),
     }))
     .sort((a, b) => a.token.localeCompare(b.token));
 }

@@ -10,6 +10,8 @@ export interface QueueLoopStatus {
   heartbeatAgeMs: number;
   /** Epoch ms at which the current loopId was started; null when the store does not know. */
   startedAt: number | null;
+  /** Present while the loop is blocked (the token's `blockedReason`, written by the poller). */
+  blockedReason?: string;
 }
 
 /** A queue's dead-letter queue and how many messages wait in it. */

@@ -1,6 +1,7 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createConsoleHandler } from "@sqs-dispatcher/console";
 import type { Logger } from "@sqs-dispatcher/core";
 import {
   DEFAULT_LOCAL_ADMIN_API_PORT,
@@ -9,6 +10,7 @@ import {
 } from "../adminApi/startLocalAdminApi.js";
 import { describeLocalCloud } from "../cloud/runCloud.js";
 import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/startLocalCloud.js";
+import { localConsoleDeps } from "../console/localConsoleDeps.js";
 import { EdgePortInUseError } from "../edge/edgeServer.js";
 import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
@@ -42,7 +44,7 @@ export interface RunDevOptions {
   /** Where the summary and the status board are written (default stdout). */
   out?: NodeJS.WriteStream | { write(chunk: string): unknown; isTTY?: boolean };
   /** Called once everything is deployed and running (tests use it to look at the deployment). */
-  onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment }) => void;
+  onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment; consoleUrl: string }) => void;
 }
 
 const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -130,7 +132,12 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       environment: deployment.platformEnvironment,
       port: options.adminApiPort ?? DEFAULT_LOCAL_ADMIN_API_PORT,
       logger: logs.logger,
+      console: createConsoleHandler(
+        localConsoleDeps(deployment, { endpoint: cloud.endpoint, logger: logs.logger }),
+        logs.logger,
+      ),
     });
+    print(`Console: ${adminApi.url}/`);
     print(`Admin API: ${adminApi.url}/queues (and /queues/{name}?view=summary|loops)`);
     print(`Logs: ${logFile}`);
     print(
@@ -165,7 +172,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       ...(options.statusIntervalMs !== undefined ? { intervalMs: options.statusIntervalMs } : {}),
       ...(options.statusPlainEvery !== undefined ? { plainEvery: options.statusPlainEvery } : {}),
     });
-    options.onReady?.({ cloud, deployment });
+    options.onReady?.({ cloud, deployment, consoleUrl: `${adminApi.url}/` });
 
     const why = await untilStopped(options.signal);
     print(`\n${why === "abort" ? "Stopping" : `${why}: stopping`}: demo, schedule, loops, local cloud...`);

@@ -46,6 +46,8 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
   if (typeof item["lastUsed"] === "number") record.lastUsed = item["lastUsed"];
   if (typeof item["startedAt"] === "number") record.startedAt = item["startedAt"];
   if (typeof item["invocationId"] === "string") record.invocationId = item["invocationId"];
+  if (typeof item["blockedReason"] === "string" && item["blockedReason"] !== "")
+    record.blockedReason = item["blockedReason"];
   return record;
 }
 
