@@ -21,6 +21,7 @@
     {
       key: "rate",
       title: "Processed / failed per second",
+      empty: "no poller metrics yet",
       series: [
         ["succeeded", "processed/s", "#1d7a46"],
         ["failed", "failed/s", "#b3261e"],
@@ -29,6 +30,7 @@
     {
       key: "latency",
       title: "Handler duration (ms)",
+      empty: "no poller metrics yet",
       series: [
         ["p50", "p50", "#2458c6"],
         ["p99", "p99", "#a45c00"],
@@ -59,7 +61,6 @@
   }
 
   let state;
-  let window_ = { from: Date.now() - WINDOW_MINUTES * 60_000, to: Date.now() };
   /** queue name → { root, facts, actions, reason, plots: { key → { uplot, box } } } */
   const cards = new Map();
 
@@ -270,7 +271,8 @@
         cursor: { drag: { x: false, y: false } },
         legend: { live: false },
         scales: {
-          x: { time: true, range: () => [window_.from / 1000, window_.to / 1000] },
+          // The last 15 minutes up to now: loop counts are read more often than metrics are.
+          x: { time: true, range: () => [(Date.now() - WINDOW_MINUTES * 60_000) / 1000, Date.now() / 1000] },
           // Counts and rates start at zero, so a flat line near the bottom reads as "little".
           y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
         },
@@ -291,6 +293,8 @@
             stroke: colour,
             width: 1.5,
             spanGaps: true,
+            // A series that has only begun (a few points at the right edge) shows its points.
+            points: { show: (u, si) => u.data[si].filter((v) => v !== null).length < 30 },
             ...(stepped ? { paths: stepped } : {}),
           })),
         ],
@@ -320,7 +324,7 @@
         { class: "plot", "data-plot": spec.key, "data-points": "0" },
         el("h3", {}, spec.title),
       );
-      const empty = el("div", { class: "empty" }, "no data yet");
+      const empty = el("div", { class: "empty" }, spec.empty ?? "no data yet");
       box.append(empty);
       plotsRow.append(box);
       plots[spec.key] = { box, empty, spec, uplot: undefined };
@@ -434,7 +438,8 @@
   async function refreshState() {
     try {
       state = await api("state");
-      $("#target").textContent = `${state.target} · stage ${state.stage}`;
+      $("#target").textContent =
+        `${state.target} · stage ${state.stage} · last ${WINDOW_MINUTES} min, ${state.periodSec} s periods`;
       const routed = state.queues.filter((q) => q.state !== "unrouted");
       for (const queue of routed) renderQueue(queue);
       renderOthers(state.queues.filter((q) => q.state === "unrouted"));
@@ -455,7 +460,7 @@
   async function refreshMetrics() {
     try {
       const metrics = await api(`metrics?minutes=${WINDOW_MINUTES}`);
-      window_ = { from: metrics.from, to: metrics.to };
+
       for (const [name, series] of Object.entries(metrics.queues)) {
         const card = cards.get(name);
         if (!card) continue;

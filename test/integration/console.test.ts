@@ -1,0 +1,124 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { type LocalCloud, runDev } from "@sqs-dispatcher/local";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDispatcher } from "./cliHarness.js";
+
+/** Where the browser test leaves its screenshot (ignored by git). */
+const outputDir = path.join("test-results", "console");
+const registryQueues = ["orders", "payments.fifo", "audit"] as const;
+
+let stop: AbortController;
+let running: Promise<void>;
+let cloud: LocalCloud;
+let consoleUrl: string;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  await mkdir(outputDir, { recursive: true });
+  stop = new AbortController();
+  const ready = new Promise<void>((resolve, reject) => {
+    running = runDev({
+      port: 0,
+      adminApiPort: 0,
+      resetRoutes: true,
+      // Small bursts, often: every queue has depth to plot within seconds.
+      demoBurstSize: 40,
+      demoIntervalMs: 4_000,
+      statusIntervalMs: 60_000,
+      logFile: path.join(outputDir, "dev.log"),
+      signal: stop.signal,
+      out: { write: () => true, isTTY: false },
+      onReady: (r) => {
+        cloud = r.cloud;
+        consoleUrl = r.consoleUrl;
+        resolve();
+      },
+    });
+    running.catch(reject);
+  });
+  await ready;
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  // A laptop screen.
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  stop?.abort();
+  await running;
+}, 60_000);
+
+const card = (queue: string) => `section[data-queue="${queue}"]`;
+
+async function routePaused(queue: string): Promise<boolean> {
+  const out = await runDispatcher({ endpoint: cloud.endpoint, config: "dispatcher.config.ts" }, [
+    "routes",
+    "show",
+    queue,
+    "--json",
+  ]);
+  return (JSON.parse(out.stdout) as { paused: boolean }).paused;
+}
+
+describe("the web console of a running local platform", () => {
+  it("plots every registry queue, pauses and resumes a route by keyboard, and is screenshotted", async () => {
+    await page.goto(consoleUrl);
+    expect(await page.title()).toBe("sqs-dispatcher console");
+
+    // Depth comes from GetMetricData on AWS/SQS, loops from the tokens: both draw once the platform runs.
+    for (const queue of registryQueues) {
+      for (const plot of ["depth", "loops"]) {
+        // The page counts the datapoints it handed to uPlot in data-points.
+        await page.waitForSelector(`${card(queue)} .plot[data-plot="${plot}"]:not([data-points="0"])`, {
+          timeout: 60_000,
+        });
+      }
+      await expect(page.locator(`${card(queue)} .plot[data-plot="depth"] canvas`).count()).resolves.toBe(1);
+    }
+
+    // Pause through the page, confirming with the keyboard.
+    await expect(page.locator(card("orders")).getAttribute("data-state")).resolves.toBe("active");
+    await page.locator(`${card("orders")} button[data-action="pause"]`).focus();
+    await page.keyboard.press("Enter");
+    const dialog = page.locator("dialog#confirm");
+    await dialog.waitFor({ state: "visible" });
+    await expect(page.locator("#confirm-cli").textContent()).resolves.toContain("routes set orders --paused");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(`${card("orders")}[data-state="paused"]`, { timeout: 15_000 });
+    expect(await routePaused("orders")).toBe(true);
+    await expect(page.locator(`${card("orders")} .state`).textContent()).resolves.toBe("paused");
+
+    // Escape cancels: nothing changes.
+    await page.locator(`${card("orders")} button[data-action="pause"]`).focus();
+    await page.keyboard.press("Enter");
+    await dialog.waitFor({ state: "visible" });
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    expect(await routePaused("orders")).toBe(true);
+
+    // Resume.
+    await page.locator(`${card("orders")} button[data-action="pause"]`).click();
+    await dialog.waitFor({ state: "visible" });
+    await page.locator("#confirm-ok").click();
+    await page.waitForSelector(`${card("orders")}[data-state="active"]`, { timeout: 15_000 });
+    expect(await routePaused("orders")).toBe(false);
+
+    await page.screenshot({ path: path.join(outputDir, "console.png"), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
+});
