@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { runCli } from "@sqs-dispatcher/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliRun, runDispatcher } from "./cliHarness.js";
 import registry from "./dlqRegistry.js";
@@ -189,5 +190,64 @@ describe("AWS CLI against the local SQS's message move tasks", () => {
     await expect(aws("start-message-move-task", "--source-arn", notDlq)).rejects.toMatchObject({
       stderr: expect.stringContaining("must be configured as a dead-letter queue"),
     });
+  });
+});
+
+describe("dispatcher console", () => {
+  it("serves the page and its API against the target until stopped, and acts on routes", async () => {
+    const stop = new AbortController();
+    let stdout = "";
+    const exited = runCli(
+      ["console", "--port", "0", "--endpoint", platform.cloud.endpoint, "--config", config],
+      {
+        stdout: {
+          write: (s: string) => {
+            stdout += s;
+          },
+        },
+        stderr: { write: () => true },
+        env: {},
+        signal: stop.signal,
+      },
+    );
+    try {
+      const url = await waitFor(() => /Console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1], {
+        timeoutMs: 15_000,
+        description: "the console's URL",
+      });
+      const page = await fetch(url);
+      expect(page.headers.get("content-type")).toContain("text/html");
+      expect(await page.text()).toContain("/console/uPlot.iife.min.js");
+      expect((await fetch(`${url}console/uPlot.iife.min.js`)).status).toBe(200);
+      // Without the console's header (what a cross-site page would send) the API refuses.
+      expect((await fetch(`${url}console/api/state`)).status).toBe(403);
+
+      const headers = { "x-dispatcher-console": "1" };
+      const state = (await (await fetch(`${url}console/api/state`, { headers })).json()) as {
+        queues: { name: string; state: string; dlq: { name: string } | null }[];
+      };
+      expect(state.queues.find((q) => q.name === "spare")).toMatchObject({
+        state: "paused",
+        dlq: { name: "spare-dlq" },
+      });
+      expect(state.queues.some((q) => q.name === "spare-dlq")).toBe(false);
+
+      const paused = await fetch(`${url}console/api/routes/poison/pause`, { method: "POST", headers });
+      expect(paused.status).toBe(200);
+      const shown = await dispatcher("routes", "show", "poison", "--json");
+      expect((JSON.parse(shown.stdout) as { paused: boolean }).paused).toBe(true);
+      await fetch(`${url}console/api/routes/poison/resume`, { method: "POST", headers });
+
+      const outOfBounds = await fetch(`${url}console/api/routes/poison/scale`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ loops: 99 }),
+      });
+      expect(outOfBounds.status).toBe(400);
+      expect(((await outOfBounds.json()) as { message: string }).message).toContain("within 1-1");
+    } finally {
+      stop.abort();
+    }
+    expect(await exited).toBe(0);
   });
 });

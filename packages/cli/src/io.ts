@@ -18,6 +18,8 @@ export interface CliIo {
    * Absent when nobody can answer: a command that needs a confirmation then asks for `--yes`.
    */
   prompt?: (question: string) => Promise<string>;
+  /** Ends a long-running command (`console`) like Ctrl-C does; without it, SIGINT/SIGTERM end it. */
+  signal?: AbortSignal;
 }
 
 /** The exit codes of the `dispatcher` command. */

@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "./cliErrors.js";
 import { type ActionInput, collectInput, type RunAction } from "./commands/action.js";
+import { registerConsole } from "./commands/console.js";
 import { registerDlq } from "./commands/dlq.js";
 import { registerRoutes } from "./commands/routes.js";
 import { registerScale } from "./commands/scale.js";
@@ -90,6 +91,7 @@ Examples:
   registerScale(program, run);
   registerSend(program, run);
   registerDlq(program, run);
+  registerConsole(program, run);
 
   program
     .command("cloud")
