@@ -32,6 +32,7 @@ import {
   Topic,
 } from "sst/constructs";
 import registry from "../dispatcher.config.js";
+import { createDispatcherDashboard, dashboardUrl } from "./dashboard.js";
 
 /** Handlers of the platform's own functions (paths relative to the project root, as SST expects). */
 export const PlatformHandler = {
@@ -592,7 +593,19 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       });
     }
 
+    const dashboardName = name("dashboard");
+    createDispatcherDashboard(stack, {
+      dashboardName,
+      stage,
+      queues: queues.map((q) => ({
+        name: q.name,
+        queue: q.queue,
+        ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
+      })),
+    });
+
     stack.addOutputs({
+      Dashboard: dashboardUrl(stack.region, dashboardName),
       TokensTable: tokensTable.tableName,
       PollerFunction: pollerName,
       RouteStore: routesPath ?? routesTable?.tableName ?? "",
