@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createConsoleHandler } from "@sqs-dispatcher/console";
-import type { Logger } from "@sqs-dispatcher/core";
+import { createCloudWatchMetricReader, type Logger } from "@sqs-dispatcher/core";
 import {
   DEFAULT_LOCAL_ADMIN_API_PORT,
   type LocalAdminApi,
@@ -168,6 +168,8 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       tokensTable: deployment.tables.tokens,
       processedTable: deployment.tables.processed,
       queues: deployment.queues,
+      metrics: createCloudWatchMetricReader({ cloudwatch: deployment.clients.cloudwatch }),
+      stage: deployment.platformEnvironment["DISPATCHER_STAGE"] ?? "local",
       out,
       ...(options.statusIntervalMs !== undefined ? { intervalMs: options.statusIntervalMs } : {}),
       ...(options.statusPlainEvery !== undefined ? { plainEvery: options.statusPlainEvery } : {}),
