@@ -118,6 +118,19 @@ describe("the web console of a running local platform", () => {
     await page.waitForSelector(`${card("orders")}[data-state="active"]`, { timeout: 15_000 });
     expect(await routePaused("orders")).toBe(false);
 
+    // DLQ peek, confirmed, shows its result in a dialog that Escape closes.
+    await page.locator(`${card("orders")} button[data-action="peek"]`).click();
+    await dialog.waitFor({ state: "visible" });
+    await expect(page.locator("#confirm-cli").textContent()).resolves.toContain("dlq peek orders");
+    await page.keyboard.press("Enter");
+    const peek = page.locator("dialog#peek");
+    await peek.waitFor({ state: "visible" });
+    await expect(page.locator("#peek-title").textContent()).resolves.toMatch(
+      /^Dead letters of orders \(orders-dlq\)/,
+    );
+    await page.keyboard.press("Escape");
+    await peek.waitFor({ state: "hidden" });
+
     await page.screenshot({ path: path.join(outputDir, "console.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
   }, 180_000);
