@@ -68,7 +68,14 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /** Serves the console; returns false for a path that is not the console's (the caller answers it). */
-export type ConsoleHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+export interface ConsoleHandler {
+  (req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Stops the background sampling of loop counts. */
+  close(): Promise<void>;
+}
+
+/** How often loop counts are sampled while nobody has the page open (they are not a metric). */
+const loopSampleEveryMs = 10_000;
 
 /**
  * The web console over {@link ConsoleDeps}: `GET /` (the page), `GET /console/<asset>`, and JSON
@@ -86,6 +93,18 @@ export function createConsoleHandler(
 ): ConsoleHandler {
   const history = new LoopHistory(3 * 60 * 60 * 1000);
   let lastQueues: { name: string; dlq: { name: string } | null }[] | undefined;
+  // Loops have a history from the start, not from when someone first opens the page.
+  let sampling: Promise<unknown> = Promise.resolve();
+  const sample = () => {
+    sampling = readState(deps, history)
+      .then((state) => {
+        lastQueues = state.queues;
+      })
+      .catch(() => undefined);
+  };
+  sample();
+  const sampler = setInterval(sample, loopSampleEveryMs);
+  sampler.unref();
 
   const api = async (method: string, parts: string[], url: URL, req: IncomingMessage): Promise<unknown> => {
     const [kind, queue, action] = parts;
@@ -119,7 +138,7 @@ export function createConsoleHandler(
     throw new ConsoleRequestError(404, "no such console API");
   };
 
-  return async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? "/", "http://console.local");
     const method = req.method ?? "GET";
     if (url.pathname === "/" || url.pathname === "/console" || url.pathname === "/console/") {
@@ -167,4 +186,10 @@ export function createConsoleHandler(
     }
     return true;
   };
+  return Object.assign(handle, {
+    async close() {
+      clearInterval(sampler);
+      await sampling;
+    },
+  });
 }

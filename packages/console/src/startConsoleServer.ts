@@ -44,6 +44,7 @@ export async function startConsoleServer(options: {
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await handle.close();
     },
   };
 }

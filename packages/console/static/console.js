@@ -294,7 +294,7 @@
             width: 1.5,
             spanGaps: true,
             // A series that has only begun (a few points at the right edge) shows its points.
-            points: { show: (u, si) => u.data[si].filter((v) => v !== null).length < 30 },
+            points: { show: (u, si) => u.data[si].filter((v) => v !== null).length < 3 },
             ...(stepped ? { paths: stepped } : {}),
           })),
         ],

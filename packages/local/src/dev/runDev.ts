@@ -1,7 +1,7 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createConsoleHandler } from "@sqs-dispatcher/console";
+import { type ConsoleHandler, createConsoleHandler } from "@sqs-dispatcher/console";
 import { createCloudWatchMetricReader, type Logger } from "@sqs-dispatcher/core";
 import {
   DEFAULT_LOCAL_ADMIN_API_PORT,
@@ -117,6 +117,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   let demo: DemoTraffic | undefined;
   let board: { stop(): Promise<void> } | undefined;
   let adminApi: LocalAdminApi | undefined;
+  let consoleHandler: ConsoleHandler | undefined;
   try {
     for (const line of describeLocalCloud(cloud, options.dataDir).slice(0, -1)) print(line);
     print(`Deploying ${registry.app} from the registry...`);
@@ -127,15 +128,16 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     for (const line of deployment.report) print(`  ${line}`);
     for (const q of deployment.queues)
       print(`  queue ${q.name}: ${q.url}${q.dlqUrl ? ` (DLQ ${q.dlqUrl})` : ""}`);
+    consoleHandler = createConsoleHandler(
+      localConsoleDeps(deployment, { endpoint: cloud.endpoint, logger: logs.logger }),
+      logs.logger,
+    );
     adminApi = await startLocalAdminApi({
       cloud,
       environment: deployment.platformEnvironment,
       port: options.adminApiPort ?? DEFAULT_LOCAL_ADMIN_API_PORT,
       logger: logs.logger,
-      console: createConsoleHandler(
-        localConsoleDeps(deployment, { endpoint: cloud.endpoint, logger: logs.logger }),
-        logs.logger,
-      ),
+      console: consoleHandler,
     });
     print(`Console: ${adminApi.url}/`);
     print(`Admin API: ${adminApi.url}/queues (and /queues/{name}?view=summary|loops)`);
@@ -182,6 +184,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     await demo?.stop().catch(() => undefined);
     await board?.stop().catch(() => undefined);
     await adminApi?.stop().catch(() => undefined);
+    await consoleHandler?.close().catch(() => undefined);
     await deployment?.stopLoops().catch(() => undefined);
     await deployment?.stop().catch(() => undefined);
     await cloud.stop();
