@@ -94,6 +94,18 @@ describe("the web console of a running local platform", () => {
     // Pause through the page, confirming with the keyboard.
     await expect(page.locator(card("orders")).getAttribute("data-state")).resolves.toBe("active");
     await page.locator(`${card("orders")} button[data-action="pause"]`).focus();
+    // The page refreshes every few seconds; the focused button must keep the focus across it.
+    const updated = await page.locator("#updated").textContent();
+    await page.waitForFunction(
+      `document.querySelector("#updated").textContent !== ${JSON.stringify(updated)}`,
+      undefined,
+      { timeout: 15_000 },
+    );
+    await expect(
+      page.evaluate(
+        `document.activeElement.closest("section").dataset.queue + ":" + document.activeElement.dataset.action`,
+      ),
+    ).resolves.toBe("orders:pause");
     await page.keyboard.press("Enter");
     const dialog = page.locator("dialog#confirm");
     await dialog.waitFor({ state: "visible" });

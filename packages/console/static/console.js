@@ -330,7 +330,20 @@
       plots[spec.key] = { box, empty, spec, uplot: undefined };
     }
     $("#queues").append(root);
-    const card = { root, facts, actions, reason, stateBadge, plots };
+    const card = { root, facts, actions, reason, stateBadge, plots, queue, buttons: {} };
+    const button = (action, label, onClick) => {
+      const node = el(
+        "button",
+        { type: "button", "data-action": action, onclick: () => onClick(card.queue) },
+        label,
+      );
+      actions.append(node);
+      card.buttons[action] = node;
+    };
+    button("pause", "Pause", togglePause);
+    button("scale", "Scale…", scale);
+    button("peek", "Peek DLQ", peek);
+    button("redrive", "Redrive DLQ", redrive);
     for (const plot of Object.values(plots)) plot.uplot = makePlot(plot.box, plot.spec);
     new ResizeObserver(() => {
       for (const plot of Object.values(plots))
@@ -372,33 +385,14 @@
       ? `Blocked: ${queue.blockedReasons.join("; ")}`
       : "";
     const routed = queue.state !== "unrouted";
-    card.actions.replaceChildren(
-      el(
-        "button",
-        { type: "button", disabled: !routed, "data-action": "pause", onclick: () => togglePause(queue) },
-        queue.state === "paused" ? "Resume" : "Pause",
-      ),
-      el(
-        "button",
-        { type: "button", disabled: !routed, "data-action": "scale", onclick: () => scale(queue) },
-        "Scale…",
-      ),
-      el(
-        "button",
-        { type: "button", disabled: !queue.dlq, "data-action": "peek", onclick: () => peek(queue) },
-        "Peek DLQ",
-      ),
-      el(
-        "button",
-        {
-          type: "button",
-          disabled: !queue.dlq || !queue.dlq.visible,
-          "data-action": "redrive",
-          onclick: () => redrive(queue),
-        },
-        "Redrive DLQ",
-      ),
-    );
+    // Buttons are updated in place, never rebuilt: a refresh must not take the keyboard focus away.
+    card.queue = queue;
+    const buttons = card.buttons;
+    buttons.pause.textContent = queue.state === "paused" ? "Resume" : "Pause";
+    buttons.pause.disabled = !routed;
+    buttons.scale.disabled = !routed;
+    buttons.peek.disabled = !queue.dlq;
+    buttons.redrive.disabled = !queue.dlq || !queue.dlq.visible;
   }
 
   /** Queues without a route: listed, not plotted (the platform does not work on them). */
@@ -412,7 +406,8 @@
       node = el("details", { id: "others", class: "others" }, el("summary"), el("ul"));
       $("#queues").append(node);
     }
-    $("#queues").append(node);
+    // Moved only when something follows it: re-inserting a node would take the focus off its summary.
+    if ($("#queues").lastElementChild !== node) $("#queues").append(node);
     node.querySelector("summary").textContent = `${queues.length} other queue(s) without a route`;
     node
       .querySelector("ul")
