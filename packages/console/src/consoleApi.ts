@@ -6,13 +6,14 @@ import {
   type PeekedMessage,
   QueueSeries,
   queueSeriesQueries,
+  type RouteState,
   removeLoops,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { ConsoleDeps } from "./consoleDeps.js";
 import { ConsoleRequestError } from "./consoleErrors.js";
 import type { LoopHistory } from "./loopHistory.js";
-import { type RouteState, routeStateOf } from "./routeState.js";
+import { blockedReasonsOf } from "./routeState.js";
 
 /** One queue as the page shows it. */
 export interface ConsoleQueue {
@@ -51,12 +52,11 @@ export async function readState(deps: ConsoleDeps, history: LoopHistory): Promis
     .filter((q) => !dlqNames.has(q.name))
     .map((q): ConsoleQueue => {
       history.record(q.name, at, q.loops.length);
-      const { state, blockedReasons } = routeStateOf(q);
       const route = q.route;
       return {
         name: q.name,
-        state,
-        blockedReasons,
+        state: q.state,
+        blockedReasons: blockedReasonsOf(q),
         functionName: route?.functionName ?? null,
         loops: q.loops.length,
         minLoops: route?.minLoops ?? null,

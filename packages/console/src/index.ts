@@ -1,5 +1,5 @@
 export type { ConsoleDeps } from "./consoleDeps.js";
 export { ConsoleRequestError } from "./consoleErrors.js";
 export { CONSOLE_HEADER, type ConsoleHandler, createConsoleHandler } from "./consoleHandler.js";
-export { RouteState, routeStateOf } from "./routeState.js";
+export { blockedReasonsOf } from "./routeState.js";
 export { type ConsoleServer, startConsoleServer } from "./startConsoleServer.js";

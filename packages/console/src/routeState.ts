@@ -1,27 +1,10 @@
-import type { QueueStatus } from "@sqs-dispatcher/core";
-
-/** What a route is doing, as the console shows it. */
-export const RouteState = {
-  /** Loops receive and dispatch. */
-  Active: "active",
-  /** The route is paused: loops hold their tokens but receive nothing. */
-  Paused: "paused",
-  /** A loop of the route reports it cannot work (its token's `blockedReason`). */
-  Blocked: "blocked",
-  /** The queue has no route. */
-  Unrouted: "unrouted",
-} as const;
-export type RouteState = (typeof RouteState)[keyof typeof RouteState];
+import { type QueueStatus, RouteState } from "@sqs-dispatcher/core";
 
 /**
- * The state of a queue's route: blocked when any of its tokens says so (that is the news an
- * operator needs first), else paused or active.
+ * Every distinct reason the route's loops give for being blocked (status names only the first),
+ * so the page can show them all; empty unless the route is `blocked`.
  */
-export function routeStateOf(queue: QueueStatus): { state: RouteState; blockedReasons: string[] } {
-  const blockedReasons = [
-    ...new Set(queue.loops.flatMap((l) => (l.blockedReason !== undefined ? [l.blockedReason] : []))),
-  ];
-  if (queue.route === null) return { state: RouteState.Unrouted, blockedReasons };
-  if (blockedReasons.length > 0) return { state: RouteState.Blocked, blockedReasons };
-  return { state: queue.route.paused ? RouteState.Paused : RouteState.Active, blockedReasons };
+export function blockedReasonsOf(queue: Pick<QueueStatus, "state" | "loops">): string[] {
+  if (queue.state !== RouteState.Blocked) return [];
+  return [...new Set(queue.loops.flatMap((l) => (l.blockedReason !== null ? [l.blockedReason] : [])))];
 }

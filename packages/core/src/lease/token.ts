@@ -23,10 +23,17 @@ export interface TokenRecord extends LoopEvent {
    */
   invocationId?: string;
   /**
-   * Why the loop receives nothing although it holds its token (the poller writes it, e.g. while
-   * the route's handler cannot be invoked); absent while the loop works normally.
+   * Why the loop cannot hand batches to its handler (the function is missing, access is denied,
+   * …), written by the loop's renewals while it lasts; absent while it can. `status` shows the
+   * route as `blocked` with this reason.
    */
   blockedReason?: string;
+}
+
+/** What a loop reports about itself with each renewal. */
+export interface LoopState {
+  /** Why the loop's handler cannot be invoked; `undefined` clears it. */
+  blockedReason: string | undefined;
 }
 
 /**
