@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalCloud, runDev } from "@sqs-dispatcher/local";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,6 +13,8 @@ const registryQueues = ["orders", "payments.fifo", "audit"] as const;
 let stop: AbortController;
 let running: Promise<void>;
 let cloud: LocalCloud;
+let sqs: SQSClient;
+let dlqUrl: (queue: string) => string;
 let consoleUrl: string;
 let browser: Browser;
 let page: Page;
@@ -34,6 +37,8 @@ beforeAll(async () => {
       out: { write: () => true, isTTY: false },
       onReady: (r) => {
         cloud = r.cloud;
+        sqs = r.deployment.clients.sqs;
+        dlqUrl = (queue) => r.deployment.queues.find((q) => q.name === queue)?.dlqUrl ?? "";
         consoleUrl = r.consoleUrl;
         resolve();
       },
@@ -142,6 +147,22 @@ describe("the web console of a running local platform", () => {
     );
     await page.keyboard.press("Escape");
     await peek.waitFor({ state: "hidden" });
+
+    // Redrive through the page: a dead letter of orders goes home, and the page reports the task.
+    await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl("orders"), MessageBody: '{"redriven":true}' }));
+    const redrive = page.locator(`${card("orders")} button[data-action="redrive"]`);
+    await page.waitForSelector(`${card("orders")} button[data-action="redrive"]:not([disabled])`, {
+      timeout: 15_000,
+    });
+    await redrive.click();
+    await dialog.waitFor({ state: "visible" });
+    await expect(page.locator("#confirm-cli").textContent()).resolves.toContain("dlq redrive orders");
+    await page.locator("#confirm-ok").click();
+    await page.waitForFunction(
+      `/redrive of orders-dlq: completed, moved 1\\/1/.test(document.querySelector("#notice").textContent)`,
+      undefined,
+      { timeout: 20_000 },
+    );
 
     await page.screenshot({ path: path.join(outputDir, "console.png"), fullPage: true });
     expect(pageErrors).toEqual([]);

@@ -70,8 +70,9 @@
     node.hidden = !message;
   }
 
+  /** What the last action did; stays until the next action (the refresh time has its own place). */
   function notice(message) {
-    $("#updated").textContent = message;
+    $("#notice").textContent = message;
   }
 
   // ---------- confirmation and result dialogs ----------
@@ -237,9 +238,29 @@
       cli: `pnpm dispatcher dlq redrive ${queue.name} ${state.cliFlags}`,
     });
     if (!ok) return;
-    await run(`redrive of ${queue.dlq.name} started`, () =>
+    const started = await run(`redrive of ${queue.dlq.name} started`, () =>
       api(`dlq/${encodeURIComponent(queue.name)}/redrive`, { method: "POST" }),
     );
+    if (started) await followRedrive(queue);
+  }
+
+  /** Reports the move task's progress until it stops running, as `dlq redrive` does on a terminal. */
+  async function followRedrive(queue) {
+    for (;;) {
+      let task;
+      try {
+        [task] = (await api(`dlq/${encodeURIComponent(queue.name)}/tasks`)).tasks;
+      } catch (error) {
+        showError(`cannot read the redrive of ${queue.dlq.name}: ${error.message}`);
+        return;
+      }
+      if (!task) return;
+      const of = task.toMove !== undefined ? `/${task.toMove}` : "";
+      const why = task.failureReason ? `: ${task.failureReason}` : "";
+      notice(`redrive of ${queue.dlq.name}: ${task.status.toLowerCase()}, moved ${task.moved}${of}${why}`);
+      if (task.status !== "RUNNING" && task.status !== "CANCELLING") return;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
   }
 
   // ---------- plots ----------
@@ -445,7 +466,7 @@
         }
       }
       renderAlarms();
-      notice(`updated ${new Date(state.at).toLocaleTimeString()}`);
+      $("#updated").textContent = `updated ${new Date(state.at).toLocaleTimeString()}`;
       showError("");
     } catch (error) {
       showError(`cannot read state: ${error.message}`);
