@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { defineDispatcher, parseRoute, type Route } from "@sqs-dispatcher/config";
-import { type RouteStore, silentLogger } from "@sqs-dispatcher/core";
+import { PollerMetric, type RouteStore, silentLogger } from "@sqs-dispatcher/core";
 import { createRouteSync } from "@sqs-dispatcher/functions/routeSync";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
@@ -457,6 +457,70 @@ describe("Dispatcher stack", () => {
     dispatcher.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Dimensions: [{ Name: "QueueName", Value: "legacy" }],
       Threshold: 50,
+    });
+  });
+
+  it("has one dashboard for the stage, a row per route, plotting the metrics the poller emits", () => {
+    const dashboards = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Dashboard"));
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties?.DashboardName).toBe("shop-test-dashboard");
+    // The body is a Fn::Join of JSON text around deploy-time tokens (queue names, ARNs).
+    const body = dashboards[0]?.Properties?.DashboardBody as { "Fn::Join": [string, unknown[]] } | string;
+    const text =
+      typeof body === "string"
+        ? body
+        : body["Fn::Join"][1].map((part) => (typeof part === "string" ? part : "TOKEN")).join("");
+    const widgets = (
+      JSON.parse(text) as { widgets: { properties: { title?: string; metrics?: unknown[][] } }[] }
+    ).widgets;
+    const titles = widgets.map((w) => w.properties.title).filter(Boolean);
+    for (const queue of ["payments.fifo", "orders", "legacy"]) {
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `${queue}: depth`,
+          `${queue}: messages / min`,
+          `${queue}: handler duration (ms)`,
+          `${queue}: loops and throttles / min`,
+        ]),
+      );
+    }
+    const ownMetrics = widgets
+      .flatMap((w) => w.properties.metrics ?? [])
+      .filter((m) => m[0] === "SqsDispatcher") as string[][];
+    const emitted = new Set<string>(Object.values(PollerMetric));
+    // Every plotted metric is one the poller emits, with the stage's dimensions.
+    for (const m of ownMetrics) {
+      expect(emitted.has(m[1] ?? "")).toBe(true);
+      const dims = m.slice(2, 6);
+      expect(dims[dims.indexOf("Stage") + 1]).toBe("test");
+      expect(dims).toContain("Queue");
+    }
+    const plotted = new Set(ownMetrics.map((m) => m[1]));
+    for (const metric of [
+      PollerMetric.MessagesReceived,
+      PollerMetric.MessagesSucceeded,
+      PollerMetric.MessagesFailed,
+      PollerMetric.HandlerDuration,
+      PollerMetric.HandlerThrottles,
+      PollerMetric.HandlerNotRun,
+      PollerMetric.LeaseLosses,
+      PollerMetric.Recursions,
+      PollerMetric.BatchesInFlight,
+    ]) {
+      expect(plotted.has(metric)).toBe(true);
+    }
+    expect(text).toContain('"stat":"p99"');
+    // The DLQ of a created queue is plotted; the imported queue has none the stack knows.
+    expect(text.match(/"label":"DLQ"/g)).toHaveLength(2);
+    dispatcher.hasOutput("Dashboard", {
+      Value: Match.stringLikeRegexp("cloudwatch/home\\?region=us-east-1#dashboards:name=shop-test-dashboard"),
+    });
+  });
+
+  it("gives the poller its stage for the metrics' Stage dimension", () => {
+    dispatcher.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-poller",
+      Environment: { Variables: Match.objectLike({ DISPATCHER_STAGE: "test" }) },
     });
   });
 

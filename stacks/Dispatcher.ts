@@ -32,6 +32,7 @@ import {
   Topic,
 } from "sst/constructs";
 import registry from "../dispatcher.config.js";
+import { createDispatcherDashboard, dashboardUrl } from "./dashboard.js";
 import { accountConcurrencyFromEnv, checkStackCapacity } from "./deployCapacity.js";
 
 /** Handlers of the platform's own functions (paths relative to the project root, as SST expects). */
@@ -284,6 +285,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
       // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
       [EnvVar.RestartIntervalSec]: String(restartScheduleMinutes(settings.restart.intervalSec) * 60),
+      [EnvVar.Stage]: stage,
     };
 
     const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>
@@ -599,7 +601,19 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       });
     }
 
+    const dashboardName = name("dashboard");
+    createDispatcherDashboard(stack, {
+      dashboardName,
+      stage,
+      queues: queues.map((q) => ({
+        name: q.name,
+        queue: q.queue,
+        ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
+      })),
+    });
+
     stack.addOutputs({
+      Dashboard: dashboardUrl(stack.region, dashboardName),
       TokensTable: tokensTable.tableName,
       PollerFunction: pollerName,
       RouteStore: routesPath ?? routesTable?.tableName ?? "",

@@ -4,6 +4,7 @@ import middy from "@middy/core";
 import {
   createAwsClients,
   createDynamoLeaseStore,
+  createEmfMetricsSink,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
   createPoller,
@@ -12,12 +13,13 @@ import {
   DispatcherError,
   type LoopOutcome,
   LoopOutcomeStatus,
+  type MetricsSink,
   type Poller,
   type PollerDeps,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
-import { EnvVar, requireEnv } from "./runtime/environment.js";
+import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
 import { parsePollerEvent } from "./runtime/pollerEvent.js";
@@ -65,7 +67,23 @@ export function pollerFromEnv(
     clock: systemClock,
     logger: asCoreLogger(logger),
     settings,
+    // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
+    metrics: metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000),
     ...overrides,
+  });
+}
+
+/**
+ * The poller's metrics sink: EMF lines on stdout (Lambda's log pipeline, and the local Lambda
+ * service, turn them into `SqsDispatcher` metrics), dimension `Stage` from `DISPATCHER_STAGE`
+ * (a function deployed without it reports stage `default`).
+ */
+export function metricsFromEnv(env: NodeJS.ProcessEnv = process.env, flushEveryMs = 60_000): MetricsSink {
+  return createEmfMetricsSink({
+    stage: optionalEnv(EnvVar.Stage, env) ?? "default",
+    write: (line) => process.stdout.write(`${line}\n`),
+    clock: systemClock,
+    flushEveryMs: Math.max(1_000, flushEveryMs),
   });
 }
 

@@ -37,6 +37,8 @@ export const EnvVar = {
   ScalingEventsTable: "SCALING_EVENTS_TABLE",
   /** Admin API: prefix of the stage's alarm names (`<app>-<stage>-`), so status reads only this stage's alarms. */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
+  /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
+  Stage: "DISPATCHER_STAGE",
   /** Set by Lambda: the region the function runs in. */
   AwsRegion: "AWS_REGION",
   /** Set by Lambda (and some shells): the fallback region. */
