@@ -43,6 +43,7 @@ export {
 export type { LeaseStore } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
   createPoller,
@@ -113,4 +114,3 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
-export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
