@@ -10,6 +10,7 @@ export {
   createDynamoScalingEventLog,
   type DynamoScalingEventLogOptions,
 } from "./adapters/aws/scalingEventLog.js";
+export { createSqsMessageForwarder } from "./adapters/aws/sqsMessageForwarder.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
 export { type Clock, systemClock } from "./clock.js";
@@ -32,6 +33,19 @@ export {
   LeaseLostError,
   TransientError,
 } from "./errors.js";
+export {
+  type HandleUnmatchedDeps,
+  handleUnmatched,
+  type UnmatchedOutcome,
+  unmatchedAttempts,
+} from "./filtering/handleUnmatched.js";
+export { type FilterableRecord, matchesAnyPattern, matchesPattern } from "./filtering/matchPattern.js";
+export {
+  type FilterPartition,
+  filterableRecordOf,
+  partitionByFilters,
+} from "./filtering/partitionByFilters.js";
+export type { MessageForwarder } from "./filtering/ports.js";
 export {
   type AddLoopsDeps,
   type AddLoopsOptions,

@@ -1,0 +1,176 @@
+import { NoMatchKind, parseNoMatchAction, type Route } from "@sqs-dispatcher/config";
+import type { Clock } from "../clock.js";
+import { BatchVerdict, readBatchResult } from "../dispatch/batchResult.js";
+import { holdBackAfterGroupFailure } from "../dispatch/fifoOrder.js";
+import type { FunctionInvoker, InvokeResult } from "../dispatch/ports.js";
+import { toSqsEvent } from "../dispatch/sqsEvent.js";
+import { isRetryable } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
+import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
+import type { QueueMessage } from "../poller/ports.js";
+import type { MessageForwarder } from "./ports.js";
+
+/** Attempts of a forward (the entries SendMessageBatch refused) or a second-handler invoke. */
+export const unmatchedAttempts = 3;
+
+export interface HandleUnmatchedDeps {
+  forwarder: MessageForwarder;
+  invoker: FunctionInvoker;
+  clock: Pick<Clock, "sleep">;
+  retry: BackoffPolicy;
+  logger: Pick<Logger, "info" | "warn" | "error">;
+  /** Region for event ARNs when the queue URL's host does not name one (emulators). */
+  region: string;
+  /** Where `MessagesForwarded` and `MessagesDropped` go; default nowhere. */
+  metrics?: MetricsSink;
+  /** Keeps the messages invisible while the second handler runs (the poller's visibility extender). */
+  whileExtendingVisibility?: <T>(messages: readonly QueueMessage[], work: () => Promise<T>) => Promise<T>;
+}
+
+/** What became of the messages that matched no filter. */
+export interface UnmatchedOutcome {
+  /** The route's `onNoMatch` kind that was applied. */
+  action: NoMatchKind;
+  /** Done with: forwarded, dropped, or handled by the second function. The caller deletes these. */
+  settled: QueueMessage[];
+  /**
+   * messageIds left in the queue (not forwarded, or failed by the second function): they return
+   * after the visibility timeout, and reach the DLQ by the redrive policy if they keep failing.
+   * On a FIFO queue this includes the later messages of a group that had a failure.
+   */
+  failed: Set<string>;
+}
+
+type UnmatchedRoute = Pick<Route, "queueName" | "queueUrl" | "onNoMatch">;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+async function forward(
+  deps: HandleUnmatchedDeps,
+  route: UnmatchedRoute,
+  queueName: string,
+  messages: readonly QueueMessage[],
+): Promise<Set<string>> {
+  let pending = [...messages];
+  for (let attempt = 0; pending.length > 0 && attempt < unmatchedAttempts; attempt++) {
+    if (attempt > 0) await deps.clock.sleep(backoffDelayMs(attempt - 1, deps.retry));
+    try {
+      const failed = new Set(await deps.forwarder.forward(queueName, pending));
+      pending = pending.filter((m) => failed.has(m.messageId));
+    } catch (error) {
+      if (!isRetryable(error)) {
+        deps.logger.error("cannot forward messages that match no filter; they stay in the queue", {
+          queueUrl: route.queueUrl,
+          target: queueName,
+          count: pending.length,
+          error: describe(error),
+        });
+        break;
+      }
+      deps.logger.warn("forwarding failed; retrying", { target: queueName, attempt, error: describe(error) });
+    }
+  }
+  if (pending.length > 0) {
+    deps.logger.warn("messages that match no filter were not forwarded; they return to the queue", {
+      queueUrl: route.queueUrl,
+      target: queueName,
+      messageIds: pending.map((m) => m.messageId),
+    });
+  }
+  return new Set(pending.map((m) => m.messageId));
+}
+
+async function invokeSecond(
+  deps: HandleUnmatchedDeps,
+  route: UnmatchedRoute,
+  functionName: string,
+  messages: readonly QueueMessage[],
+): Promise<Set<string>> {
+  const payload = toSqsEvent(messages, route.queueUrl, deps.region);
+  const run = (work: () => Promise<InvokeResult>) =>
+    deps.whileExtendingVisibility ? deps.whileExtendingVisibility(messages, work) : work();
+  let result: InvokeResult = { functionError: "InvokeFailed" };
+  for (let attempt = 0; attempt < unmatchedAttempts; attempt++) {
+    try {
+      result = await run(() => deps.invoker.invoke(functionName, payload));
+      break;
+    } catch (error) {
+      if (isRetryable(error) && attempt + 1 < unmatchedAttempts) {
+        deps.logger.warn("invoke of the no-match function failed; retrying", {
+          functionName,
+          error: describe(error),
+        });
+        await deps.clock.sleep(backoffDelayMs(attempt, deps.retry));
+        continue;
+      }
+      deps.logger.error("invoke of the no-match function failed; the messages return to the queue", {
+        functionName,
+        error: describe(error),
+      });
+      break;
+    }
+  }
+  const read = readBatchResult(
+    messages.map((m) => m.messageId),
+    result,
+  );
+  if (read.verdict !== BatchVerdict.AllSucceeded) {
+    deps.logger.info("the no-match function failed messages; they return to the queue", {
+      functionName,
+      verdict: read.verdict,
+      functionError: result.functionError,
+      messageIds: [...read.failed],
+    });
+  }
+  return read.failed;
+}
+
+/**
+ * Applies a route's `onNoMatch` to the messages that matched none of its filters:
+ *
+ * - `delete` (or unset): every message is settled, as Lambda's event source drops them;
+ *   counted as `MessagesDropped`.
+ * - `forward:<queue>`: each message is sent to the queue with its body and message attributes
+ *   (group and deduplication ids kept on a FIFO target), retrying refused entries; the sent ones
+ *   are settled and counted as `MessagesForwarded`, the others stay in the queue. Nothing is lost.
+ * - `invoke:<function>`: the messages go to that function synchronously as a Lambda SQS event;
+ *   its partial batch response is read as the route handler's is; succeeded ones are settled.
+ *
+ * It never deletes: the caller deletes `settled` (with the handler's succeeded messages), so a
+ * loop has one delete path. Never throws.
+ *
+ * @example
+ * const { matched, unmatched } = partitionByFilters(messages, route.filters);
+ * const diverted = await handleUnmatched(deps, route, unmatched);
+ * // invoke the handler with `matched`; delete succeeded ∪ diverted.settled
+ */
+export async function handleUnmatched(
+  deps: HandleUnmatchedDeps,
+  route: UnmatchedRoute,
+  messages: readonly QueueMessage[],
+): Promise<UnmatchedOutcome> {
+  const action = parseNoMatchAction(route.onNoMatch ?? NoMatchKind.Delete) ?? { kind: NoMatchKind.Delete };
+  if (messages.length === 0) return { action: action.kind, settled: [], failed: new Set() };
+  let failed: Set<string>;
+  switch (action.kind) {
+    case NoMatchKind.Delete:
+      deps.metrics?.add(route.queueName, PollerMetric.MessagesDropped, messages.length);
+      return { action: action.kind, settled: [...messages], failed: new Set() };
+    case NoMatchKind.Forward:
+      failed = await forward(deps, route, action.queueName, messages);
+      break;
+    case NoMatchKind.Invoke:
+      failed = await invokeSecond(deps, route, action.functionName, messages);
+      break;
+  }
+  // FIFO: a group's later messages wait behind its failed one, in this queue.
+  failed = holdBackAfterGroupFailure(messages, failed);
+  const settled = messages.filter((m) => !failed.has(m.messageId));
+  if (action.kind === NoMatchKind.Forward && settled.length > 0) {
+    deps.metrics?.add(route.queueName, PollerMetric.MessagesForwarded, settled.length);
+  }
+  return { action: action.kind, settled, failed };
+}
