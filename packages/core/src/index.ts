@@ -68,6 +68,15 @@ export {
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
+export {
+  createTokenBucket,
+  type ReceiveAllowanceOptions,
+  rateShare,
+  receiveAllowance,
+  receiveMax,
+  type TokenBucket,
+  type TokenBucketOptions,
+} from "./rateLimit/tokenBucket.js";
 export { claimStaleToken } from "./restart/claimStaleToken.js";
 export {
   createRestart,
