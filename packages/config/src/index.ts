@@ -8,6 +8,7 @@ export {
   adminApiRequestParameters,
   adminApiRequestSchema,
 } from "./adminApi.js";
+export { alarmTierMetricNames, tierDescription, tierMetricName } from "./alarmTierMetric.js";
 export { DispatcherError } from "./dispatcherError.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
 export {
