@@ -229,6 +229,7 @@ describe("Dispatcher stack", () => {
           POLLER_FUNCTION_NAME: "shop-test-poller",
           POLLER_WAIT_TIME_SEC: "20",
           POLLER_MARGIN_SEC: "5",
+          POLLER_RENEW_EVERY_SEC: "60",
           ROUTE_CACHE_TTL_SEC: "10",
           MAX_HANDLER_TIMEOUT_SEC: "30",
           RESTART_STALE_AFTER_SEC: "960",
@@ -395,7 +396,7 @@ describe("Dispatcher stack", () => {
     const sync = createRouteSync({
       routes: store,
       location: "ssm:/shop/test/routes/",
-      clock: { now: () => 1, sleep: async () => {} },
+      clock: { now: () => 1, monotonic: () => 1, sleep: async () => {} },
       logger: silentLogger,
     });
     const response = await sync.onEvent({

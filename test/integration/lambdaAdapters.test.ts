@@ -39,10 +39,27 @@ afterAll(async () => {
 describe("Lambda adapters against the local cloud", () => {
   it("the function invoker invokes synchronously, sends the batch as is and parses the JSON payload", async () => {
     const batch = { Records: [{ messageId: "m1", body: "b" }] };
-    const result = await createLambdaFunctionInvoker(lambda).invoke("handler-echo", batch);
+    const result = await createLambdaFunctionInvoker(lambda).invoke("handler-echo", JSON.stringify(batch));
     expect(result.functionError).toBeUndefined();
     // Only a RequestResponse invocation hands the handler's return value back.
     expect(result.payload).toMatchObject({ event: batch, context: { functionName: "handler-echo" } });
+  });
+
+  it("the function invoker's DryRun probe passes for a function and names a missing one as not found", async () => {
+    const invoker = createLambdaFunctionInvoker(lambda);
+    await expect(invoker.probe("handler-echo")).resolves.toBeUndefined();
+    await expect(invoker.probe("no-such-function")).rejects.toMatchObject({
+      name: "HandlerNotRunError",
+      reason: "function-not-found",
+    });
+  });
+
+  it("the function invoker reports a request over 6 MB as not run (payload too large), not as a handler failure", async () => {
+    const tooLarge = JSON.stringify({ Records: [{ messageId: "m1", body: "x".repeat(6_300_000) }] });
+    await expect(createLambdaFunctionInvoker(lambda).invoke("handler-echo", tooLarge)).rejects.toMatchObject({
+      name: "HandlerNotRunError",
+      reason: "payload-too-large",
+    });
   });
 
   it("the loop starter invokes the poller asynchronously with exactly the loop event", async () => {

@@ -73,6 +73,7 @@ describe("local deploy of a registry", () => {
       POLLER_FUNCTION_NAME: "poller",
       POLLER_WAIT_TIME_SEC: "1",
       POLLER_MARGIN_SEC: "1",
+      POLLER_RENEW_EVERY_SEC: "1",
       ROUTE_CACHE_TTL_SEC: "1",
       MAX_HANDLER_TIMEOUT_SEC: "2",
       RESTART_STALE_AFTER_SEC: "8",

@@ -81,6 +81,8 @@ export function parseFlags<S extends z.ZodType>(schema: S, input: Record<string,
 const routeFieldFlags: Record<string, string> = {
   functionName: "--function",
   batchSize: "--batch-size",
+  batchWindowSec: "--batch-window",
+  concurrency: "--concurrency",
   minLoops: "--min-loops",
   maxLoops: "--max-loops",
   scaleStep: "--scale-step",

@@ -13,9 +13,11 @@ export {
 export { createSqsMessageForwarder } from "./adapters/aws/sqsMessageForwarder.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
-export { type Clock, systemClock } from "./clock.js";
+export { type Clock, systemClock, timerSleep } from "./clock.js";
 export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batchResult.js";
+export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
+export { fitPayload, type PayloadChunk } from "./dispatch/fitPayload.js";
 export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
 export {
   type QueueLocation,
@@ -26,11 +28,17 @@ export {
   toSqsEvent,
 } from "./dispatch/sqsEvent.js";
 export {
+  AmbiguousInvokeError,
   DispatcherError,
   HandlerInvocationError,
+  HandlerNotRunError,
+  isPassingNotRun,
   isRetryable,
+  isTerminalStoreError,
   LeaseLossReason,
   LeaseLostError,
+  LeaseStoreUnusableError,
+  NotRunReason,
   TransientError,
 } from "./errors.js";
 export {
@@ -55,7 +63,7 @@ export {
   removeLoops,
 } from "./lease/loops.js";
 export type { LeaseStore } from "./lease/ports.js";
-export type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./lease/token.js";
+export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
@@ -136,4 +144,10 @@ export {
   type QueueAttributes,
   type QueueDirectory,
 } from "./status/ports.js";
-export type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./status/queueStatus.js";
+export {
+  type DeadLetterStatus,
+  type QueueLoopStatus,
+  type QueueStatus,
+  RouteState,
+  type StatusReport,
+} from "./status/queueStatus.js";

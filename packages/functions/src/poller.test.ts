@@ -12,6 +12,8 @@ const outcome: LoopOutcome = {
   succeeded: 0,
   failed: 0,
   undeleted: 0,
+  released: 0,
+  maxInFlight: 0,
 };
 
 function context(remainingMs: number): Context {

@@ -9,7 +9,9 @@ import {
   createPoller,
   createRouteResolver,
   createSqsQueueClient,
+  DispatcherError,
   type LoopOutcome,
+  LoopOutcomeStatus,
   type Poller,
   type PollerDeps,
   systemClock,
@@ -20,6 +22,16 @@ import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.j
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
 import { parsePollerEvent } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
+
+/** The loop could not re-invoke itself: thrown so that Lambda's async retry runs the same event again. */
+export class RecursionFailedError extends DispatcherError {
+  override readonly name = "RecursionFailedError";
+  constructor(readonly outcome: LoopOutcome) {
+    super("the self-invoke failed until the invocation ran out of time; Lambda retries this event", {
+      ...outcome,
+    });
+  }
+}
 
 /** What the poller returns: the loop's outcome, or `dropped` for a malformed event. */
 export type PollerResult = LoopOutcome | { status: "dropped"; issues: string[] };
@@ -33,8 +45,13 @@ export function pollerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<PollerDeps> = {},
 ): Poller {
-  const clients = createAwsClients();
   const settings = pollerSettingsFromEnv(env);
+  const clients = createAwsClients({
+    requestTimeoutMs: {
+      sqs: (settings.waitTimeSec + 10) * 1000,
+      handlerLambda: (settings.maxHandlerTimeoutSec + 5) * 1000,
+    },
+  });
   return createPoller({
     leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),
     routes: createRouteResolver({
@@ -78,6 +95,11 @@ export function createPollerHandler(makePoller: () => Poller, logger: Powertools
         requestId: context.awsRequestId,
       });
       logger.info("poller invocation done", { ...outcome });
+      if (outcome.status === LoopOutcomeStatus.RecursionFailed) {
+        // Lambda retries a failed async invocation with the same event: the loop goes on from there
+        // (the invocation fence settles a duplicate) instead of waiting for restart's stale threshold.
+        throw new RecursionFailedError(outcome);
+      }
       return outcome;
       // No early timeout: the loop keeps its own time budget, and middy's early rejection would end
       // the invocation while the loop's promise ran on in the background. If a call hangs past the

@@ -13,7 +13,7 @@ import { createPowertoolsLogger } from "./runtime/functionLogger.js";
 
 const location = "ssm:/shop/prod/routes/";
 const now = 1_764_170_000_000;
-const clock: Clock = { now: () => now, sleep: async () => {} };
+const clock: Clock = { now: () => now, monotonic: () => now, sleep: async () => {} };
 const url = (queue: string) => `https://sqs.us-east-1.amazonaws.com/123456789012/${queue}`;
 
 /** A route store in memory that records every write, and can be told to fail a write. */

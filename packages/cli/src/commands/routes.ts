@@ -33,7 +33,9 @@ const setSchema = z.strictObject({
   ...globalFlags,
   queue: queueArg,
   function: z.string().min(1).optional(),
-  batchSize: intFlag(1, 10).optional(),
+  batchSize: intFlag(1, 10_000).optional(),
+  batchWindow: intFlag(0, 300).optional(),
+  concurrency: intFlag(1, 10).optional(),
   minLoops: intFlag(0).optional(),
   maxLoops: intFlag(1).optional(),
   scaleStep: intFlag(1).optional(),
@@ -139,7 +141,8 @@ function routeRows(context: CliContext, routes: readonly Route[]): string[][] {
   return routes.map((r) => [
     r.queueName,
     registryNameOf(context, r.functionName),
-    String(r.batchSize),
+    r.batchWindowSec > 0 ? `${r.batchSize}/${r.batchWindowSec}s` : String(r.batchSize),
+    String(r.concurrency),
     `${r.minLoops}-${r.maxLoops}`,
     String(r.scaleStep),
     r.paused ? "yes" : "no",
@@ -148,7 +151,17 @@ function routeRows(context: CliContext, routes: readonly Route[]): string[][] {
   ]);
 }
 
-const routeHeader = ["QUEUE", "FUNCTION", "BATCH", "LOOPS", "STEP", "PAUSED", "SOURCE", "UPDATED"];
+const routeHeader = [
+  "QUEUE",
+  "FUNCTION",
+  "BATCH",
+  "CONCURRENCY",
+  "LOOPS",
+  "STEP",
+  "PAUSED",
+  "SOURCE",
+  "UPDATED",
+];
 
 function printRoutes(io: CliIo, context: CliContext, asJson: boolean, routes: readonly Route[]): void {
   if (asJson) io.stdout.write(json({ routes }));
@@ -167,6 +180,7 @@ async function refuseShortVisibility(
   existing: Route | undefined,
   queueName: string,
   queueUrl: string,
+  batchWindowSec: number,
 ): Promise<void> {
   const functionKey =
     flagFunction ??
@@ -183,6 +197,12 @@ async function refuseShortVisibility(
     throw new UsageError(
       `<queue>: queue visibility timeout (${visibilityTimeoutSec}s) must be at least the timeout of function '${functionKey}' (${fn.timeoutSec}s), as Lambda requires`,
       { queueName, queueUrl, visibilityTimeoutSec, function: functionKey, timeoutSec: fn.timeoutSec },
+    );
+  }
+  if (batchWindowSec > 0 && visibilityTimeoutSec < fn.timeoutSec + batchWindowSec) {
+    throw new UsageError(
+      `--batch-window: a batching window of ${batchWindowSec}s plus the timeout of function '${functionKey}' (${fn.timeoutSec}s) does not fit the queue's visibility timeout (${visibilityTimeoutSec}s): shorten the window or raise the queue's visibility timeout to at least ${fn.timeoutSec + batchWindowSec}`,
+      { queueName, queueUrl, visibilityTimeoutSec, function: functionKey, batchWindowSec },
     );
   }
 }
@@ -242,7 +262,12 @@ Examples:
     .argument("<queue>", "queue name (the queue must exist)")
     .description("create or edit a route at run time; takes effect within the poller's route cache TTL")
     .option("--function <name>", "registry function that handles the queue's batches")
-    .option("--batch-size <n>", "messages per handler invocation (1-10)")
+    .option(
+      "--batch-size <n>",
+      "records per handler invocation (1-10; up to 10,000 on a standard queue with --batch-window)",
+    )
+    .option("--batch-window <sec>", "seconds to gather receives into one batch (0-300; standard queues only)")
+    .option("--concurrency <n>", "batches in the handler at once per loop (1-10)")
     .option("--min-loops <n>", "loops restart keeps running at least")
     .option("--max-loops <n>", "loops scaling may grow to")
     .option("--scale-step <n>", "loops added per scale-up")
@@ -265,6 +290,8 @@ Unset flags keep the route's current values (or the schema defaults for a new ro
 Examples:
   $ pnpm dispatcher routes set orders --function record --local
   $ pnpm dispatcher routes set orders --function powertoolsRecord --batch-size 5 --max-loops 8 --local
+  $ pnpm dispatcher routes set orders --concurrency 8 --local
+  $ pnpm dispatcher routes set logs --batch-size 500 --batch-window 5 --local
   $ pnpm dispatcher routes set orders --paused --stage prod
   $ pnpm dispatcher routes set orders --filters orders-filters.json --on-no-match forward:orders-parked --local
   $ pnpm dispatcher routes set orders --on-no-match invoke:audit --local
@@ -294,7 +321,14 @@ Examples:
         if (queueUrl === undefined) {
           throw new CommandFailedError(`queue '${flags.queue}' does not exist; create it first`);
         }
-        await refuseShortVisibility(context, flags.function, existing, flags.queue, queueUrl);
+        await refuseShortVisibility(
+          context,
+          flags.function,
+          existing,
+          flags.queue,
+          queueUrl,
+          flags.batchWindow ?? existing?.batchWindowSec ?? 0,
+        );
         const filters = flags.filters === undefined ? undefined : await readFiltersFile(flags.filters);
         const onNoMatch =
           flags.onNoMatch === undefined ? undefined : await storedNoMatch(context, flags.onNoMatch);
@@ -307,6 +341,8 @@ Examples:
               ? context.names.functionName(flags.function)
               : (existing?.functionName ?? ""),
           ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
+          ...(flags.batchWindow !== undefined ? { batchWindowSec: flags.batchWindow } : {}),
+          ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
           ...(flags.minLoops !== undefined ? { minLoops: flags.minLoops } : {}),
           ...(flags.maxLoops !== undefined ? { maxLoops: flags.maxLoops } : {}),
           ...(flags.scaleStep !== undefined ? { scaleStep: flags.scaleStep } : {}),

@@ -14,16 +14,22 @@ function functionOf(context: CliContext, q: QueueStatus): string {
   const fn = q.route.functionName;
   const name =
     Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === fn) ?? fn;
-  return q.route.paused ? `${name} (paused)` : name;
+  return name;
+}
+
+function stateOf(q: QueueStatus): string {
+  return q.state === "blocked" && q.blockedReason ? `blocked: ${q.blockedReason}` : q.state;
 }
 
 function summary(context: CliContext, queues: readonly QueueStatus[]): string {
   return table(
-    ["QUEUE", "FUNCTION", "LOOPS", "VISIBLE", "IN FLIGHT", "DELAYED", "DLQ", "ALARMS"],
+    ["QUEUE", "FUNCTION", "STATE", "LOOPS", "HANDLERS", "VISIBLE", "IN FLIGHT", "DELAYED", "DLQ", "ALARMS"],
     queues.map((q) => [
       q.name,
       functionOf(context, q),
+      stateOf(q),
       q.route ? `${q.loops.length} (${q.route.minLoops}-${q.route.maxLoops})` : String(q.loops.length),
+      q.route ? `${q.handlerConcurrency} (${q.loops.length}×${q.route.concurrency})` : "-",
       count(q.visible),
       count(q.inFlight),
       count(q.delayed),
@@ -36,12 +42,13 @@ function summary(context: CliContext, queues: readonly QueueStatus[]): string {
 function loopTable(q: QueueStatus): string {
   if (q.loops.length === 0) return "no loops\n";
   return table(
-    ["TOKEN", "LOOP ID", "HEARTBEAT AGE", "STARTED"],
+    ["TOKEN", "LOOP ID", "HEARTBEAT AGE", "STARTED", "BLOCKED"],
     q.loops.map((l) => [
       l.token,
       l.loopId,
       l.lastUsed === null ? `never (${age(l.heartbeatAgeMs)})` : age(l.heartbeatAgeMs),
       l.startedAt === null ? "-" : new Date(l.startedAt).toISOString(),
+      l.blockedReason ?? "-",
     ]),
   );
 }

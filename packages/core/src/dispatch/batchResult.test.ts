@@ -8,7 +8,8 @@ describe("readBatchResult", () => {
   it.each([
     ["no payload", {}],
     ["a null payload", { payload: null }],
-    ["a string payload", { payload: "ok" }],
+    ["a JSON string payload", { payload: "ok" }],
+    ["an empty object", { payload: {} }],
     ["an empty batchItemFailures", { payload: { batchItemFailures: [] } }],
     ["a null batchItemFailures", { payload: { batchItemFailures: null } }],
   ])("treats %s as complete success", (_name, result) => {
@@ -18,6 +19,16 @@ describe("readBatchResult", () => {
   it("fails the named records", () => {
     const r = readBatchResult(ids, { payload: { batchItemFailures: [{ itemIdentifier: "b" }] } });
     expect(r).toEqual({ verdict: BatchVerdict.Partial, failed: new Set(["b"]) });
+  });
+
+  it("fails the whole batch on a response that is not valid JSON", () => {
+    const r = readBatchResult(ids, { payload: "{not json", invalidJson: true });
+    expect(r).toEqual({ verdict: BatchVerdict.Malformed, failed: new Set(ids) });
+  });
+
+  it("fails the whole batch when batchItemFailures is not a list", () => {
+    const r = readBatchResult(ids, { payload: { batchItemFailures: { itemIdentifier: "a" } } });
+    expect(r).toEqual({ verdict: BatchVerdict.Malformed, failed: new Set(ids) });
   });
 
   it("fails everything on FunctionError, whatever the payload says", () => {
@@ -31,6 +42,8 @@ describe("readBatchResult", () => {
     ["a null id", [{ itemIdentifier: null }]],
     ["a wrong key", [{ itemId: "a" }]],
     ["a null entry", [null]],
+    ["a missing id", [{}]],
+    ["a numeric id", [{ itemIdentifier: 7 }]],
   ])("fails the whole batch on %s", (_name, batchItemFailures) => {
     const r = readBatchResult(ids, { payload: { batchItemFailures } });
     expect(r).toEqual({ verdict: BatchVerdict.Malformed, failed: new Set(ids) });

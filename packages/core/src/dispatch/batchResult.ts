@@ -8,7 +8,7 @@ export const BatchVerdict = {
   Partial: "partial",
   /** The invocation failed (`FunctionError`): every record failed. */
   FunctionError: "function-error",
-  /** `batchItemFailures` was malformed: Lambda treats the whole batch as failed, and so do we. */
+  /** The response was not JSON, or `batchItemFailures` was malformed: Lambda fails the whole batch, and so do we. */
   Malformed: "malformed",
 } as const;
 export type BatchVerdict = (typeof BatchVerdict)[keyof typeof BatchVerdict];
@@ -21,14 +21,16 @@ export interface BatchResult {
 
 /**
  * Reads a handler's response the way Lambda's SQS event source does with
- * `ReportBatchItemFailures`: a missing, null or empty `batchItemFailures` (or no
- * response at all) is complete success; a list naming known messageIds fails
+ * `ReportBatchItemFailures` (developer guide, "Implementing partial batch responses"):
+ * a response that is not valid JSON fails the batch; a missing, null or empty
+ * `batchItemFailures` (or no response at all) is complete success; a list naming known messageIds fails
  * those; a list that is not a list, or has an entry whose `itemIdentifier` is
  * missing, empty, not a string or not a messageId of the batch, fails the batch.
  */
 export function readBatchResult(messageIds: readonly string[], result: InvokeResult): BatchResult {
   const all = () => new Set(messageIds);
   if (result.functionError !== undefined) return { verdict: BatchVerdict.FunctionError, failed: all() };
+  if (result.invalidJson) return { verdict: BatchVerdict.Malformed, failed: all() };
   const payload = result.payload;
   if (payload === null || typeof payload !== "object" || !("batchItemFailures" in payload)) {
     return { verdict: BatchVerdict.AllSucceeded, failed: new Set() };

@@ -23,8 +23,9 @@ export interface ExtendVisibilityDeps {
 
 /**
  * DESIGN.md's "a handler running long gets its messages' visibility extended": runs
- * `work` (the handler invoke) while resetting its messages' visibility to the queue's
- * timeout every half timeout, so a handler running past the timeout does not see its
+ * `work` (gathering a batch, invoking its handler, waiting out a throttle) while resetting
+ * the visibility of `messages` (read again at each tick, so a list that grows while `work`
+ * gathers is covered) to the queue's timeout every half timeout, so a handler running past the timeout does not see its
  * messages delivered to another loop meanwhile. A failed extension is logged, never
  * fatal: at worst a message is delivered twice (at-least-once).
  *
@@ -57,21 +58,21 @@ export function createVisibilityExtender(
     work: () => Promise<T>,
   ): Promise<T> {
     const visibilitySec = await visibilitySecOf(queueUrl);
-    const receipts = messages.map((m) => m.receiptHandle);
     let done = false;
+    const stop = new AbortController();
     const finished = work().finally(() => {
       done = true;
+      stop.abort();
     });
-    const settled = finished.then(
-      () => undefined,
-      () => undefined,
-    );
     const extender = (async () => {
       if (visibilitySec <= 0) return;
       const intervalMs = Math.max(minIntervalMs, (visibilitySec * 1000) / 2);
       while (!done) {
-        await Promise.race([clock.sleep(intervalMs), settled]);
+        await clock.sleep(intervalMs, stop.signal);
         if (done) return;
+        // Read at each tick: a batch that is still gathering (batching window) adds messages as it goes.
+        const receipts = messages.map((m) => m.receiptHandle);
+        if (receipts.length === 0) continue;
         try {
           await queue.changeVisibility(queueUrl, receipts, visibilitySec);
           logger.debug("extended visibility of a running batch", {

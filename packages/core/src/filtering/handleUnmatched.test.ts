@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FunctionInvoker, InvokeResult } from "../dispatch/ports.js";
 import type { SqsEvent } from "../dispatch/sqsEvent.js";
+import { AmbiguousInvokeError, HandlerNotRunError, NotRunReason } from "../errors.js";
 import { silentLogger } from "../logger.js";
 import type { MetricsSink, PollerMetric } from "../metrics/ports.js";
 import type { QueueMessage } from "../poller/ports.js";
@@ -38,12 +39,13 @@ class MemoryForwarder implements MessageForwarder {
 class MemoryInvoker implements FunctionInvoker {
   calls: { functionName: string; event: SqsEvent }[] = [];
   answers: (InvokeResult | Error)[] = [];
-  async invoke(functionName: string, payload: unknown): Promise<InvokeResult> {
-    this.calls.push({ functionName, event: payload as SqsEvent });
+  async invoke(functionName: string, payloadJson: string): Promise<InvokeResult> {
     const answer = this.answers.shift() ?? {};
     if (answer instanceof Error) throw answer;
+    this.calls.push({ functionName, event: JSON.parse(payloadJson) as SqsEvent });
     return answer;
   }
+  async probe(): Promise<void> {}
 }
 
 class MemoryMetrics implements MetricsSink {
@@ -59,19 +61,38 @@ function setup() {
   const invoker = new MemoryInvoker();
   const metrics = new MemoryMetrics();
   const sleeps: number[] = [];
+  const time = { now: 0, left: Number.POSITIVE_INFINITY };
+  const clock = {
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      time.now += ms;
+    },
+    monotonic: () => time.now,
+  };
+  const retry = { baseMs: 100, maxMs: 1_000, random: () => 0.5 };
   const deps: HandleUnmatchedDeps = {
     forwarder,
-    invoker,
+    invoke: {
+      invoker,
+      clock,
+      retry,
+      logger: silentLogger,
+      // The invocation's time: an invoke may start while `time.left` ms remain after it.
+      mayStartInvoke: (afterMs) => time.now + afterMs < time.left,
+      observer: { refused() {}, waiting() {}, ran() {} },
+    },
     metrics,
-    clock: { sleep: async (ms) => void sleeps.push(ms) },
-    retry: { baseMs: 100, maxMs: 1_000, random: () => 0.5 },
+    clock,
+    retry,
     logger: silentLogger,
     region: "us-east-1",
   };
-  return { deps, forwarder, invoker, metrics, sleeps };
+  return { deps, forwarder, invoker, metrics, sleeps, time };
 }
 
 const throttled = () => Object.assign(new Error("slow down"), { name: "ThrottlingException" });
+const invokeThrottled = () =>
+  new HandlerNotRunError("audit", NotRunReason.Throttled, "429 TooManyRequestsException");
 
 describe("handleUnmatched", () => {
   it("settles every message for onNoMatch delete (and unset), counted as dropped", async () => {
@@ -149,20 +170,38 @@ describe("handleUnmatched", () => {
     expect([...out.failed]).toEqual(["b"]);
   });
 
-  it("retries a throttled second function, and returns everything when it keeps failing", async () => {
-    const { deps, invoker } = setup();
-    invoker.answers = [throttled(), {}];
+  it("retries a throttled second function while time is left, then reports what it never saw", async () => {
+    const { deps, invoker, time } = setup();
+    invoker.answers = [invokeThrottled(), {}];
     const ok = await handleUnmatched(deps, { queueName: "orders", queueUrl, onNoMatch: "invoke:audit" }, [
       message("a"),
     ]);
     expect(ok.settled.map((m) => m.messageId)).toEqual(["a"]);
+    expect(invoker.calls).toHaveLength(1);
 
-    invoker.answers = [throttled(), throttled(), throttled()];
-    const failed = await handleUnmatched(deps, { queueName: "orders", queueUrl, onNoMatch: "invoke:audit" }, [
-      message("a"),
-    ]);
-    expect(failed.settled).toEqual([]);
-    expect([...failed.failed]).toEqual(["a"]);
+    time.left = time.now + 500;
+    invoker.answers = Array.from({ length: 20 }, invokeThrottled);
+    const refused = await handleUnmatched(
+      deps,
+      { queueName: "orders", queueUrl, onNoMatch: "invoke:audit" },
+      [message("a"), message("b")],
+    );
+    expect(refused.settled).toEqual([]);
+    expect(refused.failed.size).toBe(0);
+    expect(refused.notRun.map((m) => m.messageId)).toEqual(["a", "b"]);
+  });
+
+  it("does not retry an ambiguous invoke, and fails the batch on a function error", async () => {
+    const { deps, invoker } = setup();
+    invoker.answers = [new AmbiguousInvokeError("socket hang up")];
+    const ambiguous = await handleUnmatched(
+      deps,
+      { queueName: "orders", queueUrl, onNoMatch: "invoke:audit" },
+      [message("a")],
+    );
+    expect(ambiguous.settled).toEqual([]);
+    expect([...ambiguous.failed]).toEqual(["a"]);
+    expect(invoker.answers).toHaveLength(0);
 
     invoker.answers = [{ functionError: "Unhandled", payload: { errorMessage: "boom" } }];
     const errored = await handleUnmatched(
@@ -171,12 +210,26 @@ describe("handleUnmatched", () => {
       [message("a")],
     );
     expect(errored.settled).toEqual([]);
+    expect([...errored.failed]).toEqual(["a"]);
+  });
+
+  it("splits the no-match function's event under the payload limit", async () => {
+    const { deps, invoker } = setup();
+    deps.payloadLimitBytes = 700;
+    const out = await handleUnmatched(deps, { queueName: "orders", queueUrl, onNoMatch: "invoke:audit" }, [
+      message("a"),
+      message("b"),
+      message("c"),
+    ]);
+    expect(invoker.calls.length).toBeGreaterThan(1);
+    expect(invoker.calls.flatMap((c) => c.event.Records.map((r) => r.messageId))).toEqual(["a", "b", "c"]);
+    expect(out.settled).toHaveLength(3);
   });
 
   it("does nothing for no messages", async () => {
     const { deps, forwarder, invoker, metrics } = setup();
     const out = await handleUnmatched(deps, { queueName: "orders", queueUrl, onNoMatch: "forward:x" }, []);
-    expect(out).toEqual({ action: "forward", settled: [], failed: new Set() });
+    expect(out).toEqual({ action: "forward", settled: [], failed: new Set(), notRun: [] });
     expect(forwarder.sent).toEqual([]);
     expect(invoker.calls).toEqual([]);
     expect(metrics.counts.size).toBe(0);

@@ -1,8 +1,9 @@
-import { NoMatchKind, parseNoMatchAction, type Route } from "@sqs-dispatcher/config";
+import { AwsLimits, NoMatchKind, parseNoMatchAction, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { BatchVerdict, readBatchResult } from "../dispatch/batchResult.js";
 import { holdBackAfterGroupFailure } from "../dispatch/fifoOrder.js";
-import type { FunctionInvoker, InvokeResult } from "../dispatch/ports.js";
+import { fitPayload } from "../dispatch/fitPayload.js";
+import { type InvokeHandlerDeps, invokeUntilRun } from "../dispatch/invokeHandler.js";
 import { toSqsEvent } from "../dispatch/sqsEvent.js";
 import { isRetryable } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -11,21 +12,26 @@ import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
 import type { QueueMessage } from "../poller/ports.js";
 import type { MessageForwarder } from "./ports.js";
 
-/** Attempts of a forward (the entries SendMessageBatch refused) or a second-handler invoke. */
+/** Attempts of a forward (the entries SendMessageBatch refused). */
 export const unmatchedAttempts = 3;
 
 export interface HandleUnmatchedDeps {
   forwarder: MessageForwarder;
-  invoker: FunctionInvoker;
+  /**
+   * How `invoke:<function>` invokes: the poller's own invoke deps (invoker, backoff, time left,
+   * not-run observer), so the second function is invoked exactly as the route's handler is.
+   */
+  invoke: InvokeHandlerDeps;
   clock: Pick<Clock, "sleep">;
+  /** Backoff between forward attempts. */
   retry: BackoffPolicy;
   logger: Pick<Logger, "info" | "warn" | "error">;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). */
   region: string;
   /** Where `MessagesForwarded` and `MessagesDropped` go; default nowhere. */
   metrics?: MetricsSink;
-  /** Keeps the messages invisible while the second handler runs (the poller's visibility extender). */
-  whileExtendingVisibility?: <T>(messages: readonly QueueMessage[], work: () => Promise<T>) => Promise<T>;
+  /** Largest serialized event per invoke of the no-match function; default Lambda's synchronous limit (6 MB). */
+  payloadLimitBytes?: number;
 }
 
 /** What became of the messages that matched no filter. */
@@ -40,6 +46,12 @@ export interface UnmatchedOutcome {
    * On a FIFO queue this includes the later messages of a group that had a failure.
    */
   failed: Set<string>;
+  /**
+   * Messages the no-match function never saw (Lambda kept refusing the invoke until no retry could
+   * finish in time): none of their receives was used by a handler. The caller may make them
+   * visible again at once, as the poller does with its own batches.
+   */
+  notRun: QueueMessage[];
 }
 
 type UnmatchedRoute = Pick<Route, "queueName" | "queueUrl" | "onNoMatch">;
@@ -88,44 +100,38 @@ async function invokeSecond(
   route: UnmatchedRoute,
   functionName: string,
   messages: readonly QueueMessage[],
-): Promise<Set<string>> {
-  const payload = toSqsEvent(messages, route.queueUrl, deps.region);
-  const run = (work: () => Promise<InvokeResult>) =>
-    deps.whileExtendingVisibility ? deps.whileExtendingVisibility(messages, work) : work();
-  let result: InvokeResult = { functionError: "InvokeFailed" };
-  for (let attempt = 0; attempt < unmatchedAttempts; attempt++) {
-    try {
-      result = await run(() => deps.invoker.invoke(functionName, payload));
-      break;
-    } catch (error) {
-      if (isRetryable(error) && attempt + 1 < unmatchedAttempts) {
-        deps.logger.warn("invoke of the no-match function failed; retrying", {
-          functionName,
-          error: describe(error),
-        });
-        await deps.clock.sleep(backoffDelayMs(attempt, deps.retry));
-        continue;
-      }
-      deps.logger.error("invoke of the no-match function failed; the messages return to the queue", {
+): Promise<{ failed: Set<string>; notRun: Set<string> }> {
+  const failed = new Set<string>();
+  const notRun = new Set<string>();
+  const limit = deps.payloadLimitBytes ?? AwsLimits.syncInvokePayloadMaxBytes;
+  // The same event, 6 MB split and invoke discipline as the route's own handler gets.
+  for (const chunk of fitPayload(toSqsEvent(messages, route.queueUrl, deps.region).Records, limit)) {
+    const ids = chunk.records.map((r) => r.messageId);
+    if (notRun.size > 0) {
+      for (const id of ids) notRun.add(id);
+      continue;
+    }
+    const attempt = await invokeUntilRun(deps.invoke, functionName, chunk.json);
+    if (attempt.kind === "not-run") {
+      for (const id of ids) notRun.add(id);
+      continue;
+    }
+    if (attempt.kind === "ambiguous") {
+      for (const id of ids) failed.add(id);
+      continue;
+    }
+    const read = readBatchResult(ids, attempt.result);
+    for (const id of read.failed) failed.add(id);
+    if (read.verdict !== BatchVerdict.AllSucceeded) {
+      deps.logger.info("the no-match function failed messages; they return to the queue", {
         functionName,
-        error: describe(error),
+        verdict: read.verdict,
+        functionError: attempt.result.functionError,
+        messageIds: [...read.failed],
       });
-      break;
     }
   }
-  const read = readBatchResult(
-    messages.map((m) => m.messageId),
-    result,
-  );
-  if (read.verdict !== BatchVerdict.AllSucceeded) {
-    deps.logger.info("the no-match function failed messages; they return to the queue", {
-      functionName,
-      verdict: read.verdict,
-      functionError: result.functionError,
-      messageIds: [...read.failed],
-    });
-  }
-  return read.failed;
+  return { failed, notRun };
 }
 
 /**
@@ -136,8 +142,9 @@ async function invokeSecond(
  * - `forward:<queue>`: each message is sent to the queue with its body and message attributes
  *   (group and deduplication ids kept on a FIFO target), retrying refused entries; the sent ones
  *   are settled and counted as `MessagesForwarded`, the others stay in the queue. Nothing is lost.
- * - `invoke:<function>`: the messages go to that function synchronously as a Lambda SQS event;
- *   its partial batch response is read as the route handler's is; succeeded ones are settled.
+ * - `invoke:<function>`: the messages go to that function synchronously as a Lambda SQS event
+ *   (split under 6 MB, invoked with {@link invokeUntilRun} like the route's handler); its partial
+ *   batch response is read as the route handler's is; succeeded ones are settled.
  *
  * It never deletes: the caller deletes `settled` (with the handler's succeeded messages), so a
  * loop has one delete path. Never throws.
@@ -153,24 +160,31 @@ export async function handleUnmatched(
   messages: readonly QueueMessage[],
 ): Promise<UnmatchedOutcome> {
   const action = parseNoMatchAction(route.onNoMatch ?? NoMatchKind.Delete) ?? { kind: NoMatchKind.Delete };
-  if (messages.length === 0) return { action: action.kind, settled: [], failed: new Set() };
+  if (messages.length === 0) return { action: action.kind, settled: [], failed: new Set(), notRun: [] };
   let failed: Set<string>;
+  let notRun = new Set<string>();
   switch (action.kind) {
     case NoMatchKind.Delete:
       deps.metrics?.add(route.queueName, PollerMetric.MessagesDropped, messages.length);
-      return { action: action.kind, settled: [...messages], failed: new Set() };
+      return { action: action.kind, settled: [...messages], failed: new Set(), notRun: [] };
     case NoMatchKind.Forward:
       failed = await forward(deps, route, action.queueName, messages);
       break;
     case NoMatchKind.Invoke:
-      failed = await invokeSecond(deps, route, action.functionName, messages);
+      ({ failed, notRun } = await invokeSecond(deps, route, action.functionName, messages));
       break;
   }
-  // FIFO: a group's later messages wait behind its failed one, in this queue.
-  failed = holdBackAfterGroupFailure(messages, failed);
-  const settled = messages.filter((m) => !failed.has(m.messageId));
+  // FIFO: a group's later messages wait behind its failed (or never invoked) one, in this queue.
+  failed = holdBackAfterGroupFailure(messages, new Set([...failed, ...notRun]));
+  for (const id of notRun) failed.delete(id);
+  const settled = messages.filter((m) => !failed.has(m.messageId) && !notRun.has(m.messageId));
   if (action.kind === NoMatchKind.Forward && settled.length > 0) {
     deps.metrics?.add(route.queueName, PollerMetric.MessagesForwarded, settled.length);
   }
-  return { action: action.kind, settled, failed };
+  return {
+    action: action.kind,
+    settled,
+    failed,
+    notRun: messages.filter((m) => notRun.has(m.messageId)),
+  };
 }

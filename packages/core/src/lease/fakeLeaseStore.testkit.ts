@@ -1,6 +1,6 @@
 import { LeaseLostError } from "../errors.js";
 import type { LeaseStore } from "./ports.js";
-import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./token.js";
+import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./token.js";
 
 /**
  * An in-memory LeaseStore with the real conditional semantics of the DynamoDB
@@ -32,7 +32,12 @@ export class FakeLeaseStore implements LeaseStore {
     return this.rows.get(this.key(k));
   }
 
-  async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence): Promise<void> {
+  async heartbeat(
+    lease: LoopEvent,
+    now: number,
+    invocation?: InvocationFence,
+    state?: LoopState,
+  ): Promise<void> {
     await this.enter("heartbeat");
     const row = this.rows.get(this.key(lease));
     const superseded =
@@ -41,6 +46,8 @@ export class FakeLeaseStore implements LeaseStore {
       throw new LeaseLostError(lease.queueUrl, lease.token, lease.loopId);
     row.lastUsed = now;
     if (invocation) row.invocationId = invocation.invocationId;
+    if (state?.blockedReason !== undefined) row.blockedReason = state.blockedReason;
+    else if (state) delete row.blockedReason;
   }
 
   async create(token: TokenRecord): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "./token.js";
+import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./token.js";
 
 /**
  * The `tokens` table. Every write that a loop's safety depends on is conditional
@@ -17,8 +17,10 @@ export interface LeaseStore {
    * @throws LeaseLostError when the condition fails: revoked, taken over or superseded
    * (the caller tells which by a consistent read, {@link LeaseStore.listByQueue}).
    * Other errors (throttling, network) propagate for the caller to retry.
+   *
+   * With a `state`, also writes what the loop reports about itself (`blockedReason`, set or removed).
    */
-  heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence): Promise<void>;
+  heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence, state?: LoopState): Promise<void>;
   /** Creates a token that does not exist yet; false when it already exists. */
   create(token: TokenRecord): Promise<boolean>;
   /**

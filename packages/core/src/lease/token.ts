@@ -22,6 +22,18 @@ export interface TokenRecord extends LoopEvent {
    * see docs/protocol.md, "Invocation fence".
    */
   invocationId?: string;
+  /**
+   * Why the loop cannot hand batches to its handler (the function is missing, access is denied,
+   * …), written by the loop's renewals while it lasts; absent while it can. `status` shows the
+   * route as `blocked` with this reason.
+   */
+  blockedReason?: string;
+}
+
+/** What a loop reports about itself with each renewal. */
+export interface LoopState {
+  /** Why the loop's handler cannot be invoked; `undefined` clears it. */
+  blockedReason: string | undefined;
 }
 
 /**

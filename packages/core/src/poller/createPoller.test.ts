@@ -1,8 +1,9 @@
 import type { Route } from "@sqs-dispatcher/config";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Clock } from "../clock.js";
+import { type Clock, timerSleep } from "../clock.js";
 import type { FunctionInvoker, InvokeResult } from "../dispatch/ports.js";
 import type { SqsEvent } from "../dispatch/sqsEvent.js";
+import { AmbiguousInvokeError, HandlerNotRunError, NotRunReason } from "../errors.js";
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
 import type { InvocationFence, LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
@@ -19,7 +20,8 @@ const budgetMs = (1 + 5 + 1) * 1000;
 
 const clock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  monotonic: () => Date.now(),
+  sleep: timerSleep,
 };
 
 function message(id: string, groupId?: string): QueueMessage {
@@ -77,9 +79,13 @@ class FakeQueue implements QueueClient {
 class FakeInvoker implements FunctionInvoker {
   events: { functionName: string; event: SqsEvent }[] = [];
   respond: (event: SqsEvent) => Promise<InvokeResult> | InvokeResult = () => ({ payload: null });
-  async invoke(functionName: string, payload: unknown): Promise<InvokeResult> {
-    this.events.push({ functionName, event: payload as SqsEvent });
-    return this.respond(payload as SqsEvent);
+  probes: string[] = [];
+  probe: (functionName: string) => Promise<void> = async (functionName) =>
+    void this.probes.push(functionName);
+  async invoke(functionName: string, payloadJson: string): Promise<InvokeResult> {
+    const event = JSON.parse(payloadJson) as SqsEvent;
+    this.events.push({ functionName, event });
+    return this.respond(event);
   }
 }
 
@@ -103,6 +109,10 @@ function route(overrides: Partial<Route> = {}): Route {
   };
 }
 
+function notRun(reason: NotRunReason): HandlerNotRunError {
+  return new HandlerNotRunError("record", reason, `refused: ${reason}`);
+}
+
 function throttling(): Error {
   return Object.assign(new Error("Rate of requests exceeds the allowed throughput"), {
     name: "ProvisionedThroughputExceededException",
@@ -115,6 +125,8 @@ interface Harness {
   invoker: FakeInvoker;
   started: LoopEvent[];
   routeOf: { current: Route | undefined };
+  /** The poller's settings for the next run (a copy of the defaults). */
+  settings: PollerSettings;
   run: (
     invocationMs?: number,
     loop?: LoopEvent,
@@ -130,12 +142,13 @@ function harness(): Harness {
   const starter: LoopStarter = { start: async (e) => void started.push(e) };
   const routeOf: { current: Route | undefined } = { current: route() };
   const routes: RouteResolver = { resolve: async () => routeOf.current };
-  return {
+  const h: Harness = {
     leases,
     queue,
     invoker,
     started,
     routeOf,
+    settings: { ...settings },
     async run(invocationMs = 30_000, loop = event) {
       const poller = createPoller({
         leases,
@@ -145,7 +158,7 @@ function harness(): Harness {
         starter,
         clock,
         logger: silentLogger,
-        settings,
+        settings: h.settings,
         retry: { baseMs: 100, maxMs: 2_000, random: () => 0.5 },
       });
       const deadline = Date.now() + invocationMs;
@@ -154,6 +167,7 @@ function harness(): Harness {
       return { outcome: await promise, deadline };
     },
   };
+  return h;
 }
 
 beforeEach(() => {
@@ -263,7 +277,7 @@ describe("dispatch", () => {
     expect(outcome).toMatchObject({ received: 2, succeeded: 2, failed: 0 });
   });
 
-  it("overlaps a batch's delete with the next heartbeat, receives only after both, and deletes before recursing", async () => {
+  it("overlaps a batch's delete with the next heartbeat and receive, and deletes before recursing", async () => {
     const h = harness();
     h.queue.pending = [message("m1"), message("m2")];
     h.routeOf.current = route({ batchSize: 1 });
@@ -283,16 +297,16 @@ describe("dispatch", () => {
     };
     const starter = h.started;
     const { outcome } = await h.run();
-    expect(trace.slice(0, 8)).toEqual([
+    // The handler slot frees when the handler answered: the next heartbeat and receive do not wait for the delete.
+    expect(trace.filter((t) => t === "heartbeat" || t === "receive").slice(0, 4)).toEqual([
       "heartbeat",
       "receive",
-      "delete-start rh-m1",
       "heartbeat",
-      "delete-end rh-m1",
       "receive",
-      "delete-start rh-m2",
-      "heartbeat",
     ]);
+    const secondReceive = trace.indexOf("receive", trace.indexOf("receive") + 1);
+    expect(secondReceive).toBeLessThan(trace.indexOf("delete-end rh-m1"));
+    expect(trace.indexOf("delete-start rh-m1")).toBeLessThan(trace.indexOf("delete-end rh-m1"));
     expect(h.queue.deleted).toEqual(["rh-m1", "rh-m2"]);
     expect(outcome).toMatchObject({ received: 2, succeeded: 2, undeleted: 0 });
     expect(starter).toEqual([event]);
@@ -407,18 +421,18 @@ describe("dispatch", () => {
     expect(outcome).toMatchObject({ succeeded: 3, undeleted: 0 });
   });
 
-  it("retries a throttled handler invoke before failing the batch", async () => {
+  it("retries a throttled handler invoke until it runs, and deletes the batch", async () => {
     const h = harness();
     h.queue.pending = [message("m1")];
-    let throttled = 1;
+    let throttled = 5;
     h.invoker.respond = () => {
-      if (throttled-- > 0)
-        throw Object.assign(new Error("Rate exceeded"), { name: "TooManyRequestsException" });
+      if (throttled-- > 0) throw notRun(NotRunReason.Throttled);
       return { payload: null };
     };
-    await h.run();
-    expect(h.invoker.events).toHaveLength(2);
+    const { outcome } = await h.run();
+    expect(h.invoker.events).toHaveLength(6);
     expect(h.queue.deleted).toEqual(["rh-m1"]);
+    expect(outcome).toMatchObject({ succeeded: 1, failed: 0, released: 0 });
   });
 });
 
@@ -697,5 +711,230 @@ describe("invocation fence", () => {
     expect(outcome.status).toBe(LoopOutcomeStatus.TakenOver);
     expect(h.leases.get(event)).toMatchObject({ loopId: "loop-2" });
     expect(h.leases.get(event)?.invocationId).toBeUndefined();
+  });
+});
+
+describe("several batches in flight", () => {
+  it("keeps up to the route's concurrency batches in the handler at once, receiving as slots free", async () => {
+    const h = harness();
+    h.routeOf.current = route({ concurrency: 3, batchSize: 2 });
+    h.queue.pending = Array.from({ length: 12 }, (_, i) => message(`m${i}`));
+    let running = 0;
+    let most = 0;
+    h.invoker.respond = async () => {
+      most = Math.max(most, ++running);
+      await clock.sleep(1_000);
+      running--;
+      return { payload: null };
+    };
+    const started = Date.now();
+    const { outcome } = await h.run();
+    expect(most).toBe(3);
+    expect(outcome).toMatchObject({ received: 12, succeeded: 12, maxInFlight: 3 });
+    // Six batches of one second, three at a time: two rounds, where one at a time would take six.
+    const lastInvokeDone = h.queue.deleteCalls.length;
+    expect(lastInvokeDone).toBe(6);
+    expect(h.queue.receives[5]?.at).toBeLessThan(started + 2_000);
+  });
+
+  it("renews the lease on a timer, not per batch", async () => {
+    const h = harness();
+    h.settings.renewEverySec = 5;
+    h.routeOf.current = route({ batchSize: 1, concurrency: 2 });
+    h.queue.pending = Array.from({ length: 40 }, (_, i) => message(`m${i}`));
+    h.invoker.respond = () => clock.sleep(500).then(() => ({ payload: null }));
+    let heartbeats = 0;
+    h.leases.beforeOp = (op) => void (op === "heartbeat" && heartbeats++);
+    const { outcome } = await h.run(30_000);
+    expect(outcome.succeeded).toBe(40);
+    // 40 batches over ~23 s of receiving: the first heartbeat and one every 5 s, not 40.
+    expect(heartbeats).toBeGreaterThanOrEqual(3);
+    expect(heartbeats).toBeLessThanOrEqual(6);
+  });
+
+  it("renews while every slot is busy with a long handler, so the lease never goes stale", async () => {
+    const h = harness();
+    h.settings.renewEverySec = 2;
+    h.settings.maxHandlerTimeoutSec = 20;
+    h.routeOf.current = route({ concurrency: 1 });
+    h.queue.pending = [message("m1")];
+    h.invoker.respond = () => clock.sleep(15_000).then(() => ({ payload: null }));
+    const renewals: number[] = [];
+    h.leases.beforeOp = (op) => void (op === "heartbeat" && renewals.push(Date.now()));
+    await h.run(60_000);
+    const gaps = renewals.slice(1).map((at, i) => at - (renewals[i] ?? at));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(2_000);
+    expect(renewals.length).toBeGreaterThan(7);
+  });
+});
+
+describe("invokes that did not run the handler", () => {
+  it("receives nothing new while a batch waits on a throttle, and halves its concurrency", async () => {
+    const h = harness();
+    h.routeOf.current = route({ concurrency: 4, batchSize: 1 });
+    h.queue.pending = Array.from({ length: 8 }, (_, i) => message(`m${i}`));
+    let throttles = 3;
+    const trace: string[] = [];
+    const receive = h.queue.receive.bind(h.queue);
+    h.queue.receive = async (url, options) => {
+      trace.push("receive");
+      return receive(url, options);
+    };
+    h.invoker.respond = async () => {
+      if (throttles-- > 0) {
+        trace.push("throttled");
+        throw notRun(NotRunReason.Throttled);
+      }
+      trace.push("ran");
+      await clock.sleep(100);
+      return { payload: null };
+    };
+    const { outcome } = await h.run();
+    expect(outcome).toMatchObject({ succeeded: 8, failed: 0, released: 0 });
+    expect(h.queue.deleted).toHaveLength(8);
+    // Between the first throttle and the first invoke that ran, the loop received nothing.
+    const between = trace.slice(trace.indexOf("throttled"), trace.indexOf("ran"));
+    expect(between).not.toContain("receive");
+    expect(between.filter((t) => t === "throttled")).toHaveLength(3);
+  });
+
+  it("keeps a batch to a missing function, probes with DryRun, shows blocked on the token, and sends it once the function exists", async () => {
+    const h = harness();
+    h.settings.renewEverySec = 60;
+    h.queue.pending = [message("m1"), message("m2")];
+    let exists = false;
+    h.invoker.respond = () => {
+      if (!exists) throw notRun(NotRunReason.NotFound);
+      return { payload: null };
+    };
+    h.invoker.probe = async () => {
+      if (!exists) throw notRun(NotRunReason.NotFound);
+    };
+    const blockedSeen: (string | undefined)[] = [];
+    const heartbeat = h.leases.heartbeat.bind(h.leases);
+    h.leases.heartbeat = async (lease, now, fence, state) => {
+      blockedSeen.push(state?.blockedReason);
+      await heartbeat(lease, now, fence, state);
+    };
+    setTimeout(() => {
+      exists = true;
+    }, 8_000);
+    const { outcome } = await h.run();
+    expect(blockedSeen).toContain(NotRunReason.NotFound);
+    expect(blockedSeen.at(-1)).toBeUndefined();
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+    expect(h.queue.receives).toHaveLength(h.queue.receives.length);
+    expect(outcome).toMatchObject({ received: 2, succeeded: 2, failed: 0, released: 0 });
+  });
+
+  it("releases a batch it could never invoke when the invocation runs out of time, without failing it", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    h.invoker.respond = () => {
+      throw notRun(NotRunReason.Denied);
+    };
+    h.invoker.probe = async () => {
+      throw notRun(NotRunReason.Denied);
+    };
+    const { outcome } = await h.run(20_000);
+    expect(outcome).toMatchObject({ received: 1, succeeded: 0, failed: 0, released: 1 });
+    expect(h.queue.visibilityCalls.at(-1)).toMatchObject({ handles: ["rh-m1"], sec: 0 });
+    expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Denied);
+    // One receive only: while blocked the loop probes instead of receiving more.
+    expect(h.queue.receives).toHaveLength(1);
+  });
+
+  it("does not re-invoke after an ambiguous error: the batch returns to the queue", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    h.invoker.respond = () => {
+      throw new AmbiguousInvokeError("invoke record: ECONNRESET", { functionName: "record" });
+    };
+    const { outcome } = await h.run();
+    expect(h.invoker.events).toHaveLength(1);
+    expect(outcome).toMatchObject({ failed: 1, succeeded: 0, released: 0 });
+    expect(h.queue.deleted).toEqual([]);
+  });
+
+  it("fails the whole batch on a response that is not JSON", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1"), message("m2")];
+    h.invoker.respond = () => ({ payload: "done!", invalidJson: true });
+    const { outcome } = await h.run();
+    expect(outcome).toMatchObject({ failed: 2, succeeded: 0 });
+  });
+});
+
+describe("batch shape", () => {
+  it("splits a batch so that no invoke exceeds the payload limit", async () => {
+    const h = harness();
+    h.settings.payloadLimitBytes = 3_000;
+    h.queue.pending = Array.from({ length: 4 }, (_, i) => ({ ...message(`m${i}`), body: "x".repeat(1_000) }));
+    const { outcome } = await h.run();
+    expect(h.invoker.events.map((e) => e.event.Records.length)).toEqual([2, 2]);
+    for (const e of h.invoker.events)
+      expect(Buffer.byteLength(JSON.stringify(e.event))).toBeLessThanOrEqual(3_000);
+    expect(outcome.succeeded).toBe(4);
+  });
+
+  it("gathers receives into one batch up to batchSize within the batching window", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 25, batchWindowSec: 2 });
+    h.queue.pending = Array.from({ length: 30 }, (_, i) => message(`m${i}`));
+    await h.run();
+    expect(h.invoker.events.map((e) => e.event.Records.length)).toEqual([25, 5]);
+  });
+
+  it("hands over what the window gathered when it closes before the batch is full", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 100, batchWindowSec: 3 });
+    h.queue.pending = Array.from({ length: 12 }, (_, i) => message(`m${i}`));
+    const started = Date.now();
+    await h.run();
+    expect(h.invoker.events[0]?.event.Records).toHaveLength(12);
+    const firstDelete = h.queue.deleteCalls[0];
+    expect(firstDelete).toHaveLength(12);
+    expect(h.queue.receives.filter((r) => r.at - started < 3_000).length).toBeGreaterThan(2);
+  });
+});
+
+describe("ending an invocation", () => {
+  it("retries a failing self-invoke until the time is nearly spent, then reports it so the handler can fail", async () => {
+    const h = harness();
+    let attempts = 0;
+    const running = createPoller({
+      leases: h.leases,
+      routes: { resolve: async () => undefined },
+      queue: h.queue,
+      invoker: h.invoker,
+      starter: {
+        start: async () => {
+          attempts++;
+          throw Object.assign(new Error("Rate exceeded"), { name: "TooManyRequestsException" });
+        },
+      },
+      clock,
+      logger: silentLogger,
+      settings: { ...settings, marginSec: 3 },
+      retry: { baseMs: 100, maxMs: 500, random: () => 0.5 },
+    }).run(event, { remainingTimeMs: () => 1_700_000_012_000 - Date.now() });
+    await vi.runAllTimersAsync();
+    const outcome = await running;
+    expect(Date.now()).toBeGreaterThan(1_700_000_010_000);
+    expect(outcome.status).toBe(LoopOutcomeStatus.RecursionFailed);
+    expect(attempts).toBeGreaterThan(5);
+  });
+
+  it("ends without recursing when the tokens table refuses in a way retrying cannot fix", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    h.leases.beforeOp = (op) => {
+      if (op === "heartbeat")
+        throw Object.assign(new Error("not authorized"), { name: "AccessDeniedException" });
+    };
+    const { outcome } = await h.run();
+    expect(outcome.status).toBe(LoopOutcomeStatus.StoreUnusable);
+    expect(h.queue.receives).toHaveLength(0);
+    expect(h.started).toEqual([]);
   });
 });

@@ -1,20 +1,24 @@
 import { randomUUID } from "node:crypto";
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
-import { BatchVerdict, readBatchResult } from "../dispatch/batchResult.js";
-import { deleteSucceeded } from "../dispatch/deleteSucceeded.js";
+import { type BatchOutcome, dispatchBatch } from "../dispatch/dispatchBatch.js";
 import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
-import { holdBackAfterGroupFailure, isFifoQueue } from "../dispatch/fifoOrder.js";
-import { invokeHandler } from "../dispatch/invokeHandler.js";
+import { isFifoQueue } from "../dispatch/fifoOrder.js";
+import type { NotRunObserver } from "../dispatch/invokeHandler.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
-import { LeaseLossReason } from "../errors.js";
+import { HandlerNotRunError, isPassingNotRun, LeaseLossReason, NotRunReason } from "../errors.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
+import { discardMetrics, type MetricsSink, PollerMetric } from "../metrics/ports.js";
+import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
+import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
 import { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./backoff.js";
 import { describeError } from "./describeError.js";
-import { createHeartbeatWithRetry } from "./heartbeatWithRetry.js";
+import { gatherBatch } from "./gatherBatch.js";
+import { createHeartbeatWithRetry, type HeartbeatResult } from "./heartbeatWithRetry.js";
+import { createLeaseRenewal } from "./leaseRenewal.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
 import type { LoopStarter, QueueClient, QueueMessage } from "./ports.js";
 import { recurse } from "./recurse.js";
@@ -25,10 +29,17 @@ export interface PollerSettings {
   waitTimeSec: number;
   /** Slack kept beyond one full cycle before the invocation ends, seconds. */
   marginSec: number;
-  /** The longest timeout of any handler function, seconds: one cycle must fit it. */
+  /** The longest timeout of any handler function, seconds: every batch started must fit it. */
   maxHandlerTimeoutSec: number;
+  /**
+   * Renew the lease when this long has passed since the last verified renewal, seconds.
+   * Default 0: before every receive (the first round's behaviour).
+   */
+  renewEverySec?: number;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). Default us-east-1. */
   region?: string;
+  /** Largest serialized event per handler invoke; default Lambda's synchronous limit (6 MB). */
+  payloadLimitBytes?: number;
 }
 
 export interface PollerDeps {
@@ -40,6 +51,8 @@ export interface PollerDeps {
   clock: Clock;
   logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   settings: PollerSettings;
+  /** Per-route metrics; default none. */
+  metrics?: MetricsSink;
   /** Backoff of heartbeat, delete, invoke and self-invoke retries. */
   retry?: BackoffPolicy;
   /** Makes the random part of invocation ids; default random UUIDs. */
@@ -54,7 +67,7 @@ export interface InvocationContext {
 }
 
 export interface Poller {
-  /** Runs one invocation of a loop: cycles while time is left, then recurses unless the lease was lost. */
+  /** Runs one invocation of a loop: dispatches while time is left, then recurses unless the lease was lost. */
   run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome>;
 }
 
@@ -64,14 +77,19 @@ const lossStatus = {
   [LeaseLossReason.Superseded]: LoopOutcomeStatus.Superseded,
 } as const satisfies Record<LeaseLossReason, LoopOutcomeStatus>;
 
-/** Shortest idle wait, so a zero long-poll wait never spins heartbeats. */
+/** Shortest idle wait, so a zero long-poll wait never spins heartbeats or receives. */
 const minIdleMs = 1_000;
-const settled: Promise<void> = Promise.resolve();
+/** How often a blocked loop logs its one error line. */
+const blockedLogEveryMs = 60_000;
 
 /**
  * Creates the poller: the recursive loop of DESIGN.md's token protocol, with the
  * invocation fence of docs/protocol.md (two invocations of one loop: the older ends).
- * Nothing a message or a handler does ends the loop; only losing the lease does.
+ * One invocation keeps up to the route's `concurrency` batches in the handler at once and
+ * receives again as soon as a slot frees; it renews its lease on a timer; a handler that
+ * cannot be invoked holds the loop's receives instead of failing batches.
+ * Nothing a message or a handler does ends the loop; only losing the lease does, or a
+ * tokens table that retrying cannot fix.
  *
  * @example
  * const poller = createPoller({ leases, routes, queue, invoker, starter, clock, logger, settings });
@@ -80,12 +98,20 @@ const settled: Promise<void> = Promise.resolve();
 export function createPoller(deps: PollerDeps): Poller {
   const { leases, routes, queue, invoker, starter, clock, settings } = deps;
   const retry = deps.retry ?? defaultBackoff;
+  const metrics = deps.metrics ?? discardMetrics;
   const region = settings.region ?? "us-east-1";
   const waitMs = settings.waitTimeSec * 1000;
   const marginMs = settings.marginSec * 1000;
-  const cycleBudgetMs = (settings.waitTimeSec + settings.maxHandlerTimeoutSec + settings.marginSec) * 1000;
+  const handlerMs = settings.maxHandlerTimeoutSec * 1000;
+  const renewEveryMs = (settings.renewEverySec ?? 0) * 1000;
   const visibilityCache: VisibilityTimeoutCache = new Map();
   const ids = deps.ids ?? randomUUID;
+  /**
+   * Functions this environment has seen refuse an invoke (kept across warm invocations): the
+   * loop probes them with a DryRun before it receives for them again, so a missing function
+   * does not cost each invocation a received batch.
+   */
+  const refusing = new Map<string, NotRunReason>();
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     // Lambda gives a retried async event the same request id, and may give a duplicate delivery
@@ -111,9 +137,29 @@ export function createPoller(deps: PollerDeps): Poller {
       succeeded: 0,
       failed: 0,
       undeleted: 0,
+      released: 0,
+      maxInFlight: 0,
     };
+    const queueName = queueNameOf(event.queueUrl);
     const fifo = isFifoQueue(event.queueUrl);
-    let consecutiveErrors = 0;
+    const remainingMs = () => context.remainingTimeMs();
+
+    /** The reason the token shows while the loop cannot invoke its handler (DESIGN.md: `blocked`). */
+    let blockedReason: string | undefined;
+    let blockedLoggedAt = Number.NEGATIVE_INFINITY;
+    function setBlocked(reason: string | undefined, functionName: string): void {
+      if (reason !== undefined && clock.monotonic() - blockedLoggedAt >= blockedLogEveryMs) {
+        blockedLoggedAt = clock.monotonic();
+        log.error("the route's handler cannot be invoked; the loop receives nothing until it can", {
+          functionName,
+          reason,
+        });
+      }
+      if (reason === blockedReason) return;
+      if (reason === undefined) log.info("the route's handler can be invoked again", { functionName });
+      blockedReason = reason;
+      renewal.expedite();
+    }
 
     const heartbeat = createHeartbeatWithRetry(
       {
@@ -121,124 +167,241 @@ export function createPoller(deps: PollerDeps): Poller {
         clock,
         retry,
         logger: log,
-        remainingTimeMs: () => context.remainingTimeMs(),
+        remainingTimeMs: remainingMs,
         marginMs,
         invocationId,
+        state: () => ({ blockedReason }),
       },
       event,
     );
+    const renewal = createLeaseRenewal(heartbeat, clock, renewEveryMs);
+    const concurrency = createAdaptiveConcurrency();
     const whileExtendingVisibility = createVisibilityExtender({
       queue,
       clock,
       logger: log,
       cache: visibilityCache,
     });
-    const dispatchDeps = {
-      invoker,
-      clock,
-      retry,
-      logger: log,
-      region,
-      whileExtendingVisibility: <T>(messages: readonly QueueMessage[], work: () => Promise<T>) =>
-        whileExtendingVisibility(event.queueUrl, messages, work),
-    };
 
-    const deleteDeps = { queue, clock, retry, logger: log };
+    /** Batches waiting on an invoke that did not run: the loop receives nothing while any does. */
+    let waitingBatches = 0;
+    const observerFor = (functionName: string): NotRunObserver => ({
+      refused(reason) {
+        metrics.add(
+          queueName,
+          reason === NotRunReason.Throttled ? PollerMetric.HandlerThrottles : PollerMetric.HandlerNotRun,
+          1,
+        );
+        if (reason === NotRunReason.Throttled) concurrency.throttled();
+        if (!isPassingNotRun(reason)) {
+          refusing.set(functionName, reason);
+          setBlocked(reason, functionName);
+        }
+      },
+      waiting(isWaiting) {
+        waitingBatches += isWaiting ? 1 : -1;
+      },
+      ran() {
+        if (refusing.delete(functionName) || blockedReason !== undefined) setBlocked(undefined, functionName);
+      },
+    });
 
-    async function idle(maxMs: number): Promise<void> {
-      const ms = Math.max(0, Math.min(Math.max(waitMs, minIdleMs), maxMs));
-      if (ms > 0) await clock.sleep(ms);
+    /** Batches in the handler (a slot each); a slot frees when its handler answered. */
+    const inFlight = new Set<Promise<void>>();
+    /** Every batch until its deletes are done: awaited before the invocation ends. */
+    const unfinished = new Set<Promise<void>>();
+    /** Waits until a batch finishes, the lease is due for renewal, or `maxMs` passed. */
+    async function waitForChange(maxMs: number): Promise<void> {
+      // With renewEverySec 0 a renewal is always due before the next receive, never while waiting.
+      let ms = renewEveryMs > 0 ? Math.min(maxMs, renewal.msUntilDue()) : maxMs;
+      if (inFlight.size === 0 && !Number.isFinite(ms)) ms = minIdleMs;
+      if (!Number.isFinite(ms)) return void (await Promise.race(inFlight));
+      const woken = new AbortController();
+      await Promise.race([...inFlight, clock.sleep(Math.max(0, ms), woken.signal)]);
+      woken.abort();
+    }
+
+    function account(batch: BatchOutcome): void {
+      outcome.succeeded += batch.succeeded;
+      outcome.failed += batch.failed;
+      outcome.undeleted += batch.undeleted;
+      outcome.released += batch.released;
+      if (batch.clean) concurrency.clean();
     }
 
     /**
-     * Receives and dispatches one batch. Resolves once the handler has answered, with the
-     * deletion of the succeeded messages still running: the caller overlaps it with the next
-     * heartbeat (DESIGN.md only requires that heartbeat to be verified before the next receive)
-     * and must await it before the invocation ends.
+     * Starts one batch: its receive (and batching window), then its dispatch in the background.
+     * Resolves with how many messages it received once the receiving is over, so the loop can
+     * receive again while this batch is in the handler.
      */
-    async function cycle(route: Route): Promise<{ deleting: Promise<void> }> {
-      outcome.cycles++;
-      const messages = await queue.receive(event.queueUrl, {
-        maxMessages: Math.min(route.batchSize, 10),
-        waitTimeSec: settings.waitTimeSec,
+    function startBatch(route: Route): Promise<{ received: number } | { error: unknown }> {
+      const held: QueueMessage[] = [];
+      let announce!: (r: { received: number } | { error: unknown }) => void;
+      const gathered = new Promise<{ received: number } | { error: unknown }>((resolve) => {
+        announce = resolve;
       });
-      if (messages.length === 0) return { deleting: settled };
-      outcome.received += messages.length;
-      const result = await invokeHandler(dispatchDeps, event.queueUrl, route, messages);
-      const read = readBatchResult(
-        messages.map((m) => m.messageId),
-        result,
-      );
-      const failed = fifo ? holdBackAfterGroupFailure(messages, read.failed) : read.failed;
-      if (read.verdict !== BatchVerdict.AllSucceeded) {
-        log.info("batch had failures; they return to the queue", {
-          functionName: route.functionName,
-          verdict: read.verdict,
-          functionError: result.functionError,
-          failed: failed.size,
-          messageIds: [...failed],
+      let freeSlot!: () => void;
+      const slot = new Promise<void>((resolve) => {
+        freeSlot = resolve;
+      });
+      const done = whileExtendingVisibility(event.queueUrl, held, async () => {
+        try {
+          await gatherBatch(
+            { queue, clock, logger: log },
+            event.queueUrl,
+            {
+              batchSize: route.batchSize,
+              windowSec: route.batchWindowSec,
+              waitTimeSec: settings.waitTimeSec,
+            },
+            held,
+          );
+        } catch (error) {
+          announce({ error });
+          return;
+        }
+        announce({ received: held.length });
+        if (held.length === 0) return;
+        outcome.received += held.length;
+        metrics.add(queueName, PollerMetric.MessagesReceived, held.length);
+        metrics.add(queueName, PollerMetric.BatchesInFlight, inFlight.size);
+        const batch = await dispatchBatch(
+          {
+            invoker,
+            queue,
+            clock,
+            retry,
+            logger: log,
+            metrics,
+            region,
+            payloadLimitBytes: settings.payloadLimitBytes,
+            mayStartInvoke: (afterMs) => remainingMs() - afterMs - marginMs >= handlerMs,
+            observer: observerFor(route.functionName),
+            onHandled: freeSlot,
+          },
+          event.queueUrl,
+          queueName,
+          route.functionName,
+          held,
+          fifo,
+        );
+        account(batch);
+      }).catch((error: unknown) => {
+        // dispatchBatch never throws; this guards against a bug, so the loop still goes on.
+        announce({ error });
+        log.error("a batch failed unexpectedly; its messages return to the queue", {
+          error: describeError(error),
         });
-      }
-      const succeeded = messages.filter((m) => !failed.has(m.messageId));
-      outcome.failed += failed.size;
-      if (succeeded.length === 0) return { deleting: settled };
-      const deleting = deleteSucceeded(deleteDeps, event.queueUrl, succeeded).then(
-        (undeleted) => {
-          outcome.succeeded += succeeded.length - undeleted;
-          outcome.undeleted += undeleted;
-        },
-        (error: unknown) => {
-          // deleteSucceeded catches the SDK's errors; this is a bug guard, so the loop still goes on.
-          outcome.undeleted += succeeded.length;
-          log.error("deleting a batch failed; it will be delivered again", { error: describeError(error) });
-        },
-      );
-      return { deleting };
+      });
+      const finished = done.finally(freeSlot);
+      inFlight.add(slot);
+      unfinished.add(finished);
+      void slot.then(() => inFlight.delete(slot));
+      void finished.then(() => unfinished.delete(finished));
+      return gathered;
     }
 
-    /** The previous batch's DeleteMessageBatch, overlapped with the next heartbeat. */
-    let deleting: Promise<void> = settled;
-    for (let first = true; ; first = false) {
-      const remaining = context.remainingTimeMs();
-      if (!first && remaining < cycleBudgetMs) break;
-      // The previous batch was handled under a verified lease: its deletion finishes whatever this
-      // heartbeat says, and the next receive waits for both (one cycle's messages at a time in flight).
-      const [held] = await Promise.all([heartbeat(), deleting]);
-      deleting = settled;
-      if (held === "unverified") break;
-      if (held !== "held") {
-        log.info("lease lost; loop ends without recursing", { reason: held });
-        return { ...outcome, status: lossStatus[held] };
+    /** DryRun-probes a function this environment saw refuse; true when it may be invoked now. */
+    async function invokable(functionName: string): Promise<boolean> {
+      if (!refusing.has(functionName)) return true;
+      try {
+        await invoker.probe(functionName);
+        refusing.delete(functionName);
+        setBlocked(undefined, functionName);
+        return true;
+      } catch (error) {
+        const reason = error instanceof HandlerNotRunError ? error.reason : refusing.get(functionName);
+        if (reason !== undefined) {
+          refusing.set(functionName, reason);
+          if (!isPassingNotRun(reason)) setBlocked(reason, functionName);
+        }
+        return false;
       }
-      if (first && remaining < cycleBudgetMs) {
+    }
+
+    let ended: Exclude<HeartbeatResult, "held"> | undefined;
+    let consecutiveErrors = 0;
+    for (let first = true; ; first = false) {
+      if (renewal.due()) {
+        const held = await renewal.renew();
+        if (held !== "held") {
+          ended = held;
+          break;
+        }
+      }
+      const remaining = remainingMs();
+      if (first && remaining < waitMs + handlerMs + marginMs) {
         // A configuration error (poller timeout shorter than one cycle): keep the token alive and
         // recurse at a bounded rate rather than spin, and say so loudly.
         log.error("invocation too short for one full cycle; receiving nothing", {
           remainingMs: remaining,
-          cycleBudgetMs,
+          cycleBudgetMs: waitMs + handlerMs + marginMs,
         });
-        await idle(context.remainingTimeMs() - marginMs);
+        await clock.sleep(Math.max(0, Math.min(Math.max(waitMs, minIdleMs), remaining - marginMs)));
         break;
       }
+      let route: Route | undefined;
       try {
-        const route = await routes.resolve(event.queueUrl);
-        if (!route || route.paused) {
-          // The route may come back (or be unpaused); a removed route's token is deleted by
-          // reconcile, and then the next heartbeat ends this loop.
-          log.debug(route ? "route paused; idling" : "no route; idling");
-          await idle(context.remainingTimeMs() - marginMs);
-          continue;
-        }
-        ({ deleting } = await cycle(route));
-        consecutiveErrors = 0;
+        route = await routes.resolve(event.queueUrl);
       } catch (error) {
-        log.error("cycle failed; the loop goes on", { error: describeError(error) });
-        await clock.sleep(backoffDelayMs(consecutiveErrors++, retry));
+        log.error("could not read the route; the loop goes on", { error: describeError(error) });
+        await waitForChange(backoffDelayMs(consecutiveErrors++, retry));
+        continue;
       }
+      if (!route || route.paused) {
+        // The route may come back (or be unpaused); a removed route's token is deleted by
+        // reconcile, and then the next renewal ends this loop.
+        if (remaining < waitMs + marginMs) break;
+        log.debug(route ? "route paused; idling" : "no route; idling");
+        await waitForChange(Math.max(waitMs, minIdleMs));
+        continue;
+      }
+      // No batch may start that could not finish (receive, window, handler) before the invocation must recurse.
+      if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) break;
+      if (waitingBatches > 0 || inFlight.size >= concurrency.limit(route.concurrency)) {
+        await waitForChange(Number.POSITIVE_INFINITY);
+        continue;
+      }
+      if (!(await invokable(route.functionName))) {
+        await waitForChange(backoffDelayMs(consecutiveErrors++, { ...retry, baseMs: minIdleMs }));
+        continue;
+      }
+      outcome.cycles++;
+      const started = await startBatch(route);
+      outcome.maxInFlight = Math.max(outcome.maxInFlight, inFlight.size);
+      if ("error" in started) {
+        log.error("receive failed; the loop goes on", { error: describeError(started.error) });
+        await waitForChange(backoffDelayMs(consecutiveErrors++, retry));
+        continue;
+      }
+      consecutiveErrors = 0;
+      if (started.received === 0 && settings.waitTimeSec === 0) await waitForChange(minIdleMs);
     }
 
-    await deleting;
-    const recursed = await recurse({ starter, clock, retry, logger: log }, event);
+    // Batches in flight finish and delete what succeeded whatever ended the loop: they were
+    // received under a verified lease, and message safety rests on visibility, not on the lease.
+    while (unfinished.size > 0) await Promise.all([...unfinished]);
+
+    if (ended === "unusable") return { ...outcome, status: LoopOutcomeStatus.StoreUnusable };
+    if (ended !== undefined && ended !== "unverified") {
+      log.info("lease lost; loop ends without recursing", { reason: ended });
+      metrics.add(queueName, PollerMetric.LeaseLosses, 1);
+      metrics.flush();
+      return { ...outcome, status: lossStatus[ended] };
+    }
+    const recursed = await recurse(
+      {
+        starter,
+        clock,
+        retry,
+        logger: log,
+        remainingTimeMs: remainingMs,
+        reserveMs: Math.min(250, marginMs / 4),
+      },
+      event,
+    );
+    if (recursed) metrics.add(queueName, PollerMetric.Recursions, 1);
+    metrics.flush();
     return { ...outcome, status: recursed ? LoopOutcomeStatus.Recursed : LoopOutcomeStatus.RecursionFailed };
   }
 

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
-import { type LeaseLossReason, LeaseLostError } from "../errors.js";
+import { isTerminalStoreError, type LeaseLossReason, LeaseLostError } from "../errors.js";
 import type { LeaseStore } from "../lease/ports.js";
-import type { LoopEvent } from "../lease/token.js";
+import type { LoopEvent, LoopState } from "../lease/token.js";
 import type { Logger } from "../logger.js";
 import { type BackoffPolicy, backoffDelayMs } from "./backoff.js";
 import { describeError } from "./describeError.js";
@@ -9,9 +9,10 @@ import { leaseLossReason } from "./leaseLossReason.js";
 
 /**
  * What one heartbeat found: the lease is `held` (verified), `unverified` (the store
- * kept failing until the invocation ran out of time), or lost for a reason.
+ * kept failing until the invocation ran out of time), `unusable` (the store refused in a
+ * way retrying cannot fix: validation, access denied, table not found), or lost for a reason.
  */
-export type HeartbeatResult = "held" | "unverified" | LeaseLossReason;
+export type HeartbeatResult = "held" | "unverified" | "unusable" | LeaseLossReason;
 
 export interface HeartbeatWithRetryDeps {
   leases: Pick<LeaseStore, "heartbeat" | "listByQueue">;
@@ -27,6 +28,8 @@ export interface HeartbeatWithRetryDeps {
    * Without it the heartbeat is DESIGN.md's, conditioned on the loopId alone.
    */
   invocationId?: string;
+  /** What the loop reports with each heartbeat (its blocked reason); omitted: nothing. */
+  state?: () => LoopState;
 }
 
 /**
@@ -54,13 +57,21 @@ export function createHeartbeatWithRetry(
   return async function heartbeat(): Promise<HeartbeatResult> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await (invocationId === undefined
-          ? leases.heartbeat(lease, clock.now())
-          : leases.heartbeat(lease, clock.now(), { invocationId, first: !slotTaken }));
+        const fence = invocationId === undefined ? undefined : { invocationId, first: !slotTaken };
+        const state = deps.state?.();
+        await (state === undefined
+          ? leases.heartbeat(lease, clock.now(), fence)
+          : leases.heartbeat(lease, clock.now(), fence, state));
         slotTaken = true;
         return "held";
       } catch (error) {
         if (error instanceof LeaseLostError) return leaseLossReason({ leases, logger }, lease);
+        if (isTerminalStoreError(error)) {
+          logger.error("the tokens table refused the heartbeat in a way retrying cannot fix; the loop ends", {
+            error: describeError(error),
+          });
+          return "unusable";
+        }
         const delay = backoffDelayMs(attempt, retry);
         // Give up only when retrying would eat the time needed to recurse; the next invocation tries again.
         if (deps.remainingTimeMs() - delay < deps.marginMs) {

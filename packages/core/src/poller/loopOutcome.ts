@@ -13,13 +13,19 @@ export const LoopOutcomeStatus = {
    * claims the token once it is stale and starts a new loop.
    */
   RecursionFailed: "recursion-failed",
+  /**
+   * The tokens table refused the loop's heartbeat in a way retrying cannot fix (validation,
+   * access denied, table not found): the loop ended without recursing; restart starts a new
+   * one once the table works again.
+   */
+  StoreUnusable: "store-unusable",
 } as const;
 export type LoopOutcomeStatus = (typeof LoopOutcomeStatus)[keyof typeof LoopOutcomeStatus];
 
 /** What one invocation of a loop did, for logs and tests. */
 export interface LoopOutcome {
   status: LoopOutcomeStatus;
-  /** Receive cycles run. */
+  /** Batches started (receives that opened a batch). */
   cycles: number;
   received: number;
   /** Messages whose handler succeeded and that were deleted. */
@@ -28,4 +34,8 @@ export interface LoopOutcome {
   failed: number;
   /** Succeeded messages that could not be deleted even after retries (they will be redelivered). */
   undeleted: number;
+  /** Messages no handler saw (it could not be invoked in time), made visible again at once. */
+  released: number;
+  /** Most batches in the handler at once. */
+  maxInFlight: number;
 }

@@ -6,7 +6,13 @@ import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
 import type { AlarmReader, QueueAlarm, QueueAttributes, QueueDirectory } from "./ports.js";
-import type { DeadLetterStatus, QueueLoopStatus, QueueStatus, StatusReport } from "./queueStatus.js";
+import {
+  type DeadLetterStatus,
+  type QueueLoopStatus,
+  type QueueStatus,
+  RouteState,
+  type StatusReport,
+} from "./queueStatus.js";
 
 /** What the status functions read from; only reads, never writes. */
 export interface StatusDeps {
@@ -33,6 +39,7 @@ async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<QueueLoopSta
       lastUsed: t.lastUsed ?? null,
       heartbeatAgeMs: Math.max(0, now - (t.lastUsed ?? t.startedAt ?? t.createdAt)),
       startedAt: t.startedAt ?? null,
+      blockedReason: t.blockedReason ?? null,
     }))
     .sort((a, b) => a.token.localeCompare(b.token));
 }
@@ -90,11 +97,23 @@ async function statusOf(
 ): Promise<QueueStatus> {
   // Loops are keyed by the URL the route gives them; an unrouted queue may still hold leftover tokens.
   const loops = await loopsOf(deps, route?.queueUrl ?? url);
+  const blockedReason = loops.find((l) => l.blockedReason !== null)?.blockedReason ?? null;
+  const state =
+    route === null
+      ? RouteState.Unrouted
+      : route.paused
+        ? RouteState.Paused
+        : blockedReason !== null
+          ? RouteState.Blocked
+          : RouteState.Active;
   return {
     name,
     url,
     route,
     loops,
+    state,
+    blockedReason: state === RouteState.Blocked ? blockedReason : null,
+    handlerConcurrency: route === null ? null : loops.length * route.concurrency,
     visible: attributes?.visible ?? null,
     inFlight: attributes?.inFlight ?? null,
     delayed: attributes?.delayed ?? null,

@@ -19,6 +19,8 @@ export const EnvVar = {
   WaitTimeSec: "POLLER_WAIT_TIME_SEC",
   /** Slack kept beyond one full cycle before the poller recurses, seconds. */
   MarginSec: "POLLER_MARGIN_SEC",
+  /** The poller renews its lease when this long has passed since its last verified renewal, seconds. */
+  RenewEverySec: "POLLER_RENEW_EVERY_SEC",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
   /** The longest timeout of any handler function: one cycle must fit it. */

@@ -9,6 +9,7 @@ export function pollerSettingsFromEnv(
     waitTimeSec: requireSeconds(EnvVar.WaitTimeSec, env),
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
+    renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };

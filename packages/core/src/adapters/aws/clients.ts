@@ -27,6 +27,12 @@ export interface AwsClientOptions {
   endpoint?: string;
   /** SDK retry attempts for DynamoDB and SQS calls (default 3). */
   maxAttempts?: number;
+  /**
+   * Longest wait for a response, per client, ms, so a half-open connection cannot hang a loop
+   * past its budget. SQS must outlast a long poll and the handler client the longest handler.
+   * Defaults: DynamoDB 5 s, SQS 30 s (a 20 s long poll and slack), Lambda 10 s, handler Lambda 15 min.
+   */
+  requestTimeoutMs?: Partial<Record<"dynamodb" | "sqs" | "lambda" | "handlerLambda", number>>;
 }
 
 /**
@@ -36,26 +42,33 @@ export interface AwsClientOptions {
  * without us knowing; the poller decides about retries itself.
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
-  const requestHandler = {
+  const agents = {
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
-    connectionTimeout: 3_000,
   };
-  const base = {
+  const timeouts = { ...defaultRequestTimeoutMs, ...options.requestTimeoutMs };
+  const base = (client: keyof typeof defaultRequestTimeoutMs) => ({
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    requestHandler,
-  };
+    requestHandler: { ...agents, connectionTimeout: 3_000, requestTimeout: timeouts[client] },
+  });
   const maxAttempts = options.maxAttempts ?? 3;
-  const dynamodb = new DynamoDBClient({ ...base, maxAttempts });
+  const dynamodb = new DynamoDBClient({ ...base("dynamodb"), maxAttempts });
   return {
     dynamodb,
     doc: DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }),
-    sqs: new SQSClient({ ...base, maxAttempts }),
-    lambda: new LambdaClient({ ...base, maxAttempts: 1 }),
-    handlerLambda: outsideInvocationChain(new LambdaClient({ ...base, maxAttempts: 1 })),
+    sqs: new SQSClient({ ...base("sqs"), maxAttempts }),
+    lambda: new LambdaClient({ ...base("lambda"), maxAttempts: 1 }),
+    handlerLambda: outsideInvocationChain(new LambdaClient({ ...base("handlerLambda"), maxAttempts: 1 })),
   };
 }
+
+const defaultRequestTimeoutMs = {
+  dynamodb: 5_000,
+  sqs: 30_000,
+  lambda: 10_000,
+  handlerLambda: 905_000,
+};
 
 /** The SDK's middleware that copies `_X_AMZN_TRACE_ID` into `X-Amzn-Trace-Id` inside Lambda. */
 export const recursionDetectionMiddlewareName = "recursionDetectionMiddleware";

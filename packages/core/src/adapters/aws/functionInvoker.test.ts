@@ -1,48 +1,91 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { HandlerInvocationError, isRetryable, TransientError } from "../../errors.js";
+import { AmbiguousInvokeError, HandlerNotRunError, NotRunReason } from "../../errors.js";
 import { createLambdaFunctionInvoker } from "./functionInvoker.js";
 
 const lambda = new LambdaClient({ region: "us-east-1" });
 const mock = mockClient(lambda);
 const invoker = createLambdaFunctionInvoker(lambda);
-const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
+const bytes = (text: string) => new TextEncoder().encode(text) as never;
 
 afterEach(() => mock.reset());
 
-// Error paths only: the happy paths (sync invoke, the loop starter's async invoke) run against the
-// local Lambda service in test/integration/lambdaAdapters.test.ts.
+// Error paths only: the happy paths (sync invoke, DryRun, the loop starter's async invoke) run against
+// the local Lambda service in test/integration/lambdaAdapters.test.ts.
+
+function sdkError(name: string, status: number | undefined, extra: object = {}): Error {
+  return Object.assign(new Error(name), {
+    name,
+    ...(status !== undefined ? { $metadata: { httpStatusCode: status } } : {}),
+    ...extra,
+  });
+}
 
 describe("createLambdaFunctionInvoker", () => {
-  it("surfaces FunctionError", async () => {
+  it("surfaces FunctionError with its payload", async () => {
     mock
       .on(InvokeCommand)
-      .resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: bytes({ errorMessage: "x" }) });
-    expect(await invoker.invoke("record", {})).toEqual({
+      .resolves({ StatusCode: 200, FunctionError: "Unhandled", Payload: bytes('{"errorMessage":"x"}') });
+    expect(await invoker.invoke("record", "{}")).toEqual({
       functionError: "Unhandled",
       payload: { errorMessage: "x" },
     });
   });
 
-  it("turns throttling into a retryable TransientError and other failures into HandlerInvocationError", async () => {
-    mock.on(InvokeCommand).rejectsOnce(
-      Object.assign(new Error("Rate Exceeded."), {
-        name: "TooManyRequestsException",
-        $metadata: { httpStatusCode: 429 },
-      }),
+  it("marks a response that is not JSON, so the batch fails as on Lambda", async () => {
+    mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: bytes("ok, done") });
+    expect(await invoker.invoke("record", "{}")).toEqual({ payload: "ok, done", invalidJson: true });
+  });
+
+  it("reads an empty response as no payload", async () => {
+    mock.on(InvokeCommand).resolves({ StatusCode: 200, Payload: bytes("") });
+    expect(await invoker.invoke("record", "{}")).toEqual({});
+  });
+
+  it.each([
+    ["TooManyRequestsException", 429, NotRunReason.Throttled],
+    ["EC2ThrottledException", 502, NotRunReason.Throttled],
+    ["ENILimitReachedException", 502, NotRunReason.Throttled],
+    ["ResourceNotFoundException", 404, NotRunReason.NotFound],
+    ["AccessDeniedException", 403, NotRunReason.Denied],
+    ["ResourceNotReadyException", 502, NotRunReason.NotReady],
+    ["ResourceConflictException", 409, NotRunReason.NotReady],
+    ["RequestTooLargeException", 413, NotRunReason.TooLarge],
+    ["KMSAccessDeniedException", 502, NotRunReason.Kms],
+    ["InvalidParameterValueException", 400, NotRunReason.Misconfigured],
+    ["EFSMountFailureException", 403, NotRunReason.Misconfigured],
+    ["SomethingNew", 429, NotRunReason.Throttled],
+  ])("reads %s (%s) as a refusal before the handler ran: %s", async (name, status, reason) => {
+    mock.on(InvokeCommand).rejects(sdkError(name, status));
+    const error = await invoker.invoke("record", "{}").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HandlerNotRunError);
+    expect(error).toMatchObject({ reason, functionName: "record" });
+  });
+
+  it("reads a refused connection as not run (nothing was sent)", async () => {
+    mock.on(InvokeCommand).rejects(sdkError("Error", undefined, { code: "ECONNREFUSED" }));
+    expect(await invoker.invoke("record", "{}").catch((e: unknown) => e)).toMatchObject({
+      name: "HandlerNotRunError",
+      reason: NotRunReason.Unreachable,
+    });
+  });
+
+  it.each([
+    ["a connection reset", sdkError("Error", undefined, { code: "ECONNRESET" })],
+    ["a request timeout", sdkError("TimeoutError", undefined)],
+    ["a Lambda service error", sdkError("ServiceException", 500)],
+  ])("reads %s as ambiguous: the handler may have run", async (_what, error) => {
+    mock.on(InvokeCommand).rejects(error);
+    expect(await invoker.invoke("record", "{}").catch((e: unknown) => e)).toBeInstanceOf(
+      AmbiguousInvokeError,
     );
-    const throttled = await invoker.invoke("record", {}).catch((e: unknown) => e);
-    expect(throttled).toBeInstanceOf(TransientError);
-    expect(isRetryable(throttled)).toBe(true);
-    mock.on(InvokeCommand).rejectsOnce(
-      Object.assign(new Error("Function not found"), {
-        name: "ResourceNotFoundException",
-        $metadata: { httpStatusCode: 404 },
-      }),
-    );
-    const missing = await invoker.invoke("nope", {}).catch((e: unknown) => e);
-    expect(missing).toBeInstanceOf(HandlerInvocationError);
-    expect(isRetryable(missing)).toBe(false);
+  });
+
+  it("probes with DryRun and classifies its refusal", async () => {
+    mock.on(InvokeCommand, { InvocationType: "DryRun" }).rejects(sdkError("ResourceNotFoundException", 404));
+    expect(await invoker.probe("gone").catch((e: unknown) => e)).toMatchObject({
+      reason: NotRunReason.NotFound,
+    });
   });
 });

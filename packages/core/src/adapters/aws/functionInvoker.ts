@@ -1,55 +1,46 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
-import type { FunctionInvoker } from "../../dispatch/ports.js";
-import { HandlerInvocationError, isRetryable, TransientError } from "../../errors.js";
+import type { FunctionInvoker, InvokeResult } from "../../dispatch/ports.js";
+import { classifyInvokeError } from "./invokeErrors.js";
 
-function parsePayload(bytes: Uint8Array | undefined): unknown {
-  if (bytes === undefined || bytes.length === 0) return undefined;
+function readPayload(bytes: Uint8Array | undefined): Pick<InvokeResult, "payload" | "invalidJson"> {
+  if (bytes === undefined || bytes.length === 0) return {};
   const text = Buffer.from(bytes).toString("utf8");
-  if (text.trim() === "") return undefined;
+  if (text.trim() === "") return {};
   try {
-    return JSON.parse(text);
+    return { payload: JSON.parse(text) };
   } catch {
-    // Not JSON: Lambda passes such a response through; it cannot carry batchItemFailures.
-    return text;
+    return { payload: text, invalidJson: true };
   }
 }
 
 /**
- * Invokes a handler function synchronously (`RequestResponse`). A function error
- * comes back as `functionError` with the error payload; a throttle or 5xx becomes
- * a TransientError (the poller may retry); any other invoke failure (missing
- * function, payload too large) a HandlerInvocationError.
+ * Invokes handler functions through the Lambda API. A function error comes back as
+ * `functionError` with the error payload; an `Invoke` that failed is classified by
+ * {@link classifyInvokeError} into "did not run" and "may have run".
  */
 export function createLambdaFunctionInvoker(lambda: LambdaClient): FunctionInvoker {
   return {
-    async invoke(functionName, payload) {
+    async invoke(functionName, payloadJson) {
       try {
         const out = await lambda.send(
           new InvokeCommand({
             FunctionName: functionName,
             InvocationType: "RequestResponse",
-            Payload: Buffer.from(JSON.stringify(payload)),
+            Payload: Buffer.from(payloadJson),
           }),
         );
-        const result: { functionError?: string; payload?: unknown } = { payload: parsePayload(out.Payload) };
+        const result: InvokeResult = readPayload(out.Payload);
         if (out.FunctionError) result.functionError = out.FunctionError;
         return result;
       } catch (error) {
-        const e = error instanceof Error ? error : new Error(String(error));
-        if (isRetryable(error)) {
-          throw new TransientError(
-            `invoke ${functionName}: ${e.name}: ${e.message}`,
-            { functionName },
-            { cause: error },
-          );
-        }
-        throw new HandlerInvocationError(
-          `invoke ${functionName}: ${e.name}: ${e.message}`,
-          { functionName },
-          {
-            cause: error,
-          },
-        );
+        throw classifyInvokeError(functionName, error);
+      }
+    },
+    async probe(functionName) {
+      try {
+        await lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "DryRun" }));
+      } catch (error) {
+        throw classifyInvokeError(functionName, error);
       }
     },
   };

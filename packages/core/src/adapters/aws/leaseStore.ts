@@ -8,9 +8,15 @@ import {
   type ScanCommandOutput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { isRetryable, LeaseLostError, TransientError } from "../../errors.js";
+import {
+  isRetryable,
+  isTerminalStoreError,
+  LeaseLostError,
+  LeaseStoreUnusableError,
+  TransientError,
+} from "../../errors.js";
 import type { LeaseStore } from "../../lease/ports.js";
-import type { InvocationFence, LoopEvent, TokenKey, TokenRecord } from "../../lease/token.js";
+import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "../../lease/token.js";
 
 export interface DynamoLeaseStoreOptions {
   doc: DynamoDBDocumentClient;
@@ -36,6 +42,24 @@ function translate(error: unknown, context: Record<string, unknown>): unknown {
   return error;
 }
 
+/** A tokens-table error that retrying cannot fix, with what to fix. */
+function unusable(error: unknown, tableName: string, lease: LoopEvent): LeaseStoreUnusableError {
+  const e = error as Error;
+  const fix =
+    e.name === "ResourceNotFoundException"
+      ? `the tokens table '${tableName}' does not exist: redeploy the stack (or check TOKENS_TABLE)`
+      : e.name === "ValidationException"
+        ? "the loop's token or queue URL is not a valid key of the tokens table (a malformed poller event)"
+        : `the poller may not write the tokens table '${tableName}': restore its IAM policy`;
+  return new LeaseStoreUnusableError(
+    `tokens table: ${e.name}: ${e.message} — ${fix}`,
+    { ...lease, tableName },
+    {
+      cause: error,
+    },
+  );
+}
+
 function toRecord(item: Record<string, unknown>): TokenRecord {
   const record: TokenRecord = {
     queueUrl: String(item["queueUrl"]),
@@ -46,6 +70,7 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
   if (typeof item["lastUsed"] === "number") record.lastUsed = item["lastUsed"];
   if (typeof item["startedAt"] === "number") record.startedAt = item["startedAt"];
   if (typeof item["invocationId"] === "string") record.invocationId = item["invocationId"];
+  if (typeof item["blockedReason"] === "string") record.blockedReason = item["blockedReason"];
   return record;
 }
 
@@ -59,30 +84,33 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
   const key = (k: TokenKey) => ({ queueUrl: k.queueUrl, token: k.token });
 
   return {
-    async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence) {
+    async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence, state?: LoopState) {
       const held = "attribute_exists(#token) AND loopId = :loopId";
+      const sets = ["lastUsed = :now"];
+      const values: Record<string, unknown> = { ":now": now, ":loopId": lease.loopId };
+      let condition = held;
+      if (invocation !== undefined) {
+        // The invocation fence (docs/protocol.md): the first heartbeat takes the slot,
+        // later ones hold only while the slot is still theirs.
+        sets.push("invocationId = :inv");
+        values[":inv"] = invocation.invocationId;
+        if (!invocation.first) condition = `${held} AND invocationId = :inv`;
+      }
+      let remove = "";
+      if (state?.blockedReason !== undefined) {
+        sets.push("blockedReason = :blocked");
+        values[":blocked"] = state.blockedReason;
+      } else if (state) {
+        remove = " REMOVE blockedReason";
+      }
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(lease),
-            ...(invocation === undefined
-              ? {
-                  UpdateExpression: "SET lastUsed = :now",
-                  ConditionExpression: held,
-                  ExpressionAttributeValues: { ":now": now, ":loopId": lease.loopId },
-                }
-              : {
-                  // The invocation fence (docs/protocol.md): the first heartbeat takes the slot,
-                  // later ones hold only while the slot is still theirs.
-                  UpdateExpression: "SET lastUsed = :now, invocationId = :inv",
-                  ConditionExpression: invocation.first ? held : `${held} AND invocationId = :inv`,
-                  ExpressionAttributeValues: {
-                    ":now": now,
-                    ":loopId": lease.loopId,
-                    ":inv": invocation.invocationId,
-                  },
-                }),
+            UpdateExpression: `SET ${sets.join(", ")}${remove}`,
+            ConditionExpression: condition,
+            ExpressionAttributeValues: values,
             ExpressionAttributeNames: { "#token": "token" },
           }),
         );
@@ -90,6 +118,7 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
         if (isConditionFailure(error)) {
           throw new LeaseLostError(lease.queueUrl, lease.token, lease.loopId, { cause: error });
         }
+        if (isTerminalStoreError(error)) throw unusable(error, tableName, lease);
         throw translate(error, { ...lease });
       }
     },
