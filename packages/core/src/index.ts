@@ -77,6 +77,12 @@ export {
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
 export {
+  createLoopShare,
+  createRateLimitedReceive,
+  type LoopShareDeps,
+  type RateLimitedReceiveDeps,
+} from "./rateLimit/rateLimitedReceive.js";
+export {
   createTokenBucket,
   type ReceiveAllowanceOptions,
   rateShare,
