@@ -166,6 +166,12 @@ export async function handleUnmatched(
   switch (action.kind) {
     case NoMatchKind.Delete:
       deps.metrics?.add(route.queueName, PollerMetric.MessagesDropped, messages.length);
+      deps.logger.info("messages matched no filter; dropped", {
+        queueUrl: route.queueUrl,
+        action: action.kind,
+        count: messages.length,
+        messageIds: messages.map((m) => m.messageId),
+      });
       return { action: action.kind, settled: [...messages], failed: new Set(), notRun: [] };
     case NoMatchKind.Forward:
       failed = await forward(deps, route, action.queueName, messages);
@@ -180,6 +186,19 @@ export async function handleUnmatched(
   const settled = messages.filter((m) => !failed.has(m.messageId) && !notRun.has(m.messageId));
   if (action.kind === NoMatchKind.Forward && settled.length > 0) {
     deps.metrics?.add(route.queueName, PollerMetric.MessagesForwarded, settled.length);
+  }
+  if (settled.length > 0) {
+    deps.logger.info(
+      action.kind === NoMatchKind.Forward
+        ? "messages matched no filter; forwarded"
+        : "messages matched no filter; handled by the no-match function",
+      {
+        queueUrl: route.queueUrl,
+        action: action.kind,
+        target: action.kind === NoMatchKind.Forward ? action.queueName : action.functionName,
+        count: settled.length,
+      },
+    );
   }
   return {
     action: action.kind,
