@@ -1,5 +1,6 @@
 import {
   CreateQueueCommand,
+  DeleteMessageCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
