@@ -543,6 +543,11 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     allow(restart, ["lambda:InvokeFunction"], [pollerArn]);
     // Depth-mode scaling reads queue depth during reconcile.
     allow(restart, ["sqs:GetQueueAttributes"], routedQueueArns);
+    // ...and with maxAgeSec the age of the oldest message, which only CloudWatch reports
+    // (GetMetricStatistics has no resource-level permissions).
+    if (registry.routes.some((r) => r.scaling.mode === "depth" && r.scaling.maxAgeSec !== undefined)) {
+      allow(restart, ["cloudwatch:GetMetricStatistics"], ["*"]);
+    }
     const scheduleMinutes = restartScheduleMinutes(settings.restart.intervalSec);
     new Cron(stack, "RestartSchedule", {
       schedule: `rate(${scheduleMinutes} ${scheduleMinutes === 1 ? "minute" : "minutes"})`,
