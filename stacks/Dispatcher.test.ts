@@ -69,6 +69,7 @@ const ledgerRegistry = defineDispatcher({
       filters: [{ body: { kind: ["entry"] } }],
       onNoMatch: "forward:entries-parked",
       maxRate: 50,
+      scaling: { mode: "depth", targetPerLoop: 100, maxAgeSec: 120 },
     },
     {
       queue: { name: "legacy-orders", import: true },
@@ -824,5 +825,15 @@ describe("Dispatcher stack: route policies", () => {
     expect(invokes.some((r) => r.endsWith(":function:ledger-test-noop"))).toBe(true);
     // The shop registry forwards nowhere: its poller may send to no queue.
     expect(statementsOf(dispatcher, "shop-test-poller").flatMap(actionsOf)).not.toContain("sqs:SendMessage");
+  });
+
+  it("lets restart read the age metric only when a depth-mode route uses maxAgeSec", () => {
+    const reads = statementsOf(ledger, "ledger-test-restart").filter((s) =>
+      actionsOf(s).includes("cloudwatch:GetMetricStatistics"),
+    );
+    expect(reads.map((s) => resourcesOfStatement(s).map(render))).toEqual([["*"]]);
+    expect(statementsOf(dispatcher, "shop-test-restart").flatMap(actionsOf)).not.toContain(
+      "cloudwatch:GetMetricStatistics",
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { waitFor } from "./support/waitFor.js";
@@ -25,6 +25,14 @@ const registry = testRegistry({
       scaleStep: 1,
       alarms: [{ metric: "age", threshold: 3 }],
     },
+    {
+      // Depth mode: one message never reaches targetPerLoop, but maxAgeSec adds a loop while it ages.
+      queue: { name: "aging-depth", visibilityTimeoutSec: 60 },
+      function: "slowRecord",
+      minLoops: 1,
+      maxLoops: 2,
+      scaling: { mode: "depth", targetPerLoop: 1_000, scaleInCooldownSec: 1, maxAgeSec: 3 },
+    },
   ],
 });
 
@@ -38,7 +46,24 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-const loops = async () => (await platform.tokens(platform.queueUrl("aging"))).length;
+const loops = async (queue = "aging") => (await platform.tokens(platform.queueUrl(queue))).length;
+
+/** The age of a queue's oldest message as the local CloudWatch reports it (what depth mode reads). */
+async function reportedAge(queue: string): Promise<number | undefined> {
+  const now = Date.now();
+  const out = await platform.deployment.clients.cloudwatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Dimensions: [{ Name: "QueueName", Value: queue }],
+      StartTime: new Date(now - 300_000),
+      EndTime: new Date(now),
+      Period: 60,
+      Statistics: ["Maximum"],
+    }),
+  );
+  return out.Datapoints?.[0]?.Maximum;
+}
 
 describe("scaling on the age of the oldest message", () => {
   it("deploys the age tier as an alarm on ApproximateAgeOfOldestMessage, threshold in seconds", async () => {
@@ -69,6 +94,34 @@ describe("scaling on the age of the oldest message", () => {
     await waitFor(async () => (await loops()) === 1, {
       timeoutMs: 30_000,
       description: "back to one loop after the queue drained (age 0 → OK → scale-down)",
+    });
+  });
+
+  it("depth mode: adds a loop while the oldest message is older than maxAgeSec, and removes it after", async () => {
+    await waitFor(async () => (await loops("aging-depth")) === 1, {
+      timeoutMs: 20_000,
+      description: "minLoops",
+    });
+    expect(await reportedAge("aging-depth")).toBe(0);
+    const [id] = await platform.send("aging-depth", [{ sleepMs: slowMs }]);
+    await waitFor(async () => ((await reportedAge("aging-depth")) ?? 0) > 3, {
+      timeoutMs: slowMs,
+      description: "CloudWatch reporting the message older than maxAgeSec",
+    });
+    await waitFor(
+      async () => (await loops("aging-depth")) === 2 && !(await platform.processed([id!])).has(id!),
+      {
+        timeoutMs: slowMs,
+        description: "a second loop from restart's reconcile while the message ages",
+      },
+    );
+    await waitFor(async () => (await platform.processed([id!])).has(id!), {
+      timeoutMs: slowMs + 20_000,
+      description: "the slow message handled",
+    });
+    await waitFor(async () => (await loops("aging-depth")) === 1, {
+      timeoutMs: 20_000,
+      description: "back to one loop once the age is under maxAgeSec and the cooldown passed",
     });
   });
 });
