@@ -12,9 +12,9 @@ describe("a loop's recursion", () => {
         // Nothing goes stale during the test, so the one loop is never replaced: one chain.
         local: { restart: { intervalSec: 60, staleAfterSec: 60, startGraceSec: 60 } },
       }),
-      // A 4 s poller fits one cycle (1 s wait + 1 s handler + 1 s margin) per invocation,
-      // so the loop recurses about once a second.
-      { scheduler: false, pollerTimeoutSec: 4 },
+      // A 5 s poller fits its first heartbeat and one batch (1 s wait + the longest handler timeout,
+      // 2 s, + 1 s margin) per invocation, so the loop recurses every second or two.
+      { scheduler: false, pollerTimeoutSec: 5 },
     );
   }, 120_000);
   afterAll(async () => {

@@ -71,7 +71,16 @@ describe("admin API handler", () => {
     expect(JSON.parse(summary.body)).toMatchObject({
       view: "summary",
       queues: [
-        { name: "orders", url, loopCount: 2, visible: 3, inFlight: 1, route: { functionName: "record" } },
+        {
+          name: "orders",
+          url,
+          loopCount: 2,
+          state: "active",
+          handlerConcurrency: 2,
+          visible: 3,
+          inFlight: 1,
+          route: { functionName: "record" },
+        },
       ],
     });
     expect(JSON.parse(summary.body).queues[0]).not.toHaveProperty("loops");
@@ -83,8 +92,22 @@ describe("admin API handler", () => {
           name: "orders",
           url,
           loops: [
-            { token: "t1", loopId: "l1", lastUsed: 9_000, heartbeatAgeMs: 1_000, startedAt: null },
-            { token: "t2", loopId: "l2", lastUsed: 8_000, heartbeatAgeMs: 2_000, startedAt: null },
+            {
+              token: "t1",
+              loopId: "l1",
+              lastUsed: 9_000,
+              heartbeatAgeMs: 1_000,
+              startedAt: null,
+              blockedReason: null,
+            },
+            {
+              token: "t2",
+              loopId: "l2",
+              lastUsed: 8_000,
+              heartbeatAgeMs: 2_000,
+              startedAt: null,
+              blockedReason: null,
+            },
           ],
         },
       ],

@@ -1,0 +1,46 @@
+import { testFunctions, testRegistry } from "./support/testPlatform.js";
+
+/**
+ * The registry of the dispatch-engine tests (issue "Dispatch engine v2"), loaded by the tests'
+ * deploy and by the CLI they run. `throttled` has room for one invocation at a time; `later`
+ * is unregistered by a test to stand for a function that does not exist yet.
+ */
+export default testRegistry({
+  functions: {
+    throttled: { ...testFunctions.record, reservedConcurrency: 1 },
+    sizeRecord: { handler: "test/fixtures/functions/sizeRecorder.handler", timeoutSec: 5 },
+    failOnly: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 2 },
+    later: testFunctions.record,
+  },
+  routes: [
+    {
+      queue: { name: "throttled", visibilityTimeoutSec: 10, maxReceiveCount: 2 },
+      function: "throttled",
+      concurrency: 2,
+      minLoops: 4,
+      maxLoops: 4,
+    },
+    {
+      queue: { name: "large", visibilityTimeoutSec: 10, maxReceiveCount: 2 },
+      function: "sizeRecord",
+      concurrency: 2,
+    },
+    {
+      queue: { name: "groups.fifo", visibilityTimeoutSec: 3, maxReceiveCount: 10 },
+      function: "failOnly",
+      concurrency: 4,
+      minLoops: 2,
+      maxLoops: 2,
+    },
+    {
+      queue: { name: "missing", visibilityTimeoutSec: 5, maxReceiveCount: 2 },
+      function: "later",
+      concurrency: 2,
+    },
+  ],
+  local: {
+    // Long invocations, so that throttled batches rarely meet an invocation's end.
+    poller: { timeoutSec: 60 },
+    restart: { intervalSec: 1, staleAfterSec: 12, startGraceSec: 12 },
+  },
+});
