@@ -346,6 +346,8 @@ describe("Dispatcher stack", () => {
         queueUrl: queue("payments.fifo"),
         functionName: fn("shop-test-record"),
         batchSize: 10,
+        batchWindowSec: 0,
+        concurrency: 4,
         minLoops: 1,
         maxLoops: 1,
         scaleStep: 1,
