@@ -5,7 +5,7 @@ import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
 import { benchThroughput, type ThroughputResult } from "./throughput.js";
 
-const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,scale]
+const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,scale,rate]
 
 Runs the benchmarks against a fresh local cloud each and prints one table per benchmark.
   --messages N   messages per throughput run (default 20000)
@@ -42,7 +42,7 @@ const messages = wholeNumber("messages", values.messages);
 const samples = wholeNumber("samples", values.samples);
 const trials = wholeNumber("trials", values.trials);
 const rounds = wholeNumber("rounds", values.rounds);
-const known = ["throughput", "latency", "recovery", "scale"];
+const known = ["throughput", "latency", "recovery", "scale", "rate"];
 const only = new Set(values.only ? values.only.split(",") : known);
 for (const name of only) {
   if (!known.includes(name)) {
@@ -57,6 +57,7 @@ const results: {
   latency?: LatencyResult;
   recovery?: RecoveryResult;
   scale?: unknown;
+  rate?: unknown;
 } = { machine: await machine() };
 const say = (text: string) => {
   if (!values.json) console.log(text);
@@ -140,6 +141,18 @@ if (only.has("scale")) {
     renderTable(
       ["mode", "seconds to maxLoops", "maxLoops"],
       s.modes.map((m) => [m.mode, round(m.seconds, 1), m.maxLoops]),
+    ),
+  );
+}
+if (only.has("rate")) {
+  const { benchRateLimit } = await import("./rateLimit.js");
+  say(`\nrate limit: maxRate 50 and 500 msg/s, 2 loops, messages drained over a minute ...`);
+  const r = await benchRateLimit();
+  results.rate = r;
+  say(
+    renderTable(
+      ["maxRate msg/s", "measured msg/s", "error %", "loops", "window s"],
+      r.rates.map((x) => [x.maxRate, round(x.measured, 1), round(x.errorPct, 1), r.loops, r.windowSec]),
     ),
   );
 }
