@@ -42,7 +42,7 @@ describe("createRateLimitedReceive", () => {
   it("drains 1,000 messages at maxRate 50 in no less than 19 s, asking SQS for what it has tokens for", async () => {
     const clock = fakeClock();
     const queue = deepQueue(1_000);
-    const limited = createRateLimitedReceive({ queue, clock, share: () => 50 });
+    const limited = createRateLimitedReceive({ queue, clock, share: () => 50, maxWaitMs: () => 60_000 });
     let received = 0;
     while (received < 1_000)
       received += (await limited.receive(url, { maxMessages: 10, waitTimeSec: 1 })).length;
@@ -54,7 +54,7 @@ describe("createRateLimitedReceive", () => {
   it("gives back the tokens of messages that did not come", async () => {
     const clock = fakeClock();
     const queue = deepQueue(3);
-    const limited = createRateLimitedReceive({ queue, clock, share: () => 10 });
+    const limited = createRateLimitedReceive({ queue, clock, share: () => 10, maxWaitMs: () => 60_000 });
     expect(await limited.receive(url, { maxMessages: 10, waitTimeSec: 1 })).toHaveLength(3);
     const before = clock.now();
     // 7 tokens came back: the next receive (an empty queue) asks for 10 after only 300 ms more.
@@ -62,19 +62,20 @@ describe("createRateLimitedReceive", () => {
     expect(clock.now() - before).toBe(300);
   });
 
-  it("returns nothing without receiving when tokens would come later than maxWaitMs", async () => {
+  it("returns nothing without receiving when tokens would come later than the receive's long poll", async () => {
     const clock = fakeClock();
     const queue = deepQueue(100);
-    const limited = createRateLimitedReceive({ queue, clock, share: () => 0.1, maxWaitMs: () => 1_000 });
+    const limited = createRateLimitedReceive({ queue, clock, share: () => 0.1 });
     expect(await limited.receive(url, { maxMessages: 10, waitTimeSec: 1 })).toEqual([]);
     expect(queue.asked).toEqual([]);
+    expect(clock.now()).toBe(1_000);
   });
 
   it("is the plain receive without a share, and follows a changed share", async () => {
     const clock = fakeClock();
     const queue = deepQueue(1_000);
     let share: number | undefined;
-    const limited = createRateLimitedReceive({ queue, clock, share: () => share });
+    const limited = createRateLimitedReceive({ queue, clock, share: () => share, maxWaitMs: () => 60_000 });
     expect(await limited.receive(url, { maxMessages: 10, waitTimeSec: 1 })).toHaveLength(10);
     expect(clock.now()).toBe(0);
     share = 5;
@@ -83,6 +84,27 @@ describe("createRateLimitedReceive", () => {
     share = 2;
     expect(await limited.receive(url, { maxMessages: 10, waitTimeSec: 1 })).toHaveLength(2);
     expect(clock.now()).toBe(2_000);
+  });
+});
+
+describe("createRateLimitedReceive: time budget", () => {
+  it("takes the time spent waiting for tokens off the receive's long poll", async () => {
+    const clock = fakeClock();
+    const waits: number[] = [];
+    const limited = createRateLimitedReceive({
+      queue: {
+        async receive(_url, options) {
+          waits.push(options.waitTimeSec);
+          return [];
+        },
+      },
+      clock,
+      share: () => 5,
+    });
+    await limited.receive(url, { maxMessages: 10, waitTimeSec: 20 });
+    // 5 tokens (a full bucket) take 1 s: the long poll gets the 19 s left.
+    expect(waits).toEqual([19]);
+    expect(clock.now()).toBe(1_000);
   });
 });
 

@@ -8,13 +8,14 @@ export interface RateLimitedReceiveDeps {
   queue: Pick<QueueClient, "receive">;
   clock: Pick<Clock, "now" | "sleep">;
   /**
-   * This loop's share of the route's `maxRate` now (messages per second), or undefined for no
-   * limit; asked before every receive, so a route edit or a new loop count applies at once.
+   * This loop's share of the queue's route `maxRate` now (messages per second), or undefined for
+   * no limit; asked before every receive, so a route edit or a new loop count applies at once.
    */
-  share: () => number | undefined | Promise<number | undefined>;
+  share: (queueUrl: string) => number | undefined | Promise<number | undefined>;
   /**
-   * The longest wait for tokens before a receive returns no messages instead (so the loop can
-   * renew its lease or end in time); asked before every receive. Default: no bound.
+   * The longest wait for tokens before a receive returns no messages instead. Default: the
+   * receive's own long-poll wait, so a limited receive takes no longer than an unlimited one
+   * (the time spent waiting for tokens comes off its long poll).
    */
   maxWaitMs?: () => number;
 }
@@ -26,30 +27,34 @@ export interface RateLimitedReceiveDeps {
  * outrun the limit and no received message waits for tokens. Without a share it is the plain receive.
  *
  * @example
- * const limited = createRateLimitedReceive({ queue, clock, share: () => rateShare(route.maxRate, loops) });
+ * const limited = createRateLimitedReceive({ queue, clock, share: (url) => shareOf(url, route.maxRate) });
  * await gatherBatch({ queue: limited, clock, logger }, queueUrl, options, held);
  */
 export function createRateLimitedReceive(deps: RateLimitedReceiveDeps): Pick<QueueClient, "receive"> {
-  let bucket: TokenBucket | undefined;
+  const buckets = new Map<string, TokenBucket>();
   return {
     async receive(queueUrl, options) {
-      const share = await deps.share();
+      const share = await deps.share(queueUrl);
       if (share === undefined) {
-        bucket = undefined;
+        buckets.delete(queueUrl);
         return deps.queue.receive(queueUrl, options);
       }
-      if (bucket === undefined) bucket = createTokenBucket({ ratePerSec: share, clock: deps.clock });
-      else if (bucket.ratePerSec !== share) bucket.setRate(share);
-      const maxWaitMs = deps.maxWaitMs?.();
-      const allowed = await receiveAllowance(
-        bucket,
-        deps.clock,
-        options.maxMessages,
-        maxWaitMs === undefined ? {} : { maxWaitMs },
-      );
+      let bucket = buckets.get(queueUrl);
+      if (bucket === undefined) {
+        bucket = createTokenBucket({ ratePerSec: share, clock: deps.clock });
+        buckets.set(queueUrl, bucket);
+      } else if (bucket.ratePerSec !== share) bucket.setRate(share);
+      const maxWaitMs = deps.maxWaitMs?.() ?? options.waitTimeSec * 1000;
+      const startedAt = deps.clock.now();
+      const allowed = await receiveAllowance(bucket, deps.clock, options.maxMessages, { maxWaitMs });
       if (allowed === 0) return [];
+      const waitedSec = Math.ceil((deps.clock.now() - startedAt) / 1000);
       try {
-        const messages = await deps.queue.receive(queueUrl, { ...options, maxMessages: allowed });
+        const messages = await deps.queue.receive(queueUrl, {
+          ...options,
+          maxMessages: allowed,
+          waitTimeSec: Math.max(0, options.waitTimeSec - waitedSec),
+        });
         bucket.giveBack(allowed - messages.length);
         return messages;
       } catch (error) {
