@@ -42,6 +42,11 @@ export {
   TransientError,
 } from "./errors.js";
 export {
+  createFilteringQueue,
+  defaultNoMatchInvokeBudgetMs,
+  type FilteringQueueDeps,
+} from "./filtering/filteringQueue.js";
+export {
   type HandleUnmatchedDeps,
   handleUnmatched,
   type UnmatchedOutcome,
