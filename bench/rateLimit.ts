@@ -31,7 +31,7 @@ export async function benchRateLimit(
       maxRate,
     })),
     local: {
-      poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, routeCacheTtlSec: 1 },
+      poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, renewEverySec: 5, routeCacheTtlSec: 1 },
       restart: { intervalSec: 3, staleAfterSec: 25, startGraceSec: 10 },
     },
   });

@@ -85,6 +85,26 @@ describe("route policies in the registry", () => {
     );
   });
 
+  it("refuses a no-match function whose timeout outlasts the queue's visibility timeout", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({
+          ...base,
+          functions: { ...base.functions, audit: { ...base.functions.audit, timeoutSec: 120 } },
+          routes: [
+            {
+              queue: { name: "orders", visibilityTimeoutSec: 60 },
+              function: "record",
+              onNoMatch: "invoke:audit",
+            },
+          ],
+        }),
+      ),
+    ).toContain(
+      "routes[0].onNoMatch: queue visibility timeout (60s) must be at least the timeout of function 'audit' (120s), which onNoMatch invokes",
+    );
+  });
+
   it("refuses forwarding to the route's own queue, and from a standard queue to a FIFO queue", () => {
     expect(messages(() => parseRoute({ ...stored, onNoMatch: "forward:orders" }))).toContain(
       "onNoMatch: forwards to the route's own queue 'orders': a message that matches no filter would come back forever",

@@ -363,11 +363,25 @@ export const registrySchema = z
         });
       }
       const noMatch = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
-      if (noMatch?.kind === NoMatchKind.Invoke && registry.functions[noMatch.functionName] === undefined) {
+      const noMatchFn =
+        noMatch?.kind === NoMatchKind.Invoke ? registry.functions[noMatch.functionName] : undefined;
+      if (noMatch?.kind === NoMatchKind.Invoke && noMatchFn === undefined) {
         ctx.addIssue({
           code: "custom",
           path: ["routes", i, "onNoMatch"],
           message: `invokes function '${noMatch.functionName}', which the registry does not declare (declared: ${Object.keys(registry.functions).join(", ") || "none"})`,
+        });
+      } else if (
+        noMatch?.kind === NoMatchKind.Invoke &&
+        noMatchFn !== undefined &&
+        !isImportedQueue(route.queue) &&
+        route.queue.visibilityTimeoutSec < noMatchFn.timeoutSec
+      ) {
+        // Its messages stay invisible only for the queue's visibility timeout while it runs.
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "onNoMatch"],
+          message: `queue visibility timeout (${route.queue.visibilityTimeoutSec}s) must be at least the timeout of function '${noMatch.functionName}' (${noMatchFn.timeoutSec}s), which onNoMatch invokes`,
         });
       }
       if (seen.has(route.queue.name)) {
