@@ -108,6 +108,16 @@ describe("createRateLimitedReceive: time budget", () => {
   });
 });
 
+describe("createRateLimitedReceive: zero wait", () => {
+  it("still waits a little for tokens on a zero-wait receive, so a window's last receives do not spin", async () => {
+    const clock = fakeClock();
+    const queue = deepQueue(100);
+    const limited = createRateLimitedReceive({ queue, clock, share: () => 1 });
+    expect(await limited.receive(url, { maxMessages: 10, waitTimeSec: 0 })).toEqual([]);
+    expect(clock.now()).toBe(100);
+  });
+});
+
 describe("createLoopShare", () => {
   const token = (n: number): TokenRecord => ({
     queueUrl: url,

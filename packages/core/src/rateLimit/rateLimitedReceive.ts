@@ -4,6 +4,9 @@ import type { Logger } from "../logger.js";
 import type { QueueClient } from "../poller/ports.js";
 import { createTokenBucket, rateShare, receiveAllowance, type TokenBucket } from "./tokenBucket.js";
 
+/** The shortest a limited receive waits for tokens before it returns no messages. */
+export const minTokenWaitMs = 100;
+
 export interface RateLimitedReceiveDeps {
   queue: Pick<QueueClient, "receive">;
   clock: Pick<Clock, "now" | "sleep">;
@@ -44,7 +47,9 @@ export function createRateLimitedReceive(deps: RateLimitedReceiveDeps): Pick<Que
         bucket = createTokenBucket({ ratePerSec: share, clock: deps.clock });
         buckets.set(queueUrl, bucket);
       } else if (bucket.ratePerSec !== share) bucket.setRate(share);
-      const maxWaitMs = deps.maxWaitMs?.() ?? options.waitTimeSec * 1000;
+      // A floor, so that a zero-wait receive (the end of a batching window) without tokens yields to
+      // timers instead of returning at once, as an SQS round trip would not either.
+      const maxWaitMs = Math.max(minTokenWaitMs, deps.maxWaitMs?.() ?? options.waitTimeSec * 1000);
       const startedAt = deps.clock.now();
       const allowed = await receiveAllowance(bucket, deps.clock, options.maxMessages, { maxWaitMs });
       if (allowed === 0) return [];
