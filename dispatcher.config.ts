@@ -59,6 +59,6 @@ export default defineDispatcher({
   // so a laptop sees recursion, staleness and take-over happen.
   local: {
     poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, renewEverySec: 5, routeCacheTtlSec: 2 },
-    restart: { intervalSec: 3, staleAfterSec: 25, startGraceSec: 10 },
+    restart: { intervalSec: 3, staleAfterSec: 15, startGraceSec: 10 },
   },
 });

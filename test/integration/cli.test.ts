@@ -114,7 +114,7 @@ describe("dispatcher routes", () => {
 
     const text = await cli(cloud.endpoint, "routes", "show", "cli-orders");
     expect(text.stdout).toMatch(/^QUEUE\s+FUNCTION/);
-    expect(text.stdout).toMatch(/cli-orders\s+record\s+4\s+1-3/);
+    expect(text.stdout).toMatch(/cli-orders\s+record\s+4\s+4\s+1-3/);
 
     const rm = await cli(cloud.endpoint, "routes", "rm", "cli-orders");
     expect(rm).toMatchObject({ code: 0 });
@@ -153,11 +153,15 @@ describe("dispatcher routes", () => {
     ],
     [
       ["--function", "record", "--batch-size", "11"],
-      "error: --batch-size: must be a whole number between 1 and 10\n",
+      "error: --batch-window: a batchSize above 10 (11) needs a batching window: set batchWindowSec to at least 1\n",
     ],
     [
       ["--function", "record", "--batch-size", "ten"],
-      "error: --batch-size: must be a whole number between 1 and 10\n",
+      "error: --batch-size: must be a whole number between 1 and 10000\n",
+    ],
+    [
+      ["--function", "record", "--concurrency", "11"],
+      "error: --concurrency: must be a whole number between 1 and 10\n",
     ],
     [
       ["--function", "record", "--scale-step", "0"],
@@ -275,7 +279,7 @@ describe("the dispatcher process", () => {
         "--function",
         "record",
         "--batch-size",
-        "99",
+        "10001",
         "--local",
       ],
       { env: { ...process.env, NODE_OPTIONS: "" } },
@@ -286,7 +290,7 @@ describe("the dispatcher process", () => {
     expect(failure).toMatchObject({
       code: 2,
       stdout: "",
-      stderr: "error: --batch-size: must be a whole number between 1 and 10\n",
+      stderr: "error: --batch-size: must be a whole number between 1 and 10000\n",
     });
   }, 60_000);
 });

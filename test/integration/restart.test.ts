@@ -1,7 +1,7 @@
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { startScheduler } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testFunctions, testRegistry } from "./support/testPlatform.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { holdsFor, waitFor } from "./support/waitFor.js";
 
 interface RestartResult {

@@ -137,10 +137,14 @@ describe("dispatcher status", () => {
       name: "st-orders",
       visible: 3,
       loops: [{ token: "t-1" }, { token: "t-2" }],
+      state: "active",
+      handlerConcurrency: 8,
     });
 
     const text = await cli(cloud.endpoint, "status", "st-orders");
-    expect(text.stdout).toMatch(/st-orders\s+record\s+2 \(1-2\)\s+3\s+0\s+0\s+st-orders-dlq: 1/);
+    expect(text.stdout).toMatch(
+      /st-orders\s+record\s+active\s+2 \(1-2\)\s+8 \(2×4\)\s+3\s+0\s+0\s+st-orders-dlq: 1/,
+    );
     expect(text.stdout).toMatch(/loops of st-orders:\nTOKEN\s+LOOP ID/);
     expect(text.stdout).toMatch(/t-2\s+loop-2\s+never/);
 

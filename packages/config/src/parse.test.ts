@@ -39,11 +39,113 @@ describe("defineDispatcher", () => {
     ).toContain("routes[0].minLoops: minLoops (3) must not exceed maxLoops (2)");
   });
 
-  it("refuses a batch size outside 1-10", () => {
+  it("refuses a batch size above 10 without a batching window, and above 10,000 at all", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({ ...base, routes: [{ queue: { name: "q" }, function: "record", batchSize: 11 }] }),
+      ),
+    ).toContain(
+      "routes[0].batchWindowSec: a batchSize above 10 (11) needs a batching window: set batchWindowSec to at least 1",
+    );
     const found = messages(() =>
-      defineDispatcher({ ...base, routes: [{ queue: { name: "q" }, function: "record", batchSize: 11 }] }),
+      defineDispatcher({
+        ...base,
+        routes: [{ queue: { name: "q" }, function: "record", batchSize: 10_001, batchWindowSec: 5 }],
+      }),
     );
     expect(found.some((m) => m.startsWith("routes[0].batchSize:"))).toBe(true);
+  });
+
+  it("takes up to 10,000 records with a batching window on a standard queue", () => {
+    const registry = defineDispatcher({
+      ...base,
+      routes: [
+        {
+          queue: { name: "q", visibilityTimeoutSec: 60 },
+          function: "record",
+          batchSize: 10_000,
+          batchWindowSec: 20,
+        },
+      ],
+    });
+    expect(registry.routes[0]).toMatchObject({ batchSize: 10_000, batchWindowSec: 20, concurrency: 4 });
+  });
+
+  it("refuses a FIFO batch above 10 and any FIFO batching window, as Lambda does", () => {
+    const found = messages(() =>
+      defineDispatcher({
+        ...base,
+        routes: [
+          {
+            queue: { name: "q.fifo", visibilityTimeoutSec: 60 },
+            function: "record",
+            batchSize: 20,
+            batchWindowSec: 1,
+          },
+        ],
+      }),
+    );
+    expect(found).toContain(
+      "routes[0].batchSize: a FIFO queue's batchSize is at most 10 (20), as with Lambda's event source",
+    );
+    expect(found).toContain(
+      "routes[0].batchWindowSec: a FIFO queue takes no batching window (batchWindowSec must be 0), as with Lambda's event source",
+    );
+  });
+
+  it("refuses a batching window that does not fit the queue's visibility timeout with the handler's", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({
+          ...base,
+          routes: [
+            { queue: { name: "q", visibilityTimeoutSec: 40 }, function: "record", batchWindowSec: 15 },
+          ],
+        }),
+      ),
+    ).toContain(
+      "routes[0].batchWindowSec: a batching window of 15s plus the timeout of function 'record' (30s) does not fit the queue's visibility timeout (40s): shorten the window or raise visibilityTimeoutSec to at least 45",
+    );
+  });
+
+  it("refuses a concurrency outside 1-10", () => {
+    for (const concurrency of [0, 11]) {
+      const found = messages(() =>
+        defineDispatcher({ ...base, routes: [{ queue: { name: "q" }, function: "record", concurrency }] }),
+      );
+      expect(found.some((m) => m.startsWith("routes[0].concurrency:"))).toBe(true);
+    }
+  });
+
+  it("refuses renewal settings that would let a live loop's lease go stale, for AWS and local settings", () => {
+    expect(
+      messages(() =>
+        defineDispatcher({ ...base, poller: { renewEverySec: 600 }, restart: { staleAfterSec: 600 } }),
+      ),
+    ).toContain(
+      "restart.staleAfterSec: restart.staleAfterSec (600s) must exceed the longest gap between lease renewals: poller.renewEverySec (600) + poller.waitTimeSec (20) + the longest batching window (0) + poller.marginSec (5) = 625s; raise staleAfterSec above 625 or lower renewEverySec",
+    );
+    expect(
+      messages(() =>
+        defineDispatcher({
+          ...base,
+          routes: [
+            {
+              queue: { name: "q", visibilityTimeoutSec: 60 },
+              function: "record",
+              batchSize: 100,
+              batchWindowSec: 25,
+            },
+          ],
+          local: {
+            poller: { renewEverySec: 5, waitTimeSec: 3, marginSec: 2 },
+            restart: { staleAfterSec: 30 },
+          },
+        }),
+      ),
+    ).toContain(
+      "local.restart.staleAfterSec: local restart.staleAfterSec (30s) must exceed the longest gap between lease renewals: poller.renewEverySec (5) + poller.waitTimeSec (3) + the longest batching window (25) + poller.marginSec (2) = 35s; raise staleAfterSec above 35 or lower renewEverySec",
+    );
   });
 
   it("refuses a route to a function the registry lacks", () => {

@@ -287,7 +287,7 @@ export const pollerSchema = z.strictObject({
   marginSec: z.int().min(1).default(5),
   /**
    * A loop renews its lease when this long has passed since its last verified renewal (and
-   * before any receive after that). `renewEverySec + waitTimeSec + the longest handler timeout +
+   * before any receive after that). `renewEverySec + waitTimeSec + the longest batching window +
    * marginSec` must stay below restart's `staleAfterSec`.
    */
   renewEverySec: z.int().min(1).max(600).default(60),
@@ -393,12 +393,12 @@ export const registrySchema = z
       }
       seen.add(route.queue.name);
     });
-    const longestHandlerSec = Math.max(0, ...Object.values(registry.functions).map((f) => f.timeoutSec));
-    checkRenewalFitsStaleness(registry.poller, registry.restart, longestHandlerSec, [], ctx);
+    const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
+    checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
     checkRenewalFitsStaleness(
       { ...registry.poller, ...registry.local.poller },
       { ...registry.restart, ...registry.local.restart },
-      longestHandlerSec,
+      longestWindowSec,
       ["local"],
       ctx,
     );
@@ -406,23 +406,25 @@ export const registrySchema = z
 
 /**
  * DESIGN.md step 1: a loop renews at most `renewEverySec` after its last verified renewal, plus
- * one full cycle (a long poll and the longest handler) when that moment falls inside one, plus the
- * margin: all of it must pass before restart would call the token stale.
+ * one full cycle when that moment falls inside one, plus the margin: all of it must pass before
+ * restart would call the token stale. A loop's cycle between two renewal checks is one receive (a
+ * long poll and the batching window): handlers run while the loop keeps renewing on its timer,
+ * also while it waits for its last batches before recursing (docs/protocol.md).
  */
 function checkRenewalFitsStaleness(
   poller: PollerConfig,
   restart: RestartConfig,
-  longestHandlerSec: number,
+  longestWindowSec: number,
   path: string[],
   ctx: z.RefinementCtx,
 ): void {
-  const worstGapSec = poller.renewEverySec + poller.waitTimeSec + longestHandlerSec + poller.marginSec;
+  const worstGapSec = poller.renewEverySec + poller.waitTimeSec + longestWindowSec + poller.marginSec;
   if (worstGapSec < restart.staleAfterSec) return;
   const where = path.length ? `${path.join(".")} ` : "";
   ctx.addIssue({
     code: "custom",
     path: [...path, "restart", "staleAfterSec"],
-    message: `${where}restart.staleAfterSec (${restart.staleAfterSec}s) must exceed the longest gap between lease renewals: poller.renewEverySec (${poller.renewEverySec}) + poller.waitTimeSec (${poller.waitTimeSec}) + the longest handler timeout (${longestHandlerSec}) + poller.marginSec (${poller.marginSec}) = ${worstGapSec}s; raise staleAfterSec above ${worstGapSec} or lower renewEverySec`,
+    message: `${where}restart.staleAfterSec (${restart.staleAfterSec}s) must exceed the longest gap between lease renewals: poller.renewEverySec (${poller.renewEverySec}) + poller.waitTimeSec (${poller.waitTimeSec}) + the longest batching window (${longestWindowSec}) + poller.marginSec (${poller.marginSec}) = ${worstGapSec}s; raise staleAfterSec above ${worstGapSec} or lower renewEverySec`,
   });
 }
 export type Registry = z.infer<typeof registrySchema>;

@@ -768,6 +768,27 @@ describe("several batches in flight", () => {
   });
 });
 
+describe("renewing while the last batches finish", () => {
+  it("goes on renewing after it stopped receiving, until its last batch is done", async () => {
+    const h = harness();
+    h.settings.renewEverySec = 2;
+    h.settings.maxHandlerTimeoutSec = 30;
+    h.routeOf.current = route({ concurrency: 2 });
+    h.queue.pending = [message("m1")];
+    h.invoker.respond = () => clock.sleep(25_000).then(() => ({ payload: null }));
+    const renewals: number[] = [];
+    h.leases.beforeOp = (op) => void (op === "heartbeat" && renewals.push(Date.now()));
+    const started = Date.now();
+    const { outcome } = await h.run(40_000);
+    expect(outcome).toMatchObject({ succeeded: 1, status: LoopOutcomeStatus.Recursed });
+    // Receiving stopped after ~8 s (no batch could finish in the rest); the batch ran to ~25 s.
+    expect(h.queue.receives.at(-1)?.at ?? 0).toBeLessThan(started + 10_000);
+    expect(renewals.at(-1)).toBeGreaterThan(started + 22_000);
+    const gaps = renewals.slice(1).map((at, i) => at - (renewals[i] ?? at));
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(2_000);
+  });
+});
+
 describe("invokes that did not run the handler", () => {
   it("receives nothing new while a batch waits on a throttle, and halves its concurrency", async () => {
     const h = harness();

@@ -277,12 +277,17 @@ export function createPoller(deps: PollerDeps): Poller {
             payloadLimitBytes: settings.payloadLimitBytes,
             mayStartInvoke: (afterMs) => remainingMs() - afterMs - marginMs >= handlerMs,
             observer: observerFor(route.functionName),
-            onHandled: freeSlot,
+            onHandled: () => {
+              // The handler is done: failed records return by their visibility timeout and the rest
+              // are released or deleted now, so none needs extending any more.
+              held.length = 0;
+              freeSlot();
+            },
           },
           event.queueUrl,
           queueName,
           route.functionName,
-          held,
+          [...held],
           fifo,
         );
         account(batch);
@@ -380,7 +385,22 @@ export function createPoller(deps: PollerDeps): Poller {
 
     // Batches in flight finish and delete what succeeded whatever ended the loop: they were
     // received under a verified lease, and message safety rests on visibility, not on the lease.
-    while (unfinished.size > 0) await Promise.all([...unfinished]);
+    // A loop that still holds its lease goes on renewing meanwhile, so a long handler at the end
+    // of an invocation never lets the token go stale.
+    while (unfinished.size > 0) {
+      if (ended === undefined && renewEveryMs > 0 && renewal.due()) {
+        const held = await renewal.renew();
+        if (held !== "held") ended = held;
+        continue;
+      }
+      const woken = new AbortController();
+      const ms = ended === undefined && renewEveryMs > 0 ? renewal.msUntilDue() : Number.POSITIVE_INFINITY;
+      await Promise.race([
+        Promise.all([...unfinished]),
+        ...(Number.isFinite(ms) ? [clock.sleep(ms, woken.signal)] : []),
+      ]);
+      woken.abort();
+    }
 
     if (ended === "unusable") return { ...outcome, status: LoopOutcomeStatus.StoreUnusable };
     if (ended !== undefined && ended !== "unverified") {

@@ -90,8 +90,22 @@ describe("describeQueues", () => {
       alarms: [{ name: "orders-tier-1", state: "ALARM" }],
     });
     expect(orders?.loops).toEqual([
-      { token: "t1", loopId: "l1", lastUsed: null, heartbeatAgeMs: 6_000, startedAt: null },
-      { token: "t2", loopId: "l2", lastUsed: 9_000, heartbeatAgeMs: 1_000, startedAt: 1_000 },
+      {
+        token: "t1",
+        loopId: "l1",
+        lastUsed: null,
+        heartbeatAgeMs: 6_000,
+        startedAt: null,
+        blockedReason: null,
+      },
+      {
+        token: "t2",
+        loopId: "l2",
+        lastUsed: 9_000,
+        heartbeatAgeMs: 1_000,
+        startedAt: 1_000,
+        blockedReason: null,
+      },
     ]);
     expect(report.queues[0]).toMatchObject({ name: "loose", route: null, loops: [], visible: 7, dlq: null });
   });
