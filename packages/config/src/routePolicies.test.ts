@@ -105,6 +105,26 @@ describe("route policies in the registry", () => {
     );
   });
 
+  it("refuses a no-match function whose timeout would let the loop's token go stale", () => {
+    const issues = messages(() =>
+      defineDispatcher({
+        ...base,
+        functions: { ...base.functions, audit: { ...base.functions.audit, timeoutSec: 60 } },
+        routes: [
+          {
+            queue: { name: "orders", visibilityTimeoutSec: 120 },
+            function: "record",
+            onNoMatch: "invoke:audit",
+          },
+        ],
+        local: { poller: {}, restart: { staleAfterSec: 30 } },
+      }),
+    );
+    expect(issues.join("\n")).toMatch(
+      /routes\[0\]\.onNoMatch: local restart\.staleAfterSec \(30s\) must exceed the longest gap between lease renewals plus the timeout of function 'audit' \(60s\)/,
+    );
+  });
+
   it("refuses forwarding to the route's own queue, and from a standard queue to a FIFO queue", () => {
     expect(messages(() => parseRoute({ ...stored, onNoMatch: "forward:orders" }))).toContain(
       "onNoMatch: forwards to the route's own queue 'orders': a message that matches no filter would come back forever",

@@ -395,6 +395,7 @@ export const registrySchema = z
     });
     const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
     checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
+    checkNoMatchInvokeFitsStaleness(registry, longestWindowSec, ctx);
     checkRenewalFitsStaleness(
       { ...registry.poller, ...registry.local.poller },
       { ...registry.restart, ...registry.local.restart },
@@ -427,5 +428,46 @@ function checkRenewalFitsStaleness(
     message: `${where}restart.staleAfterSec (${restart.staleAfterSec}s) must exceed the longest gap between lease renewals: poller.renewEverySec (${poller.renewEverySec}) + poller.waitTimeSec (${poller.waitTimeSec}) + the longest batching window (${longestWindowSec}) + poller.marginSec (${poller.marginSec}) = ${worstGapSec}s; raise staleAfterSec above ${worstGapSec} or lower renewEverySec`,
   });
 }
+/**
+ * `onNoMatch: "invoke:<function>"` runs the no-match function while the loop is receiving (the
+ * filters apply to what a receive returns), so that function's timeout adds to the longest gap
+ * between two renewals; it must still leave the token fresh, on AWS and locally.
+ */
+function checkNoMatchInvokeFitsStaleness(
+  registry: {
+    functions: Record<string, { timeoutSec: number }>;
+    routes: { onNoMatch?: string | undefined }[];
+    poller: PollerConfig;
+    restart: RestartConfig;
+    local: { poller: Partial<PollerConfig>; restart: Partial<RestartConfig> };
+  },
+  longestWindowSec: number,
+  ctx: z.RefinementCtx,
+): void {
+  registry.routes.forEach((route, i) => {
+    const action = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
+    if (action?.kind !== NoMatchKind.Invoke) return;
+    const fn = registry.functions[action.functionName];
+    if (fn === undefined) return;
+    for (const [where, poller, restart] of [
+      ["", registry.poller, registry.restart],
+      [
+        "local ",
+        { ...registry.poller, ...registry.local.poller },
+        { ...registry.restart, ...registry.local.restart },
+      ],
+    ] as const) {
+      const gapSec =
+        poller.renewEverySec + poller.waitTimeSec + longestWindowSec + poller.marginSec + fn.timeoutSec;
+      if (gapSec < restart.staleAfterSec) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", i, "onNoMatch"],
+        message: `${where}restart.staleAfterSec (${restart.staleAfterSec}s) must exceed the longest gap between lease renewals plus the timeout of function '${action.functionName}' (${fn.timeoutSec}s), which onNoMatch invokes while the loop receives: ${gapSec}s; give that function a shorter timeout or raise staleAfterSec`,
+      });
+    }
+  });
+}
+
 export type Registry = z.infer<typeof registrySchema>;
 export type RegistryInput = z.input<typeof registrySchema>;
