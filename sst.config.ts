@@ -9,6 +9,12 @@ export default {
     return { name: "sqs-dispatcher", region: process.env.AWS_REGION ?? "us-east-1" };
   },
   async stacks(app) {
+    // The account's Lambda concurrency, so the stack refuses a registry that cannot fit it.
+    const { accountConcurrencyVariable, readAccountConcurrency } = await import("./stacks/deployCapacity.js");
+    if (app.mode === "deploy" && !process.env[accountConcurrencyVariable]) {
+      const limit = await readAccountConcurrency(app.region);
+      if (limit !== undefined) process.env[accountConcurrencyVariable] = String(limit);
+    }
     const { Dispatcher } = await import("./stacks/Dispatcher.js");
     const { AdminApi } = await import("./stacks/AdminApi.js");
     // Explicit ids: stack names must not depend on how a bundler names functions.

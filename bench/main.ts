@@ -1,18 +1,22 @@
 import { parseArgs } from "node:util";
 import { benchLatency, type LatencyResult } from "./latency.js";
 import { benchRecovery, type RecoveryResult } from "./recovery.js";
+import type { ScaleModelResult } from "./scaleModel.js";
 import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
 import { benchThroughput, type ThroughputResult } from "./throughput.js";
 
-const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,scale,rate]
+const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,reaction,scale,rate]
 
 Runs the benchmarks against a fresh local cloud each and prints one table per benchmark.
   --messages N   messages per throughput run (default 20000)
   --samples N    latency samples (default 200)
   --trials N     recovery trials (default 3)
   --rounds N     throughput rounds, each contender once per round in rotated order (default 3)
-  --only LIST    a comma-separated subset
+  --sizes LIST   scale model sizes, QUEUESxTOKENS (default 100x1000,300x3000,1000x5000)
+  --rest-loops N idle loops for the scale model's at-rest costs (default 20)
+  --rest-seconds N how long they are counted (default 90)
+  --only LIST    a comma-separated subset (reaction: time to maxLoops on a spike; scale: the scale model)
   --json         print one JSON document instead of tables`;
 
 const { values } = parseArgs({
@@ -22,6 +26,9 @@ const { values } = parseArgs({
     samples: { type: "string", default: "200" },
     trials: { type: "string", default: "3" },
     rounds: { type: "string", default: "3" },
+    sizes: { type: "string", default: "100x1000,300x3000,1000x5000" },
+    "rest-loops": { type: "string", default: "20" },
+    "rest-seconds": { type: "string", default: "90" },
     only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -42,7 +49,17 @@ const messages = wholeNumber("messages", values.messages);
 const samples = wholeNumber("samples", values.samples);
 const trials = wholeNumber("trials", values.trials);
 const rounds = wholeNumber("rounds", values.rounds);
-const known = ["throughput", "latency", "recovery", "scale", "rate"];
+const restLoops = wholeNumber("rest-loops", values["rest-loops"]);
+const restSeconds = wholeNumber("rest-seconds", values["rest-seconds"]);
+const sizes = values.sizes.split(",").map((raw) => {
+  const match = /^(\d+)x(\d+)$/.exec(raw.trim());
+  if (!match) {
+    console.error(`error: --sizes takes QUEUESxTOKENS entries, got '${raw}'\n\n${usage}`);
+    process.exit(2);
+  }
+  return { queues: wholeNumber("sizes", match[1] ?? ""), tokens: wholeNumber("sizes", match[2] ?? "") };
+});
+const known = ["throughput", "latency", "recovery", "reaction", "scale", "rate"];
 const only = new Set(values.only ? values.only.split(",") : known);
 for (const name of only) {
   if (!known.includes(name)) {
@@ -56,7 +73,8 @@ const results: {
   throughput?: ThroughputResult;
   latency?: LatencyResult;
   recovery?: RecoveryResult;
-  scale?: unknown;
+  reaction?: unknown;
+  scale?: ScaleModelResult;
   rate?: unknown;
 } = { machine: await machine() };
 const say = (text: string) => {
@@ -132,17 +150,65 @@ if (only.has("recovery")) {
     ),
   );
 }
-if (only.has("scale")) {
+if (only.has("reaction")) {
   const { benchScaleReaction } = await import("./scaleReaction.js");
   say(`\nscale reaction: a ${messages}-message spike, time to maxLoops ...`);
   const s = await benchScaleReaction(messages);
-  results.scale = s;
+  results.reaction = s;
   say(
     renderTable(
       ["mode", "seconds to maxLoops", "maxLoops"],
       s.modes.map((m) => [m.mode, round(m.seconds, 1), m.maxLoops]),
     ),
   );
+}
+if (only.has("scale")) {
+  const { benchScaleModel } = await import("./scaleModel.js");
+  say(
+    `\nscale model: restart and route reads at ${sizes.map((z) => `${z.queues}/${z.tokens}`).join(", ")} queues/tokens ...`,
+  );
+  const m = await benchScaleModel(sizes, { restLoops, restSeconds, log: say });
+  results.scale = m;
+  const ops = (r: Record<string, number>, ...keys: string[]) => keys.map((k) => r[k] ?? 0).join(" / ");
+  say(
+    renderTable(
+      [
+        "queues",
+        "tokens",
+        "all stale: s",
+        "claims/s",
+        "left",
+        "none stale: s",
+        "registry change: s",
+        "all stale: Scan / UpdateItem / Invoke",
+        "none stale: Scan / Query",
+      ],
+      m.sizes.map((z) => [
+        z.queues,
+        z.tokens,
+        round(z.allStale.seconds, 2),
+        Math.round(z.allStale.claimed / z.allStale.seconds),
+        z.allStale.left.claims,
+        round(z.noneStale.seconds, 2),
+        round(z.afterRegistryChange.seconds, 2),
+        ops(z.allStale.requests, "dynamodb:Scan", "dynamodb:UpdateItem", "lambda:Invoke"),
+        ops(z.noneStale.requests, "dynamodb:Scan", "dynamodb:Query"),
+      ]),
+    ),
+  );
+  const r = m.atRest;
+  say(
+    `\nat rest (${r.loops} idle loops, ${round(r.seconds, 0)} s; wait ${r.waitTimeSec} s, renew ${r.renewEverySec} s, route TTL ${r.routeCacheTtlSec} s, poller timeout ${r.pollerTimeoutSec} s):`,
+  );
+  say(
+    renderTable(
+      ["request", "per loop-hour"],
+      Object.entries(r.perLoopHour)
+        .sort()
+        .map(([k, v]) => [k, Math.round(v)]),
+    ),
+  );
+  say(`route reads per second per loop: ${round(r.routeReadsPerSecPerLoop, 3)}`);
 }
 if (only.has("rate")) {
   const { benchRateLimit } = await import("./rateLimit.js");

@@ -44,6 +44,8 @@ export function createAdminApiStack(dispatcher: (ctx: StackContext) => Dispatche
       arnFormat: ArnFormat.NO_RESOURCE_NAME,
     });
     allow(fn, ["sqs:ListQueues", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], [accountQueues]);
+    // The account's concurrency for status's headroom; GetAccountSettings has no resource-level scope.
+    allow(fn, ["lambda:GetAccountSettings"], ["*"]);
     // DescribeAlarms is narrowed by ALARM_NAME_PREFIX in the call; the statement names this account's alarms.
     allow(
       fn,

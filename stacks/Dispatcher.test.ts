@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { defineDispatcher, parseRoute, type Route } from "@sqs-dispatcher/config";
-import { type RouteStore, silentLogger } from "@sqs-dispatcher/core";
+import { PollerMetric, type RouteStore, silentLogger } from "@sqs-dispatcher/core";
 import { createRouteSync } from "@sqs-dispatcher/functions/routeSync";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
@@ -476,6 +476,70 @@ describe("Dispatcher stack", () => {
     });
   });
 
+  it("has one dashboard for the stage, a row per route, plotting the metrics the poller emits", () => {
+    const dashboards = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Dashboard"));
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties?.DashboardName).toBe("shop-test-dashboard");
+    // The body is a Fn::Join of JSON text around deploy-time tokens (queue names, ARNs).
+    const body = dashboards[0]?.Properties?.DashboardBody as { "Fn::Join": [string, unknown[]] } | string;
+    const text =
+      typeof body === "string"
+        ? body
+        : body["Fn::Join"][1].map((part) => (typeof part === "string" ? part : "TOKEN")).join("");
+    const widgets = (
+      JSON.parse(text) as { widgets: { properties: { title?: string; metrics?: unknown[][] } }[] }
+    ).widgets;
+    const titles = widgets.map((w) => w.properties.title).filter(Boolean);
+    for (const queue of ["payments.fifo", "orders", "legacy"]) {
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `${queue}: depth`,
+          `${queue}: messages / min`,
+          `${queue}: handler duration (ms)`,
+          `${queue}: loops and throttles / min`,
+        ]),
+      );
+    }
+    const ownMetrics = widgets
+      .flatMap((w) => w.properties.metrics ?? [])
+      .filter((m) => m[0] === "SqsDispatcher") as string[][];
+    const emitted = new Set<string>(Object.values(PollerMetric));
+    // Every plotted metric is one the poller emits, with the stage's dimensions.
+    for (const m of ownMetrics) {
+      expect(emitted.has(m[1] ?? "")).toBe(true);
+      const dims = m.slice(2, 6);
+      expect(dims[dims.indexOf("Stage") + 1]).toBe("test");
+      expect(dims).toContain("Queue");
+    }
+    const plotted = new Set(ownMetrics.map((m) => m[1]));
+    for (const metric of [
+      PollerMetric.MessagesReceived,
+      PollerMetric.MessagesSucceeded,
+      PollerMetric.MessagesFailed,
+      PollerMetric.HandlerDuration,
+      PollerMetric.HandlerThrottles,
+      PollerMetric.HandlerNotRun,
+      PollerMetric.LeaseLosses,
+      PollerMetric.Recursions,
+      PollerMetric.BatchesInFlight,
+    ]) {
+      expect(plotted.has(metric)).toBe(true);
+    }
+    expect(text).toContain('"stat":"p99"');
+    // The DLQ of a created queue is plotted; the imported queue has none the stack knows.
+    expect(text.match(/"label":"DLQ"/g)).toHaveLength(2);
+    dispatcher.hasOutput("Dashboard", {
+      Value: Match.stringLikeRegexp("cloudwatch/home\\?region=us-east-1#dashboards:name=shop-test-dashboard"),
+    });
+  });
+
+  it("gives the poller its stage for the metrics' Stage dimension", () => {
+    dispatcher.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-poller",
+      Environment: { Variables: Match.objectLike({ DISPATCHER_STAGE: "test" }) },
+    });
+  });
+
   it("subscribes the scale functions to their topics and runs restart on a schedule rounded up to minutes", () => {
     const subs = Object.values(resourcesOf(dispatcher, "AWS::SNS::Subscription"));
     expect(subs).toHaveLength(2);
@@ -503,7 +567,10 @@ describe("IAM least privilege", () => {
   it("has no statement with a '*' resource on an SQS, DynamoDB, Lambda or SSM action", () => {
     const statements = allStatements();
     expect(statements.length).toBeGreaterThan(10);
+    // lambda:GetAccountSettings (status's concurrency headroom) has no resource-level scope: '*' only, and alone.
+    const accountWide = new Set(["lambda:GetAccountSettings"]);
     for (const s of statements) {
+      if (actionsOf(s).every((a) => accountWide.has(a))) continue;
       if (!actionsOf(s).some((a) => guarded.test(a))) continue;
       for (const r of resourcesOfStatement(s)) {
         expect({ action: actionsOf(s), resource: r }).not.toEqual({ action: actionsOf(s), resource: "*" });
@@ -678,6 +745,7 @@ describe("AdminApi function", () => {
         "sqs:GetQueueUrl",
         "sqs:GetQueueAttributes",
         "cloudwatch:DescribeAlarms",
+        "lambda:GetAccountSettings",
       ].sort(),
     );
     const sqsStatement = statements.find((s) => actionsOf(s).includes("sqs:ListQueues")) as Statement;

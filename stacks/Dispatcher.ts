@@ -37,6 +37,8 @@ import {
   Topic,
 } from "sst/constructs";
 import registry from "../dispatcher.config.js";
+import { createDispatcherDashboard, dashboardUrl } from "./dashboard.js";
+import { accountConcurrencyFromEnv, checkStackCapacity } from "./deployCapacity.js";
 
 /** Handlers of the platform's own functions (paths relative to the project root, as SST expects). */
 export const PlatformHandler = {
@@ -66,6 +68,8 @@ export interface DispatcherStackOptions {
   resetRoutes?: boolean;
   /** Differs per deploy so the route sync runs on every deploy (default: the synthesis time). */
   deployId?: string;
+  /** The account's Lambda concurrency (default: `DISPATCHER_ACCOUNT_CONCURRENCY`; unknown: not checked). */
+  accountConcurrency?: number;
 }
 
 /**
@@ -204,6 +208,8 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
   return function Dispatcher({ stack, app }: StackContext): DispatcherOutputs {
     const stage = app.stage;
     const settings = settingsFor(registry, { kind: "aws", stage });
+    // Refused before anything is built: route reads vs the store, loops + handlers vs the account.
+    checkStackCapacity(registry, settings, options.accountConcurrency ?? accountConcurrencyFromEnv());
     const name = (logical: string) => awsResourceName(registry.app, stage, logical);
     const functionEntries = Object.entries(registry.functions);
 
@@ -282,6 +288,9 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
       [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),
       [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
+      // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
+      [EnvVar.RestartIntervalSec]: String(restartScheduleMinutes(settings.restart.intervalSec) * 60),
+      [EnvVar.Stage]: stage,
     };
 
     const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>
@@ -627,7 +636,19 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       });
     }
 
+    const dashboardName = name("dashboard");
+    createDispatcherDashboard(stack, {
+      dashboardName,
+      stage,
+      queues: queues.map((q) => ({
+        name: q.name,
+        queue: q.queue,
+        ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
+      })),
+    });
+
     stack.addOutputs({
+      Dashboard: dashboardUrl(stack.region, dashboardName),
       TokensTable: tokensTable.tableName,
       PollerFunction: pollerName,
       RouteStore: routesPath ?? routesTable?.tableName ?? "",

@@ -147,6 +147,16 @@ describe("local admin API", () => {
     expect(all.cache).toBe("Miss");
     const names = (all.body.queues as { name: string }[]).map((q) => q.name);
     expect(names).toEqual(expect.arrayContaining(["audit", "orders"]));
+    // The account's concurrency (the local Lambda's GetAccountSettings) against both routes at
+    // maxLoops 4 with the default concurrency 4: 8 loops + 32 handler invocations.
+    expect(all.body["capacity"]).toMatchObject({
+      accountConcurrency: 1000,
+      loopsAtMax: 8,
+      handlersAtMax: 32,
+      totalAtMax: 40,
+      headroom: 960,
+      warning: null,
+    });
   });
 
   it("answers 400 for a bad view and never caches it", async () => {

@@ -49,9 +49,44 @@ describe("DynamoDB lease store against the local cloud", () => {
     expect(winners).toHaveLength(1);
     const [row] = await leases.listByQueue(key.queueUrl);
     expect(row?.loopId).toBe(`new-${winners[0]}`);
-    expect(row?.lastUsed).toBe(1_000 + (winners[0] ?? 0));
-    // A claim restarts the loop, so it also resets startedAt.
+    // A claim restarts the loop, so it resets startedAt; lastUsed stays until the new loop heartbeats.
     expect(row?.startedAt).toBe(1_000 + (winners[0] ?? 0));
+    expect(row?.lastUsed).toBeUndefined();
+  });
+
+  it("fails a claim raced by a heartbeat: the loop that heartbeat after the claimer's read keeps its token", async () => {
+    const key = { queueUrl: queueUrl("claim-race"), token: "t" };
+    await leases.create({ ...key, loopId: "slow", createdAt: 1, startedAt: 1 });
+    await leases.heartbeat({ ...key, loopId: "slow" }, 10);
+    const [seen] = await leases.listByQueue(key.queueUrl);
+    if (!seen) throw new Error("token not found");
+    // The slow loop heartbeats between restart's read and its claim.
+    await leases.heartbeat({ ...key, loopId: "slow" }, 20);
+    expect(await leases.claim(key, { loopId: seen.loopId, lastUsed: seen.lastUsed }, "new", 30)).toBe(false);
+    expect((await leases.listByQueue(key.queueUrl))[0]).toMatchObject({ loopId: "slow", lastUsed: 20 });
+    await leases.heartbeat({ ...key, loopId: "slow" }, 40);
+
+    // A claim on what is there now wins, and leaves lastUsed for the new loop's first heartbeat.
+    expect(await leases.claim(key, { loopId: "slow", lastUsed: 40 }, "new", 50)).toBe(true);
+    expect((await leases.listByQueue(key.queueUrl))[0]).toMatchObject({
+      loopId: "new",
+      lastUsed: 40,
+      startedAt: 50,
+    });
+    await expect(leases.heartbeat({ ...key, loopId: "slow" }, 60)).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it("claims a token that never heartbeat only while it has no lastUsed", async () => {
+    const key = { queueUrl: queueUrl("claim-unstarted"), token: "t" };
+    await leases.create({ ...key, loopId: "a", createdAt: 1, startedAt: 1 });
+    await leases.heartbeat({ ...key, loopId: "a" }, 5);
+    expect(await leases.claim(key, { loopId: "a", lastUsed: undefined }, "b", 6)).toBe(false);
+    const other = { queueUrl: queueUrl("claim-unstarted"), token: "u" };
+    await leases.create({ ...other, loopId: "a", createdAt: 1, startedAt: 1 });
+    expect(await leases.claim(other, { loopId: "a", lastUsed: undefined }, "b", 6)).toBe(true);
+    // A second claim of the same start (a retry after its start failed) is conditioned on the new loopId.
+    expect(await leases.claim(other, { loopId: "a", lastUsed: undefined }, "c", 7)).toBe(false);
+    expect(await leases.claim(other, { loopId: "b", lastUsed: undefined }, "c", 7)).toBe(true);
   });
 
   it("heartbeats only the current loopId, and fails with LeaseLostError once taken over or deleted", async () => {
@@ -109,7 +144,7 @@ describe("DynamoDB lease store against the local cloud", () => {
     await leases.heartbeat({ ...key, loopId: "old" }, 2, { invocationId: "inv-old", first: true });
     expect(await leases.claim(key, "old", "new", 3)).toBe(true);
     const [row] = await leases.listByQueue(key.queueUrl);
-    expect(row).toMatchObject({ loopId: "new", lastUsed: 3 });
+    expect(row).toMatchObject({ loopId: "new", lastUsed: 2, startedAt: 3 });
     expect(row?.invocationId).toBeUndefined();
     await expect(
       leases.heartbeat({ ...key, loopId: "old" }, 4, { invocationId: "inv-old", first: false }),

@@ -103,8 +103,8 @@ describe("revoked and killed loops", () => {
       );
       const [dead] = await platform.tokens(platform.queueUrl("revoke"));
       const lastHeartbeat = dead?.lastUsed ?? killedFrom;
-      // Stale after 4 s, restart every 1 s, plus a little for the new invocation to heartbeat.
-      const deadline = lastHeartbeat + (4 + 1) * 1_000 + 4_000;
+      // Stale after 6 s, restart every 1 s, plus a little for the new invocation to heartbeat.
+      const deadline = lastHeartbeat + (6 + 1) * 1_000 + 4_000;
       const replaced = await waitFor(
         async () => {
           const [token] = await platform.tokens(platform.queueUrl("revoke"));

@@ -42,6 +42,27 @@ export function routeStoreContract(name: string, makeStore: () => Promise<Contra
       expect(await store.list()).toEqual([fifo]);
     });
 
+    it("bumps the version marker on every write, and keeps it out of the route list", async () => {
+      const { store } = await makeStore();
+      const read = () => {
+        if (!store.version) throw new Error("the store has no version marker");
+        return store.version();
+      };
+      expect(await read()).toBeUndefined();
+      await store.put(route("orders"));
+      const afterPut = await read();
+      expect(afterPut).toEqual(expect.any(String));
+      expect(await read()).toBe(afterPut);
+      await store.put(route("orders", { paused: true }));
+      const afterEdit = await read();
+      expect(afterEdit).not.toBe(afterPut);
+      expect(await store.delete("nope")).toBe(false);
+      expect(await read()).toBe(afterEdit);
+      expect(await store.delete("orders")).toBe(true);
+      expect(await read()).not.toBe(afterEdit);
+      expect(await store.list()).toEqual([]);
+    });
+
     it("overwrites a route on put", async () => {
       const { store } = await makeStore();
       await store.put(route("orders"));

@@ -91,7 +91,22 @@ describe("dispatcher status", () => {
     const run = await cli(cloud.endpoint, "status", "--json");
     expect(run.code).toBe(0);
     const parsed = JSON.parse(run.stdout);
-    expect(Object.keys(parsed)).toEqual(["queues"]);
+    expect(Object.keys(parsed)).toEqual(["queues", "capacity"]);
+    const table = await cli(cloud.endpoint, "status");
+    expect(table.stdout).toContain(
+      "\nconcurrency: 2 loops now; at maxLoops 2 loops + 8 handlers = 10 of the account's 1000 (headroom 990)\n",
+    );
+    // The local Lambda answers GetAccountSettings with the default account concurrency (1,000);
+    // st-orders at maxLoops 2 with concurrency 4: 2 loops + 8 handler invocations.
+    expect(parsed.capacity).toEqual({
+      accountConcurrency: 1000,
+      loopsNow: 2,
+      loopsAtMax: 2,
+      handlersAtMax: 8,
+      totalAtMax: 10,
+      headroom: 990,
+      warning: null,
+    });
     const byName = new Map<string, Record<string, unknown>>(
       parsed.queues.map((q: { name: string }) => [q.name, q]),
     );

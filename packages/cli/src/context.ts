@@ -22,9 +22,12 @@ import {
   createCloudWatchAlarmReader,
   createDynamoLeaseStore,
   createDynamoRouteStore,
+  createLambdaAccountSettingsReader,
   createLambdaLoopStarter,
+  createSqsDeadLetterQueues,
   createSqsQueueDirectory,
   createSsmRouteStore,
+  type DeadLetterQueues,
   type LeaseStore,
   type Logger,
   type RouteStore,
@@ -127,6 +130,8 @@ export interface CliContext {
   routes: RouteStore;
   leases: LeaseStore;
   lambda: LambdaClient;
+  cloudwatch: CloudWatchClient;
+  deadLetters: DeadLetterQueues;
   status: StatusDeps;
   logger: Logger;
   /** Closes every client built. */
@@ -196,6 +201,12 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
     get lambda() {
       return lambda();
     },
+    get cloudwatch() {
+      return cloudwatch();
+    },
+    get deadLetters() {
+      return createSqsDeadLetterQueues({ sqs: sqs() });
+    },
     get routes() {
       routes ??=
         routeStoreKind === "dynamodb"
@@ -213,6 +224,7 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
         leases: context.leases,
         queues: createSqsQueueDirectory({ sqs: sqs() }),
         alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch() }),
+        account: createLambdaAccountSettingsReader(lambda()),
         clock: systemClock,
         logger,
       };

@@ -9,6 +9,23 @@ export {
   adminApiRequestSchema,
 } from "./adminApi.js";
 export { alarmTierMetricNames, tierDescription, tierMetricName } from "./alarmTierMetric.js";
+export {
+  CapacityError,
+  CONCURRENCY_WARN_SHARE,
+  type ConcurrencyDemand,
+  type ConcurrencyHeadroom,
+  checkDeployCapacity,
+  concurrencyDemand,
+  concurrencyHeadroom,
+  concurrencyProblem,
+  DEFAULT_ACCOUNT_CONCURRENCY,
+  type RouteCapacityInput,
+  type RouteReadLoad,
+  RouteStoreThroughput,
+  registryCapacityInputs,
+  routeReadLoad,
+  routeReadProblem,
+} from "./capacity.js";
 export { DispatcherError } from "./dispatcherError.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
 export {

@@ -1,7 +1,15 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
+export { createCloudWatchMetricReader } from "./adapters/aws/cloudWatchMetricReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
+export {
+  createEmfMetricsSink,
+  type EmfMetricsSinkOptions,
+  METRICS_NAMESPACE,
+  MetricDimension,
+} from "./adapters/aws/emfMetricsSink.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
+export { createLambdaAccountSettingsReader } from "./adapters/aws/lambdaAccountSettings.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
 export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
 export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
@@ -10,10 +18,18 @@ export {
   createDynamoScalingEventLog,
   type DynamoScalingEventLogOptions,
 } from "./adapters/aws/scalingEventLog.js";
+export { createSqsDeadLetterQueues } from "./adapters/aws/sqsDeadLetterQueues.js";
 export { createSqsMessageForwarder } from "./adapters/aws/sqsMessageForwarder.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
 export { type Clock, systemClock, timerSleep } from "./clock.js";
+export {
+  DeadLetterQueueNotFoundError,
+  type DeadLetterQueues,
+  type DeadLetterTarget,
+  type MoveTask,
+  type PeekedMessage,
+} from "./deadLetters/ports.js";
 export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batchResult.js";
 export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
@@ -59,6 +75,7 @@ export {
   partitionByFilters,
 } from "./filtering/partitionByFilters.js";
 export type { MessageForwarder } from "./filtering/ports.js";
+export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
   type AddLoopsOptions,
@@ -67,9 +84,18 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore } from "./lease/ports.js";
+export type { LeaseStore, SeenLease } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export {
+  type MetricQuery,
+  type MetricReader,
+  type MetricSeries,
+  QueueSeries,
+  queueSeriesQueries,
+  ratePerSecond,
+  SQS_NAMESPACE,
+} from "./metrics/metricReader.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
@@ -98,13 +124,19 @@ export {
 } from "./rateLimit/tokenBucket.js";
 export { claimStaleToken } from "./restart/claimStaleToken.js";
 export {
+  CLAIM_SHARE_OF_BUDGET,
   createRestart,
+  DEFAULT_RESTART_CONCURRENCY,
   type Restart,
   type RestartDeps,
+  type RestartLeftover,
   type RestartReport,
+  type RestartRunOptions,
 } from "./restart/createRestart.js";
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
-export { isStale, type StalenessSettings } from "./restart/staleness.js";
+export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
+export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,
   describeRouteSync,
@@ -147,8 +179,10 @@ export {
   scaleUp,
 } from "./scaling/scaleOnAlarm.js";
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
+export { describeCapacity } from "./status/describeCapacity.js";
 export { describeQueue, describeQueues, type StatusDeps } from "./status/describeQueues.js";
 export {
+  type AccountConcurrencyReader,
   type AlarmReader,
   AlarmState,
   type QueueAlarm,
@@ -156,6 +190,7 @@ export {
   type QueueDirectory,
 } from "./status/ports.js";
 export {
+  type CapacityStatus,
   type DeadLetterStatus,
   type QueueLoopStatus,
   type QueueStatus,

@@ -7,9 +7,11 @@ import {
   describeIssues,
 } from "@sqs-dispatcher/config";
 import {
+  type CapacityStatus,
   createAwsClients,
   createCloudWatchAlarmReader,
   createDynamoLeaseStore,
+  createLambdaAccountSettingsReader,
   createSqsQueueDirectory,
   describeQueue,
   describeQueues,
@@ -27,10 +29,14 @@ export type QueueSummary = Omit<QueueStatus, "loops"> & { loopCount: number };
 /** A queue as `view=loops` shows it: every token and its heartbeat. */
 export type QueueLoops = Pick<QueueStatus, "name" | "url" | "loops">;
 
-/** The JSON body of a successful admin API response. */
-export type AdminApiBody =
+/**
+ * The JSON body of a successful admin API response. `GET /queues` adds `capacity`: the account's
+ * Lambda concurrency against loops + handlers at maxLoops, with a warning past 80%.
+ */
+export type AdminApiBody = (
   | { view: typeof AdminApiView.Summary; queues: QueueSummary[] }
-  | { view: typeof AdminApiView.Loops; queues: QueueLoops[] };
+  | { view: typeof AdminApiView.Loops; queues: QueueLoops[] }
+) & { capacity?: CapacityStatus };
 
 /** What the handler needs; built once per cold start from the environment in Lambda. */
 export interface AdminApiDeps {
@@ -44,12 +50,14 @@ function json(statusCode: number, body: unknown): APIGatewayProxyResult {
 
 /** Shapes a status report for a view. */
 export function shapeReport(report: StatusReport, view: AdminApiView): AdminApiBody {
+  const capacity = report.capacity ? { capacity: report.capacity } : {};
   if (view === AdminApiView.Loops) {
-    return { view, queues: report.queues.map(({ name, url, loops }) => ({ name, url, loops })) };
+    return { view, queues: report.queues.map(({ name, url, loops }) => ({ name, url, loops })), ...capacity };
   }
   return {
     view,
     queues: report.queues.map(({ loops, ...rest }) => ({ ...rest, loopCount: loops.length })),
+    ...capacity,
   };
 }
 
@@ -111,6 +119,8 @@ export function adminApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Admin
         cloudwatch: new CloudWatchClient({}),
         ...(alarmNamePrefix ? { alarmNamePrefix } : {}),
       }),
+      // Needs lambda:GetAccountSettings; without it status shows the demand without headroom.
+      account: createLambdaAccountSettingsReader(clients.lambda),
       clock: systemClock,
       logger: { warn: (message, fields) => logger.warn({ message, ...fields }) },
     },

@@ -81,28 +81,69 @@ describe("poller handler", () => {
 });
 
 describe("restart handler", () => {
-  it("runs restart and summarises its report", async () => {
+  it("runs restart time-boxed to its interval and summarises its report", async () => {
+    const budgets: (number | undefined)[] = [];
+    const left = { claims: 4, routes: 0, orphans: 0, scanIncomplete: false };
     const handler = createRestartHandler(
       () => ({
-        run: async () => ({
-          pages: 2,
-          scanned: 3,
-          claimed: [{ queueUrl: "u", token: "t", loopId: "n" }],
-          claimLost: [],
-          started: [],
-          deleted: [{ queueUrl: "u", token: "x" }],
-          errors: [],
-        }),
+        run: async (options) => {
+          budgets.push(options?.budgetMs);
+          return {
+            pages: 2,
+            scanned: 3,
+            stale: 5,
+            claimed: [{ queueUrl: "u", token: "t", loopId: "n" }],
+            claimLost: [],
+            started: [],
+            deleted: [{ queueUrl: "u", token: "x" }],
+            unreadableRoutes: [],
+            left,
+            errors: [],
+          };
+        },
       }),
       logger,
+      30_000,
     );
     expect(await handler({}, context(60_000))).toEqual({
       scanned: 3,
       pages: 2,
+      stale: 5,
       claimed: 1,
       started: 0,
       deleted: 1,
+      unreadableRoutes: 0,
       errors: 0,
+      left,
     });
+    // The interval is shorter than the remaining time: the run must end before the next one starts.
+    expect(budgets).toEqual([30_000]);
+  });
+
+  it("time-boxes a run to the invocation's remaining time, less a margin to return", async () => {
+    const budgets: (number | undefined)[] = [];
+    const handler = createRestartHandler(
+      () => ({
+        run: async (options) => {
+          budgets.push(options?.budgetMs);
+          return {
+            pages: 0,
+            scanned: 0,
+            stale: 0,
+            claimed: [],
+            claimLost: [],
+            started: [],
+            deleted: [],
+            unreadableRoutes: [],
+            left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
+            errors: [],
+          };
+        },
+      }),
+      logger,
+      120_000,
+    );
+    await handler({}, context(60_000));
+    expect(budgets).toEqual([58_000]);
   });
 });

@@ -4,6 +4,7 @@ import middy from "@middy/core";
 import {
   createAwsClients,
   createDynamoLeaseStore,
+  createEmfMetricsSink,
   createFilteringQueue,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
@@ -17,12 +18,13 @@ import {
   defaultBackoff,
   type LoopOutcome,
   LoopOutcomeStatus,
+  type MetricsSink,
   type Poller,
   type PollerDeps,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
-import { EnvVar, requireEnv } from "./runtime/environment.js";
+import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
 import { parsePollerEvent } from "./runtime/pollerEvent.js";
@@ -58,6 +60,8 @@ export function pollerFromEnv(
     },
   });
   const coreLogger = asCoreLogger(logger);
+  // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
+  const metrics = metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000);
   const leases = createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) });
   const routes = createRouteResolver({
     store: routeStoreFromEnv(env),
@@ -88,6 +92,7 @@ export function pollerFromEnv(
     retry: defaultBackoff,
     logger: coreLogger,
     region: settings.region ?? "us-east-1",
+    metrics,
   });
   return createPoller({
     leases,
@@ -98,7 +103,22 @@ export function pollerFromEnv(
     clock: systemClock,
     logger: coreLogger,
     settings,
+    metrics,
     ...overrides,
+  });
+}
+
+/**
+ * The poller's metrics sink: EMF lines on stdout (Lambda's log pipeline, and the local Lambda
+ * service, turn them into `SqsDispatcher` metrics), dimension `Stage` from `DISPATCHER_STAGE`
+ * (a function deployed without it reports stage `default`).
+ */
+export function metricsFromEnv(env: NodeJS.ProcessEnv = process.env, flushEveryMs = 60_000): MetricsSink {
+  return createEmfMetricsSink({
+    stage: optionalEnv(EnvVar.Stage, env) ?? "default",
+    write: (line) => process.stdout.write(`${line}\n`),
+    clock: systemClock,
+    flushEveryMs: Math.max(1_000, flushEveryMs),
   });
 }
 

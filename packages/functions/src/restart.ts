@@ -10,22 +10,28 @@ import {
   createRestart,
   createSqsQueueDepthReader,
   type Restart,
+  type RestartLeftover,
+  restartBudgetMs,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
-import { stalenessFromEnv } from "./runtime/functionSettings.js";
+import { restartIntervalMsFromEnv, stalenessFromEnv } from "./runtime/functionSettings.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** A restart run's summary (the full report is logged). */
 export interface RestartResult {
   scanned: number;
   pages: number;
+  stale: number;
   claimed: number;
   started: number;
   deleted: number;
+  unreadableRoutes: number;
   errors: number;
+  /** What the run's time box left for the next run. */
+  left: RestartLeftover;
 }
 
 /** Builds restart from the function's environment (once per cold start). */
@@ -48,20 +54,33 @@ export function restartFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv 
   });
 }
 
-/** The restart Lambda handler around a restart factory. The schedule's event carries nothing it needs. */
-export function createRestartHandler(makeRestart: () => Restart, logger: PowertoolsLogger) {
+/**
+ * The restart Lambda handler around a restart factory. The schedule's event carries nothing it
+ * needs. Each run is time-boxed to the restart interval (`RESTART_INTERVAL_SEC`, when set) and
+ * the invocation's remaining time; what does not fit is logged and left for the next run.
+ */
+export function createRestartHandler(
+  makeRestart: () => Restart,
+  logger: PowertoolsLogger,
+  intervalMs: number | undefined = restartIntervalMsFromEnv(),
+) {
   let restart: Restart | undefined;
   return middy(async (_event: unknown, context: Context): Promise<RestartResult> => {
     logger.appendKeys({ requestId: context.awsRequestId });
     restart ??= makeRestart();
-    const report = await restart.run();
+    const report = await restart.run({
+      budgetMs: restartBudgetMs(intervalMs, context.getRemainingTimeInMillis()),
+    });
     return {
       scanned: report.scanned,
       pages: report.pages,
+      stale: report.stale,
       claimed: report.claimed.length,
       started: report.started.length,
       deleted: report.deleted.length,
+      unreadableRoutes: report.unreadableRoutes.length,
       errors: report.errors.length,
+      left: report.left,
     };
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 }

@@ -7,6 +7,7 @@ import {
   type DeployLocalOptions,
   deployLocal,
   type LocalCloud,
+  type LocalCloudOptions,
   type LocalDeployment,
   startLocalCloud,
 } from "@sqs-dispatcher/local";
@@ -104,6 +105,7 @@ export interface TestPlatform {
 export async function startTestPlatform(
   registry: Registry,
   options: Omit<DeployLocalOptions, "logger"> = {},
+  cloudOptions: Pick<LocalCloudOptions, "lambdaConcurrency"> = {},
 ): Promise<TestPlatform> {
   const logs: CapturedLog[] = [];
   const capture =
@@ -116,7 +118,7 @@ export async function startTestPlatform(
     warn: capture("warn"),
     error: capture("error"),
   };
-  const cloud = await startLocalCloud({ port: 0, logger });
+  const cloud = await startLocalCloud({ ...cloudOptions, port: 0, logger });
   let deployment: LocalDeployment;
   try {
     deployment = await deployLocal(cloud, registry, { ...options, logger });

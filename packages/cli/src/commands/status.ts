@@ -1,4 +1,4 @@
-import { describeQueue, describeQueues, type QueueStatus } from "@sqs-dispatcher/core";
+import { type CapacityStatus, describeQueue, describeQueues, type QueueStatus } from "@sqs-dispatcher/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError } from "../cliErrors.js";
@@ -53,6 +53,18 @@ function loopTable(q: QueueStatus): string {
   );
 }
 
+/** The account's Lambda concurrency against what the loops and handlers can take at maxLoops. */
+function capacityLines(capacity: CapacityStatus): string {
+  const account =
+    capacity.accountConcurrency === null
+      ? "account concurrency unknown"
+      : `${capacity.totalAtMax} of the account's ${capacity.accountConcurrency} (headroom ${capacity.headroom})`;
+  const line =
+    `\nconcurrency: ${capacity.loopsNow} loops now; at maxLoops ${capacity.loopsAtMax} loops + ` +
+    `${capacity.handlersAtMax} handlers = ${account}\n`;
+  return capacity.warning === null ? line : `${line}warning: ${capacity.warning}\n`;
+}
+
 /** Registers `status [queue]`. */
 export function registerStatus(program: Command, run: RunAction): void {
   program
@@ -63,7 +75,9 @@ export function registerStatus(program: Command, run: RunAction): void {
       "after",
       `
 Lists the routed queues plus every other queue of the account; a queue that is another
-queue's dead-letter queue shows as that queue's DLQ. --json prints { "queues": [ ... ] }.
+queue's dead-letter queue shows as that queue's DLQ. Below the table: the account's Lambda
+concurrency against what loops and handlers take at maxLoops (loops + loops × concurrency),
+with a warning past 80%. --json prints { "queues": [ ... ], "capacity": { ... } }.
 
 Examples:
   $ pnpm dispatcher status --local
@@ -80,7 +94,13 @@ Examples:
           throw new CommandFailedError(`queue '${flags.queue}' neither exists nor has a route`);
         }
         if (flags.json) {
-          io.stdout.write(json({ queues: report.queues }));
+          io.stdout.write(
+            json(
+              report.capacity
+                ? { queues: report.queues, capacity: report.capacity }
+                : { queues: report.queues },
+            ),
+          );
           return;
         }
         if (report.queues.length === 0) {
@@ -88,6 +108,7 @@ Examples:
           return;
         }
         io.stdout.write(summary(context, report.queues));
+        if (report.capacity) io.stdout.write(capacityLines(report.capacity));
         if (flags.queue !== undefined) {
           for (const q of report.queues) io.stdout.write(`\nloops of ${q.name}:\n${loopTable(q)}`);
         }

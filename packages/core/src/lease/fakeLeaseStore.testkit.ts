@@ -1,5 +1,5 @@
 import { LeaseLostError } from "../errors.js";
-import type { LeaseStore } from "./ports.js";
+import type { LeaseStore, SeenLease } from "./ports.js";
 import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./token.js";
 
 /**
@@ -57,11 +57,13 @@ export class FakeLeaseStore implements LeaseStore {
     return true;
   }
 
-  async claim(k: TokenKey, expectedLoopId: string, newLoopId: string, now: number): Promise<boolean> {
+  async claim(k: TokenKey, seen: SeenLease | string, newLoopId: string, now: number): Promise<boolean> {
     await this.enter("claim");
+    const expected = typeof seen === "string" ? { loopId: seen } : seen;
     const row = this.rows.get(this.key(k));
-    if (!row || row.loopId !== expectedLoopId) return false;
-    Object.assign(row, { loopId: newLoopId, lastUsed: now, startedAt: now });
+    if (!row || row.loopId !== expected.loopId) return false;
+    if ("lastUsed" in expected && row.lastUsed !== expected.lastUsed) return false;
+    Object.assign(row, { loopId: newLoopId, startedAt: now });
     delete row.invocationId;
     return true;
   }

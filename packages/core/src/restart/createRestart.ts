@@ -6,10 +6,21 @@ import type { LeaseStore } from "../lease/ports.js";
 import type { LoopEvent, TokenKey, TokenRecord } from "../lease/token.js";
 import type { Logger } from "../logger.js";
 import type { LoopStarter } from "../poller/ports.js";
+import { listReadableRoutes } from "../routing/listReadableRoutes.js";
 import type { RouteStore } from "../routing/ports.js";
 import { claimStaleToken } from "./claimStaleToken.js";
 import { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./reconcile.js";
-import { isStale, type StalenessSettings } from "./staleness.js";
+import { isStale, type StalenessSettings, staleSince } from "./staleness.js";
+import { runPool } from "./workPool.js";
+
+/** Claims, starts, reconciles and deletes a restart run keeps in flight at once, by default. */
+export const DEFAULT_RESTART_CONCURRENCY = 32;
+
+/**
+ * The share of a run's time box that claiming stale tokens may use, so reconcile and orphan
+ * deletion still get a turn after an incident left thousands of tokens stale.
+ */
+export const CLAIM_SHARE_OF_BUDGET = 0.7;
 
 export interface RestartDeps {
   leases: LeaseStore;
@@ -24,125 +35,231 @@ export interface RestartDeps {
   desiredLoopCount?: DesiredLoopCount;
   /** Makes loopIds (and nothing else); default random UUIDs. */
   ids?: () => string;
+  /** Store calls and loop starts in flight at once (default {@link DEFAULT_RESTART_CONCURRENCY}). */
+  concurrency?: number;
+}
+
+/** Limits of one run. */
+export interface RestartRunOptions {
+  /**
+   * The run's time box, ms (default: none). The Lambda handler passes the smaller of the restart
+   * interval and the invocation's remaining time: what does not fit is left for the next run.
+   */
+  budgetMs?: number;
+}
+
+/** Work a run did not get to within its time box; the next run picks it up. */
+export interface RestartLeftover {
+  /** Stale tokens not claimed (the least stale ones: the stalest go first). */
+  claims: number;
+  /** Routes not reconciled. */
+  routes: number;
+  /** Tokens of removed routes not deleted. */
+  orphans: number;
+  /** Whether the token scan stopped before its last page. */
+  scanIncomplete: boolean;
 }
 
 /** What one restart run did. */
 export interface RestartReport {
   pages: number;
   scanned: number;
+  /** Tokens found stale by this run's scan. */
+  stale: number;
   /** Stale tokens this run claimed and started a new loop for. */
   claimed: LoopEvent[];
-  /** Stale tokens another claimer won first (this run started nothing for them). */
+  /** Stale tokens another claimer won first, or whose loop heartbeat since the scan (nothing started). */
   claimLost: TokenKey[];
   /** Loops started for tokens reconcile created (below minLoops). */
   started: LoopEvent[];
   /** Tokens deleted: above maxLoops, or of a queue without a route. */
   deleted: TokenKey[];
+  /** Stored routes that do not parse: the others are reconciled, orphan deletion is skipped. */
+  unreadableRoutes: string[];
+  /** What the time box left for the next run. */
+  left: RestartLeftover;
   /** Failures that did not stop the run. */
   errors: { step: string; queueUrl?: string; token?: string; message: string }[];
 }
 
 export interface Restart {
-  run(): Promise<RestartReport>;
+  run(options?: RestartRunOptions): Promise<RestartReport>;
 }
 
 /**
- * Creates the scheduled restart: claims stale tokens (each started by exactly
- * one claimer) and reconciles every route's token count.
+ * Creates the scheduled restart: claims stale tokens (each started by exactly one claimer,
+ * the stalest first, in parallel), then reconciles every readable route's token count and
+ * deletes the tokens of removed routes, all within the run's time box.
  *
  * @example
- * const report = await createRestart({ leases, routes, starter, clock, logger, settings }).run();
+ * const report = await createRestart({ leases, routes, starter, clock, logger, settings }).run({ budgetMs: 55_000 });
  */
 export function createRestart(deps: RestartDeps): Restart {
   const { leases, routes, starter, clock, logger, settings } = deps;
   const queueUrlOf = deps.queueUrlOf ?? ((route: Route) => route.queueUrl);
   const desiredLoopCount = deps.desiredLoopCount ?? keepWithinBounds;
   const ids = deps.ids ?? randomUUID;
+  const concurrency = deps.concurrency ?? DEFAULT_RESTART_CONCURRENCY;
 
-  async function run(): Promise<RestartReport> {
+  async function run(options: RestartRunOptions = {}): Promise<RestartReport> {
+    const startedAt = clock.now();
+    const budgetMs = options.budgetMs ?? Number.POSITIVE_INFINITY;
+    const deadline = startedAt + budgetMs;
+    const claimDeadline = startedAt + budgetMs * CLAIM_SHARE_OF_BUDGET;
+    const expired = () => clock.now() >= deadline;
+
     const report: RestartReport = {
       pages: 0,
       scanned: 0,
+      stale: 0,
       claimed: [],
       claimLost: [],
       started: [],
       deleted: [],
+      unreadableRoutes: [],
+      left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
       errors: [],
     };
     const fail = (step: string, error: unknown, key?: Partial<TokenKey>) =>
       recordFailure(report, step, error, key);
 
+    // 1. Scan every page (consistent reads), keeping what the orphan check needs.
     const seen: TokenRecord[] = [];
+    const pages = leases.scan()[Symbol.asyncIterator]();
     try {
-      for await (const page of leases.scan()) {
+      for (;;) {
+        const page = await pages.next();
+        if (page.done) break;
         report.pages++;
-        for (const token of page) {
-          report.scanned++;
-          seen.push(token);
-          if (!isStale(token, clock.now(), settings)) continue;
-          try {
-            const event = await claimStaleToken({ leases, starter, clock, ids }, token);
-            if (event) {
-              report.claimed.push(event);
-              logger.info("restart: claimed a stale token and started its loop", {
-                ...event,
-                previousLoopId: token.loopId,
-                lastUsed: token.lastUsed,
-              });
-            } else {
-              report.claimLost.push({ queueUrl: token.queueUrl, token: token.token });
-            }
-          } catch (error) {
-            fail("claim", error, token);
-          }
+        report.scanned += page.value.length;
+        seen.push(...page.value);
+        if (!expired()) continue;
+        // Out of time: one more step tells a scan that just ended (free: no further request)
+        // from one that did not; what it fetched is kept, the rest is left for the next run.
+        const more = await pages.next();
+        if (!more.done) {
+          report.pages++;
+          report.scanned += more.value.length;
+          seen.push(...more.value);
+          report.left.scanIncomplete = true;
+          await pages.return?.();
         }
+        break;
       }
     } catch (error) {
-      // Without a full scan the orphan check below would miss tokens; claims made so far stand.
+      // Claims and reconcile go on with what was seen; orphans among them are still orphans.
+      report.left.scanIncomplete = true;
       fail("scan", error);
     }
 
+    // 2. Claim the stale ones, the stalest first, in parallel, within the claim share of the box.
+    const now = clock.now();
+    const stale = seen
+      .filter((token) => isStale(token, now, settings))
+      .sort((a, b) => staleSince(a, settings) - staleSince(b, settings));
+    report.stale = stale.length;
+    const claims = await runPool({
+      items: stale,
+      concurrency,
+      expired: () => clock.now() >= claimDeadline,
+      work: async (token) => {
+        try {
+          const event = await claimStaleToken({ leases, starter, clock, ids }, token);
+          if (event) {
+            report.claimed.push(event);
+            logger.info("restart: claimed a stale token and started its loop", {
+              ...event,
+              previousLoopId: token.loopId,
+              lastUsed: token.lastUsed,
+            });
+          } else {
+            report.claimLost.push({ queueUrl: token.queueUrl, token: token.token });
+          }
+        } catch (error) {
+          fail("claim", error, token);
+        }
+      },
+    });
+    report.left.claims = claims.left.length;
+
+    // 3. Reconcile every route that parses; one corrupt stored route does not stop the others.
     let routeList: Route[];
     try {
-      routeList = await routes.list();
+      const readable = await listReadableRoutes(routes);
+      routeList = readable.routes;
+      report.unreadableRoutes = readable.unreadable.map((u) => u.key);
+      if (readable.unreadable.length > 0) {
+        logger.error("restart: stored routes that do not parse; orphan deletion skipped until repaired", {
+          unreadable: readable.unreadable,
+          fix: "repair or remove them with `dispatcher routes set` or `dispatcher routes rm`",
+        });
+      }
     } catch (error) {
       // Never delete tokens when the routes are unknown.
       fail("list routes", error);
-      return report;
+      return finish(report, startedAt, budgetMs);
     }
 
-    const routedUrls = new Set<string>();
-    for (const route of routeList) {
-      const queueUrl = queueUrlOf(route);
-      routedUrls.add(queueUrl);
-      try {
-        await reconcileRoute(route, queueUrl, report);
-      } catch (error) {
-        fail("reconcile", error, { queueUrl });
-      }
-    }
-
-    for (const token of seen) {
-      if (routedUrls.has(token.queueUrl)) continue;
-      try {
-        if (await leases.delete(token)) {
-          report.deleted.push({ queueUrl: token.queueUrl, token: token.token });
-          logger.info("restart: deleted a token of a queue without a route", { ...token });
+    const reconciled = await runPool({
+      items: routeList,
+      concurrency,
+      expired,
+      work: async (route) => {
+        const queueUrl = queueUrlOf(route);
+        try {
+          await reconcileRoute(route, queueUrl, report);
+        } catch (error) {
+          fail("reconcile", error, { queueUrl });
         }
-      } catch (error) {
-        fail("delete orphan", error, token);
-      }
+      },
+    });
+    report.left.routes = reconciled.left.length;
+
+    // 4. Delete the tokens of removed routes, only when the route list is complete.
+    if (report.unreadableRoutes.length === 0) {
+      const routedUrls = new Set(routeList.map(queueUrlOf));
+      const orphans = seen.filter((token) => !routedUrls.has(token.queueUrl));
+      const deletions = await runPool({
+        items: orphans,
+        concurrency,
+        expired,
+        work: async (token) => {
+          try {
+            if (await leases.delete(token)) {
+              report.deleted.push({ queueUrl: token.queueUrl, token: token.token });
+              logger.info("restart: deleted a token of a queue without a route", { ...token });
+            }
+          } catch (error) {
+            fail("delete orphan", error, token);
+          }
+        },
+      });
+      report.left.orphans = deletions.left.length;
     }
 
-    logger.info("restart: done", {
+    return finish(report, startedAt, budgetMs);
+  }
+
+  /** The run's one summary line: warn when the time box left work for the next run. */
+  function finish(report: RestartReport, startedAt: number, budgetMs: number): RestartReport {
+    const { left } = report;
+    const leftSomething = left.claims + left.routes + left.orphans > 0 || left.scanIncomplete;
+    const fields = {
       pages: report.pages,
       scanned: report.scanned,
+      stale: report.stale,
       claimed: report.claimed.length,
       claimLost: report.claimLost.length,
       started: report.started.length,
       deleted: report.deleted.length,
+      unreadableRoutes: report.unreadableRoutes.length,
       errors: report.errors.length,
-    });
+      elapsedMs: clock.now() - startedAt,
+      ...(Number.isFinite(budgetMs) ? { budgetMs } : {}),
+      left,
+    };
+    if (leftSomething) logger.warn("restart: done, time box spent; left for the next run", fields);
+    else logger.info("restart: done", fields);
     return report;
   }
 

@@ -7,7 +7,21 @@ import type { Route } from "@sqs-dispatcher/config";
 export interface RouteStore {
   get(queueName: string): Promise<Route | undefined>;
   list(): Promise<Route[]>;
+  /** Writes a route, then bumps the version marker. */
   put(route: Route): Promise<void>;
-  /** False when there was no such route. */
+  /** Deletes a route, then bumps the version marker. False when there was no such route. */
   delete(queueName: string): Promise<boolean>;
+  /**
+   * The routes' version marker: one small read that changes whenever any route is written
+   * (`put`, `delete`), so a reader with a cache re-reads routes only after a change
+   * (`routing/routeResolver.ts`). `undefined` when no route was ever written by a version that
+   * keeps the marker. Optional: a store without it is read per route and TTL, as before.
+   */
+  version?(): Promise<string | undefined>;
 }
+
+/**
+ * The name the version marker is stored under beside the routes (an SSM parameter in the routes
+ * path, an item of the routes table). A leading dot: no SQS queue name can collide with it.
+ */
+export const ROUTES_VERSION_KEY = ".version";

@@ -70,3 +70,95 @@ describe("createRouteResolver", () => {
     );
   });
 });
+
+/** A store with a version marker that counts every read, as the edge would. */
+function markedStore(routes: Map<string, Route>) {
+  const store = {
+    marker: "v1",
+    routeReads: 0,
+    markerReads: 0,
+    failMarker: false,
+    get: async (name: string) => {
+      store.routeReads++;
+      return routes.get(name);
+    },
+    version: async () => {
+      store.markerReads++;
+      if (store.failMarker) throw new Error("ThrottlingException");
+      return store.marker;
+    },
+  };
+  return store;
+}
+
+describe("createRouteResolver with a version marker", () => {
+  const other = "https://sqs.us-east-1.amazonaws.com/123456789012/unrouted";
+
+  it("reads the marker once per TTL and no route again while it is unchanged, hits and misses alike", async () => {
+    let now = 0;
+    const store = markedStore(new Map([["orders", route]]));
+    const resolver = createRouteResolver({ store, clock: { now: () => now }, ttlMs: 10_000 });
+    expect(await resolver.resolve(url)).toBe(route);
+    expect(await resolver.resolve(other)).toBeUndefined();
+    // An hour of cycles, every 100 ms: 360 marker reads, and still just the two first route reads.
+    for (now = 100; now < 3_600_000; now += 100) {
+      await resolver.resolve(url);
+      await resolver.resolve(other);
+    }
+    expect(store.routeReads).toBe(2 + 2 * 11); // plus one re-read of each per 5-minute max age
+    expect(store.markerReads).toBe(360);
+  });
+
+  it("re-reads a route once after the marker changes, within one TTL of the write", async () => {
+    let now = 0;
+    const routes = new Map([["orders", route]]);
+    const store = markedStore(routes);
+    const resolver = createRouteResolver({ store, clock: { now: () => now }, ttlMs: 10_000 });
+    await resolver.resolve(url);
+    const paused = { ...route, paused: true };
+    routes.set("orders", paused);
+    store.marker = "v2";
+    now = 9_999;
+    expect(await resolver.resolve(url)).toBe(route);
+    now = 10_000;
+    expect(await resolver.resolve(url)).toBe(paused);
+    now = 10_500;
+    expect(await resolver.resolve(url)).toBe(paused);
+    expect(store.routeReads).toBe(2);
+  });
+
+  it("picks up a route added for a queue it had cached as a miss once the marker changes", async () => {
+    let now = 0;
+    const routes = new Map<string, Route>();
+    const store = markedStore(routes);
+    const resolver = createRouteResolver({ store, clock: { now: () => now }, ttlMs: 1_000 });
+    expect(await resolver.resolve(url)).toBeUndefined();
+    routes.set("orders", route);
+    now = 5_000; // the marker did not change: still a miss, and no route read
+    expect(await resolver.resolve(url)).toBeUndefined();
+    store.marker = "v2";
+    now = 6_000;
+    expect(await resolver.resolve(url)).toBe(route);
+    expect(store.routeReads).toBe(2);
+  });
+
+  it("falls back to per-route TTLs while the marker cannot be read, and serves what it has on store errors", async () => {
+    let now = 0;
+    const store = markedStore(new Map([["orders", route]]));
+    const resolver = createRouteResolver({ store, clock: { now: () => now }, ttlMs: 1_000 });
+    await resolver.resolve(url);
+    store.failMarker = true;
+    now = 1_000;
+    expect(await resolver.resolve(url)).toBe(route);
+    expect(store.routeReads).toBe(2);
+    now = 1_500;
+    expect(await resolver.resolve(url)).toBe(route);
+    expect(store.routeReads).toBe(2);
+    store.get = async () => {
+      throw new Error("ThrottlingException");
+    };
+    now = 2_000;
+    expect(await resolver.resolve(url)).toBe(route);
+    await expect(resolver.resolve(other)).rejects.toThrow("Throttling");
+  });
+});

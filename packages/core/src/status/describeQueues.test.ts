@@ -153,3 +153,96 @@ describe("describeQueue", () => {
     expect(await describeQueue(deps({}), "nope")).toEqual({ queues: [] });
   });
 });
+
+describe("describeQueues: concurrency headroom", () => {
+  const routed = (queueName: string, maxLoops: number, concurrency: number) =>
+    parseRoute({
+      queueName,
+      queueUrl: `${base}/${queueName}`,
+      functionName: "record",
+      maxLoops,
+      concurrency,
+    });
+
+  it("adds loops and handlers at maxLoops against the account's concurrency", async () => {
+    const d = deps({
+      routes: [routed("orders", 10, 4), routed("payments", 5, 1)],
+      queues: { orders: {}, payments: {} },
+      tokens: [{ queueUrl: `${base}/orders`, token: "t", loopId: "l", createdAt: 0, lastUsed: 9_000 }],
+    });
+    const report = await describeQueues({ ...d, account: { accountConcurrency: async () => 1000 } });
+    expect(report.capacity).toEqual({
+      accountConcurrency: 1000,
+      loopsNow: 1,
+      loopsAtMax: 15,
+      handlersAtMax: 45,
+      totalAtMax: 60,
+      headroom: 940,
+      warning: null,
+    });
+  });
+
+  it("warns before the worst case exceeds the account, and says by how much once it does", async () => {
+    const d = deps({ routes: [routed("orders", 20, 4)], queues: { orders: {} } });
+    const near = await describeQueues({ ...d, account: { accountConcurrency: async () => 110 } });
+    expect(near.capacity?.warning).toBe(
+      "loops and handlers at maxLoops would take 100 of the account's 110 concurrent executions (91%); lower maxLoops or concurrency, or raise the account's quota, before they starve each other",
+    );
+    const over = await describeQueues({ ...d, account: { accountConcurrency: async () => 50 } });
+    expect(over.capacity).toMatchObject({ headroom: -50 });
+    expect(over.capacity?.warning).toMatch(
+      /need 100 concurrent executions .* above the account's Lambda concurrency of 50/,
+    );
+  });
+
+  it("shows the demand without headroom when the account cannot be read", async () => {
+    const d = deps({ routes: [routed("orders", 2, 1)], queues: { orders: {} } });
+    const report = await describeQueues({
+      ...d,
+      account: {
+        accountConcurrency: async () => {
+          throw new Error("AccessDeniedException");
+        },
+      },
+    });
+    expect(report.capacity).toMatchObject({
+      accountConcurrency: null,
+      totalAtMax: 4,
+      headroom: null,
+      warning: null,
+    });
+    expect(d.warnings).toEqual([expect.stringMatching(/could not read the account's Lambda concurrency/)]);
+  });
+});
+
+describe("describeQueues: a claimed loop that has not heartbeat yet", () => {
+  it("shows it as never heartbeat, aged from its claim, not with the previous loop's heartbeat", async () => {
+    const report = await describeQueues(
+      deps({
+        routes: [route("orders")],
+        queues: { orders: {} },
+        tokens: [
+          // Claimed at 8 s; the old loop's last heartbeat (2 s) is still in lastUsed.
+          {
+            queueUrl: `${base}/orders`,
+            token: "t",
+            loopId: "new",
+            createdAt: 0,
+            startedAt: 8_000,
+            lastUsed: 2_000,
+          },
+        ],
+      }),
+    );
+    expect(report.queues[0]?.loops).toEqual([
+      {
+        token: "t",
+        loopId: "new",
+        lastUsed: null,
+        heartbeatAgeMs: 2_000,
+        startedAt: 8_000,
+        blockedReason: null,
+      },
+    ]);
+  });
+});

@@ -1,11 +1,19 @@
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { hasHeartbeatSinceStart } from "../lease/heartbeatSinceStart.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
 import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
-import type { AlarmReader, QueueAlarm, QueueAttributes, QueueDirectory } from "./ports.js";
+import { describeCapacity } from "./describeCapacity.js";
+import type {
+  AccountConcurrencyReader,
+  AlarmReader,
+  QueueAlarm,
+  QueueAttributes,
+  QueueDirectory,
+} from "./ports.js";
 import {
   type DeadLetterStatus,
   type QueueLoopStatus,
@@ -22,6 +30,8 @@ export interface StatusDeps {
   alarms: AlarmReader;
   clock: Pick<Clock, "now">;
   logger: Pick<Logger, "warn">;
+  /** With it, `describeQueues` adds the concurrency headroom (`capacity`). */
+  account?: AccountConcurrencyReader;
 }
 
 /** The last segment of an ARN (`arn:aws:sqs:us-east-1:123:orders-dlq` → `orders-dlq`). */
@@ -33,14 +43,18 @@ async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<QueueLoopSta
   const now = deps.clock.now();
   const tokens = await deps.leases.listByQueue(queueUrl);
   return tokens
-    .map((t) => ({
-      token: t.token,
-      loopId: t.loopId,
-      lastUsed: t.lastUsed ?? null,
-      heartbeatAgeMs: Math.max(0, now - (t.lastUsed ?? t.startedAt ?? t.createdAt)),
-      startedAt: t.startedAt ?? null,
-      blockedReason: t.blockedReason ?? null,
-    }))
+    .map((t) => {
+      // A claimed token keeps the old loop's lastUsed until the new loop heartbeats: not this loop's.
+      const beat = hasHeartbeatSinceStart(t) ? t.lastUsed : undefined;
+      return {
+        token: t.token,
+        loopId: t.loopId,
+        lastUsed: beat ?? null,
+        heartbeatAgeMs: Math.max(0, now - (beat ?? t.startedAt ?? t.createdAt)),
+        startedAt: t.startedAt ?? null,
+        blockedReason: t.blockedReason ?? null,
+      };
+    })
     .sort((a, b) => a.token.localeCompare(b.token));
 }
 
@@ -166,7 +180,10 @@ export async function describeQueues(deps: StatusDeps): Promise<StatusReport> {
       return statusOf(deps, name, url, route, attributes, alarms, known);
     }),
   );
-  return { queues };
+  if (!deps.account) return { queues };
+  const loopsNow = queues.reduce((sum, q) => sum + (q.route ? q.loops.length : 0), 0);
+  const capacity = await describeCapacity({ account: deps.account, logger: deps.logger }, routes, loopsNow);
+  return { queues, capacity };
 }
 
 /**

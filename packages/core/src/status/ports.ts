@@ -39,3 +39,9 @@ export interface AlarmReader {
   /** Every alarm on a queue metric, optionally only those of one queue. */
   queueAlarms(queueName?: string): Promise<QueueAlarm[]>;
 }
+
+/** Reads the account's Lambda concurrency (Lambda `GetAccountSettings`). */
+export interface AccountConcurrencyReader {
+  /** `AccountLimit.ConcurrentExecutions`. */
+  accountConcurrency(): Promise<number>;
+}

@@ -59,7 +59,30 @@ export interface QueueStatus {
   alarms: { name: string; state: string }[];
 }
 
+/**
+ * How much of the account's Lambda concurrency the routes can take (docs/scale.md): one execution
+ * per loop plus `concurrency` handler invocations per loop, at every route's `maxLoops`.
+ */
+export interface CapacityStatus {
+  /** The account's concurrency (`GetAccountSettings`); null when it could not be read. */
+  accountConcurrency: number | null;
+  /** Loops running now (tokens of routed queues). */
+  loopsNow: number;
+  /** Σ maxLoops of the stored routes. */
+  loopsAtMax: number;
+  /** Σ maxLoops × concurrency. */
+  handlersAtMax: number;
+  /** loopsAtMax + handlersAtMax. */
+  totalAtMax: number;
+  /** accountConcurrency − totalAtMax (negative: over); null without the account's figure. */
+  headroom: number | null;
+  /** Set when the worst case takes more than 80% of the account, or exceeds it. */
+  warning: string | null;
+}
+
 /** What `describeQueues`/`describeQueue` return: `{ queues: [...] }`, sorted by name. */
 export interface StatusReport {
   queues: QueueStatus[];
+  /** With an account reader and every queue described (`describeQueues`). */
+  capacity?: CapacityStatus;
 }

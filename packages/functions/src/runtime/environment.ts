@@ -29,12 +29,16 @@ export const EnvVar = {
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
   StartGraceSec: "RESTART_START_GRACE_SEC",
+  /** Restart: its schedule's interval, seconds (optional): a run's time box is no longer. */
+  RestartIntervalSec: "RESTART_INTERVAL_SEC",
   /** `processed` table of the example `record` handler. */
   ProcessedTable: "PROCESSED_TABLE",
   /** Scale functions: the `scaling-events` table (PK `eventKey` S, TTL `expiresAt`) that makes a transition scale once. */
   ScalingEventsTable: "SCALING_EVENTS_TABLE",
   /** Admin API: prefix of the stage's alarm names (`<app>-<stage>-`), so status reads only this stage's alarms. */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
+  /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
+  Stage: "DISPATCHER_STAGE",
   /** Set by Lambda: the region the function runs in. */
   AwsRegion: "AWS_REGION",
   /** Set by Lambda (and some shells): the fallback region. */

@@ -27,3 +27,10 @@ export function stalenessFromEnv(env: NodeJS.ProcessEnv = process.env): Stalenes
 export function ownFunctionName(env: NodeJS.ProcessEnv = process.env): string {
   return requireEnv(EnvVar.FunctionName, env);
 }
+
+/** Restart's schedule interval in ms from its environment, or undefined when the deploy did not set it. */
+export function restartIntervalMsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return optionalEnv(EnvVar.RestartIntervalSec, env) === undefined
+    ? undefined
+    : requireSeconds(EnvVar.RestartIntervalSec, env) * 1000;
+}

@@ -9,7 +9,7 @@ describe("routeStoreFromEnv", () => {
       { ROUTE_STORE: "dynamodb", ROUTES_TABLE: "routes" },
     ]) {
       const store = routeStoreFromEnv({ AWS_REGION: "us-east-1", ...env });
-      expect(Object.keys(store).sort()).toEqual(["delete", "get", "list", "put"]);
+      expect(Object.keys(store).sort()).toEqual(["delete", "get", "list", "put", "version"]);
     }
   });
 

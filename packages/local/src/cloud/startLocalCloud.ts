@@ -7,9 +7,25 @@ import { createFaultInjector, type FaultInjector } from "../faults/faultInjector
 import type { FaultRuleInput } from "../faults/faultRule.js";
 import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
 import { createCloudWatchService } from "../monitoring/cloudWatchService.js";
+import { optionalEnv } from "../optionalEnv.js";
 import { createSnsLambdaDelivery } from "../snsLambda/snsLambdaDelivery.js";
 import { createSqsSnsService, FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
 import { createSsmService } from "../ssm/ssmService.js";
+
+/** Sets the local account's Lambda concurrency for `dispatcher cloud` and `dispatcher dev` (default 1000). */
+export const LAMBDA_CONCURRENCY_ENV = "DISPATCHER_LAMBDA_CONCURRENCY";
+
+/** The local account's Lambda concurrency: the option, else {@link LAMBDA_CONCURRENCY_ENV}, else undefined (1000). */
+function lambdaConcurrencyOf(option: number | undefined): number | undefined {
+  if (option !== undefined) return option;
+  const raw = optionalEnv(LAMBDA_CONCURRENCY_ENV);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${LAMBDA_CONCURRENCY_ENV} must be a positive whole number, not '${raw}'`);
+  }
+  return value;
+}
 
 /** The edge port LocalStack and most AWS tooling expect. */
 export const DEFAULT_EDGE_PORT = 4566;
@@ -24,6 +40,12 @@ export interface LocalCloudOptions {
   /** Default `000000000000`, the account fauxqs names every queue with. */
   readonly accountId?: string;
   readonly logger?: Logger;
+  /**
+   * The account's Lambda concurrency (executions at once across all functions), as
+   * `GetAccountSettings` reports it. Default: `DISPATCHER_LAMBDA_CONCURRENCY`, else 1000, AWS's
+   * default quota.
+   */
+  readonly lambdaConcurrency?: number;
   /** Faults to inject from the start (see {@link FaultInjector}); change them later with `cloud.faults.set`. */
   readonly faults?: readonly FaultRuleInput[];
 }
@@ -61,6 +83,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const accountId = options.accountId ?? FAUXQS_ACCOUNT_ID;
   const logger = options.logger ?? silentLogger;
   const requestedPort = options.port ?? DEFAULT_EDGE_PORT;
+  const lambdaConcurrency = lambdaConcurrencyOf(options.lambdaConcurrency);
   if (accountId !== FAUXQS_ACCOUNT_ID) {
     logger.warn("SQS and SNS ARNs and queue URLs keep fauxqs's account 000000000000", { accountId });
   }
@@ -92,9 +115,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       track(createDynamoDbService({ region, accountId, ...dir(options.dataDir) })),
       track(createSsmService({ region, accountId, logger, ...dir(options.dataDir) })),
     ]);
-    lambda = await track(Promise.resolve(createLambdaService({ endpoint, region, accountId, logger })));
     const cloudwatch = await track(
       Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })),
+    );
+    lambda = await track(
+      Promise.resolve(
+        createLambdaService({
+          endpoint,
+          region,
+          accountId,
+          logger,
+          ...(lambdaConcurrency !== undefined ? { maxConcurrency: lambdaConcurrency } : {}),
+          // Lambda's log pipeline turns EMF lines into metrics: function output goes to CloudWatch.
+          onFunctionOutput: (line) => cloudwatch.ingestOutput(line),
+        }),
+      ),
     );
     // A background service: SNS lambda subscriptions delivered through the Lambda API.
     await track(Promise.resolve(createSnsLambdaDelivery({ endpoint, region, logger })));

@@ -19,5 +19,6 @@ export function operationOf(
   if (/^\/2015-03-31\/functions\/?$/.test(path)) return "ListFunctions";
   if (/^\/2015-03-31\/functions\/[^/]+\/configuration$/.test(path)) return "GetFunctionConfiguration";
   if (/^\/2015-03-31\/functions\/[^/]+$/.test(path)) return "GetFunction";
+  if (/^\/2016-08-19\/account-settings\/?$/.test(path)) return "GetAccountSettings";
   return undefined;
 }

@@ -28,6 +28,8 @@ export interface ExecutionEnvironmentOptions {
   /** The worker's whole `process.env`. */
   env: Record<string, string>;
   logger: Logger;
+  /** Sees every line of the function's output (the local CloudWatch reads EMF metrics from it). */
+  onOutput?: (line: string) => void;
   /** Called once when the environment is gone (worker exited, timed out, terminated). */
   onGone: (environment: ExecutionEnvironment) => void;
 }
@@ -232,6 +234,7 @@ export class ExecutionEnvironment {
   private forwardLog(level: string, text: string, requestId: string | undefined): void {
     const functionName = this.options.bootstrap.functionName;
     const fields = { functionName, requestId, level };
+    this.options.onOutput?.(text);
     if (level === "ERROR") this.options.logger.error(text, fields);
     else if (level === "WARN") this.options.logger.warn(text, fields);
     else if (level === "DEBUG" || level === "TRACE") this.options.logger.debug(text, fields);

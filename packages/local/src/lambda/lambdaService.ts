@@ -79,6 +79,8 @@ export interface LambdaServiceOptions {
   environmentIdleMs?: number;
   /** Executions allowed at once across all functions (AWS's account concurrency, default 1000). */
   maxConcurrency?: number;
+  /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
+  onFunctionOutput?: (line: string) => void;
 }
 
 interface FunctionRecord {
@@ -144,7 +146,7 @@ function lambdaTimestamp(ms: number): string {
 
 /**
  * Creates the local Lambda service: the REST-JSON API of `@aws-sdk/client-lambda` (Invoke,
- * ListFunctions, GetFunction, GetFunctionConfiguration, GetFunctionConcurrency,
+ * ListFunctions, GetFunction, GetFunctionConfiguration, GetFunctionConcurrency, GetAccountSettings,
  * GetFunctionRecursionConfig) over functions that run in worker-thread execution environments.
  *
  * @example
@@ -254,6 +256,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       timeoutSec: def.timeoutSec,
       env: { ...workerEnv(record), AWS_LAMBDA_LOG_STREAM_NAME: logStreamName },
       logger,
+      ...(options.onFunctionOutput ? { onOutput: options.onFunctionOutput } : {}),
       onGone: (gone) => {
         allEnvironments.delete(gone);
         record.environments.delete(gone);
@@ -639,6 +642,12 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       },
     },
     {
+      // GetAccountSettings: the account's concurrency, as `status` and the deploy's headroom check read it.
+      method: "GET",
+      pattern: /^\/2016-08-19\/account-settings\/?$/,
+      run: (_req, res) => sendJson(res, 200, accountSettings()),
+    },
+    {
       method: "GET",
       pattern: /^\/2024-08-31\/functions\/([^/]+)\/recursion-config\/?$/,
       run: (_req, res, name) => {
@@ -648,6 +657,26 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       },
     },
   ];
+
+  /** Lambda's `GetAccountSettings` answer: the account concurrency and what reserved concurrency leaves of it. */
+  function accountSettings() {
+    let reserved = 0;
+    let totalCodeSize = 0;
+    for (const record of functions.values()) {
+      reserved += record.def.reservedConcurrency ?? 0;
+      totalCodeSize += record.bundle.codeSize;
+    }
+    return {
+      AccountLimit: {
+        TotalCodeSize: 80_530_636_800,
+        CodeSizeUnzipped: 262_144_000,
+        CodeSizeZipped: 52_428_800,
+        ConcurrentExecutions: maxConcurrency,
+        UnreservedConcurrentExecutions: Math.max(0, maxConcurrency - reserved),
+      },
+      AccountUsage: { TotalCodeSize: totalCodeSize, FunctionCount: functions.size },
+    };
+  }
 
   async function retire(record: FunctionRecord): Promise<void> {
     const idle: Promise<void>[] = [];

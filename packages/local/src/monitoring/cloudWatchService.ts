@@ -13,6 +13,10 @@ import {
   writeWireError,
   writeWireResponse,
 } from "./cloudWatchWire.js";
+import { parseEmfLine } from "./emfLine.js";
+import { getMetricData, listMetrics } from "./metricQueries.js";
+import { MetricStore } from "./metricStore.js";
+import { putMetricData } from "./putMetricData.js";
 import { createSqsMetricsSource, isSupportedSqsMetric, type QueueMetricsSource } from "./queueMetrics.js";
 
 /** AWS/SQS metrics are published once a minute; locally time runs this many times faster by default. */
@@ -38,18 +42,26 @@ export interface CloudWatchServiceOptions {
   now?: () => number;
 }
 
-/** The local CloudWatch alarms service (signing name `monitoring`) with its evaluator. */
+/** The local CloudWatch alarms and metrics service (signing name `monitoring`) with its evaluator. */
 export interface CloudWatchService extends LocalService {
   readonly alarms: AlarmStore;
   readonly evaluator: AlarmEvaluator;
   /** Length of one local metric minute, ms. */
   readonly metricIntervalMs: number;
+  /** Every metric sample received: EMF output, `PutMetricData`, the `AWS/SQS` sampler. */
+  readonly metricData: MetricStore;
+  /**
+   * Reads one line of a function's output; an embedded metric format line becomes metrics, as
+   * Lambda's log pipeline makes them on AWS. Other lines are ignored.
+   */
+  ingestOutput(line: string): void;
 }
 
 /**
- * CloudWatch alarms behind the edge: `PutMetricAlarm`, `DescribeAlarms`, `DeleteAlarms` and
- * `SetAlarmState` in AWS JSON 1.0 (SDK v3) and Smithy RPC v2 CBOR (AWS CLI), plus an evaluator
- * that computes the `AWS/SQS` queue metrics and publishes alarm notifications to SNS.
+ * CloudWatch behind the edge: `PutMetricAlarm`, `DescribeAlarms`, `DeleteAlarms`, `SetAlarmState`,
+ * `GetMetricData`, `ListMetrics` and `PutMetricData` in AWS JSON 1.0 (SDK v3) and Smithy RPC v2 CBOR
+ * (AWS CLI), plus an evaluator that computes the `AWS/SQS` queue metrics of every queue once a local
+ * minute and publishes alarm notifications to SNS. Functions' EMF output arrives via `ingestOutput`.
  *
  * @example
  * const cloudwatch = createCloudWatchService({ endpoint, region, accountId, logger });
@@ -63,6 +75,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions): Clou
     options.timeScale ?? (Number.isFinite(envScale) && envScale > 0 ? envScale : DEFAULT_ALARM_TIME_SCALE);
   const metricIntervalMs = Math.max(250, Math.round(60_000 / timeScale));
   const store = new AlarmStore({ region: options.region, accountId: options.accountId, now });
+  const metricData = new MetricStore({ now });
   const metrics =
     options.metrics ?? createSqsMetricsSource({ endpoint: options.endpoint, region: options.region, now });
 
@@ -85,6 +98,18 @@ export function createCloudWatchService(options: CloudWatchServiceOptions): Clou
     metricIntervalMs,
     now,
     logger,
+    onSample(queueName, values, at) {
+      for (const [metricName, value] of Object.entries(values)) {
+        metricData.put(
+          {
+            Namespace: "AWS/SQS",
+            MetricName: metricName,
+            Dimensions: [{ Name: "QueueName", Value: queueName }],
+          },
+          { timestamp: at, values: [value] },
+        );
+      }
+    },
   });
   evaluator.start();
 
@@ -137,10 +162,17 @@ export function createCloudWatchService(options: CloudWatchServiceOptions): Clou
         if (transition) await evaluator.notify(transition);
         return {};
       }
+      case "GetMetricData":
+        return getMetricData(metricData, input);
+      case "ListMetrics":
+        return listMetrics(metricData, input, now());
+      case "PutMetricData":
+        putMetricData(metricData, input, now());
+        return {};
       default:
         throw new CloudWatchError(
           "UnknownOperationException",
-          `The local CloudWatch does not support ${operation ?? "this request"}; it serves PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState and GetMetricStatistics (AWS/SQS).`,
+          `The local CloudWatch does not support ${operation ?? "this request"}; it serves PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState, GetMetricData, GetMetricStatistics (AWS/SQS), ListMetrics and PutMetricData.`,
         );
     }
   };
@@ -150,6 +182,12 @@ export function createCloudWatchService(options: CloudWatchServiceOptions): Clou
     alarms: store,
     evaluator,
     metricIntervalMs,
+    metricData,
+    ingestOutput(line) {
+      const data = parseEmfLine(line, now());
+      if (!data) return;
+      for (const datum of data) metricData.put(datum.identity, datum.sample);
+    },
     async handle(req: IncomingMessage, res: ServerResponse) {
       let protocol: WireProtocol = WireProtocol.Json;
       try {

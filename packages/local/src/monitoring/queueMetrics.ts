@@ -1,4 +1,9 @@
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  paginateListQueues,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 
 /** The `AWS/SQS` metrics the local evaluator computes (per `QueueName`). */
 export const SqsMetric = {
@@ -20,6 +25,8 @@ export interface QueueMetricsSource {
     queueName: string,
     metrics: ReadonlySet<SqsMetric>,
   ): Promise<Partial<Record<SqsMetric, number>> | undefined>;
+  /** Every queue's name, so each gets its `AWS/SQS` metrics as SQS publishes them for every queue. */
+  queueNames?(): Promise<string[]>;
   close(): void;
 }
 
@@ -159,6 +166,19 @@ export function createSqsMetricsSource(options: SqsMetricsSourceOptions): QueueM
         if (age !== undefined) out[SqsMetric.AgeOfOldest] = age;
       }
       return out;
+    },
+    async queueNames() {
+      const names: string[] = [];
+      for await (const page of paginateListQueues({ client: client() }, {})) {
+        for (const url of page.QueueUrls ?? []) {
+          const name = url.split("/").at(-1);
+          if (name) {
+            names.push(name);
+            urls.set(name, url);
+          }
+        }
+      }
+      return names;
     },
     close() {
       sqs?.destroy();

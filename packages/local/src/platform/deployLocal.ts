@@ -22,6 +22,7 @@ import {
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
+import { checkLocalCapacity } from "./checkCapacity.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
 import { ensureTable, PlatformTables } from "./ensureTable.js";
 import { createLocalClients, type LocalClients } from "./localClients.js";
@@ -56,6 +57,11 @@ export interface DeployLocalOptions {
    * 10 s; tests that need loops to recurse many times quickly set it lower here.
    */
   pollerTimeoutSec?: number;
+  /**
+   * Deploy even when loops and handlers at maxLoops exceed the local account's Lambda concurrency
+   * (logged as a warning). For tests and benches that model an account too small on purpose.
+   */
+  allowOvercommit?: boolean;
   /** Folder the registry's handler paths are relative to (default: this repository's root). */
   projectRoot?: string;
   logger?: Pick<Logger, "debug" | "info" | "warn" | "error">;
@@ -136,6 +142,15 @@ export async function deployLocal(
 
   const clients = createLocalClients(cloud);
   try {
+    // Refused before anything is written, as `sst deploy` refuses it.
+    await checkLocalCapacity({
+      lambda: clients.lambda,
+      registry,
+      poller: settings.poller,
+      routeStore: routeStoreKind,
+      allowOvercommit: options.allowOvercommit ?? false,
+      logger,
+    });
     const tables = {
       tokens: PlatformTables.tokens.name,
       processed: PlatformTables.processed.name,
@@ -208,7 +223,10 @@ export async function deployLocal(
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
+      // A restart run is time-boxed to its interval, so it ends before the next one starts.
+      RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
       PROCESSED_TABLE: tables.processed,
+      DISPATCHER_STAGE: stage,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
     };

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -6,7 +7,7 @@ import {
   ScanCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { parseRoute, type Route } from "@sqs-dispatcher/config";
-import type { RouteStore } from "../../routing/ports.js";
+import { ROUTES_VERSION_KEY, type RouteStore } from "../../routing/ports.js";
 import { type InvalidStoredRoute, InvalidStoredRouteError } from "../../routing/routeStoreErrors.js";
 
 export interface DynamoRouteStoreOptions {
@@ -23,6 +24,7 @@ function describeProblem(error: unknown): string {
  * Routes in a DynamoDB table keyed by `queueName`; each item holds the route's fields as attributes.
  * Reads are strongly consistent so that `routes set` followed by `routes show` never shows the old
  * route. Every read is parsed with `parseRoute`; a corrupt item raises {@link InvalidStoredRouteError}.
+ * Every write also bumps the version marker, the item `queueName: ".version"` (`list` skips it).
  *
  * @example
  * const routes = createDynamoRouteStore({ doc: DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName: "routes" });
@@ -30,6 +32,13 @@ function describeProblem(error: unknown): string {
 export function createDynamoRouteStore(options: DynamoRouteStoreOptions): RouteStore {
   const { doc, tableName } = options;
   const keyOf = (queueName: string) => `${tableName}/${queueName}`;
+  const bumpVersion = () =>
+    doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { queueName: ROUTES_VERSION_KEY, version: randomUUID() },
+      }),
+    );
 
   return {
     async get(queueName) {
@@ -55,6 +64,7 @@ export function createDynamoRouteStore(options: DynamoRouteStoreOptions): RouteS
           new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: startKey }),
         );
         for (const item of out.Items ?? []) {
+          if (item["queueName"] === ROUTES_VERSION_KEY) continue;
           try {
             routes.push(parseRoute(item));
           } catch (error) {
@@ -71,13 +81,26 @@ export function createDynamoRouteStore(options: DynamoRouteStoreOptions): RouteS
       const valid = parseRoute(route);
       // The JSON round trip drops absent optional fields, which DynamoDB would refuse as undefined.
       await doc.send(new PutCommand({ TableName: tableName, Item: JSON.parse(JSON.stringify(valid)) }));
+      await bumpVersion();
     },
 
     async delete(queueName) {
       const out = await doc.send(
         new DeleteCommand({ TableName: tableName, Key: { queueName }, ReturnValues: "ALL_OLD" }),
       );
-      return out.Attributes !== undefined;
+      if (out.Attributes === undefined) return false;
+      await bumpVersion();
+      return true;
+    },
+
+    async version() {
+      // Eventually consistent on purpose: half the read capacity of a strongly consistent read,
+      // and a marker seen a moment late only delays an edit by that moment.
+      const out = await doc.send(
+        new GetCommand({ TableName: tableName, Key: { queueName: ROUTES_VERSION_KEY } }),
+      );
+      const value = out.Item?.["version"];
+      return typeof value === "string" ? value : undefined;
     },
   };
 }

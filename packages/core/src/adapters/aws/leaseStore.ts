@@ -15,7 +15,7 @@ import {
   LeaseStoreUnusableError,
   TransientError,
 } from "../../errors.js";
-import type { LeaseStore } from "../../lease/ports.js";
+import type { LeaseStore, SeenLease } from "../../lease/ports.js";
 import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "../../lease/token.js";
 
 export interface DynamoLeaseStoreOptions {
@@ -77,7 +77,8 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
 /**
  * The `tokens` table through the DynamoDB DocumentClient, implementing
  * DESIGN.md's token protocol: every write a loop's safety depends on is conditional.
- * Adds the invocation fence (docs/protocol.md) to the heartbeat and claim.
+ * Adds the invocation fence (docs/protocol.md) to the heartbeat and claim; a claim is conditioned
+ * on the loopId and the lastUsed its claimer saw.
  */
 export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseStore {
   const { doc, tableName } = options;
@@ -140,23 +141,38 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
       }
     },
 
-    async claim(k: TokenKey, expectedLoopId: string, newLoopId: string, now: number) {
+    async claim(k: TokenKey, seen: SeenLease | string, newLoopId: string, now: number) {
+      const expected = typeof seen === "string" ? { loopId: seen } : seen;
+      // Unchanged lastUsed: no heartbeat since the claimer's read (KCL's lease-counter check).
+      const heartbeatCondition = !("lastUsed" in expected)
+        ? ""
+        : expected.lastUsed === undefined
+          ? " AND attribute_not_exists(lastUsed)"
+          : " AND lastUsed = :seenLastUsed";
       try {
         await doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key: key(k),
+            // lastUsed is left alone: the token counts as starting until the new loop heartbeats.
             // The new loop's invocations start with an empty slot (the invocation fence).
-            UpdateExpression: "SET loopId = :new, lastUsed = :now, startedAt = :now REMOVE invocationId",
-            ConditionExpression: "attribute_exists(#token) AND loopId = :old",
+            UpdateExpression: "SET loopId = :new, startedAt = :now REMOVE invocationId",
+            ConditionExpression: `attribute_exists(#token) AND loopId = :old${heartbeatCondition}`,
             ExpressionAttributeNames: { "#token": "token" },
-            ExpressionAttributeValues: { ":new": newLoopId, ":old": expectedLoopId, ":now": now },
+            ExpressionAttributeValues: {
+              ":new": newLoopId,
+              ":old": expected.loopId,
+              ":now": now,
+              ...("lastUsed" in expected && expected.lastUsed !== undefined
+                ? { ":seenLastUsed": expected.lastUsed }
+                : {}),
+            },
           }),
         );
         return true;
       } catch (error) {
         if (isConditionFailure(error)) return false;
-        throw translate(error, { ...k, loopId: expectedLoopId });
+        throw translate(error, { ...k, loopId: expected.loopId });
       }
     },
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   DeleteParameterCommand,
   GetParameterCommand,
@@ -6,7 +7,7 @@ import {
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import { DispatcherError, parseRoute, type Route } from "@sqs-dispatcher/config";
-import type { RouteStore } from "../../routing/ports.js";
+import { ROUTES_VERSION_KEY, type RouteStore } from "../../routing/ports.js";
 import { type InvalidStoredRoute, InvalidStoredRouteError } from "../../routing/routeStoreErrors.js";
 
 export interface SsmRouteStoreOptions {
@@ -40,6 +41,8 @@ function parseStored(value: string | undefined): Route {
  * whose value is the route's JSON. SSM names allow `.`, so `payments.fifo` is a valid last segment.
  * Every read is parsed with `parseRoute`; a corrupt parameter raises {@link InvalidStoredRouteError}
  * naming it (`list` first reads all of them, see that error for why it does not skip).
+ * Every write also bumps the version marker `<path>.version` (in the path, so the same IAM grants
+ * cover it; `list` skips it), which lets pollers re-read routes only after a change.
  *
  * @example
  * const routes = createSsmRouteStore({ ssm: new SSMClient({}), path: routeParameterPath("shop", "prod") });
@@ -53,6 +56,11 @@ export function createSsmRouteStore(options: SsmRouteStoreOptions): RouteStore {
     });
   }
   const nameOf = (queueName: string) => `${path}${queueName}`;
+  const versionName = nameOf(ROUTES_VERSION_KEY);
+  const bumpVersion = () =>
+    ssm.send(
+      new PutParameterCommand({ Name: versionName, Type: "String", Value: randomUUID(), Overwrite: true }),
+    );
 
   return {
     async get(queueName) {
@@ -89,6 +97,7 @@ export function createSsmRouteStore(options: SsmRouteStoreOptions): RouteStore {
           }),
         );
         for (const parameter of out.Parameters ?? []) {
+          if (parameter.Name === versionName) continue;
           try {
             routes.push(parseStored(parameter.Value));
           } catch (error) {
@@ -115,14 +124,26 @@ export function createSsmRouteStore(options: SsmRouteStoreOptions): RouteStore {
           Overwrite: true,
         }),
       );
+      await bumpVersion();
     },
 
     async delete(queueName) {
       try {
         await ssm.send(new DeleteParameterCommand({ Name: nameOf(queueName) }));
-        return true;
       } catch (error) {
         if (isNamed(error, "ParameterNotFound")) return false;
+        throw error;
+      }
+      await bumpVersion();
+      return true;
+    },
+
+    async version() {
+      try {
+        const out = await ssm.send(new GetParameterCommand({ Name: versionName }));
+        return out.Parameter?.Value;
+      } catch (error) {
+        if (isNamed(error, "ParameterNotFound")) return undefined;
         throw error;
       }
     },
