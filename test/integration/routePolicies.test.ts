@@ -1,3 +1,4 @@
+import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -134,18 +135,33 @@ const empty = async (queueName: string) => {
   return visible === 0 && inFlight === 0;
 };
 
-/** Sum of a field over the poller's log lines with this message (the local Lambda service forwards them). */
-function pollerLogSum(message: string, field: string): number {
-  let sum = 0;
-  for (const l of platform.logs) {
-    const start = l.message.indexOf("{");
-    if (start < 0) continue;
-    try {
-      const line = JSON.parse(l.message.slice(start)) as Record<string, unknown>;
-      if (line["message"] === message && typeof line[field] === "number") sum += line[field] as number;
-    } catch {}
-  }
-  return sum;
+/** The sum of a route metric of the poller over the last two minutes (EMF → the local CloudWatch). */
+async function routeMetric(queue: string, metric: string): Promise<number> {
+  const now = Date.now();
+  const out = await platform.deployment.clients.cloudwatch.send(
+    new GetMetricDataCommand({
+      StartTime: new Date(now - 120_000),
+      EndTime: new Date(now + 1_000),
+      MetricDataQueries: [
+        {
+          Id: "m",
+          MetricStat: {
+            Metric: {
+              Namespace: "SqsDispatcher",
+              MetricName: metric,
+              Dimensions: [
+                { Name: "Stage", Value: "local" },
+                { Name: "Queue", Value: queue },
+              ],
+            },
+            Period: 60,
+            Stat: "Sum",
+          },
+        },
+      ],
+    }),
+  );
+  return (out.MetricDataResults?.[0]?.Values ?? []).reduce((a, b) => a + b, 0);
 }
 
 describe("route filters", () => {
@@ -178,10 +194,13 @@ describe("route filters", () => {
     const processed = await platform.processed(ids);
     expect([...processed.keys()].sort()).toEqual([...orderIds].sort());
     await waitFor(() => empty("pol-forward"), { timeoutMs: 20_000, description: "pol-forward drained" });
+    await waitFor(async () => (await routeMetric("pol-forward", "MessagesForwarded")) === 20, {
+      timeoutMs: 30_000,
+      description: "MessagesForwarded of pol-forward reaching 20",
+    });
   });
 
   it("delete: messages no filter matches are gone, never handled, not in the DLQ, and counted", async () => {
-    const before = pollerLogSum("messages matched no filter; dropped", "count");
     const ids = await sendWithAttributes("pol-delete", [
       ...Array.from({ length: 10 }, (_, i) => ({ body: { type: "order", n: i } })),
       ...Array.from({ length: 5 }, (_, i) => ({
@@ -202,10 +221,11 @@ describe("route filters", () => {
     expect((await platform.processed(ids.slice(15))).size).toBe(0);
     const dlq = await platform.depth(platform.dlqUrl("pol-delete"));
     expect(dlq.visible + dlq.inFlight).toBe(0);
-    await waitFor(() => pollerLogSum("messages matched no filter; dropped", "count") - before === 15, {
-      timeoutMs: 10_000,
-      description: "15 drops counted by the poller",
+    await waitFor(async () => (await routeMetric("pol-delete", "MessagesDropped")) === 15, {
+      timeoutMs: 30_000,
+      description: "MessagesDropped of pol-delete reaching 15",
     });
+    expect(await routeMetric("pol-delete", "MessagesMatched")).toBe(15);
   });
 
   it("invoke: the second function records what no filter matches, the route's handler the rest", async () => {
