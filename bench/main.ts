@@ -6,7 +6,7 @@ import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
 import { benchThroughput, type ThroughputResult } from "./throughput.js";
 
-const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,reaction,scale]
+const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,reaction,scale,rate]
 
 Runs the benchmarks against a fresh local cloud each and prints one table per benchmark.
   --messages N   messages per throughput run (default 20000)
@@ -59,7 +59,7 @@ const sizes = values.sizes.split(",").map((raw) => {
   }
   return { queues: wholeNumber("sizes", match[1] ?? ""), tokens: wholeNumber("sizes", match[2] ?? "") };
 });
-const known = ["throughput", "latency", "recovery", "reaction", "scale"];
+const known = ["throughput", "latency", "recovery", "reaction", "scale", "rate"];
 const only = new Set(values.only ? values.only.split(",") : known);
 for (const name of only) {
   if (!known.includes(name)) {
@@ -75,6 +75,7 @@ const results: {
   recovery?: RecoveryResult;
   reaction?: unknown;
   scale?: ScaleModelResult;
+  rate?: unknown;
 } = { machine: await machine() };
 const say = (text: string) => {
   if (!values.json) console.log(text);
@@ -208,6 +209,18 @@ if (only.has("scale")) {
     ),
   );
   say(`route reads per second per loop: ${round(r.routeReadsPerSecPerLoop, 3)}`);
+}
+if (only.has("rate")) {
+  const { benchRateLimit } = await import("./rateLimit.js");
+  say(`\nrate limit: maxRate 50 and 500 msg/s, 2 loops, messages drained over a minute ...`);
+  const r = await benchRateLimit();
+  results.rate = r;
+  say(
+    renderTable(
+      ["maxRate msg/s", "measured msg/s", "error %", "loops", "window s"],
+      r.rates.map((x) => [x.maxRate, round(x.measured, 1), round(x.errorPct, 1), r.loops, r.windowSec]),
+    ),
+  );
 }
 if (values.json) console.log(JSON.stringify(results, null, 2));
 else say(`\nmachine: ${JSON.stringify(results.machine)}`);

@@ -55,13 +55,29 @@ const registry = defineDispatcher({
 const Dispatcher = createDispatcherStack(registry);
 const AdminApi = createAdminApiStack(Dispatcher);
 
-/** A second registry on the DynamoDB route store, with a queue imported by name. */
+/**
+ * A second registry on the DynamoDB route store, with a queue imported by name, and the route
+ * policies: filters that forward or invoke instead of deleting, a rate limit, an age tier.
+ */
 const ledgerRegistry = defineDispatcher({
   app: "ledger",
   functions: { noop: { handler: "packages/functions/src/handlers/noop.handler", timeoutSec: 10 } },
   routes: [
-    { queue: { name: "entries" }, function: "noop" },
-    { queue: { name: "legacy-orders", import: true }, function: "noop", alarms: [{ threshold: 10 }] },
+    {
+      queue: { name: "entries" },
+      function: "noop",
+      filters: [{ body: { kind: ["entry"] } }],
+      onNoMatch: "forward:entries-parked",
+      maxRate: 50,
+      scaling: { mode: "depth", targetPerLoop: 100, maxAgeSec: 120 },
+    },
+    {
+      queue: { name: "legacy-orders", import: true },
+      function: "noop",
+      alarms: [{ threshold: 10 }, { metric: "age", threshold: 300 }],
+      filters: [{ messageAttributes: { tenant: { stringValue: [{ prefix: "acme-" }] } } }],
+      onNoMatch: "invoke:noop",
+    },
   ],
   restart: { intervalSec: 20 },
   routeStore: { default: "ssm", stages: { test: "dynamodb" } },
@@ -825,5 +841,69 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
 
   it("runs restart every minute when the registry asks for less (EventBridge's floor)", () => {
     ledger.hasResourceProperties("AWS::Events::Rule", { ScheduleExpression: "rate(1 minute)" });
+  });
+});
+
+describe("Dispatcher stack: route policies", () => {
+  it("alarms an age tier on ApproximateAgeOfOldestMessage, in seconds, beside the depth tier", () => {
+    ledger.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "ledger-test-legacy-orders-depth-2",
+      AlarmDescription: "Tier 2 of queue legacy-orders: scale up at the oldest message waited 300 s",
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Dimensions: [{ Name: "QueueName", Value: "legacy-orders" }],
+      Threshold: 300,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    ledger.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "ledger-test-legacy-orders-depth-1",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Threshold: 10,
+    });
+  });
+
+  it("stores filters, onNoMatch and maxRate with the route, invoke naming the deployed function", () => {
+    const sync = Object.values(resourcesOf(ledger, "Custom::RouteSync"))[0];
+    const routes = JSON.parse(render(sync?.Properties?.Routes)) as Record<string, unknown>[];
+    expect(routes.find((r) => r["queueName"] === "entries")).toMatchObject({
+      filters: [{ body: { kind: ["entry"] } }],
+      onNoMatch: "forward:entries-parked",
+      maxRate: 50,
+    });
+    expect(routes.find((r) => r["queueName"] === "legacy-orders")).toMatchObject({
+      filters: [{ messageAttributes: { tenant: { stringValue: [{ prefix: "acme-" }] } } }],
+      onNoMatch: "invoke:ledger-test-noop",
+    });
+    expect(routes.find((r) => r["queueName"] === "entries")).not.toHaveProperty("alarms.0.metric");
+  });
+
+  it("lets the poller send to a forward target and invoke the no-match function, nothing wider", () => {
+    const statements = statementsOf(ledger, "ledger-test-poller");
+    const sends = statements.filter((s) => actionsOf(s).includes("sqs:SendMessage"));
+    expect(
+      sends.map((s) => ({ actions: actionsOf(s), resources: resourcesOfStatement(s).map(render) })),
+    ).toEqual([
+      {
+        actions: ["sqs:GetQueueUrl", "sqs:SendMessage"],
+        resources: [`arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:entries-parked`],
+      },
+    ]);
+    const invokes = statements
+      .filter((s) => actionsOf(s).includes("lambda:InvokeFunction"))
+      .flatMap(resourcesOfStatement)
+      .map(render);
+    expect(invokes.some((r) => r.endsWith(":function:ledger-test-noop"))).toBe(true);
+    // The shop registry forwards nowhere: its poller may send to no queue.
+    expect(statementsOf(dispatcher, "shop-test-poller").flatMap(actionsOf)).not.toContain("sqs:SendMessage");
+  });
+
+  it("lets restart read the age metric only when a depth-mode route uses maxAgeSec", () => {
+    const reads = statementsOf(ledger, "ledger-test-restart").filter((s) =>
+      actionsOf(s).includes("cloudwatch:GetMetricStatistics"),
+    );
+    expect(reads.map((s) => resourcesOfStatement(s).map(render))).toEqual([["*"]]);
+    expect(statementsOf(dispatcher, "shop-test-restart").flatMap(actionsOf)).not.toContain(
+      "cloudwatch:GetMetricStatistics",
+    );
   });
 });

@@ -3,13 +3,18 @@ import {
   awsResourceName,
   DispatcherError,
   type FunctionConfig,
+  formatNoMatchAction,
+  NoMatchKind,
   PlatformFunction,
+  parseNoMatchAction,
   parseRoute,
   type Registry,
   type Route,
   type RouteConfig,
   routeParameterPath,
   settingsFor,
+  tierDescription,
+  tierMetricName,
 } from "@sqs-dispatcher/config";
 import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
@@ -377,6 +382,23 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     }
     const routedQueueArns = queues.map((q) => q.queue.queueArn);
 
+    /** `invoke:<registry function>` names the deployed function at run time, as `functionName` does. */
+    function physicalNoMatch(onNoMatch: string): string {
+      const action = parseNoMatchAction(onNoMatch);
+      return action?.kind === NoMatchKind.Invoke
+        ? formatNoMatchAction({ ...action, functionName: name(action.functionName) })
+        : onNoMatch;
+    }
+    /** Queues that routes forward unmatched messages to (`forward:<queue>`, the stack's account and region). */
+    const forwardTargetArns = [
+      ...new Set(
+        registry.routes.flatMap((route) => {
+          const action = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
+          return action?.kind === NoMatchKind.Forward ? [action.queueName] : [];
+        }),
+      ),
+    ].map((queueName) => stack.formatArn({ service: "sqs", resource: queueName }));
+
     // The routes: the registry's, with physical queue URLs and function names (CloudFormation tokens).
     const registryRoutes = registry.routes.map((route, i) => {
       const routed = queues[i];
@@ -396,6 +418,9 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
         alarms: route.alarms,
         scaling: route.scaling,
         paused: route.paused,
+        ...(route.filters !== undefined ? { filters: route.filters } : {}),
+        ...(route.onNoMatch !== undefined ? { onNoMatch: physicalNoMatch(route.onNoMatch) } : {}),
+        ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),
       };
       // URL and function name are deploy-time tokens; check everything else against the schema now.
       parseRoute({
@@ -502,6 +527,10 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     );
     allow(poller, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [tokensTable.tableArn]);
     grantRoutesRead(poller);
+    // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage.
+    if (forwardTargetArns.length > 0) {
+      allow(poller, ["sqs:GetQueueUrl", "sqs:SendMessage"], forwardTargetArns);
+    }
 
     // Restart: claims stale tokens and reconciles loop counts on a schedule.
     const restart = platformFunction(stack, "Restart", PlatformFunction.Restart, PlatformHandler.restart, {
@@ -523,6 +552,11 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     allow(restart, ["lambda:InvokeFunction"], [pollerArn]);
     // Depth-mode scaling reads queue depth during reconcile.
     allow(restart, ["sqs:GetQueueAttributes"], routedQueueArns);
+    // ...and with maxAgeSec the age of the oldest message, which only CloudWatch reports
+    // (GetMetricStatistics has no resource-level permissions).
+    if (registry.routes.some((r) => r.scaling.mode === "depth" && r.scaling.maxAgeSec !== undefined)) {
+      allow(restart, ["cloudwatch:GetMetricStatistics"], ["*"]);
+    }
     const scheduleMinutes = restartScheduleMinutes(settings.restart.intervalSec);
     new Cron(stack, "RestartSchedule", {
       schedule: `rate(${scheduleMinutes} ${scheduleMinutes === 1 ? "minute" : "minutes"})`,
@@ -580,11 +614,12 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     for (const route of registry.routes) {
       route.alarms.forEach((tier, i) => {
         const alarm = new cloudwatch.Alarm(stack, `Alarm-${route.queue.name.replace(/\./g, "-")}-${i + 1}`, {
+          // Named "-depth-<n>" whatever the metric: the tier's number is what names it (status and the local deploy rely on it).
           alarmName: name(`${route.queue.name}-depth-${i + 1}`),
-          alarmDescription: `Tier ${i + 1} of queue ${route.queue.name}: scale up at ${tier.threshold} visible messages`,
+          alarmDescription: tierDescription(route.queue.name, i + 1, tier),
           metric: new cloudwatch.Metric({
             namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
+            metricName: tierMetricName(tier),
             dimensionsMap: { QueueName: route.queue.name },
             period: Duration.seconds(tier.periodSec),
             statistic: cloudwatch.Stats.MAXIMUM,

@@ -19,6 +19,7 @@ export {
   type DynamoScalingEventLogOptions,
 } from "./adapters/aws/scalingEventLog.js";
 export { createSqsDeadLetterQueues } from "./adapters/aws/sqsDeadLetterQueues.js";
+export { createSqsMessageForwarder } from "./adapters/aws/sqsMessageForwarder.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
 export { type Clock, systemClock, timerSleep } from "./clock.js";
@@ -56,6 +57,24 @@ export {
   NotRunReason,
   TransientError,
 } from "./errors.js";
+export {
+  createFilteringQueue,
+  defaultNoMatchInvokeBudgetMs,
+  type FilteringQueueDeps,
+} from "./filtering/filteringQueue.js";
+export {
+  type HandleUnmatchedDeps,
+  handleUnmatched,
+  type UnmatchedOutcome,
+  unmatchedAttempts,
+} from "./filtering/handleUnmatched.js";
+export { type FilterableRecord, matchesAnyPattern, matchesPattern } from "./filtering/matchPattern.js";
+export {
+  type FilterPartition,
+  filterableRecordOf,
+  partitionByFilters,
+} from "./filtering/partitionByFilters.js";
+export type { MessageForwarder } from "./filtering/ports.js";
 export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
@@ -88,6 +107,21 @@ export {
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
+export {
+  createLoopShare,
+  createRateLimitedReceive,
+  type LoopShareDeps,
+  type RateLimitedReceiveDeps,
+} from "./rateLimit/rateLimitedReceive.js";
+export {
+  createTokenBucket,
+  type ReceiveAllowanceOptions,
+  rateShare,
+  receiveAllowance,
+  receiveMax,
+  type TokenBucket,
+  type TokenBucketOptions,
+} from "./rateLimit/tokenBucket.js";
 export { claimStaleToken } from "./restart/claimStaleToken.js";
 export {
   CLAIM_SHARE_OF_BUDGET,

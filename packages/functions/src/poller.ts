@@ -5,12 +5,17 @@ import {
   createAwsClients,
   createDynamoLeaseStore,
   createEmfMetricsSink,
+  createFilteringQueue,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
+  createLoopShare,
   createPoller,
+  createRateLimitedReceive,
   createRouteResolver,
+  createSqsMessageForwarder,
   createSqsQueueClient,
   DispatcherError,
+  defaultBackoff,
   type LoopOutcome,
   LoopOutcomeStatus,
   type MetricsSink,
@@ -54,21 +59,51 @@ export function pollerFromEnv(
       handlerLambda: (settings.maxHandlerTimeoutSec + 5) * 1000,
     },
   });
+  const coreLogger = asCoreLogger(logger);
+  // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
+  const metrics = metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000);
+  const leases = createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) });
+  const routes = createRouteResolver({
+    store: routeStoreFromEnv(env),
+    clock: systemClock,
+    ttlMs: settings.routeCacheTtlMs,
+  });
+  const invoker = createLambdaFunctionInvoker(clients.handlerLambda);
+  // Route policies around the plain SQS client: every receive takes its size from the route's rate
+  // limit (its share per loop), and what it returns has passed the route's filters (onNoMatch applied).
+  const sqsQueue = createSqsQueueClient(clients.sqs);
+  const shareOf = createLoopShare({
+    leases,
+    clock: systemClock,
+    logger: coreLogger,
+    ttlMs: settings.routeCacheTtlMs,
+  });
+  const limited = createRateLimitedReceive({
+    queue: sqsQueue,
+    clock: systemClock,
+    share: async (queueUrl) => shareOf(queueUrl, (await routes.resolve(queueUrl))?.maxRate),
+  });
+  const queue = createFilteringQueue({
+    queue: { ...sqsQueue, receive: limited.receive },
+    routes,
+    forwarder: createSqsMessageForwarder(clients.sqs),
+    invoker,
+    clock: systemClock,
+    retry: defaultBackoff,
+    logger: coreLogger,
+    region: settings.region ?? "us-east-1",
+    metrics,
+  });
   return createPoller({
-    leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),
-    routes: createRouteResolver({
-      store: routeStoreFromEnv(env),
-      clock: systemClock,
-      ttlMs: settings.routeCacheTtlMs,
-    }),
-    queue: createSqsQueueClient(clients.sqs),
-    invoker: createLambdaFunctionInvoker(clients.handlerLambda),
+    leases,
+    routes,
+    queue,
+    invoker,
     starter: createLambdaLoopStarter(clients.lambda, ownFunctionName(env)),
     clock: systemClock,
-    logger: asCoreLogger(logger),
+    logger: coreLogger,
     settings,
-    // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
-    metrics: metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000),
+    metrics,
     ...overrides,
   });
 }

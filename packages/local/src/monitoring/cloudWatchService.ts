@@ -9,6 +9,7 @@ import {
   CloudWatchError,
   readWireRequest,
   WireProtocol,
+  WireTimestamp,
   writeWireError,
   writeWireResponse,
 } from "./cloudWatchWire.js";
@@ -16,7 +17,7 @@ import { parseEmfLine } from "./emfLine.js";
 import { getMetricData, listMetrics } from "./metricQueries.js";
 import { MetricStore } from "./metricStore.js";
 import { putMetricData } from "./putMetricData.js";
-import { createSqsMetricsSource, type QueueMetricsSource } from "./queueMetrics.js";
+import { createSqsMetricsSource, isSupportedSqsMetric, type QueueMetricsSource } from "./queueMetrics.js";
 
 /** AWS/SQS metrics are published once a minute; locally time runs this many times faster by default. */
 export const DEFAULT_ALARM_TIME_SCALE = 20;
@@ -112,6 +113,34 @@ export function createCloudWatchService(options: CloudWatchServiceOptions): Clou
   });
   evaluator.start();
 
+  /**
+   * `GetMetricStatistics` for the `AWS/SQS` metrics the evaluator computes, by `QueueName`: one
+   * datapoint, the queue as it is now, under every statistic asked for (a one-sample period has
+   * the same minimum, maximum and average). Other metrics have no data, as on AWS when nothing
+   * publishes them. Depth mode's `maxAgeSec` reads the age of the oldest message this way.
+   */
+  const getMetricStatistics = async (input: Record<string, unknown>): Promise<unknown> => {
+    const metricName = String(input["MetricName"] ?? "");
+    const dimensions = (input["Dimensions"] ?? []) as { Name?: string; Value?: string }[];
+    const queueName =
+      dimensions.length === 1 && dimensions[0]?.Name === "QueueName" ? dimensions[0].Value : undefined;
+    const statistics = ((input["Statistics"] ?? []) as string[]).filter((s) =>
+      ["Average", "Maximum", "Minimum", "Sum", "SampleCount"].includes(s),
+    );
+    if (input["Namespace"] !== "AWS/SQS" || !isSupportedSqsMetric(metricName) || queueName === undefined) {
+      return { Label: metricName, Datapoints: [] };
+    }
+    const sample = await metrics.sample(queueName, new Set([metricName]));
+    const value = sample?.[metricName];
+    if (value === undefined) return { Label: metricName, Datapoints: [] };
+    const datapoint: Record<string, unknown> = {
+      Timestamp: new WireTimestamp(now()),
+      Unit: metricName === "ApproximateAgeOfOldestMessage" ? "Seconds" : "Count",
+    };
+    for (const statistic of statistics) datapoint[statistic] = statistic === "SampleCount" ? 1 : value;
+    return { Label: metricName, Datapoints: [datapoint] };
+  };
+
   const dispatch = async (
     operation: string | undefined,
     input: Record<string, unknown>,
@@ -125,6 +154,8 @@ export function createCloudWatchService(options: CloudWatchServiceOptions): Clou
       case "DeleteAlarms":
         store.deleteAlarms(input);
         return {};
+      case "GetMetricStatistics":
+        return getMetricStatistics(input);
       case "SetAlarmState": {
         const transition = store.setAlarmState(input);
         // Actions run before the call returns, so a caller sees their effect start promptly.
@@ -141,7 +172,7 @@ export function createCloudWatchService(options: CloudWatchServiceOptions): Clou
       default:
         throw new CloudWatchError(
           "UnknownOperationException",
-          `The local CloudWatch does not support ${operation ?? "this request"}; it serves PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState, GetMetricData, ListMetrics and PutMetricData.`,
+          `The local CloudWatch does not support ${operation ?? "this request"}; it serves PutMetricAlarm, DescribeAlarms, DeleteAlarms, SetAlarmState, GetMetricData, GetMetricStatistics (AWS/SQS), ListMetrics and PutMetricData.`,
         );
     }
   };

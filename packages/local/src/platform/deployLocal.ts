@@ -184,6 +184,10 @@ export async function deployLocal(
       alarms: r.alarms,
       scaling: r.scaling,
       paused: r.paused,
+      // Locally `invoke:<function>` needs no mapping: a function's name is its registry name.
+      ...(r.filters !== undefined ? { filters: r.filters } : {}),
+      ...(r.onNoMatch !== undefined ? { onNoMatch: r.onNoMatch } : {}),
+      ...(r.maxRate !== undefined ? { maxRate: r.maxRate } : {}),
       source: "deploy",
       updatedAt: now,
     }));
