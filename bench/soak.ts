@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { runSoak } from "@sqs-dispatcher/local";
+import { runSoak } from "./soak/runSoak.js";
 import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
 

@@ -69,7 +69,9 @@ describe("messages whose batch exceeds the 6 MB synchronous limit", () => {
     const items = await platform.processed(ids);
     for (const id of ids) expect(items.get(id)).toMatchObject({ bodyBytes: 900_000 });
     // No invoke carried more than six of them (6 × 900 KB + overhead < 6 MB < 7 × 900 KB).
-    const perInvoke = ids.map((id) => Number((items.get(id) as unknown as { batchRecords: number }).batchRecords));
+    const perInvoke = ids.map((id) =>
+      Number((items.get(id) as unknown as { batchRecords: number }).batchRecords),
+    );
     expect(Math.max(...perInvoke)).toBeLessThanOrEqual(6);
     await drained("large", 20_000);
     expect((await platform.depth(platform.dlqUrl("large"))).visible).toBe(0);

@@ -8,11 +8,14 @@ import {
 import { ScanCommand, type ScanCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { defineDispatcher, type Registry } from "@sqs-dispatcher/config";
 import { type Clock, type Logger, silentLogger, systemClock } from "@sqs-dispatcher/core";
-import { startLocalCloud } from "../cloud/startLocalCloud.js";
-import { startEnvironmentChaos } from "../faults/environmentChaos.js";
-import type { FaultCounts } from "../faults/faultInjector.js";
-import { CommonFaults } from "../faults/faultRule.js";
-import { deployLocal, PlatformFunction } from "../platform/deployLocal.js";
+import {
+  CommonFaults,
+  deployLocal,
+  type FaultCounts,
+  PlatformFunction,
+  startEnvironmentChaos,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { defaultSoakMix, type SoakMessage, type SoakMix, soakIdOf, soakMessage } from "./soakMessages.js";
 import { brokenInvariants, isLost, type MessageFate, type SoakInvariants } from "./soakVerdict.js";
 
