@@ -202,7 +202,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await waitFor(
       "the first loops",
       async () => ((await tokens()).filter((t) => t.lastUsed !== undefined).length >= 3 ? true : undefined),
-      60_000,
+      // Generous: on a shared 2-core machine the first cold starts of 4 loops' worth of batches are slow.
+      120_000,
     );
     progress("platform up: 3 queues, one loop each");
 
@@ -316,7 +317,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       );
     await setAlarm("ALARM");
     const loopsOfA = async () => (await tokens()).filter((t) => t.queueUrl === urlOf("soak-a")).length;
-    await waitFor("soak-a scaling up", async () => ((await loopsOfA()) >= 3 ? true : undefined), 60_000);
+    await waitFor("soak-a scaling up", async () => ((await loopsOfA()) >= 3 ? true : undefined), 120_000);
     progress("soak-a scaled up to 3 loops");
 
     const depthOf = async (url: string) => {
