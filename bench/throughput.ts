@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import type { Message } from "@aws-sdk/client-sqs";
 import { parseRoute, pollerSchema } from "@sqs-dispatcher/config";
-import { toSqsEvent } from "@sqs-dispatcher/core";
+import { systemClock, toSqsEvent } from "@sqs-dispatcher/core";
 import { Consumer } from "sqs-consumer";
 import {
   type BenchPlatform,
@@ -135,6 +135,10 @@ export async function benchThroughput(plan: ThroughputPlan): Promise<ThroughputR
   const platform = await startBenchPlatform(registry);
   try {
     const timeoutMs = Math.max(120_000, messages * 20);
+    // After a pause the loop may still act on its cached route, and a long poll it started may still
+    // take messages: the next run's fill waits until neither can happen.
+    const poller = { ...registry.poller, ...registry.local.poller };
+    const settleMs = (poller.routeCacheTtlSec + poller.waitTimeSec + 1) * 1000;
     const runs = new Map<string, { name: string; run: () => Promise<RunResult> }>();
     if (plan.headToHead) {
       runs.set(Contender.Raw, {
@@ -156,7 +160,7 @@ export async function benchThroughput(plan: ThroughputPlan): Promise<ThroughputR
     for (const c of concurrencies) {
       runs.set(Contender.dispatcher(c), {
         name: `dispatcher, 1 loop, concurrency ${c}${c === defaultRouteConcurrency ? " (default)" : ""}`,
-        run: () => dispatcher(platform, "tp-loop", c, messages, timeoutMs),
+        run: () => dispatcher(platform, "tp-loop", c, messages, timeoutMs, settleMs),
       });
     }
     const ids = [...runs.keys()];
@@ -379,6 +383,7 @@ async function dispatcher(
   concurrency: number,
   messages: number,
   timeoutMs: number,
+  settleMs: number,
 ): Promise<RunResult> {
   const url = platform.url(queue);
   await fill(platform, url, messages);
@@ -398,5 +403,6 @@ async function dispatcher(
     };
   } finally {
     await store.put(parseRoute({ ...route, paused: true }));
+    await systemClock.sleep(settleMs);
   }
 }
