@@ -40,7 +40,6 @@ export interface LeaseWrites {
   /** DynamoDB write requests (`UpdateItem`, `PutItem`, `DeleteItem`, `BatchWriteItem`) during the drains. */
   writes: number;
   writesPer1000Messages: number;
-  writesPerLoopMinute: number;
 }
 
 export interface ThroughputResult {
@@ -210,7 +209,6 @@ export async function benchThroughput(plan: ThroughputPlan): Promise<ThroughputR
           loopSeconds: d.seconds,
           writes,
           writesPer1000Messages: (writes / drained) * 1000,
-          writesPerLoopMinute: writes / (d.seconds / 60),
         };
       });
     const costDrain = drains.get(defaultRouteConcurrency);
