@@ -98,9 +98,6 @@ export {
   type SnsLambdaDeliveryOptions,
   snsLambdaEvent,
 } from "./snsLambda/snsLambdaDelivery.js";
-export { runSoak, type SoakOptions, type SoakReport, soakRegistry } from "./soak/runSoak.js";
-export { defaultSoakMix, SoakKind, type SoakMix, soakMessage } from "./soak/soakMessages.js";
-export { brokenInvariants, isLost, type MessageFate, type SoakInvariants } from "./soak/soakVerdict.js";
 export { canonicalQueueUrl, createSqsSnsService, FAUXQS_ACCOUNT_ID } from "./sqs/sqsSnsService.js";
 export {
   createParameterStore,

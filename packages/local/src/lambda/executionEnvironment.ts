@@ -42,6 +42,9 @@ const logTailBytes = 4096;
  * invocations and runs one invocation at a time. The timeout is enforced from outside by
  * terminating the worker, as Lambda does by freezing and discarding the sandbox.
  */
+/** Lambda's limit on an environment's init phase, which does not count against the function's timeout. */
+const initLimitMs = 10_000;
+
 export class ExecutionEnvironment {
   readonly id = randomUUID();
   /** Epoch ms of the end of the last invocation (or of creation). */
@@ -61,6 +64,8 @@ export class ExecutionEnvironment {
       }
     | undefined;
   private gone = false;
+  /** Set once the init phase finished: later invocations are warm. */
+  private initialized = false;
   private goneReason: FunctionErrorPayload | undefined;
 
   constructor(private readonly options: ExecutionEnvironmentOptions) {
@@ -78,6 +83,7 @@ export class ExecutionEnvironment {
     this.worker.on("message", (message: WorkerMessage) => {
       switch (message.type) {
         case "ready":
+          this.initialized = true;
           settleReady(undefined);
           break;
         case "initError":
@@ -148,8 +154,12 @@ export class ExecutionEnvironment {
     if (this.current) throw new Error(`environment ${this.id} is busy`);
     const startedAt = Date.now();
     const timeoutMs = this.options.timeoutSec * 1000;
+    // As on AWS, a cold start's init phase has its own limit (10 s) and the function's timeout runs
+    // from the end of init: otherwise a burst of concurrent cold starts on a busy machine times out
+    // in init, each timeout discards its environment, and the next invoke starts cold again.
+    const cold = !this.initialized;
     return new Promise<InvocationOutcome>((resolve) => {
-      const timer = setTimeout(() => {
+      const onTimeout = () => {
         if (this.current?.requestId !== invocation.requestId) return;
         const seconds = this.options.timeoutSec.toFixed(2);
         this.finish({
@@ -163,7 +173,8 @@ export class ExecutionEnvironment {
         });
         // The environment is destroyed, as Lambda discards a sandbox that timed out.
         void this.terminate();
-      }, timeoutMs);
+      };
+      const timer = setTimeout(onTimeout, cold ? initLimitMs + timeoutMs : timeoutMs);
       this.current = {
         requestId: invocation.requestId,
         resolve,
@@ -182,11 +193,18 @@ export class ExecutionEnvironment {
           void this.terminate();
           return;
         }
+        let handlerStartedAt = startedAt;
+        if (cold) {
+          // Init is over: the function's own timeout starts now.
+          handlerStartedAt = Date.now();
+          clearTimeout(this.current.timer);
+          this.current.timer = setTimeout(onTimeout, timeoutMs);
+        }
         const message: InvokeMessage = {
           type: "invoke",
           requestId: invocation.requestId,
           payload: invocation.payload,
-          deadlineMs: startedAt + timeoutMs,
+          deadlineMs: handlerStartedAt + timeoutMs,
           traceId: invocation.traceId,
           invokedFunctionArn: invocation.invokedFunctionArn,
           ...(invocation.clientContext !== undefined ? { clientContext: invocation.clientContext } : {}),
