@@ -6,6 +6,8 @@ export default defineConfig({
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
       "test/integration/**/*.test.ts",
+      // Unit tests of the benchmarks' and the soak's own logic (never their big runs).
+      "bench/**/*.test.ts",
       "stacks/**/*.test.ts",
     ],
     env: { NODE_ENV: "test", SST_TELEMETRY_DISABLED: "1", AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },

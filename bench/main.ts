@@ -2,21 +2,36 @@ import { parseArgs } from "node:util";
 import { benchLatency, type LatencyResult } from "./latency.js";
 import { benchRecovery, type RecoveryResult } from "./recovery.js";
 import type { ScaleModelResult } from "./scaleModel.js";
+import { defaultRouteConcurrency } from "./support/benchPlatform.js";
 import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
-import { benchThroughput, type ThroughputResult } from "./throughput.js";
+import { benchThroughput, Contender, type ThroughputResult } from "./throughput.js";
 
-const usage = `pnpm bench [--json] [--messages N] [--only throughput,latency,recovery,reaction,scale]
+/** The concurrencies the sweep runs one loop at (the route's range is 1-10). */
+const sweepConcurrencies = [1, 2, 4, 8, 10];
 
-Runs the benchmarks against a fresh local cloud each and prints one table per benchmark.
-  --messages N   messages per throughput run (default 20000)
+const usage = `pnpm bench [--json] [--messages N] [--rounds N] [--only throughput,concurrency,latency,recovery,reaction,scale,rate]
+
+Runs the benchmarks against a fresh local cloud each and prints tables.
+  throughput    one dispatcher loop at the default concurrency and at concurrency 1 against a raw
+                ReceiveMessage(10)+DeleteMessageBatch loop, sqs-consumer 14 as its users run it
+                (no-op handler in-process, its own process) and sqs-consumer invoking the same
+                no-op Lambda; DynamoDB writes per 1,000 messages; cost per million messages
+  concurrency   one dispatcher loop at concurrency ${sweepConcurrencies.join(", ")} (runs with throughput
+                in the same rounds when both are asked for)
+  latency       send → handler start on an idle queue
+  recovery      a killed poller: back by Lambda's retry, or replaced by restart
+  reaction      a spike: time to maxLoops in alarm and depth mode
+  scale         the scale model: restart's cycle and route reads at several sizes (docs/scale.md)
+  rate          maxRate accuracy at 50 and 500 msg/s
+  --messages N   messages per throughput/concurrency drain and per scale spike (default 20000)
   --samples N    latency samples (default 200)
   --trials N     recovery trials (default 3)
   --rounds N     throughput rounds, each contender once per round in rotated order (default 3)
   --sizes LIST   scale model sizes, QUEUESxTOKENS (default 100x1000,300x3000,1000x5000)
   --rest-loops N idle loops for the scale model's at-rest costs (default 20)
   --rest-seconds N how long they are counted (default 90)
-  --only LIST    a comma-separated subset (reaction: time to maxLoops on a spike; scale: the scale model)
+  --only LIST    a comma-separated subset (default all)
   --json         print one JSON document instead of tables`;
 
 const { values } = parseArgs({
@@ -59,7 +74,7 @@ const sizes = values.sizes.split(",").map((raw) => {
   }
   return { queues: wholeNumber("sizes", match[1] ?? ""), tokens: wholeNumber("sizes", match[2] ?? "") };
 });
-const known = ["throughput", "latency", "recovery", "reaction", "scale"];
+const known = ["throughput", "concurrency", "latency", "recovery", "reaction", "scale", "rate"];
 const only = new Set(values.only ? values.only.split(",") : known);
 for (const name of only) {
   if (!known.includes(name)) {
@@ -75,48 +90,110 @@ const results: {
   recovery?: RecoveryResult;
   reaction?: unknown;
   scale?: ScaleModelResult;
+  rate?: unknown;
 } = { machine: await machine() };
+/** A dispatcher contender the head-to-head shows (the default concurrency and 1); the sweep shows the rest. */
+const sweepless = (id: string) =>
+  id === Contender.dispatcher(defaultRouteConcurrency) || id === Contender.dispatcher(1);
 const say = (text: string) => {
   if (!values.json) console.log(text);
 };
 
-if (only.has("throughput")) {
-  say(`throughput: draining ${messages} messages four ways, ${rounds} round(s) ...`);
-  const t = await benchThroughput(messages, rounds);
+if (only.has("throughput") || only.has("concurrency")) {
+  const parts = [only.has("throughput") && "head-to-head", only.has("concurrency") && "concurrency sweep"];
+  say(
+    `throughput (${parts.filter(Boolean).join(" + ")}): draining ${messages} messages per run, ${rounds} round(s) ...`,
+  );
+  const t = await benchThroughput({
+    messages,
+    rounds,
+    headToHead: only.has("throughput"),
+    sweep: only.has("concurrency") ? sweepConcurrencies : [],
+  });
   results.throughput = t;
-  const raw = t.contenders[0]?.msgsPerSec ?? Number.NaN;
-  const consumer = t.contenders[1]?.msgsPerSec ?? Number.NaN;
+  const rate = (id: string) => t.contenders.find((c) => c.id === id)?.msgsPerSec ?? Number.NaN;
+  const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? round(a / b, 2) : "-");
+  const raw = rate(Contender.Raw);
+  const consumer = rate(Contender.ConsumerInProcess);
+  if (only.has("throughput")) {
+    say(`\nhead-to-head (median of ${rounds}; same queue service, same observer):`);
+    say(
+      renderTable(
+        ["contender", "msgs/s", "min-max", "vs raw", "vs sqs-consumer in-process"],
+        t.contenders
+          .filter((c) => !c.id.startsWith("dispatcher-") || sweepless(c.id))
+          .map((c) => [
+            c.name,
+            Math.round(c.msgsPerSec),
+            `${Math.round(c.min)}-${Math.round(c.max)}`,
+            ratio(c.msgsPerSec, raw),
+            ratio(c.msgsPerSec, consumer),
+          ]),
+      ),
+    );
+    const loop = rate(Contender.dispatcher(defaultRouteConcurrency));
+    say(
+      `goal: one loop at the default concurrency >= 1.2x sqs-consumer (${ratio(loop, consumer)}x) and >= 0.7x raw (${ratio(loop, raw)}x)`,
+    );
+  }
+  if (only.has("concurrency")) {
+    const one = rate(Contender.dispatcher(1));
+    say(`\nconcurrency sweep, one loop (median of ${rounds}):`);
+    say(
+      renderTable(
+        ["concurrency", "msgs/s", "min-max", "vs concurrency 1", "vs raw", "vs sqs-consumer in-process"],
+        t.contenders
+          .filter((c) => c.id.startsWith("dispatcher-"))
+          .map((c) => [
+            c.id.slice("dispatcher-c".length) +
+              (c.id === Contender.dispatcher(defaultRouteConcurrency) ? " (default)" : ""),
+            Math.round(c.msgsPerSec),
+            `${Math.round(c.min)}-${Math.round(c.max)}`,
+            ratio(c.msgsPerSec, one),
+            ratio(c.msgsPerSec, raw),
+            ratio(c.msgsPerSec, consumer),
+          ]),
+      ),
+    );
+  }
+  say(
+    `\nDynamoDB writes under load (one loop; renewEverySec ${t.renewEverySec} as on AWS; every write the edge served while the loop drained; goal <= 5 per 1,000 messages):`,
+  );
   say(
     renderTable(
-      ["contender", "seconds", "msgs/s (median)", "min-max", "vs raw", "vs sqs-consumer"],
-      t.contenders.map((c) => [
-        c.name,
-        round(c.seconds, 2),
-        Math.round(c.msgsPerSec),
-        `${Math.round(c.min)}-${Math.round(c.max)}`,
-        round(c.msgsPerSec / raw, 2),
-        round(c.msgsPerSec / consumer, 2),
+      ["concurrency", "messages", "loop seconds", "writes", "per 1,000 messages"],
+      t.leaseWrites.map((w) => [
+        w.concurrency,
+        w.messages,
+        round(w.loopSeconds, 1),
+        w.writes,
+        round(w.writesPer1000Messages, 3),
       ]),
     ),
   );
-  say(`\ncost per million messages (dispatcher, 4 loops, no-op handler at 128 MB):`);
-  say(
-    renderTable(
-      ["item", "per million messages"],
-      [
-        ...Object.entries(t.cost.requests)
-          .sort()
-          .map(([k, n]) => [`${k} requests`, n]),
-        ["handler GB-s", round(t.cost.handlerGbSeconds, 1)],
-        ["poller GB-s", round(t.cost.pollerGbSeconds, 1)],
-        ["$ SQS", round(t.cost.dollars.sqs, 3)],
-        ["$ Lambda requests", round(t.cost.dollars.lambdaRequests, 3)],
-        ["$ Lambda compute", round(t.cost.dollars.lambdaCompute, 3)],
-        ["$ DynamoDB", round(t.cost.dollars.dynamodb, 3)],
-        ["$ total", round(t.cost.dollars.total, 3)],
-      ],
-    ),
-  );
+  if (t.cost) {
+    const c = t.cost;
+    say(
+      `\ncost per million messages (one loop, concurrency ${c.concurrency}, batch size 10, no-op handler at 128 MB; goal <= $0.10):`,
+    );
+    say(
+      renderTable(
+        ["item", "per million messages"],
+        [
+          ...Object.entries(c.requests)
+            .sort()
+            .map(([k, n]) => [`${k} requests`, n]),
+          ["handler GB-s", round(c.handlerGbSeconds, 1)],
+          ["poller GB-s", round(c.pollerGbSeconds, 1)],
+          ["$ SQS", round(c.dollars.sqs, 3)],
+          ["$ Lambda requests", round(c.dollars.lambdaRequests, 3)],
+          ["$ Lambda compute", round(c.dollars.lambdaCompute, 3)],
+          ["$ DynamoDB", round(c.dollars.dynamodb, 4)],
+          ["$ total", round(c.dollars.total, 3)],
+        ],
+      ),
+    );
+  }
 }
 if (only.has("latency")) {
   say(`\nlatency: ${samples} messages on an idle queue, send → handler start ...`);
@@ -208,6 +285,18 @@ if (only.has("scale")) {
     ),
   );
   say(`route reads per second per loop: ${round(r.routeReadsPerSecPerLoop, 3)}`);
+}
+if (only.has("rate")) {
+  const { benchRateLimit } = await import("./rateLimit.js");
+  say(`\nrate limit: maxRate 50 and 500 msg/s, 2 loops, messages drained over a minute ...`);
+  const r = await benchRateLimit();
+  results.rate = r;
+  say(
+    renderTable(
+      ["maxRate msg/s", "measured msg/s", "error %", "loops", "window s"],
+      r.rates.map((x) => [x.maxRate, round(x.measured, 1), round(x.errorPct, 1), r.loops, r.windowSec]),
+    ),
+  );
 }
 if (values.json) console.log(JSON.stringify(results, null, 2));
 else say(`\nmachine: ${JSON.stringify(results.machine)}`);

@@ -42,8 +42,9 @@ export async function benchScaleReaction(messages: number): Promise<ScaleReactio
       },
     ],
     local: {
-      poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, routeCacheTtlSec: 1 },
-      restart: { intervalSec: 3, staleAfterSec: 10, startGraceSec: 10 },
+      poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, routeCacheTtlSec: 1, renewEverySec: 5 },
+      // Above renewEverySec + waitTimeSec + the handler timeout + marginSec (15), as the registry requires.
+      restart: { intervalSec: 3, staleAfterSec: 16, startGraceSec: 10 },
     },
   });
   const platform = await startBenchPlatform(registry);

@@ -1,12 +1,13 @@
 import { parseArgs } from "node:util";
-import { runSoak } from "@sqs-dispatcher/local";
+import { runSoak } from "./soak/runSoak.js";
 import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
 
 const usage = `pnpm soak [--messages N] [--json] [--no-faults]
 
 A chaos soak on a fresh local cloud: three queues (one FIFO), handler failures, crashes and
-timeouts, injected throttles and 5xx, killed execution environments, a scale-up and a scale-down.
+timeouts, injected throttles and 5xx, killed execution environments, a scale-up and a scale-down;
+every loop keeps several batches in flight and renews its lease on a timer.
 Prints what it saw and checks the invariants; exits 1 when one is broken.
   --messages N   messages in all, split over the three queues (default 21000)
   --no-faults    no injected errors or killed environments (a baseline)
@@ -77,12 +78,25 @@ if (values.json) {
           `${inv.scaledUp ? "up" : "-"} ${inv.scaledDown ? "down" : "-"}`,
           inv.scaledUp && inv.scaledDown ? "yes" : "NO",
         ],
+        [
+          "FIFO order per group (each message's last delivery in send order)",
+          `${inv.fifoOrder.violations.length} out of order; ${inv.fifoOrder.deliveries} deliveries in ${inv.fifoOrder.groups} groups`,
+          inv.fifoOrder.violations.length > 0 ? "NO" : inv.fifoOrder.groups > 0 ? "yes" : "(nothing logged)",
+        ],
         ["duplicate rate (plain messages)", `${round(inv.duplicateRate * 100, 2)} %`, "(reported)"],
       ],
     ),
   );
   console.log(
     `\nfaults injected (injected/seen): ${injected || "none"}; environments killed: ${report.environmentsKilled}`,
+  );
+  const h = report.handler;
+  console.log(
+    `handler: ${h.invocations} invocations, ${h.errors} errors (${h.timeouts} timeouts), ${h.throttles} throttled, ${h.coldStarts} cold starts`,
+  );
+  const st = report.settings;
+  console.log(
+    `settings: concurrency ${st.concurrency} per loop, lease renewed every ${st.renewEverySec} s, stale after ${st.staleAfterSec} s, ${st.fifoGroups} FIFO groups`,
   );
   console.log(`duration: ${round(report.durationSec, 1)} s`);
   if (report.broken.length > 0) console.log(`\nBROKEN:\n- ${report.broken.join("\n- ")}`);

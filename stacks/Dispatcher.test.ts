@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { defineDispatcher, parseRoute, type Route } from "@sqs-dispatcher/config";
-import { type RouteStore, silentLogger } from "@sqs-dispatcher/core";
+import { PollerMetric, type RouteStore, silentLogger } from "@sqs-dispatcher/core";
 import { createRouteSync } from "@sqs-dispatcher/functions/routeSync";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
@@ -57,16 +57,30 @@ const Dispatcher = createDispatcherStack(registry);
 const AdminApi = createAdminApiStack(Dispatcher);
 
 /**
- * A second registry on the DynamoDB route store, with a queue imported by name, its own handler
- * (no examples) and queues that run-time routes may target by prefix.
+ * A second registry on the DynamoDB route store, with a queue imported by name, the route
+ * policies (filters that forward or invoke instead of deleting, a rate limit, an age tier), its own
+ * handler (no examples) and queues that run-time routes may target by prefix.
  */
 const ledgerRegistry = defineDispatcher({
   app: "ledger",
   // The user's own handler, and no `examples`: nothing of the examples may reach AWS.
-  functions: { settle: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 10 } },
+  functions: { noop: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 10 } },
   routes: [
-    { queue: { name: "entries" }, function: "settle" },
-    { queue: { name: "legacy-orders", import: true }, function: "settle", alarms: [{ threshold: 10 }] },
+    {
+      queue: { name: "entries" },
+      function: "noop",
+      filters: [{ body: { kind: ["entry"] } }],
+      onNoMatch: "forward:entries-parked",
+      maxRate: 50,
+      scaling: { mode: "depth", targetPerLoop: 100, maxAgeSec: 120 },
+    },
+    {
+      queue: { name: "legacy-orders", import: true },
+      function: "noop",
+      alarms: [{ threshold: 10 }, { metric: "age", threshold: 300 }],
+      filters: [{ messageAttributes: { tenant: { stringValue: [{ prefix: "acme-" }] } } }],
+      onNoMatch: "invoke:noop",
+    },
   ],
   restart: { intervalSec: 20 },
   routeStore: { default: "ssm", stages: { test: "dynamodb" } },
@@ -475,6 +489,70 @@ describe("Dispatcher stack", () => {
     });
   });
 
+  it("has one dashboard for the stage, a row per route, plotting the metrics the poller emits", () => {
+    const dashboards = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Dashboard"));
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties?.DashboardName).toBe("shop-test-dashboard");
+    // The body is a Fn::Join of JSON text around deploy-time tokens (queue names, ARNs).
+    const body = dashboards[0]?.Properties?.DashboardBody as { "Fn::Join": [string, unknown[]] } | string;
+    const text =
+      typeof body === "string"
+        ? body
+        : body["Fn::Join"][1].map((part) => (typeof part === "string" ? part : "TOKEN")).join("");
+    const widgets = (
+      JSON.parse(text) as { widgets: { properties: { title?: string; metrics?: unknown[][] } }[] }
+    ).widgets;
+    const titles = widgets.map((w) => w.properties.title).filter(Boolean);
+    for (const queue of ["payments.fifo", "orders", "legacy"]) {
+      expect(titles).toEqual(
+        expect.arrayContaining([
+          `${queue}: depth`,
+          `${queue}: messages / min`,
+          `${queue}: handler duration (ms)`,
+          `${queue}: loops and throttles / min`,
+        ]),
+      );
+    }
+    const ownMetrics = widgets
+      .flatMap((w) => w.properties.metrics ?? [])
+      .filter((m) => m[0] === "SqsDispatcher") as string[][];
+    const emitted = new Set<string>(Object.values(PollerMetric));
+    // Every plotted metric is one the poller emits, with the stage's dimensions.
+    for (const m of ownMetrics) {
+      expect(emitted.has(m[1] ?? "")).toBe(true);
+      const dims = m.slice(2, 6);
+      expect(dims[dims.indexOf("Stage") + 1]).toBe("test");
+      expect(dims).toContain("Queue");
+    }
+    const plotted = new Set(ownMetrics.map((m) => m[1]));
+    for (const metric of [
+      PollerMetric.MessagesReceived,
+      PollerMetric.MessagesSucceeded,
+      PollerMetric.MessagesFailed,
+      PollerMetric.HandlerDuration,
+      PollerMetric.HandlerThrottles,
+      PollerMetric.HandlerNotRun,
+      PollerMetric.LeaseLosses,
+      PollerMetric.Recursions,
+      PollerMetric.BatchesInFlight,
+    ]) {
+      expect(plotted.has(metric)).toBe(true);
+    }
+    expect(text).toContain('"stat":"p99"');
+    // The DLQ of a created queue is plotted; the imported queue has none the stack knows.
+    expect(text.match(/"label":"DLQ"/g)).toHaveLength(2);
+    dispatcher.hasOutput("Dashboard", {
+      Value: Match.stringLikeRegexp("cloudwatch/home\\?region=us-east-1#dashboards:name=shop-test-dashboard"),
+    });
+  });
+
+  it("gives the poller its stage for the metrics' Stage dimension", () => {
+    dispatcher.hasResourceProperties("AWS::Lambda::Function", {
+      FunctionName: "shop-test-poller",
+      Environment: { Variables: Match.objectLike({ DISPATCHER_STAGE: "test" }) },
+    });
+  });
+
   it("subscribes the scale functions to their topics and runs restart on a schedule rounded up to minutes", () => {
     const subs = Object.values(resourcesOf(dispatcher, "AWS::SNS::Subscription"));
     expect(subs).toHaveLength(2);
@@ -761,7 +839,7 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
     expect(routes).toEqual([
       expect.objectContaining({
         queueName: "entries",
-        functionName: `\${${functionId(ledger, "ledger-test-settle")}}`,
+        functionName: `\${${functionId(ledger, "ledger-test-noop")}}`,
       }),
       expect.objectContaining({ queueName: "legacy-orders" }),
     ]);
@@ -1076,6 +1154,70 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
       } as never),
     ).toThrow(
       "function 'record' uses an example handler (packages/functions/src/handlers/), which obeys sleepMs/fail/crash in message bodies and keeps every body in the 'processed' table: point it at your own handler, or set 'examples: true' in the registry to deploy the examples to AWS on purpose",
+    );
+  });
+});
+
+describe("Dispatcher stack: route policies", () => {
+  it("alarms an age tier on ApproximateAgeOfOldestMessage, in seconds, beside the depth tier", () => {
+    ledger.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "ledger-test-legacy-orders-depth-2",
+      AlarmDescription: "Tier 2 of queue legacy-orders: scale up at the oldest message waited 300 s",
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateAgeOfOldestMessage",
+      Dimensions: [{ Name: "QueueName", Value: "legacy-orders" }],
+      Threshold: 300,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    ledger.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      AlarmName: "ledger-test-legacy-orders-depth-1",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Threshold: 10,
+    });
+  });
+
+  it("stores filters, onNoMatch and maxRate with the route, invoke naming the deployed function", () => {
+    const sync = Object.values(resourcesOf(ledger, "Custom::RouteSync"))[0];
+    const routes = JSON.parse(render(sync?.Properties?.Routes)) as Record<string, unknown>[];
+    expect(routes.find((r) => r["queueName"] === "entries")).toMatchObject({
+      filters: [{ body: { kind: ["entry"] } }],
+      onNoMatch: "forward:entries-parked",
+      maxRate: 50,
+    });
+    expect(routes.find((r) => r["queueName"] === "legacy-orders")).toMatchObject({
+      filters: [{ messageAttributes: { tenant: { stringValue: [{ prefix: "acme-" }] } } }],
+      onNoMatch: "invoke:ledger-test-noop",
+    });
+    expect(routes.find((r) => r["queueName"] === "entries")).not.toHaveProperty("alarms.0.metric");
+  });
+
+  it("lets the poller send to a forward target and invoke the no-match function, nothing wider", () => {
+    const statements = statementsOf(ledger, "ledger-test-poller");
+    const sends = statements.filter((s) => actionsOf(s).includes("sqs:SendMessage"));
+    expect(
+      sends.map((s) => ({ actions: actionsOf(s), resources: resourcesOfStatement(s).map(render) })),
+    ).toEqual([
+      {
+        actions: ["sqs:GetQueueUrl", "sqs:SendMessage"],
+        resources: [`arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:entries-parked`],
+      },
+    ]);
+    const invokes = statements
+      .filter((s) => actionsOf(s).includes("lambda:InvokeFunction"))
+      .flatMap(resourcesOfStatement)
+      .map(render);
+    expect(invokes.some((r) => r.endsWith(":function:ledger-test-noop"))).toBe(true);
+    // The shop registry forwards nowhere: its poller may send to no queue.
+    expect(statementsOf(dispatcher, "shop-test-poller").flatMap(actionsOf)).not.toContain("sqs:SendMessage");
+  });
+
+  it("lets restart read the age metric only when a depth-mode route uses maxAgeSec", () => {
+    const reads = statementsOf(ledger, "ledger-test-restart").filter((s) =>
+      actionsOf(s).includes("cloudwatch:GetMetricStatistics"),
+    );
+    expect(reads.map((s) => resourcesOfStatement(s).map(render))).toEqual([["*"]]);
+    expect(statementsOf(dispatcher, "shop-test-restart").flatMap(actionsOf)).not.toContain(
+      "cloudwatch:GetMetricStatistics",
     );
   });
 });

@@ -3,7 +3,10 @@ import {
   awsResourceName,
   DispatcherError,
   type FunctionConfig,
+  formatNoMatchAction,
+  NoMatchKind,
   PlatformFunction,
+  parseNoMatchAction,
   parseRoute,
   type Registry,
   type Route,
@@ -11,6 +14,8 @@ import {
   registryWarnings,
   routeParameterPath,
   settingsFor,
+  tierDescription,
+  tierMetricName,
 } from "@sqs-dispatcher/config";
 import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
@@ -34,6 +39,7 @@ import {
   Topic,
 } from "sst/constructs";
 import registry from "../dispatcher.config.js";
+import { createDispatcherDashboard, dashboardUrl } from "./dashboard.js";
 import { accountConcurrencyFromEnv, checkStackCapacity } from "./deployCapacity.js";
 
 /** Handlers of the platform's own functions (paths relative to the project root, as SST expects). */
@@ -331,6 +337,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
       // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
       [EnvVar.RestartIntervalSec]: String(restartScheduleMinutes(settings.restart.intervalSec) * 60),
+      [EnvVar.Stage]: stage,
     };
 
     const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>
@@ -429,6 +436,23 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       ...registry.routableQueues.map((entry) => stack.formatArn({ service: "sqs", resource: entry })),
     ];
 
+    /** `invoke:<registry function>` names the deployed function at run time, as `functionName` does. */
+    function physicalNoMatch(onNoMatch: string): string {
+      const action = parseNoMatchAction(onNoMatch);
+      return action?.kind === NoMatchKind.Invoke
+        ? formatNoMatchAction({ ...action, functionName: name(action.functionName) })
+        : onNoMatch;
+    }
+    /** Queues that routes forward unmatched messages to (`forward:<queue>`, the stack's account and region). */
+    const forwardTargetArns = [
+      ...new Set(
+        registry.routes.flatMap((route) => {
+          const action = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
+          return action?.kind === NoMatchKind.Forward ? [action.queueName] : [];
+        }),
+      ),
+    ].map((queueName) => stack.formatArn({ service: "sqs", resource: queueName }));
+
     // The routes: the registry's, with physical queue URLs and function names (CloudFormation tokens).
     const registryRoutes = registry.routes.map((route, i) => {
       const routed = queues[i];
@@ -448,6 +472,9 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
         alarms: route.alarms,
         scaling: route.scaling,
         paused: route.paused,
+        ...(route.filters !== undefined ? { filters: route.filters } : {}),
+        ...(route.onNoMatch !== undefined ? { onNoMatch: physicalNoMatch(route.onNoMatch) } : {}),
+        ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),
       };
       // URL and function name are deploy-time tokens; check everything else against the schema now.
       parseRoute({
@@ -554,6 +581,10 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     );
     allow(poller, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [tokensTable.tableArn]);
     grantRoutesRead(poller);
+    // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage.
+    if (forwardTargetArns.length > 0) {
+      allow(poller, ["sqs:GetQueueUrl", "sqs:SendMessage"], forwardTargetArns);
+    }
 
     // Restart: claims stale tokens and reconciles loop counts on a schedule.
     const restart = platformFunction(stack, "Restart", PlatformFunction.Restart, PlatformHandler.restart, {
@@ -575,6 +606,11 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     allow(restart, ["lambda:InvokeFunction"], [pollerArn]);
     // Depth-mode scaling reads queue depth during reconcile.
     allow(restart, ["sqs:GetQueueAttributes"], routedQueueArns);
+    // ...and with maxAgeSec the age of the oldest message, which only CloudWatch reports
+    // (GetMetricStatistics has no resource-level permissions).
+    if (registry.routes.some((r) => r.scaling.mode === "depth" && r.scaling.maxAgeSec !== undefined)) {
+      allow(restart, ["cloudwatch:GetMetricStatistics"], ["*"]);
+    }
     const scheduleMinutes = restartScheduleMinutes(settings.restart.intervalSec);
     new Cron(stack, "RestartSchedule", {
       schedule: `rate(${scheduleMinutes} ${scheduleMinutes === 1 ? "minute" : "minutes"})`,
@@ -665,11 +701,12 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     for (const route of registry.routes) {
       route.alarms.forEach((tier, i) => {
         const alarm = new cloudwatch.Alarm(stack, `Alarm-${route.queue.name.replace(/\./g, "-")}-${i + 1}`, {
+          // Named "-depth-<n>" whatever the metric: the tier's number is what names it (status and the local deploy rely on it).
           alarmName: name(`${route.queue.name}-depth-${i + 1}`),
-          alarmDescription: `Tier ${i + 1} of queue ${route.queue.name}: scale up at ${tier.threshold} visible messages`,
+          alarmDescription: tierDescription(route.queue.name, i + 1, tier),
           metric: new cloudwatch.Metric({
             namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
+            metricName: tierMetricName(tier),
             dimensionsMap: { QueueName: route.queue.name },
             period: Duration.seconds(tier.periodSec),
             statistic: cloudwatch.Stats.MAXIMUM,
@@ -686,7 +723,19 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       });
     }
 
+    const dashboardName = name("dashboard");
+    createDispatcherDashboard(stack, {
+      dashboardName,
+      stage,
+      queues: queues.map((q) => ({
+        name: q.name,
+        queue: q.queue,
+        ...(q.deadLetterQueue ? { deadLetterQueue: q.deadLetterQueue } : {}),
+      })),
+    });
+
     stack.addOutputs({
+      Dashboard: dashboardUrl(stack.region, dashboardName),
       TokensTable: tokensTable.tableName,
       PollerFunction: pollerName,
       RouteStore: routesPath ?? routesTable?.tableName ?? "",

@@ -1,6 +1,13 @@
 import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { defineDispatcher, type Registry, type RouteConfig } from "@sqs-dispatcher/config";
+import {
+  defineDispatcher,
+  type PollerConfig,
+  type Registry,
+  type RestartConfig,
+  type RouteConfig,
+  routeConfigSchema,
+} from "@sqs-dispatcher/config";
 import { systemClock } from "@sqs-dispatcher/core";
 import { deployLocal, type LocalCloud, type LocalDeployment, startLocalCloud } from "@sqs-dispatcher/local";
 
@@ -10,20 +17,44 @@ export const benchFunctions = {
   stamp: { handler: "bench/handlers/stamp.handler", timeoutSec: 5, memoryMb: 128 },
 } as const;
 
-/** A registry for one benchmark: local settings as `pnpm dev` has them unless overridden. */
+/** Timing a benchmark sets on top of the bench's local settings. */
+export interface BenchTiming {
+  poller?: Partial<Pick<PollerConfig, "renewEverySec" | "timeoutSec" | "waitTimeSec">>;
+  restart?: Partial<RestartConfig>;
+}
+
+/**
+ * A registry for one benchmark: local settings as `pnpm dev` has them unless `timing` overrides
+ * them. The registry checks that restart's `staleAfterSec` exceeds `renewEverySec` + `waitTimeSec`
+ * + the longest handler timeout (5 s) + `marginSec`: a benchmark that renews rarely must raise it.
+ */
 export function benchRegistry(
   routes: RouteConfig[] | Parameters<typeof defineDispatcher>[0]["routes"],
+  timing: BenchTiming = {},
 ): Registry {
   return defineDispatcher({
     app: "bench",
     functions: benchFunctions,
     routes,
     local: {
-      poller: { timeoutSec: 30, waitTimeSec: 3, marginSec: 2, routeCacheTtlSec: 1 },
-      restart: { intervalSec: 3, staleAfterSec: 10, startGraceSec: 10 },
+      poller: {
+        timeoutSec: 30,
+        waitTimeSec: 3,
+        marginSec: 2,
+        routeCacheTtlSec: 1,
+        renewEverySec: 5,
+        ...timing.poller,
+      },
+      restart: { intervalSec: 3, staleAfterSec: 16, startGraceSec: 10, ...timing.restart },
     },
   });
 }
+
+/** A route's batches in flight per loop when it does not say (the registry's default). */
+export const defaultRouteConcurrency = routeConfigSchema.parse({
+  queue: { name: "q" },
+  function: "f",
+}).concurrency;
 
 export interface BenchPlatform {
   cloud: LocalCloud;

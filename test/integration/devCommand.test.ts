@@ -159,8 +159,12 @@ describe("runDev with demo traffic", () => {
       },
     });
     try {
-      // A board line: name, visible, in flight, dlq, loops, proc/s, processed.
-      const line = /^(\S+)\s+\d+\s+\d+\s+(?:\d+|-)\s+(\d+)\s+\d+\s+(\d+)\s*$/gm;
+      // A board line: name, visible, in flight, dlq, loops, proc/s, fail/s, processed.
+      const rate = String.raw`(?:\d+(?:\.\d)?|-)`;
+      const line = new RegExp(
+        String.raw`^(\S+)\s+\d+\s+\d+\s+(?:\d+|-)\s+(\d+)\s+${rate}\s+${rate}\s+(\d+)\s*$`,
+        "gm",
+      );
       const busy = await waitFor(
         () => {
           const rows = [...chunks.join("").matchAll(line)].filter((m) => queues.includes(m[1] ?? ""));

@@ -1,9 +1,10 @@
-import { runSoak } from "@sqs-dispatcher/local";
 import { describe, expect, it } from "vitest";
+import { runSoak } from "../../bench/soak/runSoak.js";
 
 /**
  * The small soak of the test line: the invariants of `pnpm soak` (nothing lost, routes back to
- * their loops, no loop on a lost token, scaling both ways) under faults, on a few hundred messages.
+ * their loops, no loop on a lost token, scaling both ways, FIFO order per group) under faults, with
+ * several batches in flight per loop and timer renewal, on a few hundred messages.
  * Speed is not asserted; `pnpm soak` is the big run.
  */
 describe("the soak", () => {
@@ -11,6 +12,9 @@ describe("the soak", () => {
     const report = await runSoak({ messagesPerQueue: 150 });
     expect(report.broken).toEqual([]);
     expect(report.invariants.sent).toBe(450);
+    // Loops ran several batches at once and renewed on a timer, and FIFO order was really checked.
+    expect(report.settings.concurrency).toBeGreaterThan(1);
+    expect(report.invariants.fifoOrder.groups).toBeGreaterThan(0);
     // The faults really happened.
     expect(Object.values(report.faultCounts).some((c) => c.injected > 0)).toBe(true);
   }, 300_000);

@@ -24,8 +24,10 @@ import {
   createDynamoRouteStore,
   createLambdaAccountSettingsReader,
   createLambdaLoopStarter,
+  createSqsDeadLetterQueues,
   createSqsQueueDirectory,
   createSsmRouteStore,
+  type DeadLetterQueues,
   type LeaseStore,
   type Logger,
   type RouteStore,
@@ -128,6 +130,8 @@ export interface CliContext {
   routes: RouteStore;
   leases: LeaseStore;
   lambda: LambdaClient;
+  cloudwatch: CloudWatchClient;
+  deadLetters: DeadLetterQueues;
   status: StatusDeps;
   logger: Logger;
   /** Closes every client built. */
@@ -197,6 +201,12 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
     },
     get lambda() {
       return lambda();
+    },
+    get cloudwatch() {
+      return cloudwatch();
+    },
+    get deadLetters() {
+      return createSqsDeadLetterQueues({ sqs: sqs() });
     },
     get routes() {
       routes ??=

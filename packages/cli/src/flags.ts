@@ -87,6 +87,9 @@ const routeFieldFlags: Record<string, string> = {
   maxLoops: "--max-loops",
   scaleStep: "--scale-step",
   paused: "--paused",
+  filters: "--filters",
+  onNoMatch: "--on-no-match",
+  maxRate: "--max-rate",
 };
 
 /** A route the schema refused, as a usage error naming the flags involved. */

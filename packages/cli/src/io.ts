@@ -13,6 +13,13 @@ export interface CliIo {
   env?: NodeJS.ProcessEnv;
   /** Folder `dispatcher.config.ts` is looked up in; default `process.cwd()`. */
   cwd?: string;
+  /**
+   * Asks the operator a question and returns the typed line (a terminal's stdin in `main.ts`).
+   * Absent when nobody can answer: a command that needs a confirmation then asks for `--yes`.
+   */
+  prompt?: (question: string) => Promise<string>;
+  /** Ends a long-running command (`console`) like Ctrl-C does; without it, SIGINT/SIGTERM end it. */
+  signal?: AbortSignal;
 }
 
 /** The exit codes of the `dispatcher` command. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createInterface } from "node:readline/promises";
 import { runCli } from "./runCli.js";
 
 // The SDK warns on every run that future versions need Node 22; the project pins Node 20 on purpose
@@ -9,4 +10,18 @@ process.on("warning", (warning) => {
   if (!text.includes("NodeVersionSupportWarning")) process.stderr.write(`${text}\n`);
 });
 
-process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+/** Reads one line from a terminal; not offered when stdin is a pipe (commands then need --yes). */
+async function prompt(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  ...(process.stdin.isTTY ? { prompt } : {}),
+});

@@ -4,6 +4,8 @@ import { Command, CommanderError } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "./cliErrors.js";
 import { type ActionInput, collectInput, type RunAction } from "./commands/action.js";
+import { registerConsole } from "./commands/console.js";
+import { registerDlq } from "./commands/dlq.js";
 import { registerRoutes } from "./commands/routes.js";
 import { registerScale } from "./commands/scale.js";
 import { registerSend } from "./commands/send.js";
@@ -106,6 +108,8 @@ Examples:
   registerStatus(program, run);
   registerScale(program, run);
   registerSend(program, run);
+  registerDlq(program, run);
+  registerConsole(program, run);
 
   program
     .command("cloud")

@@ -9,6 +9,7 @@ export {
   adminApiRequestParameters,
   adminApiRequestSchema,
 } from "./adminApi.js";
+export { alarmTierMetricNames, tierDescription, tierMetricName } from "./alarmTierMetric.js";
 export {
   CapacityError,
   CONCURRENCY_WARN_SHARE,
@@ -28,11 +29,35 @@ export {
 } from "./capacity.js";
 export { DispatcherError } from "./dispatcherError.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
+export {
+  checkFilterPattern,
+  FilterLimits,
+  FilterOperator,
+  type FilterPattern,
+  FilterPatternError,
+  type FilterPatternIssue,
+  type FilterRule,
+  FilterTarget,
+  type FilterValue,
+  filterPatternSchema,
+  filtersFromJson,
+  filtersSchema,
+  parseFilterPattern,
+} from "./filterPattern.js";
 export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
 export { awsResourceName, PlatformFunction } from "./naming.js";
+export {
+  checkNoMatchTarget,
+  formatNoMatchAction,
+  type NoMatchAction,
+  NoMatchKind,
+  noMatchActionSchema,
+  parseNoMatchAction,
+} from "./noMatchAction.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export {
+  AlarmMetric,
   type AlarmTier,
   alarmTierSchema,
   createdQueueDefaults,

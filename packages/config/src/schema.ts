@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { filtersSchema } from "./filterPattern.js";
 import { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
+import { checkNoMatchTarget, NoMatchKind, noMatchActionSchema, parseNoMatchAction } from "./noMatchAction.js";
 import { queueUrlProblem } from "./queueUrl.js";
 
 const queueNamePattern = /^[A-Za-z0-9_-]{1,80}$/;
@@ -42,9 +44,28 @@ export const functionSchema = z
   });
 export type FunctionConfig = z.infer<typeof functionSchema>;
 
-/** One CloudWatch alarm tier on `ApproximateNumberOfMessagesVisible`. */
+/** What an alarm tier watches. */
+export const AlarmMetric = {
+  /** `ApproximateNumberOfMessagesVisible`: threshold in messages. */
+  Depth: "depth",
+  /** `ApproximateAgeOfOldestMessage`: threshold in seconds. */
+  Age: "age",
+} as const;
+export type AlarmMetric = (typeof AlarmMetric)[keyof typeof AlarmMetric];
+
+/**
+ * One CloudWatch alarm tier: on `ApproximateNumberOfMessagesVisible` (`metric: "depth"`, the
+ * default; threshold in messages) or on `ApproximateAgeOfOldestMessage` (`metric: "age"`;
+ * threshold in seconds), so a trickle of old messages scales a route as a deep queue does.
+ *
+ * @example
+ * { threshold: 1000 }                      // depth: 1,000 visible messages
+ * { metric: "age", threshold: 300 }        // age: the oldest message waited 5 minutes
+ */
 export const alarmTierSchema = z
   .strictObject({
+    /** Default `depth`; unset is read as depth everywhere. */
+    metric: z.enum([AlarmMetric.Depth, AlarmMetric.Age]).optional(),
     threshold: z.int().min(1),
     /** CloudWatch accepts 10, 30 or a multiple of 60 seconds. */
     periodSec: z
@@ -80,6 +101,11 @@ export const scalingSchema = z.discriminatedUnion("mode", [
     mode: z.literal("depth"),
     targetPerLoop: z.int().min(1),
     scaleInCooldownSec: z.int().min(0).default(60),
+    /**
+     * Add loops while the oldest message (`ApproximateAgeOfOldestMessage`) is older than this,
+     * seconds, whatever the depth says: a slow trickle of old messages scales out too.
+     */
+    maxAgeSec: z.int().min(1).optional(),
   }),
 ]);
 export type Scaling = z.infer<typeof scalingSchema>;
@@ -199,6 +225,19 @@ const routeShape = {
   alarms: z.array(alarmTierSchema).default([]),
   scaling: scalingSchema.default({ mode: "alarm" }),
   paused: z.boolean().default(false),
+  /**
+   * Lambda `FilterCriteria` patterns (ORed, at most 10): only messages matching one reach the
+   * handler. Unset or empty: every message does. See docs/registry.md for the operators.
+   */
+  filters: filtersSchema.optional(),
+  /**
+   * What happens to a message that matches no filter: `delete` (Lambda's behaviour, the default),
+   * `forward:<queue>` (sent to that queue with its attributes, then deleted) or
+   * `invoke:<function>` (a second handler of the registry). Unset means `delete`.
+   */
+  onNoMatch: noMatchActionSchema.optional(),
+  /** Messages per second the route receives at most, across all its loops. Unset: no limit. */
+  maxRate: z.number().positive().max(100_000).optional(),
 };
 
 function checkRouteBounds(
@@ -209,10 +248,12 @@ function checkRouteBounds(
     alarms: AlarmTier[];
     batchSize: number;
     batchWindowSec: number;
+    onNoMatch?: string | undefined;
   },
   queueName: string,
   ctx: z.RefinementCtx,
 ): void {
+  if (route.onNoMatch !== undefined) checkNoMatchTarget(route.onNoMatch, queueName, ["onNoMatch"], ctx);
   if (queueName.endsWith(".fifo")) {
     if (route.batchSize > AwsLimits.sqsBatchMax) {
       ctx.addIssue({
@@ -251,7 +292,9 @@ function checkRouteBounds(
     });
   }
   route.alarms.forEach((tier, i) => {
-    const previous = route.alarms[i - 1];
+    // Thresholds rise within one metric: depth tiers (messages) and age tiers (seconds) stagger apart.
+    const metric = tier.metric ?? AlarmMetric.Depth;
+    const previous = route.alarms.slice(0, i).findLast((t) => (t.metric ?? AlarmMetric.Depth) === metric);
     if (previous && tier.threshold <= previous.threshold) {
       ctx.addIssue({
         code: "custom",
@@ -480,6 +523,28 @@ export const registrySchema = z
           message: `a batching window of ${route.batchWindowSec}s plus the timeout of function '${route.function}' (${fn.timeoutSec}s) does not fit the queue's visibility timeout (${route.queue.visibilityTimeoutSec}s): shorten the window or raise visibilityTimeoutSec to at least ${fn.timeoutSec + route.batchWindowSec}`,
         });
       }
+      const noMatch = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
+      const noMatchFn =
+        noMatch?.kind === NoMatchKind.Invoke ? registry.functions[noMatch.functionName] : undefined;
+      if (noMatch?.kind === NoMatchKind.Invoke && noMatchFn === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "onNoMatch"],
+          message: `invokes function '${noMatch.functionName}', which the registry does not declare (declared: ${Object.keys(registry.functions).join(", ") || "none"})`,
+        });
+      } else if (
+        noMatch?.kind === NoMatchKind.Invoke &&
+        noMatchFn !== undefined &&
+        !isImportedQueue(route.queue) &&
+        route.queue.visibilityTimeoutSec < noMatchFn.timeoutSec
+      ) {
+        // Its messages stay invisible only for the queue's visibility timeout while it runs.
+        ctx.addIssue({
+          code: "custom",
+          path: ["routes", i, "onNoMatch"],
+          message: `queue visibility timeout (${route.queue.visibilityTimeoutSec}s) must be at least the timeout of function '${noMatch.functionName}' (${noMatchFn.timeoutSec}s), which onNoMatch invokes`,
+        });
+      }
       if (seen.has(route.queue.name)) {
         ctx.addIssue({
           code: "custom",
@@ -506,6 +571,7 @@ export const registrySchema = z
     checkReservedConcurrency(registry, ctx);
     const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
     checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
+    checkNoMatchInvokeFitsStaleness(registry, longestWindowSec, ctx);
     checkRenewalFitsStaleness(
       { ...registry.poller, ...registry.local.poller },
       { ...registry.restart, ...registry.local.restart },
@@ -577,5 +643,46 @@ function checkRenewalFitsStaleness(
     message: `${where}restart.staleAfterSec (${restart.staleAfterSec}s) must exceed the longest gap between lease renewals: poller.renewEverySec (${poller.renewEverySec}) + poller.waitTimeSec (${poller.waitTimeSec}) + the longest batching window (${longestWindowSec}) + poller.marginSec (${poller.marginSec}) = ${worstGapSec}s; raise staleAfterSec above ${worstGapSec} or lower renewEverySec`,
   });
 }
+/**
+ * `onNoMatch: "invoke:<function>"` runs the no-match function while the loop is receiving (the
+ * filters apply to what a receive returns), so that function's timeout adds to the longest gap
+ * between two renewals; it must still leave the token fresh, on AWS and locally.
+ */
+function checkNoMatchInvokeFitsStaleness(
+  registry: {
+    functions: Record<string, { timeoutSec: number }>;
+    routes: { onNoMatch?: string | undefined }[];
+    poller: PollerConfig;
+    restart: RestartConfig;
+    local: { poller: Partial<PollerConfig>; restart: Partial<RestartConfig> };
+  },
+  longestWindowSec: number,
+  ctx: z.RefinementCtx,
+): void {
+  registry.routes.forEach((route, i) => {
+    const action = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
+    if (action?.kind !== NoMatchKind.Invoke) return;
+    const fn = registry.functions[action.functionName];
+    if (fn === undefined) return;
+    for (const [where, poller, restart] of [
+      ["", registry.poller, registry.restart],
+      [
+        "local ",
+        { ...registry.poller, ...registry.local.poller },
+        { ...registry.restart, ...registry.local.restart },
+      ],
+    ] as const) {
+      const gapSec =
+        poller.renewEverySec + poller.waitTimeSec + longestWindowSec + poller.marginSec + fn.timeoutSec;
+      if (gapSec < restart.staleAfterSec) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", i, "onNoMatch"],
+        message: `${where}restart.staleAfterSec (${restart.staleAfterSec}s) must exceed the longest gap between lease renewals plus the timeout of function '${action.functionName}' (${fn.timeoutSec}s), which onNoMatch invokes while the loop receives: ${gapSec}s; give that function a shorter timeout or raise staleAfterSec`,
+      });
+    }
+  });
+}
+
 export type Registry = z.infer<typeof registrySchema>;
 export type RegistryInput = z.input<typeof registrySchema>;

@@ -1,6 +1,13 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
+export { createCloudWatchMetricReader } from "./adapters/aws/cloudWatchMetricReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
+export {
+  createEmfMetricsSink,
+  type EmfMetricsSinkOptions,
+  METRICS_NAMESPACE,
+  MetricDimension,
+} from "./adapters/aws/emfMetricsSink.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
 export { createLambdaAccountSettingsReader } from "./adapters/aws/lambdaAccountSettings.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
@@ -16,9 +23,18 @@ export {
   createDynamoScalingEventLog,
   type DynamoScalingEventLogOptions,
 } from "./adapters/aws/scalingEventLog.js";
+export { createSqsDeadLetterQueues } from "./adapters/aws/sqsDeadLetterQueues.js";
+export { createSqsMessageForwarder } from "./adapters/aws/sqsMessageForwarder.js";
 export { createSqsQueueDirectory } from "./adapters/aws/sqsQueueDirectory.js";
 export { createSsmRouteStore, type SsmRouteStoreOptions } from "./adapters/aws/ssmRouteStore.js";
 export { type Clock, systemClock, timerSleep } from "./clock.js";
+export {
+  DeadLetterQueueNotFoundError,
+  type DeadLetterQueues,
+  type DeadLetterTarget,
+  type MoveTask,
+  type PeekedMessage,
+} from "./deadLetters/ports.js";
 export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batchResult.js";
 export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
@@ -46,6 +62,24 @@ export {
   NotRunReason,
   TransientError,
 } from "./errors.js";
+export {
+  createFilteringQueue,
+  defaultNoMatchInvokeBudgetMs,
+  type FilteringQueueDeps,
+} from "./filtering/filteringQueue.js";
+export {
+  type HandleUnmatchedDeps,
+  handleUnmatched,
+  type UnmatchedOutcome,
+  unmatchedAttempts,
+} from "./filtering/handleUnmatched.js";
+export { type FilterableRecord, matchesAnyPattern, matchesPattern } from "./filtering/matchPattern.js";
+export {
+  type FilterPartition,
+  filterableRecordOf,
+  partitionByFilters,
+} from "./filtering/partitionByFilters.js";
+export type { MessageForwarder } from "./filtering/ports.js";
 export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
@@ -58,6 +92,15 @@ export {
 export type { LeaseStore, SeenLease } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export {
+  type MetricQuery,
+  type MetricReader,
+  type MetricSeries,
+  QueueSeries,
+  queueSeriesQueries,
+  ratePerSecond,
+  SQS_NAMESPACE,
+} from "./metrics/metricReader.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
@@ -69,6 +112,21 @@ export {
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
+export {
+  createLoopShare,
+  createRateLimitedReceive,
+  type LoopShareDeps,
+  type RateLimitedReceiveDeps,
+} from "./rateLimit/rateLimitedReceive.js";
+export {
+  createTokenBucket,
+  type ReceiveAllowanceOptions,
+  rateShare,
+  receiveAllowance,
+  receiveMax,
+  type TokenBucket,
+  type TokenBucketOptions,
+} from "./rateLimit/tokenBucket.js";
 export { claimStaleToken } from "./restart/claimStaleToken.js";
 export {
   CLAIM_SHARE_OF_BUDGET,

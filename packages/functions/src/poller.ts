@@ -5,20 +5,27 @@ import type { QueueUrlScope } from "@sqs-dispatcher/config";
 import {
   createAwsClients,
   createDynamoLeaseStore,
+  createEmfMetricsSink,
+  createFilteringQueue,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
+  createLoopShare,
   createPoller,
+  createRateLimitedReceive,
   createRouteResolver,
+  createSqsMessageForwarder,
   createSqsQueueClient,
   DispatcherError,
+  defaultBackoff,
   type LoopOutcome,
   LoopOutcomeStatus,
+  type MetricsSink,
   type Poller,
   type PollerDeps,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
-import { EnvVar, requireEnv } from "./runtime/environment.js";
+import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
 import { describeDroppedEvent, parsePollerEvent, queueUrlScopeFromEnv } from "./runtime/pollerEvent.js";
@@ -53,21 +60,67 @@ export function pollerFromEnv(
       handlerLambda: (settings.maxHandlerTimeoutSec + 5) * 1000,
     },
   });
+  const coreLogger = asCoreLogger(logger);
+  // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
+  const metrics = metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000);
+  const leases = createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) });
+  const routes = createRouteResolver({
+    store: routeStoreFromEnv(env),
+    clock: systemClock,
+    ttlMs: settings.routeCacheTtlMs,
+    logger: asCoreLogger(logger),
+  });
+  const invoker = createLambdaFunctionInvoker(clients.handlerLambda);
+  // Route policies around the plain SQS client: every receive takes its size from the route's rate
+  // limit (its share per loop), and what it returns has passed the route's filters (onNoMatch applied).
+  const sqsQueue = createSqsQueueClient(clients.sqs);
+  const shareOf = createLoopShare({
+    leases,
+    clock: systemClock,
+    logger: coreLogger,
+    ttlMs: settings.routeCacheTtlMs,
+  });
+  const limited = createRateLimitedReceive({
+    queue: sqsQueue,
+    clock: systemClock,
+    share: async (queueUrl) => shareOf(queueUrl, (await routes.resolve(queueUrl))?.maxRate),
+  });
+  const queue = createFilteringQueue({
+    queue: { ...sqsQueue, receive: limited.receive },
+    routes,
+    forwarder: createSqsMessageForwarder(clients.sqs),
+    invoker,
+    clock: systemClock,
+    retry: defaultBackoff,
+    logger: coreLogger,
+    region: settings.region ?? "us-east-1",
+    metrics,
+  });
   return createPoller({
-    leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),
-    routes: createRouteResolver({
-      store: routeStoreFromEnv(env),
-      clock: systemClock,
-      ttlMs: settings.routeCacheTtlMs,
-      logger: asCoreLogger(logger),
-    }),
-    queue: createSqsQueueClient(clients.sqs),
-    invoker: createLambdaFunctionInvoker(clients.handlerLambda),
+    leases,
+    routes,
+    queue,
+    invoker,
     starter: createLambdaLoopStarter(clients.lambda, ownFunctionName(env)),
     clock: systemClock,
-    logger: asCoreLogger(logger),
+    logger: coreLogger,
     settings,
+    metrics,
     ...overrides,
+  });
+}
+
+/**
+ * The poller's metrics sink: EMF lines on stdout (Lambda's log pipeline, and the local Lambda
+ * service, turn them into `SqsDispatcher` metrics), dimension `Stage` from `DISPATCHER_STAGE`
+ * (a function deployed without it reports stage `default`).
+ */
+export function metricsFromEnv(env: NodeJS.ProcessEnv = process.env, flushEveryMs = 60_000): MetricsSink {
+  return createEmfMetricsSink({
+    stage: optionalEnv(EnvVar.Stage, env) ?? "default",
+    write: (line) => process.stdout.write(`${line}\n`),
+    clock: systemClock,
+    flushEveryMs: Math.max(1_000, flushEveryMs),
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import middy from "@middy/core";
 import {
   createAwsClients,
@@ -43,9 +44,10 @@ export function restartFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv 
     clock: systemClock,
     logger: asCoreLogger(logger),
     settings: stalenessFromEnv(env),
-    // Routes with `scaling.mode: "depth"` get their loop count from the queue's depth.
+    // Routes with `scaling.mode: "depth"` get their loop count from the queue's depth (and, with
+    // `maxAgeSec`, the age of its oldest message, which only CloudWatch reports).
     desiredLoopCount: createDepthLoopCount({
-      depth: createSqsQueueDepthReader(clients.sqs),
+      depth: createSqsQueueDepthReader(clients.sqs, new CloudWatchClient({})),
       clock: systemClock,
       logger: asCoreLogger(logger),
     }),

@@ -19,10 +19,19 @@ export {
   type LocalCloudOptions,
   startLocalCloud,
 } from "./cloud/startLocalCloud.js";
+export { LOCAL_CONSOLE_PERIOD_SEC, localConsoleDeps } from "./console/localConsoleDeps.js";
 export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./dev/demoTraffic.js";
 export { loadRegistry, RegistryModuleError } from "./dev/loadRegistry.js";
 export { type RunDevOptions, runDev } from "./dev/runDev.js";
-export { type QueueReading, readQueue, renderBoard, startStatusBoard } from "./dev/statusBoard.js";
+export {
+  type QueueRates,
+  type QueueReading,
+  RATE_WINDOW_MS,
+  readQueue,
+  readRates,
+  renderBoard,
+  startStatusBoard,
+} from "./dev/statusBoard.js";
 export { createDynamoDbService, type DynamoDbServiceOptions } from "./dynamodb/dynamoDbService.js";
 export { sendAwsJson, sendAwsJsonError } from "./edge/awsJsonError.js";
 export {
@@ -90,9 +99,6 @@ export {
   type SnsLambdaDeliveryOptions,
   snsLambdaEvent,
 } from "./snsLambda/snsLambdaDelivery.js";
-export { runSoak, type SoakOptions, type SoakReport, soakRegistry } from "./soak/runSoak.js";
-export { defaultSoakMix, SoakKind, type SoakMix, soakMessage } from "./soak/soakMessages.js";
-export { brokenInvariants, isLost, type MessageFate, type SoakInvariants } from "./soak/soakVerdict.js";
 export { canonicalQueueUrl, createSqsSnsService, FAUXQS_ACCOUNT_ID } from "./sqs/sqsSnsService.js";
 export {
   createParameterStore,

@@ -1,4 +1,16 @@
-import { ConfigValidationError, parseRoute, type Route, type RouteInput } from "@sqs-dispatcher/config";
+import { readFile } from "node:fs/promises";
+import {
+  ConfigValidationError,
+  type FilterPattern,
+  FilterPatternError,
+  filtersFromJson,
+  formatNoMatchAction,
+  NoMatchKind,
+  parseNoMatchAction,
+  parseRoute,
+  type Route,
+  type RouteInput,
+} from "@sqs-dispatcher/config";
 import {
   createSqsQueueClient,
   createSqsQueueDirectory,
@@ -9,7 +21,7 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
 import type { CliContext } from "../context.js";
-import { globalFlags, intFlag, queueArg, routeRefusal } from "../flags.js";
+import { globalFlags, intFlag, numberFlag, queueArg, routeRefusal } from "../flags.js";
 import { json, table } from "../format.js";
 import type { CliIo } from "../io.js";
 import { routeEditRefusals } from "../routeEditRules.js";
@@ -29,7 +41,94 @@ const setSchema = z.strictObject({
   maxLoops: intFlag(1).optional(),
   scaleStep: intFlag(1).optional(),
   paused: z.boolean().optional(),
+  /** A JSON file of filter patterns (`[]` removes the filters). */
+  filters: z.string().min(1).optional(),
+  onNoMatch: z
+    .string()
+    .refine(
+      (text) => parseNoMatchAction(text) !== undefined,
+      "must be 'delete', 'forward:<queue name>' or 'invoke:<function name>'",
+    )
+    .optional(),
+  /** `--no-max-rate` (false) removes the limit. */
+  maxRate: z.union([numberFlag(0), z.literal(false)]).optional(),
 });
+
+/**
+ * Reads `--filters FILE.json`: a list of patterns, or Lambda's `FilterCriteria` shape. The
+ * patterns themselves are checked by the route schema, which names each refused operator.
+ */
+async function readFiltersFile(file: string): Promise<unknown[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(
+      `--filters: cannot read '${file}': ${(error as Error).message}`,
+      { file },
+      { cause: error },
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `--filters: '${file}' is not JSON: ${(error as Error).message}`,
+      { file },
+      { cause: error },
+    );
+  }
+  try {
+    return filtersFromJson(value);
+  } catch (error) {
+    if (error instanceof FilterPatternError)
+      throw new UsageError(`--filters: ${error.message}`, { file }, { cause: error });
+    throw error;
+  }
+}
+
+/**
+ * `--on-no-match` as the route store holds it: an invoked function must be a registry function
+ * (stored by its deployed name, as `--function` is); a forward target must be an existing queue.
+ */
+async function storedNoMatch(context: CliContext, text: string): Promise<string> {
+  const action = parseNoMatchAction(text);
+  if (action?.kind === NoMatchKind.Invoke) {
+    const functions = Object.keys(context.registry.functions);
+    if (!functions.includes(action.functionName)) {
+      throw new UsageError(
+        `--on-no-match: '${action.functionName}' is not a function of the registry (functions: ${functions.join(", ") || "none"})`,
+      );
+    }
+    return formatNoMatchAction({ ...action, functionName: context.names.functionName(action.functionName) });
+  }
+  if (action?.kind === NoMatchKind.Forward) {
+    const url = await createSqsQueueDirectory({ sqs: context.sqs }).queueUrl(action.queueName);
+    if (url === undefined) {
+      throw new CommandFailedError(
+        `--on-no-match: queue '${action.queueName}' does not exist; create it first (messages that match no filter would have nowhere to go)`,
+      );
+    }
+  }
+  return text;
+}
+
+/** One line on a route's policies (filters, no-match action, rate limit), or none when it has none. */
+function policyLine(context: CliContext, route: Route): string {
+  const parts: string[] = [];
+  if (route.filters?.length) parts.push(`filters: ${route.filters.length} pattern(s)`);
+  if (route.filters?.length || route.onNoMatch !== undefined) {
+    const action = parseNoMatchAction(route.onNoMatch ?? NoMatchKind.Delete);
+    const shown =
+      action?.kind === NoMatchKind.Invoke
+        ? formatNoMatchAction({ ...action, functionName: registryNameOf(context, action.functionName) })
+        : (route.onNoMatch ?? NoMatchKind.Delete);
+    parts.push(`no match: ${shown}`);
+  }
+  if (route.maxRate !== undefined) parts.push(`max rate: ${route.maxRate} msg/s`);
+  return parts.length > 0 ? `${route.queueName}: ${parts.join(", ")}\n` : "";
+}
 
 /** The registry name of a stored function name, for display; the stored name when none matches. */
 function registryNameOf(context: CliContext, functionName: string): string {
@@ -177,7 +276,10 @@ Examples:
         const route = await context.routes.get(flags.queue);
         if (route === undefined) throw new CommandFailedError(`no route for queue '${flags.queue}'`);
         if (flags.json) io.stdout.write(json(route));
-        else io.stdout.write(table(routeHeader, routeRows(context, [route])));
+        else {
+          io.stdout.write(table(routeHeader, routeRows(context, [route])));
+          io.stdout.write(policyLine(context, route));
+        }
       }),
     );
 
@@ -200,6 +302,13 @@ Examples:
     .option("--scale-step <n>", "loops added per scale-up")
     .option("--paused", "stop receiving (loops stay, messages wait)")
     .option("--no-paused", "resume receiving")
+    .option("--filters <file>", "JSON file of Lambda FilterCriteria patterns ([] removes the filters)")
+    .option(
+      "--on-no-match <action>",
+      "delete | forward:<queue> | invoke:<function>, for messages no filter matches",
+    )
+    .option("--max-rate <n>", "messages per second the route receives at most, across its loops")
+    .option("--no-max-rate", "remove the route's rate limit")
     .addHelpText(
       "after",
       `
@@ -212,7 +321,11 @@ Examples:
   $ pnpm dispatcher routes set orders --function powertoolsRecord --batch-size 5 --max-loops 8 --local
   $ pnpm dispatcher routes set orders --concurrency 8 --local
   $ pnpm dispatcher routes set logs --batch-size 500 --batch-window 5 --local
-  $ pnpm dispatcher routes set orders --paused --stage prod`,
+  $ pnpm dispatcher routes set orders --paused --stage prod
+  $ pnpm dispatcher routes set orders --filters orders-filters.json --on-no-match forward:orders-parked --local
+  $ pnpm dispatcher routes set orders --on-no-match invoke:audit --local
+  $ pnpm dispatcher routes set orders --max-rate 50 --local
+  $ pnpm dispatcher routes set orders --no-max-rate --local`,
     )
     .action(
       run(setSchema, async ({ flags, context, io }) => {
@@ -245,6 +358,9 @@ Examples:
           queueUrl,
           flags.batchWindow ?? existing?.batchWindowSec ?? 0,
         );
+        const filters = flags.filters === undefined ? undefined : await readFiltersFile(flags.filters);
+        const onNoMatch =
+          flags.onNoMatch === undefined ? undefined : await storedNoMatch(context, flags.onNoMatch);
         const candidate: RouteInput = {
           ...existing,
           queueName: flags.queue,
@@ -260,9 +376,16 @@ Examples:
           ...(flags.maxLoops !== undefined ? { maxLoops: flags.maxLoops } : {}),
           ...(flags.scaleStep !== undefined ? { scaleStep: flags.scaleStep } : {}),
           ...(flags.paused !== undefined ? { paused: flags.paused } : {}),
+          // Unchecked here on purpose: parseRoute below checks every pattern and names what it refuses.
+          ...(filters !== undefined ? { filters: filters as FilterPattern[] } : {}),
+          ...(onNoMatch !== undefined ? { onNoMatch } : {}),
+          ...(typeof flags.maxRate === "number" ? { maxRate: flags.maxRate } : {}),
           source: "edit",
           updatedAt: Date.now(),
         };
+        // An empty list and --no-max-rate remove the setting rather than store a no-op.
+        if (filters?.length === 0) delete candidate.filters;
+        if (flags.maxRate === false) delete candidate.maxRate;
         let route: Route;
         try {
           route = parseRoute(candidate);
@@ -276,6 +399,7 @@ Examples:
         else {
           io.stdout.write(`route ${route.queueName} ${existing ? "updated" : "created"}:\n`);
           io.stdout.write(table(routeHeader, routeRows(context, [route])));
+          io.stdout.write(policyLine(context, route));
         }
       }),
     );

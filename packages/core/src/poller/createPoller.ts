@@ -4,9 +4,8 @@ import type { Clock } from "../clock.js";
 import { type BatchOutcome, dispatchBatch } from "../dispatch/dispatchBatch.js";
 import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import { isFifoQueue } from "../dispatch/fifoOrder.js";
-import type { NotRunObserver } from "../dispatch/invokeHandler.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
-import { HandlerNotRunError, isPassingNotRun, LeaseLossReason, NotRunReason } from "../errors.js";
+import { LeaseLossReason } from "../errors.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
@@ -17,6 +16,7 @@ import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
 import { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./backoff.js";
 import { describeError } from "./describeError.js";
 import { gatherBatch } from "./gatherBatch.js";
+import { createHandlerAvailability, type RefusingFunctions } from "./handlerAvailability.js";
 import { createHeartbeatWithRetry, type HeartbeatResult } from "./heartbeatWithRetry.js";
 import { createLeaseRenewal } from "./leaseRenewal.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
@@ -79,8 +79,6 @@ const lossStatus = {
 
 /** Shortest idle wait, so a zero long-poll wait never spins heartbeats or receives. */
 const minIdleMs = 1_000;
-/** How often a blocked loop logs its one error line. */
-const blockedLogEveryMs = 60_000;
 
 /**
  * Creates the poller: the recursive loop of DESIGN.md's token protocol, with the
@@ -106,12 +104,8 @@ export function createPoller(deps: PollerDeps): Poller {
   const renewEveryMs = (settings.renewEverySec ?? 0) * 1000;
   const visibilityCache: VisibilityTimeoutCache = new Map();
   const ids = deps.ids ?? randomUUID;
-  /**
-   * Functions this environment has seen refuse an invoke (kept across warm invocations): the
-   * loop probes them with a DryRun before it receives for them again, so a missing function
-   * does not cost each invocation a received batch.
-   */
-  const refusing = new Map<string, NotRunReason>();
+  /** Kept across warm invocations of this environment (see {@link RefusingFunctions}). */
+  const refusing: RefusingFunctions = new Map();
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     // Lambda gives a retried async event the same request id, and may give a duplicate delivery
@@ -144,23 +138,6 @@ export function createPoller(deps: PollerDeps): Poller {
     const fifo = isFifoQueue(event.queueUrl);
     const remainingMs = () => context.remainingTimeMs();
 
-    /** The reason the token shows while the loop cannot invoke its handler (DESIGN.md: `blocked`). */
-    let blockedReason: string | undefined;
-    let blockedLoggedAt = Number.NEGATIVE_INFINITY;
-    function setBlocked(reason: string | undefined, functionName: string): void {
-      if (reason !== undefined && clock.monotonic() - blockedLoggedAt >= blockedLogEveryMs) {
-        blockedLoggedAt = clock.monotonic();
-        log.error("the route's handler cannot be invoked; the loop receives nothing until it can", {
-          functionName,
-          reason,
-        });
-      }
-      if (reason === blockedReason) return;
-      if (reason === undefined) log.info("the route's handler can be invoked again", { functionName });
-      blockedReason = reason;
-      renewal.expedite();
-    }
-
     const heartbeat = createHeartbeatWithRetry(
       {
         leases,
@@ -170,7 +147,7 @@ export function createPoller(deps: PollerDeps): Poller {
         remainingTimeMs: remainingMs,
         marginMs,
         invocationId,
-        state: () => ({ blockedReason }),
+        state: () => ({ blockedReason: availability.blockedReason() }),
       },
       event,
     );
@@ -183,27 +160,15 @@ export function createPoller(deps: PollerDeps): Poller {
       cache: visibilityCache,
     });
 
-    /** Batches waiting on an invoke that did not run: the loop receives nothing while any does. */
-    let waitingBatches = 0;
-    const observerFor = (functionName: string): NotRunObserver => ({
-      refused(reason) {
-        metrics.add(
-          queueName,
-          reason === NotRunReason.Throttled ? PollerMetric.HandlerThrottles : PollerMetric.HandlerNotRun,
-          1,
-        );
-        if (reason === NotRunReason.Throttled) concurrency.throttled();
-        if (!isPassingNotRun(reason)) {
-          refusing.set(functionName, reason);
-          setBlocked(reason, functionName);
-        }
-      },
-      waiting(isWaiting) {
-        waitingBatches += isWaiting ? 1 : -1;
-      },
-      ran() {
-        if (refusing.delete(functionName) || blockedReason !== undefined) setBlocked(undefined, functionName);
-      },
+    const availability = createHandlerAvailability({
+      invoker,
+      clock,
+      logger: log,
+      metrics,
+      queueName,
+      concurrency,
+      refusing,
+      onBlockedChange: () => renewal.expedite(),
     });
 
     /** Batches in the handler (a slot each); a slot frees when its handler answered. */
@@ -276,7 +241,7 @@ export function createPoller(deps: PollerDeps): Poller {
             region,
             payloadLimitBytes: settings.payloadLimitBytes,
             mayStartInvoke: (afterMs) => remainingMs() - afterMs - marginMs >= handlerMs,
-            observer: observerFor(route.functionName),
+            observer: availability.observerFor(route.functionName),
             onHandled: () => {
               // The handler is done: failed records return by their visibility timeout and the rest
               // are released or deleted now, so none needs extending any more.
@@ -304,24 +269,6 @@ export function createPoller(deps: PollerDeps): Poller {
       void slot.then(() => inFlight.delete(slot));
       void finished.then(() => unfinished.delete(finished));
       return gathered;
-    }
-
-    /** DryRun-probes a function this environment saw refuse; true when it may be invoked now. */
-    async function invokable(functionName: string): Promise<boolean> {
-      if (!refusing.has(functionName)) return true;
-      try {
-        await invoker.probe(functionName);
-        refusing.delete(functionName);
-        setBlocked(undefined, functionName);
-        return true;
-      } catch (error) {
-        const reason = error instanceof HandlerNotRunError ? error.reason : refusing.get(functionName);
-        if (reason !== undefined) {
-          refusing.set(functionName, reason);
-          if (!isPassingNotRun(reason)) setBlocked(reason, functionName);
-        }
-        return false;
-      }
     }
 
     let ended: Exclude<HeartbeatResult, "held"> | undefined;
@@ -363,11 +310,11 @@ export function createPoller(deps: PollerDeps): Poller {
       }
       // No batch may start that could not finish (receive, window, handler) before the invocation must recurse.
       if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) break;
-      if (waitingBatches > 0 || inFlight.size >= concurrency.limit(route.concurrency)) {
+      if (availability.waitingBatches() > 0 || inFlight.size >= concurrency.limit(route.concurrency)) {
         await waitForChange(Number.POSITIVE_INFINITY);
         continue;
       }
-      if (!(await invokable(route.functionName))) {
+      if (!(await availability.invokable(route.functionName))) {
         await waitForChange(backoffDelayMs(consecutiveErrors++, { ...retry, baseMs: minIdleMs }));
         continue;
       }

@@ -14,7 +14,8 @@ export interface DepthLoopCountDeps {
 
 /**
  * The reconcile hook for depth mode: routes with `scaling.mode === "depth"` get
- * {@link desiredDepthLoops} from the queue's visible depth; every other route the fallback.
+ * {@link desiredDepthLoops} from the queue's visible depth (and, with `maxAgeSec`, the age of its
+ * oldest message); every other route the fallback.
  *
  * The scale-in cooldown state lives in this closure, i.e. in the warm restart
  * environment. Losing it (a cold start) only restarts the cooldown: scale-in is
@@ -42,7 +43,22 @@ export function createDepthLoopCount(deps: DepthLoopCountDeps): DesiredLoopCount
       });
       return keepWithinBounds(route, current);
     }
+    const maxAgeSec = route.scaling.maxAgeSec;
+    let ageOfOldestSec: number | undefined;
+    if (maxAgeSec !== undefined && deps.depth.ageOfOldestSec) {
+      try {
+        ageOfOldestSec = await deps.depth.ageOfOldestSec(route.queueUrl);
+      } catch (error) {
+        // Without an age the depth alone decides, as for a route without maxAgeSec.
+        deps.logger.warn("depth mode: could not read the age of the oldest message; depth alone decides", {
+          queueUrl: route.queueUrl,
+          error: String(error),
+        });
+      }
+    }
     const decision = desiredDepthLoops({
+      ...(maxAgeSec !== undefined ? { maxAgeSec } : {}),
+      ...(ageOfOldestSec !== undefined ? { ageOfOldestSec } : {}),
       visible,
       current,
       minLoops: route.minLoops,
@@ -57,6 +73,7 @@ export function createDepthLoopCount(deps: DepthLoopCountDeps): DesiredLoopCount
       deps.logger.info("depth mode: loop count follows the queue depth", {
         queueUrl: route.queueUrl,
         visible,
+        ageOfOldestSec,
         current,
         desired: decision.desired,
       });

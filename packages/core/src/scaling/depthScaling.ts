@@ -21,6 +21,10 @@ export interface DepthScalingInput {
   scaleInCooldownSec: number;
   now: number;
   state?: DepthScaleInState;
+  /** Age of the oldest message, seconds (`ApproximateAgeOfOldestMessage`); unknown when undefined. */
+  ageOfOldestSec?: number;
+  /** Add a loop per decision while the oldest message is older than this, and never scale in then. */
+  maxAgeSec?: number;
   /**
    * Scale-in hysteresis: fewer loops are wanted only while each would carry at most
    * this fraction of `targetPerLoop`, so a depth hovering around a threshold does not
@@ -41,7 +45,8 @@ export const defaultScaleInHeadroom = 0.8;
 
 /**
  * Depth mode's loop count: `clamp(ceil(visible / targetPerLoop), max(1, minLoops), maxLoops)`,
- * applied at once when it means more loops, and only after `scaleInCooldownSec` of
+ * or one more than now while the oldest message is older than `maxAgeSec`, applied at once when
+ * it means more loops, and only after `scaleInCooldownSec` of
  * continuously wanting fewer when it means fewer (with hysteresis, see `scaleInHeadroom`).
  * Pure: the caller keeps `state` per queue.
  *
@@ -59,8 +64,14 @@ export function desiredDepthLoops(input: DepthScalingInput): DepthScalingDecisio
   // A count outside the bounds is corrected at once, whatever the cooldown.
   const current = clamp(input.current);
 
-  const wantedOut = clamp(Math.ceil(visible / input.targetPerLoop));
+  // Old messages mean the loops do not keep up, whatever the depth: one more loop per decision.
+  const tooOld =
+    input.maxAgeSec !== undefined &&
+    input.ageOfOldestSec !== undefined &&
+    input.ageOfOldestSec > input.maxAgeSec;
+  const wantedOut = clamp(Math.max(Math.ceil(visible / input.targetPerLoop), tooOld ? current + 1 : 0));
   if (wantedOut > current) return { desired: wantedOut, state: {} };
+  if (tooOld) return { desired: current, state: {} };
 
   const wantedIn = clamp(Math.ceil(visible / (input.targetPerLoop * headroom)));
   if (wantedIn >= current) return { desired: current, state: {} };

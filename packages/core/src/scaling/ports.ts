@@ -17,6 +17,12 @@ export interface ScalingEventLog {
 export interface QueueDepthReader {
   /** `ApproximateNumberOfMessages` (visible) of the queue. */
   visibleMessages(queueUrl: string): Promise<number>;
+  /**
+   * `ApproximateAgeOfOldestMessage` of the queue, seconds (SQS's API has no such attribute: on
+   * AWS it is read from CloudWatch). Undefined when there is no datapoint. Optional: without it,
+   * depth mode's `maxAgeSec` has no effect.
+   */
+  ageOfOldestSec?(queueUrl: string): Promise<number | undefined>;
 }
 
 /**

@@ -44,6 +44,8 @@ export const EnvVar = {
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
   /** Set by the local cloud for every function: the edge its SDK clients reach. Unset on AWS. */
   EndpointUrl: "AWS_ENDPOINT_URL",
+  /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
+  Stage: "DISPATCHER_STAGE",
   /** Set by Lambda: the region the function runs in. */
   AwsRegion: "AWS_REGION",
   /** Set by Lambda (and some shells): the fallback region. */

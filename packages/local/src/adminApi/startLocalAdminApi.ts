@@ -10,6 +10,7 @@ import {
   adminApiMethods,
   PlatformFunction,
 } from "@sqs-dispatcher/config";
+import type { ConsoleHandler } from "@sqs-dispatcher/console";
 import { type Logger, silentLogger } from "@sqs-dispatcher/core";
 import { isEdgeHost } from "../edge/edgeServer.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
@@ -41,6 +42,11 @@ export interface LocalAdminApiOptions {
   functionName?: string;
   /** Folder the handler path is relative to (default: this repository's root). */
   projectRoot?: string;
+  /**
+   * The web console, served on the same port: `/` and `/console/...` go to it, the admin API's
+   * own paths (`/queues`, ...) to the admin function.
+   */
+  console?: ConsoleHandler;
   /** Time of the cache, injectable for tests. */
   now?: () => number;
   logger?: Pick<Logger, "info" | "warn" | "error">;
@@ -144,6 +150,7 @@ export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise
       );
       return;
     }
+    if (options.console && (await options.console(req, res))) return;
     const url = new URL(req.url ?? "/", "http://localhost");
     const httpMethod = req.method ?? "GET";
     const matched = matchRoute(httpMethod, url.pathname);

@@ -115,6 +115,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       track(createDynamoDbService({ region, accountId, ...dir(options.dataDir) })),
       track(createSsmService({ region, accountId, logger, ...dir(options.dataDir) })),
     ]);
+    const cloudwatch = await track(
+      Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })),
+    );
     lambda = await track(
       Promise.resolve(
         createLambdaService({
@@ -123,11 +126,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           accountId,
           logger,
           ...(lambdaConcurrency !== undefined ? { maxConcurrency: lambdaConcurrency } : {}),
+          // Lambda's log pipeline turns EMF lines into metrics: function output goes to CloudWatch.
+          onFunctionOutput: (line) => cloudwatch.ingestOutput(line),
         }),
       ),
-    );
-    const cloudwatch = await track(
-      Promise.resolve(createCloudWatchService({ endpoint, region, accountId, logger })),
     );
     // A background service: SNS lambda subscriptions delivered through the Lambda API.
     await track(Promise.resolve(createSnsLambdaDelivery({ endpoint, region, logger })));

@@ -1,7 +1,8 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Logger } from "@sqs-dispatcher/core";
+import { type ConsoleHandler, createConsoleHandler } from "@sqs-dispatcher/console";
+import { createCloudWatchMetricReader, type Logger } from "@sqs-dispatcher/core";
 import {
   DEFAULT_LOCAL_ADMIN_API_PORT,
   type LocalAdminApi,
@@ -9,6 +10,7 @@ import {
 } from "../adminApi/startLocalAdminApi.js";
 import { describeLocalCloud } from "../cloud/runCloud.js";
 import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/startLocalCloud.js";
+import { localConsoleDeps } from "../console/localConsoleDeps.js";
 import { EdgePortInUseError } from "../edge/edgeServer.js";
 import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
@@ -42,7 +44,7 @@ export interface RunDevOptions {
   /** Where the summary and the status board are written (default stdout). */
   out?: NodeJS.WriteStream | { write(chunk: string): unknown; isTTY?: boolean };
   /** Called once everything is deployed and running (tests use it to look at the deployment). */
-  onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment }) => void;
+  onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment; consoleUrl: string }) => void;
 }
 
 const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -115,6 +117,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   let demo: DemoTraffic | undefined;
   let board: { stop(): Promise<void> } | undefined;
   let adminApi: LocalAdminApi | undefined;
+  let consoleHandler: ConsoleHandler | undefined;
   try {
     for (const line of describeLocalCloud(cloud, options.dataDir).slice(0, -1)) print(line);
     print(`Deploying ${registry.app} from the registry...`);
@@ -125,12 +128,18 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     for (const line of deployment.report) print(`  ${line}`);
     for (const q of deployment.queues)
       print(`  queue ${q.name}: ${q.url}${q.dlqUrl ? ` (DLQ ${q.dlqUrl})` : ""}`);
+    consoleHandler = createConsoleHandler(
+      localConsoleDeps(deployment, { endpoint: cloud.endpoint, logger: logs.logger }),
+      logs.logger,
+    );
     adminApi = await startLocalAdminApi({
       cloud,
       environment: deployment.platformEnvironment,
       port: options.adminApiPort ?? DEFAULT_LOCAL_ADMIN_API_PORT,
       logger: logs.logger,
+      console: consoleHandler,
     });
+    print(`Console: ${adminApi.url}/`);
     print(`Admin API: ${adminApi.url}/queues (and /queues/{name}?view=summary|loops)`);
     print(`Logs: ${logFile}`);
     print(
@@ -161,11 +170,13 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       tokensTable: deployment.tables.tokens,
       processedTable: deployment.tables.processed,
       queues: deployment.queues,
+      metrics: createCloudWatchMetricReader({ cloudwatch: deployment.clients.cloudwatch }),
+      stage: deployment.platformEnvironment["DISPATCHER_STAGE"] ?? "local",
       out,
       ...(options.statusIntervalMs !== undefined ? { intervalMs: options.statusIntervalMs } : {}),
       ...(options.statusPlainEvery !== undefined ? { plainEvery: options.statusPlainEvery } : {}),
     });
-    options.onReady?.({ cloud, deployment });
+    options.onReady?.({ cloud, deployment, consoleUrl: `${adminApi.url}/` });
 
     const why = await untilStopped(options.signal);
     print(`\n${why === "abort" ? "Stopping" : `${why}: stopping`}: demo, schedule, loops, local cloud...`);
@@ -173,6 +184,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     await demo?.stop().catch(() => undefined);
     await board?.stop().catch(() => undefined);
     await adminApi?.stop().catch(() => undefined);
+    await consoleHandler?.close().catch(() => undefined);
     await deployment?.stopLoops().catch(() => undefined);
     await deployment?.stop().catch(() => undefined);
     await cloud.stop();

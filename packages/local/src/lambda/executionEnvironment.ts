@@ -28,6 +28,8 @@ export interface ExecutionEnvironmentOptions {
   /** The worker's whole `process.env`. */
   env: Record<string, string>;
   logger: Logger;
+  /** Sees every line of the function's output (the local CloudWatch reads EMF metrics from it). */
+  onOutput?: (line: string) => void;
   /** Called once when the environment is gone (worker exited, timed out, terminated). */
   onGone: (environment: ExecutionEnvironment) => void;
 }
@@ -40,6 +42,9 @@ const logTailBytes = 4096;
  * invocations and runs one invocation at a time. The timeout is enforced from outside by
  * terminating the worker, as Lambda does by freezing and discarding the sandbox.
  */
+/** Lambda's limit on an environment's init phase, which does not count against the function's timeout. */
+const initLimitMs = 10_000;
+
 export class ExecutionEnvironment {
   readonly id = randomUUID();
   /** Epoch ms of the end of the last invocation (or of creation). */
@@ -59,6 +64,8 @@ export class ExecutionEnvironment {
       }
     | undefined;
   private gone = false;
+  /** Set once the init phase finished: later invocations are warm. */
+  private initialized = false;
   private goneReason: FunctionErrorPayload | undefined;
 
   constructor(private readonly options: ExecutionEnvironmentOptions) {
@@ -76,6 +83,7 @@ export class ExecutionEnvironment {
     this.worker.on("message", (message: WorkerMessage) => {
       switch (message.type) {
         case "ready":
+          this.initialized = true;
           settleReady(undefined);
           break;
         case "initError":
@@ -146,8 +154,12 @@ export class ExecutionEnvironment {
     if (this.current) throw new Error(`environment ${this.id} is busy`);
     const startedAt = Date.now();
     const timeoutMs = this.options.timeoutSec * 1000;
+    // As on AWS, a cold start's init phase has its own limit (10 s) and the function's timeout runs
+    // from the end of init: otherwise a burst of concurrent cold starts on a busy machine times out
+    // in init, each timeout discards its environment, and the next invoke starts cold again.
+    const cold = !this.initialized;
     return new Promise<InvocationOutcome>((resolve) => {
-      const timer = setTimeout(() => {
+      const onTimeout = () => {
         if (this.current?.requestId !== invocation.requestId) return;
         const seconds = this.options.timeoutSec.toFixed(2);
         this.finish({
@@ -161,7 +173,8 @@ export class ExecutionEnvironment {
         });
         // The environment is destroyed, as Lambda discards a sandbox that timed out.
         void this.terminate();
-      }, timeoutMs);
+      };
+      const timer = setTimeout(onTimeout, cold ? initLimitMs + timeoutMs : timeoutMs);
       this.current = {
         requestId: invocation.requestId,
         resolve,
@@ -180,11 +193,18 @@ export class ExecutionEnvironment {
           void this.terminate();
           return;
         }
+        let handlerStartedAt = startedAt;
+        if (cold) {
+          // Init is over: the function's own timeout starts now.
+          handlerStartedAt = Date.now();
+          clearTimeout(this.current.timer);
+          this.current.timer = setTimeout(onTimeout, timeoutMs);
+        }
         const message: InvokeMessage = {
           type: "invoke",
           requestId: invocation.requestId,
           payload: invocation.payload,
-          deadlineMs: startedAt + timeoutMs,
+          deadlineMs: handlerStartedAt + timeoutMs,
           traceId: invocation.traceId,
           invokedFunctionArn: invocation.invokedFunctionArn,
           ...(invocation.clientContext !== undefined ? { clientContext: invocation.clientContext } : {}),
@@ -232,6 +252,7 @@ export class ExecutionEnvironment {
   private forwardLog(level: string, text: string, requestId: string | undefined): void {
     const functionName = this.options.bootstrap.functionName;
     const fields = { functionName, requestId, level };
+    this.options.onOutput?.(text);
     if (level === "ERROR") this.options.logger.error(text, fields);
     else if (level === "WARN") this.options.logger.warn(text, fields);
     else if (level === "DEBUG" || level === "TRACE") this.options.logger.debug(text, fields);

@@ -79,6 +79,8 @@ export interface LambdaServiceOptions {
   environmentIdleMs?: number;
   /** Executions allowed at once across all functions (AWS's account concurrency, default 1000). */
   maxConcurrency?: number;
+  /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
+  onFunctionOutput?: (line: string) => void;
 }
 
 interface FunctionRecord {
@@ -254,6 +256,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       timeoutSec: def.timeoutSec,
       env: { ...workerEnv(record), AWS_LAMBDA_LOG_STREAM_NAME: logStreamName },
       logger,
+      ...(options.onFunctionOutput ? { onOutput: options.onFunctionOutput } : {}),
       onGone: (gone) => {
         allEnvironments.delete(gone);
         record.environments.delete(gone);

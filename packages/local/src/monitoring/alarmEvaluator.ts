@@ -3,7 +3,7 @@ import { alarmNotificationMessage, alarmNotificationSubject } from "./alarmNotif
 import type { AlarmStore, AlarmTransition } from "./alarmStore.js";
 import { aggregate, type Datapoint, evaluateAlarm } from "./evaluateAlarm.js";
 import { AlarmStateValue, type MetricAlarm } from "./metricAlarm.js";
-import { isSupportedSqsMetric, type QueueMetricsSource, type SqsMetric } from "./queueMetrics.js";
+import { isSupportedSqsMetric, type QueueMetricsSource, SqsMetric } from "./queueMetrics.js";
 
 /** Publishes one message to an SNS topic (through the SDK against the local cloud). */
 export type PublishToTopic = (topicArn: string, subject: string, message: string) => Promise<void>;
@@ -21,6 +21,12 @@ export interface AlarmEvaluatorOptions {
    */
   metricIntervalMs: number;
   now: () => number;
+  /**
+   * Receives every queue's sample of each local minute (the `AWS/SQS` metrics CloudWatch stores
+   * for every queue, alarmed or not): `ApproximateNumberOfMessagesVisible` and `...NotVisible`
+   * of every queue, plus what alarms ask for.
+   */
+  onSample?: (queueName: string, values: Partial<Record<SqsMetric, number>>, at: number) => void;
   logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
 }
 
@@ -119,6 +125,19 @@ export function createAlarmEvaluator(options: AlarmEvaluatorOptions): AlarmEvalu
       set.add(target.metric);
       wanted.set(target.queueName, set);
     }
+    if (options.onSample && metrics.queueNames) {
+      try {
+        for (const queueName of await metrics.queueNames()) {
+          const set = wanted.get(queueName) ?? new Set<SqsMetric>();
+          set.add(SqsMetric.Visible).add(SqsMetric.NotVisible);
+          wanted.set(queueName, set);
+        }
+      } catch (error) {
+        logger.warn("could not list queues; only alarmed queues have metrics this minute", {
+          error: String(error),
+        });
+      }
+    }
     const fresh = new Map<string, Partial<Record<SqsMetric, number>> | undefined>();
     await Promise.all(
       [...wanted].map(async ([queueName, set]) => {
@@ -139,6 +158,9 @@ export function createAlarmEvaluator(options: AlarmEvaluatorOptions): AlarmEvalu
     published = fresh;
 
     const now = options.now();
+    if (options.onSample) {
+      for (const [queueName, values] of fresh) if (values) options.onSample(queueName, values, now);
+    }
     const transitions: AlarmTransition[] = [];
     for (const alarm of alarms) {
       let rt = runtimes.get(alarm.AlarmName);

@@ -6,7 +6,7 @@ import {
   PutMetricAlarmCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
-import { PlatformFunction, type Registry } from "@sqs-dispatcher/config";
+import { PlatformFunction, type Registry, tierDescription, tierMetricName } from "@sqs-dispatcher/config";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { ensureTable, type TableSpec } from "../platform/ensureTable.js";
 import type { LocalClients } from "../platform/localClients.js";
@@ -51,7 +51,8 @@ export function tierAlarmName(app: string, stage: string, queueName: string, tie
 /**
  * Deploys alarm scaling locally as the SST stack does on AWS: the `scaling-events` table, the
  * `scale-up` and `scale-down` functions, their SNS topics with `lambda` subscriptions, and one
- * CloudWatch alarm per route tier on `AWS/SQS ApproximateNumberOfMessagesVisible` (Maximum,
+ * CloudWatch alarm per route tier on `AWS/SQS ApproximateNumberOfMessagesVisible` (or
+ * `ApproximateAgeOfOldestMessage` for an age tier; Maximum,
  * `>= threshold`, missing data not breaching) whose ALARM action is the scale-up topic and OK
  * action the scale-down topic. Idempotent; alarms of tiers no longer in the registry are deleted.
  */
@@ -98,9 +99,9 @@ export async function deployLocalScaling(input: DeployLocalScalingInput): Promis
       await clients.cloudwatch.send(
         new PutMetricAlarmCommand({
           AlarmName: name,
-          AlarmDescription: `Tier ${i + 1} of queue ${route.queue.name}: scale up at ${tier.threshold} visible messages`,
+          AlarmDescription: tierDescription(route.queue.name, i + 1, tier),
           Namespace: "AWS/SQS",
-          MetricName: "ApproximateNumberOfMessagesVisible",
+          MetricName: tierMetricName(tier),
           Dimensions: [{ Name: "QueueName", Value: route.queue.name }],
           Statistic: "Maximum",
           Period: tier.periodSec,

@@ -1,4 +1,9 @@
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  paginateListQueues,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
 
 /** The `AWS/SQS` metrics the local evaluator computes (per `QueueName`). */
 export const SqsMetric = {
@@ -20,6 +25,8 @@ export interface QueueMetricsSource {
     queueName: string,
     metrics: ReadonlySet<SqsMetric>,
   ): Promise<Partial<Record<SqsMetric, number>> | undefined>;
+  /** Every queue's name, so each gets its `AWS/SQS` metrics as SQS publishes them for every queue. */
+  queueNames?(): Promise<string[]>;
   close(): void;
 }
 
@@ -29,8 +36,10 @@ export interface SqsMetricsSourceOptions {
   now?: () => number;
 }
 
-interface InspectedMessage {
+/** A message as fauxqs's queue inspection lists it (the fields the age metric needs). */
+export interface InspectedMessage {
   sentTimestamp?: number;
+  approximateReceiveCount?: number;
 }
 interface InspectedQueue {
   messages?: {
@@ -38,6 +47,30 @@ interface InspectedQueue {
     delayed?: InspectedMessage[];
     inflight?: { message?: InspectedMessage }[];
   };
+}
+
+/** SQS moves a standard queue's message received this many times to the back of the age metric. */
+export const ageMetricReceiveLimit = 3;
+
+/**
+ * `ApproximateAgeOfOldestMessage` as SQS computes it, in whole seconds: the age of the oldest
+ * message not yet deleted (visible, delayed or in flight). On a standard queue a message received
+ * three times or more no longer counts (SQS moves it to the back of the queue, so one poison
+ * message does not hold the metric up) unless nothing else is left. 0 for an empty queue.
+ */
+export function ageOfOldestMessageSec(
+  messages: readonly InspectedMessage[],
+  now: number,
+  fifo: boolean,
+): number {
+  const stamped = messages.filter((m) => typeof m.sentTimestamp === "number");
+  const counted = fifo
+    ? stamped
+    : stamped.filter((m) => (m.approximateReceiveCount ?? 0) < ageMetricReceiveLimit);
+  const pool = counted.length > 0 ? counted : stamped;
+  if (pool.length === 0) return 0;
+  const oldest = Math.min(...pool.map((m) => m.sentTimestamp as number));
+  return Math.max(0, Math.floor((now - oldest) / 1000));
 }
 
 function isMissingQueue(error: unknown): boolean {
@@ -95,15 +128,11 @@ export function createSqsMetricsSource(options: SqsMetricsSourceOptions): QueueM
     if (!response.ok) throw new Error(`queue inspection of ${name} answered ${response.status}`);
     const inspected = (await response.json()) as InspectedQueue;
     const m = inspected.messages ?? {};
-    let oldest = Number.POSITIVE_INFINITY;
-    for (const msg of [
-      ...(m.ready ?? []),
-      ...(m.delayed ?? []),
-      ...(m.inflight ?? []).map((i) => i.message ?? {}),
-    ]) {
-      if (typeof msg.sentTimestamp === "number" && msg.sentTimestamp < oldest) oldest = msg.sentTimestamp;
-    }
-    return oldest === Number.POSITIVE_INFINITY ? 0 : Math.max(0, Math.floor((now() - oldest) / 1000));
+    return ageOfOldestMessageSec(
+      [...(m.ready ?? []), ...(m.delayed ?? []), ...(m.inflight ?? []).map((i) => i.message ?? {})],
+      now(),
+      name.endsWith(".fifo"),
+    );
   };
 
   return {
@@ -137,6 +166,19 @@ export function createSqsMetricsSource(options: SqsMetricsSourceOptions): QueueM
         if (age !== undefined) out[SqsMetric.AgeOfOldest] = age;
       }
       return out;
+    },
+    async queueNames() {
+      const names: string[] = [];
+      for await (const page of paginateListQueues({ client: client() }, {})) {
+        for (const url of page.QueueUrls ?? []) {
+          const name = url.split("/").at(-1);
+          if (name) {
+            names.push(name);
+            urls.set(name, url);
+          }
+        }
+      }
+      return names;
     },
     close() {
       sqs?.destroy();

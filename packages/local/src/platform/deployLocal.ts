@@ -188,6 +188,10 @@ export async function deployLocal(
       alarms: r.alarms,
       scaling: r.scaling,
       paused: r.paused,
+      // Locally `invoke:<function>` needs no mapping: a function's name is its registry name.
+      ...(r.filters !== undefined ? { filters: r.filters } : {}),
+      ...(r.onNoMatch !== undefined ? { onNoMatch: r.onNoMatch } : {}),
+      ...(r.maxRate !== undefined ? { maxRate: r.maxRate } : {}),
       source: "deploy",
       updatedAt: now,
     }));
@@ -226,6 +230,7 @@ export async function deployLocal(
       // A restart run is time-boxed to its interval, so it ends before the next one starts.
       RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
       PROCESSED_TABLE: tables.processed,
+      DISPATCHER_STAGE: stage,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
     };

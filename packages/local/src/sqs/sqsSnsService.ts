@@ -5,8 +5,16 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger } from "@sqs-dispatcher/core";
 import { buildApp } from "fauxqs";
+import { sendAwsJson } from "../edge/awsJsonError.js";
 import type { LocalService } from "../edge/localService.js";
+import { trackDeadLetterSources } from "./deadLetterSources.js";
 import { patchFifoBatchReceive } from "./fifoBatchReceive.js";
+import {
+  createMessageMoveTasks,
+  type MessageMoveTasks,
+  moveTaskOperations,
+  SqsApiError,
+} from "./messageMoveTasks.js";
 
 /** fauxqs names every queue URL and ARN with this account; other account ids are not honoured by it. */
 export const FAUXQS_ACCOUNT_ID = "000000000000";
@@ -37,6 +45,18 @@ export async function createSqsSnsService(options: SqsSnsServiceOptions): Promis
   } else if (!patchFifoBatchReceive(sqsStore)) {
     options.logger?.warn("fauxqs's SqsStore changed shape; FIFO receives return one message per group");
   }
+  const deadLetterQueues = sqsStore ? trackDeadLetterSources(sqsStore) : undefined;
+  if (!deadLetterQueues) {
+    options.logger?.warn("fauxqs's SqsStore changed shape; StartMessageMoveTask is not available");
+  }
+  const moveTasks: MessageMoveTasks | undefined =
+    deadLetterQueues &&
+    createMessageMoveTasks({
+      endpoint: options.endpoint,
+      region: options.region,
+      queues: deadLetterQueues,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   const app = buildApp({
     logger: false,
     defaultRegion: options.region,
@@ -60,13 +80,60 @@ export async function createSqsSnsService(options: SqsSnsServiceOptions): Promis
     signingNames: ["sqs", "sns", "sts"],
     handle(req: IncomingMessage, res: ServerResponse) {
       req.headers.host = canonicalHost();
+      const operation = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
+      if (moveTasks && moveTaskOperations.has(operation)) {
+        void answerMoveTask(moveTasks, operation, req, res, options.endpoint());
+        return;
+      }
       app.routing(req, res);
     },
     async close() {
+      await moveTasks?.close();
       // Wakes pending long polls so their requests finish instead of hanging until the socket dies.
       await app.close();
     },
   };
+}
+
+/** Serves a message move task operation in SQS's AWS JSON 1.0 protocol (errors as botocore and SDK v3 read them). */
+async function answerMoveTask(
+  tasks: MessageMoveTasks,
+  operation: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  endpoint: string,
+): Promise<void> {
+  const contentType = "application/x-amz-json-1.0";
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    let input: unknown = {};
+    try {
+      input = text.length > 0 ? JSON.parse(text) : {};
+    } catch {
+      throw new SqsApiError(
+        "InvalidParameterValueException",
+        "InvalidParameterValue",
+        "The request body is not JSON.",
+      );
+    }
+    const body = input as { QueueUrl?: unknown };
+    if (body && typeof body === "object" && typeof body.QueueUrl === "string") {
+      body.QueueUrl = canonicalQueueUrl(body.QueueUrl, endpoint);
+    }
+    sendAwsJson(res, 200, await tasks.call(operation, input), contentType);
+  } catch (error) {
+    const apiError =
+      error instanceof SqsApiError ? error : new SqsApiError("InternalError", "InternalError", String(error));
+    sendAwsJson(
+      res,
+      apiError.code === "InternalError" ? 500 : 400,
+      { __type: `com.amazonaws.sqs#${apiError.code}`, message: apiError.message },
+      contentType,
+      { "x-amzn-query-error": `${apiError.queryCode};Sender` },
+    );
+  }
 }
 
 /**

@@ -118,6 +118,9 @@ export function createSsmRouteStore(options: SsmRouteStoreOptions): RouteStore {
           Name: nameOf(valid.queueName),
           Type: "String",
           Value: JSON.stringify(valid),
+          // Standard parameters hold 4 KB; a route with filters can need more. Intelligent-Tiering
+          // makes it Advanced (8 KB) only then, so routes without filters cost nothing more.
+          Tier: "Intelligent-Tiering",
           Overwrite: true,
         }),
       );

@@ -43,6 +43,15 @@ export interface SoakInvariants {
   zombieLoops: string[];
   scaledUp: boolean;
   scaledDown: boolean;
+  /** Per-group order on the FIFO queue, from the handler's order log (`traceOrder`). */
+  fifoOrder: {
+    /** Groups whose order log was read. */
+    groups: number;
+    /** Deliveries in those logs. */
+    deliveries: number;
+    /** Each message that finished before one sent earlier in its group, as `group: later before earlier`. */
+    violations: string[];
+  };
 }
 
 /** The broken invariants, as sentences; empty when the soak passed. */
@@ -60,7 +69,34 @@ export function brokenInvariants(inv: SoakInvariants): string[] {
   if (inv.zombieLoops.length > 0) {
     broken.push(`loops alive on revoked or taken-over tokens: ${inv.zombieLoops.slice(0, 5).join(", ")}`);
   }
+  if (inv.fifoOrder.violations.length > 0) {
+    broken.push(
+      `FIFO order broken in ${inv.fifoOrder.violations.length} place(s), e.g. ${inv.fifoOrder.violations.slice(0, 5).join(", ")}`,
+    );
+  }
   if (!inv.scaledUp) broken.push("no scale-up happened during the run");
   if (!inv.scaledDown) broken.push("no scale-down happened during the run");
   return broken;
+}
+
+/**
+ * Order violations in one FIFO group's delivery log (send positions, in the order the handler
+ * recorded them; a message appears once per delivery). A message may be delivered again (its batch
+ * failed, crashed or was redelivered), so what must be in send order is each message's *last*
+ * delivery, the one that finished it: a message whose last delivery comes after that of a message
+ * sent later in its group was processed out of order. Returns `later before earlier` pairs.
+ */
+export function orderViolations(log: readonly number[]): string[] {
+  const last = new Map<number, number>();
+  log.forEach((position, at) => {
+    last.set(position, at);
+  });
+  const bySend = [...last.entries()].sort(([a], [b]) => a - b);
+  const violations: string[] = [];
+  let latest: [number, number] | undefined;
+  for (const [position, at] of bySend) {
+    if (latest && at < latest[1]) violations.push(`#${position} finished before #${latest[0]}`);
+    if (!latest || at > latest[1]) latest = [position, at];
+  }
+  return violations;
 }

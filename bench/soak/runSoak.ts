@@ -8,13 +8,23 @@ import {
 import { ScanCommand, type ScanCommandOutput } from "@aws-sdk/lib-dynamodb";
 import { defineDispatcher, type Registry } from "@sqs-dispatcher/config";
 import { type Clock, type Logger, silentLogger, systemClock } from "@sqs-dispatcher/core";
-import { startLocalCloud } from "../cloud/startLocalCloud.js";
-import { startEnvironmentChaos } from "../faults/environmentChaos.js";
-import type { FaultCounts } from "../faults/faultInjector.js";
-import { CommonFaults } from "../faults/faultRule.js";
-import { deployLocal, PlatformFunction } from "../platform/deployLocal.js";
+import { orderKeyPrefix } from "@sqs-dispatcher/functions/handlers/deliveryRecorder";
+import {
+  CommonFaults,
+  deployLocal,
+  type FaultCounts,
+  PlatformFunction,
+  startEnvironmentChaos,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { defaultSoakMix, type SoakMessage, type SoakMix, soakIdOf, soakMessage } from "./soakMessages.js";
-import { brokenInvariants, isLost, type MessageFate, type SoakInvariants } from "./soakVerdict.js";
+import {
+  brokenInvariants,
+  isLost,
+  type MessageFate,
+  orderViolations,
+  type SoakInvariants,
+} from "./soakVerdict.js";
 
 /** Options of {@link runSoak}. */
 export interface SoakOptions {
@@ -40,8 +50,12 @@ export interface SoakReport {
   /** Broken invariants as sentences; empty when the soak passed. */
   broken: string[];
   durationSec: number;
+  /** The settings the soak ran with (engine v2: batches in flight per loop, timer renewal). */
+  settings: { concurrency: number; renewEverySec: number; staleAfterSec: number; fifoGroups: number };
   faultCounts: FaultCounts;
   environmentsKilled: number;
+  /** The `record` handler as the local Lambda service saw it (cold starts, timeouts, throttles). */
+  handler: { invocations: number; errors: number; timeouts: number; throttles: number; coldStarts: number };
   queues: {
     name: string;
     sent: number;
@@ -52,19 +66,31 @@ export interface SoakReport {
   }[];
 }
 
-const handlerTimeoutSec = 2;
+// The local Lambda service counts a cold start's init against the timeout; with up to 4 batches in
+// flight per loop, a dozen environments can start at once on a 2-core machine and take seconds to
+// init: 2 s timed most of them out (every timeout discards its environment, so the next invoke starts
+// cold again). 5 s leaves room for that.
+const handlerTimeoutSec = 5;
+/** Batches in the handler at once per loop on every route (engine v2; the default is 4). */
+const soakConcurrency = 4;
+// Timer renewal, as on AWS: a loop renews its lease every `renewEverySec`, not before every receive.
+// Restart may call a token stale only after the longest gap between renewals (the registry checks
+// it): renewEverySec 3 + waitTimeSec 1 + handler timeout 5 + marginSec 1 = 10 < staleAfterSec 11.
 const local = {
-  poller: { timeoutSec: 12, waitTimeSec: 1, marginSec: 1, renewEverySec: 1, routeCacheTtlSec: 1 },
-  restart: { intervalSec: 2, staleAfterSec: 6, startGraceSec: 6 },
+  poller: { timeoutSec: 20, waitTimeSec: 1, marginSec: 1, routeCacheTtlSec: 1, renewEverySec: 3 },
+  restart: { intervalSec: 2, staleAfterSec: 11, startGraceSec: 6 },
 };
 const queueNames = ["soak-a", "soak-b", "soak-c.fifo"] as const;
 // FIFO order holds per group: a failed batch blocks its groups until the visibility timeout, so a FIFO
 // queue keeps many groups to stay busy (as real FIFO workloads do).
 const fifoGroups = 50;
 
-/** The soak's registry: three queues (one FIFO) on the `record` handler, one of them alarm-scaled. */
+/**
+ * The soak's registry: three queues (one FIFO) on the `record` handler, one of them alarm-scaled,
+ * each loop with up to {@link soakConcurrency} batches in flight.
+ */
 export function soakRegistry(messagesPerQueue: number): Registry {
-  const queue = (name: string) => ({ name, visibilityTimeoutSec: 4, maxReceiveCount: 4 });
+  const queue = (name: string) => ({ name, visibilityTimeoutSec: handlerTimeoutSec + 1, maxReceiveCount: 4 });
   return defineDispatcher({
     app: "soak",
     functions: {
@@ -77,10 +103,17 @@ export function soakRegistry(messagesPerQueue: number): Registry {
         minLoops: 1,
         maxLoops: 3,
         scaleStep: 2,
+        concurrency: soakConcurrency,
         alarms: [{ threshold: Math.max(1, Math.floor(messagesPerQueue * 0.3)) }],
       },
-      { queue: queue("soak-b"), function: "record", minLoops: 1, maxLoops: 2 },
-      { queue: queue("soak-c.fifo"), function: "record", minLoops: 1, maxLoops: 1 },
+      { queue: queue("soak-b"), function: "record", minLoops: 1, maxLoops: 2, concurrency: soakConcurrency },
+      {
+        queue: queue("soak-c.fifo"),
+        function: "record",
+        minLoops: 1,
+        maxLoops: 1,
+        concurrency: soakConcurrency,
+      },
     ],
     local,
   });
@@ -169,13 +202,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await waitFor(
       "the first loops",
       async () => ((await tokens()).filter((t) => t.lastUsed !== undefined).length >= 3 ? true : undefined),
-      60_000,
+      // Generous: on a shared 2-core machine the first cold starts of 4 loops' worth of batches are slow.
+      120_000,
     );
     progress("platform up: 3 queues, one loop each");
 
     // Watch the loops all along: loop counts per queue, and loops running on tokens that no longer name them.
     const cycleMs = (local.poller.waitTimeSec + handlerTimeoutSec + local.poller.marginSec) * 1000;
-    const zombieAfterMs = cycleMs + 5_000;
+    // A loop notices a lost lease at its next renewal, up to renewEverySec and a cycle later.
+    const renewalGapMs = local.poller.renewEverySec * 1000 + cycleMs;
+    const zombieAfterMs = renewalGapMs + 5_000;
     const strayFirstSeen = new Map<string, number>();
     const zombies = new Set<string>();
     const loopCounts = new Map<string, number[]>(queueNames.map((n) => [n, []]));
@@ -226,6 +262,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
     // The traffic: every message carries its soak id, so it can be found again after a redrive.
     const sent = new Map<string, SoakMessage>();
+    /** FIFO messages by SQS message id: their group and position in it, for the order check. */
+    const fifoPositions = new Map<string, { group: string; position: number }>();
     await Promise.all(
       queueNames.map(async (name) => {
         const fifo = name.endsWith(".fifo");
@@ -240,7 +278,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
               QueueUrl: urlOf(name),
               Entries: chunk.map((m, j) => ({
                 Id: String(j),
-                MessageBody: m.body,
+                // On the FIFO queue the handler also logs each delivery per group (the order check).
+                MessageBody: fifo ? JSON.stringify({ ...JSON.parse(m.body), traceOrder: true }) : m.body,
                 ...(fifo
                   ? {
                       MessageGroupId: `g${(i + j) % fifoGroups}`,
@@ -251,6 +290,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
             }),
           );
           if (result.Failed?.length) throw new Error(`soak: send failed: ${JSON.stringify(result.Failed)}`);
+          if (fifo) {
+            for (const ok of result.Successful ?? []) {
+              const j = Number(ok.Id);
+              fifoPositions.set(ok.MessageId as string, {
+                group: `g${(i + j) % fifoGroups}`,
+                position: Math.floor((i + j) / fifoGroups),
+              });
+            }
+          }
         }
       }),
     );
@@ -269,7 +317,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       );
     await setAlarm("ALARM");
     const loopsOfA = async () => (await tokens()).filter((t) => t.queueUrl === urlOf("soak-a")).length;
-    await waitFor("soak-a scaling up", async () => ((await loopsOfA()) >= 3 ? true : undefined), 60_000);
+    await waitFor("soak-a scaling up", async () => ((await loopsOfA()) >= 3 ? true : undefined), 120_000);
     progress("soak-a scaled up to 3 loops");
 
     const depthOf = async (url: string) => {
@@ -326,7 +374,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const stop of stopChaos) stop();
     cloud.faults.set([]);
     const faultsStoppedAt = clock.now();
-    const liveWindowMs = cycleMs + 1_000;
+    // A live loop's heartbeat is at most one renewal gap old.
+    const liveWindowMs = renewalGapMs + 1_000;
     await waitFor(
       "every route back to its desired loops",
       async () => {
@@ -388,12 +437,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
     }
     const recorded = new Map<string, { deliveries: number; receiveCount: number }>();
+    const orderLogs = new Map<string, string[]>();
+    const orderLogPrefix = `${orderKeyPrefix}${"soak-c.fifo"}#`;
     let start: Record<string, unknown> | undefined;
     do {
       const page: ScanCommandOutput = await doc.send(
         new ScanCommand({ TableName: deployment.tables.processed, ExclusiveStartKey: start }),
       );
       for (const item of page.Items ?? []) {
+        const key = String(item.messageId);
+        if (key.startsWith(orderLogPrefix))
+          orderLogs.set(key.slice(orderLogPrefix.length), item.seen as string[]);
         const id = soakIdOf(String(item.body ?? ""));
         if (id)
           recorded.set(id, { deliveries: Number(item.deliveries), receiveCount: Number(item.receiveCount) });
@@ -419,6 +473,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       }
     }
 
+    // FIFO order per group: each message's last delivery in send order (soakVerdict's orderViolations).
+    const violations: string[] = [];
+    let orderedDeliveries = 0;
+    for (const [group, seen] of orderLogs) {
+      const log = seen.flatMap((messageId) => {
+        const at = fifoPositions.get(messageId);
+        return at && at.group === group ? [at.position] : [];
+      });
+      orderedDeliveries += log.length;
+      for (const v of orderViolations(log)) violations.push(`${group}: ${v}`);
+    }
+
     const countsA = loopCounts.get("soak-a") ?? [];
     const peakA = Math.max(0, ...countsA);
     const afterPeak = countsA.slice(countsA.indexOf(peakA));
@@ -437,13 +503,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       zombieLoops: [...zombies],
       scaledUp: peakA > 1,
       scaledDown: afterPeak.some((n) => n < peakA),
+      fifoOrder: { groups: orderLogs.size, deliveries: orderedDeliveries, violations },
     };
     return {
       invariants,
       broken: brokenInvariants(invariants),
       durationSec: (clock.now() - startedAt) / 1000,
+      settings: {
+        concurrency: soakConcurrency,
+        renewEverySec: local.poller.renewEverySec,
+        staleAfterSec: local.restart.staleAfterSec,
+        fifoGroups,
+      },
       faultCounts: cloud.faults.counts(),
       environmentsKilled: kills.kills,
+      handler: (({ invocations, errors, timeouts, throttles, coldStarts }) => ({
+        invocations,
+        errors,
+        timeouts,
+        throttles,
+        coldStarts,
+      }))(cloud.lambda.stats("record")),
       queues: queueNames.map((name) => {
         const ids = [...sent.values()].filter((m) => m.id.startsWith(`${name}#`)).map((m) => m.id);
         return {

@@ -1,0 +1,117 @@
+import type { Clock } from "../clock.js";
+import { deleteSucceeded } from "../dispatch/deleteSucceeded.js";
+import { holdBackAfterGroupFailure, isFifoQueue } from "../dispatch/fifoOrder.js";
+import type { FunctionInvoker } from "../dispatch/ports.js";
+import type { Logger } from "../logger.js";
+import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
+import type { BackoffPolicy } from "../poller/backoff.js";
+import { describeError } from "../poller/describeError.js";
+import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { RouteResolver } from "../routing/routeResolver.js";
+import { handleUnmatched } from "./handleUnmatched.js";
+import { partitionByFilters } from "./partitionByFilters.js";
+import type { MessageForwarder } from "./ports.js";
+
+/** How long the no-match function may keep refusing (throttled) before its messages are released. */
+export const defaultNoMatchInvokeBudgetMs = 10_000;
+
+export interface FilteringQueueDeps {
+  queue: QueueClient;
+  routes: Pick<RouteResolver, "resolve">;
+  forwarder: MessageForwarder;
+  invoker: FunctionInvoker;
+  clock: Pick<Clock, "sleep" | "monotonic">;
+  retry: BackoffPolicy;
+  logger: Pick<Logger, "info" | "warn" | "error">;
+  region: string;
+  metrics?: MetricsSink;
+  /** How long an `invoke:` action retries a function that refuses to run; default 10 s. */
+  noMatchInvokeBudgetMs?: number;
+}
+
+/**
+ * A {@link QueueClient} whose `receive` applies the queue's route filters: it receives, splits the
+ * messages with {@link partitionByFilters}, applies `onNoMatch` to the ones no pattern matches
+ * ({@link handleUnmatched}: forward, drop or invoke; then deletes what was settled and makes
+ * what the no-match function never saw visible again) and returns only the matched ones, so the
+ * poller invokes the route's handler with them alone. Routes without filters pass straight through.
+ *
+ * On a FIFO queue a message group with a message left in the queue (not forwarded, failed) keeps
+ * its later messages back too: they are made visible again rather than handed to the handler.
+ *
+ * The other operations are the wrapped client's. This is how the entry point wires filters
+ * without touching the loop (`packages/functions/src/poller.ts`); the poller may instead call the
+ * same two functions itself.
+ *
+ * @example
+ * const queue = createFilteringQueue({ queue: createSqsQueueClient(sqs), routes, forwarder, invoker, clock, retry, logger, region });
+ */
+export function createFilteringQueue(deps: FilteringQueueDeps): QueueClient {
+  const { queue, clock, logger } = deps;
+  const budgetMs = deps.noMatchInvokeBudgetMs ?? defaultNoMatchInvokeBudgetMs;
+
+  const release = async (queueUrl: string, messages: readonly QueueMessage[]) => {
+    if (messages.length === 0) return;
+    try {
+      await queue.changeVisibility(
+        queueUrl,
+        messages.map((m) => m.receiptHandle),
+        0,
+      );
+    } catch (error) {
+      // Harmless: they return when their visibility timeout ends instead.
+      logger.warn("could not release held-back messages", {
+        error: describeError(error),
+        count: messages.length,
+      });
+    }
+  };
+
+  return {
+    ...queue,
+    async receive(queueUrl, options) {
+      const messages = await queue.receive(queueUrl, options);
+      if (messages.length === 0) return messages;
+      const route = await deps.routes.resolve(queueUrl);
+      if (!route?.filters?.length) return messages;
+      const { matched, unmatched } = partitionByFilters(messages, route.filters);
+      deps.metrics?.add(route.queueName, PollerMetric.MessagesMatched, matched.length);
+      if (unmatched.length === 0) return matched;
+
+      const startedAt = clock.monotonic();
+      const outcome = await handleUnmatched(
+        {
+          forwarder: deps.forwarder,
+          invoke: {
+            invoker: deps.invoker,
+            clock,
+            retry: deps.retry,
+            logger,
+            mayStartInvoke: (afterMs) => clock.monotonic() - startedAt + afterMs < budgetMs,
+            observer: { refused() {}, waiting() {}, ran() {} },
+          },
+          clock,
+          retry: deps.retry,
+          logger,
+          region: deps.region,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        },
+        route,
+        unmatched,
+      );
+      if (outcome.settled.length > 0) {
+        await deleteSucceeded({ queue, clock, retry: deps.retry, logger }, queueUrl, outcome.settled);
+      }
+      let held = outcome.notRun;
+      let handed = matched;
+      if (isFifoQueue(queueUrl)) {
+        const kept = new Set([...outcome.failed, ...outcome.notRun.map((m) => m.messageId)]);
+        const blocked = holdBackAfterGroupFailure(messages, kept);
+        handed = matched.filter((m) => !blocked.has(m.messageId));
+        held = [...held, ...matched.filter((m) => blocked.has(m.messageId))];
+      }
+      await release(queueUrl, held);
+      return handed;
+    },
+  };
+}

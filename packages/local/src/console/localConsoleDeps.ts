@@ -1,0 +1,60 @@
+import { PlatformFunction } from "@sqs-dispatcher/config";
+import type { ConsoleDeps } from "@sqs-dispatcher/console";
+import {
+  createCloudWatchAlarmReader,
+  createCloudWatchMetricReader,
+  createDynamoLeaseStore,
+  createDynamoRouteStore,
+  createLambdaLoopStarter,
+  createSqsDeadLetterQueues,
+  createSqsQueueDirectory,
+  createSsmRouteStore,
+  type Logger,
+  systemClock,
+} from "@sqs-dispatcher/core";
+import type { LocalDeployment } from "../platform/deployLocal.js";
+
+/**
+ * Period of the console's datapoints locally: the local cloud samples `AWS/SQS` every local
+ * "minute" (3 s by default), so 10 s periods give a live plot; on AWS it is CloudWatch's 60 s.
+ */
+export const LOCAL_CONSOLE_PERIOD_SEC = 10;
+
+/**
+ * The console's ports over a local deployment: the same SDK adapters the CLI builds for AWS,
+ * aimed at the local cloud's edge (one code path).
+ */
+export function localConsoleDeps(
+  deployment: Pick<LocalDeployment, "clients" | "platformEnvironment" | "tables">,
+  options: { endpoint: string; stage?: string; logger?: Pick<Logger, "warn"> },
+): ConsoleDeps {
+  const { clients, platformEnvironment: env } = deployment;
+  const routes =
+    env["ROUTE_STORE"] === "dynamodb"
+      ? createDynamoRouteStore({ doc: clients.doc, tableName: env["ROUTES_TABLE"] ?? "routes" })
+      : createSsmRouteStore({ ssm: clients.ssm, path: env["ROUTES_PATH"] ?? "" });
+  const leases = createDynamoLeaseStore({ doc: clients.doc, tableName: deployment.tables.tokens });
+  const stage = options.stage ?? env["DISPATCHER_STAGE"] ?? "local";
+  return {
+    stage,
+    target: `local cloud ${options.endpoint}`,
+    cliFlags: options.endpoint === "http://127.0.0.1:4566" ? "--local" : `--endpoint ${options.endpoint}`,
+    status: {
+      routes,
+      leases,
+      queues: createSqsQueueDirectory({ sqs: clients.sqs }),
+      alarms: createCloudWatchAlarmReader({
+        cloudwatch: clients.cloudwatch,
+        ...(env["ALARM_NAME_PREFIX"] ? { alarmNamePrefix: env["ALARM_NAME_PREFIX"] } : {}),
+      }),
+      clock: systemClock,
+      logger: options.logger ?? { warn() {} },
+    },
+    routes,
+    leases,
+    starter: createLambdaLoopStarter(clients.lambda, env["POLLER_FUNCTION_NAME"] ?? PlatformFunction.Poller),
+    deadLetters: createSqsDeadLetterQueues({ sqs: clients.sqs }),
+    metrics: createCloudWatchMetricReader({ cloudwatch: clients.cloudwatch }),
+    periodSec: LOCAL_CONSOLE_PERIOD_SEC,
+  };
+}
