@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { benchLatency, type LatencyResult } from "./latency.js";
 import { benchRecovery, type RecoveryResult } from "./recovery.js";
 import type { ScaleModelResult } from "./scaleModel.js";
+import type { SlowHandlerSweepResult } from "./slowHandlerSweep.js";
 import { defaultRouteConcurrency } from "./support/benchPlatform.js";
 import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
@@ -18,7 +19,8 @@ Runs the benchmarks against a fresh local cloud each and prints tables.
                 (no-op handler in-process, its own process) and sqs-consumer invoking the same
                 no-op Lambda; DynamoDB writes per 1,000 messages; cost per million messages
   concurrency   one dispatcher loop at concurrency ${sweepConcurrencies.join(", ")} (runs with throughput
-                in the same rounds when both are asked for)
+                in the same rounds when both are asked for), then again with a handler that takes
+                50 ms per batch (a tenth of --messages per run)
   latency       send → handler start on an idle queue
   recovery      a killed poller: back by Lambda's retry, or replaced by restart
   reaction      a spike: time to maxLoops in alarm and depth mode
@@ -91,6 +93,7 @@ const results: {
   reaction?: unknown;
   scale?: ScaleModelResult;
   rate?: unknown;
+  slowHandlerSweep?: SlowHandlerSweepResult;
 } = { machine: await machine() };
 /** A dispatcher contender the head-to-head shows (the default concurrency and 1); the sweep shows the rest. */
 const sweepless = (id: string) =>
@@ -194,6 +197,27 @@ if (only.has("throughput") || only.has("concurrency")) {
       ),
     );
   }
+}
+if (only.has("concurrency")) {
+  const { benchSlowHandlerSweep } = await import("./slowHandlerSweep.js");
+  const slowMessages = Math.max(200, Math.round(messages / 10));
+  say(
+    `\nconcurrency sweep with a 50 ms handler: one loop, ${slowMessages} messages per run, ${rounds} round(s) ...`,
+  );
+  const sweep = await benchSlowHandlerSweep(sweepConcurrencies, slowMessages, rounds);
+  results.slowHandlerSweep = sweep;
+  const one = sweep.runs.find((r) => r.concurrency === 1)?.msgsPerSec ?? Number.NaN;
+  say(
+    renderTable(
+      ["concurrency", "msgs/s", "min-max", "vs concurrency 1"],
+      sweep.runs.map((r) => [
+        `${r.concurrency}${r.concurrency === defaultRouteConcurrency ? " (default)" : ""}`,
+        Math.round(r.msgsPerSec),
+        `${Math.round(r.min)}-${Math.round(r.max)}`,
+        round(r.msgsPerSec / one, 2),
+      ]),
+    ),
+  );
 }
 if (only.has("latency")) {
   say(`\nlatency: ${samples} messages on an idle queue, send → handler start ...`);

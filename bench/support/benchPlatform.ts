@@ -31,10 +31,11 @@ export interface BenchTiming {
 export function benchRegistry(
   routes: RouteConfig[] | Parameters<typeof defineDispatcher>[0]["routes"],
   timing: BenchTiming = {},
+  extraFunctions: Parameters<typeof defineDispatcher>[0]["functions"] = {},
 ): Registry {
   return defineDispatcher({
     app: "bench",
-    functions: benchFunctions,
+    functions: { ...benchFunctions, ...extraFunctions },
     routes,
     local: {
       poller: {
