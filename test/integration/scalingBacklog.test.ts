@@ -17,6 +17,8 @@ const maxLoops = 4;
 const step = Math.ceil(backlog / 8);
 const csvPath = path.resolve(".dispatcher/scaling-backlog.csv");
 
+// One batch in flight per loop: the test is about how the loop count follows the backlog, and four
+// batches per loop would drain it before depth mode's ladder is climbed on a fast machine.
 const registry = testRegistry({
   functions: {
     slowBatch: {
@@ -29,6 +31,7 @@ const registry = testRegistry({
     {
       queue: { name: "backlog-alarm", visibilityTimeoutSec: 10 },
       function: "slowBatch",
+      concurrency: 1,
       minLoops: 1,
       maxLoops,
       scaleStep: 1,
@@ -38,6 +41,7 @@ const registry = testRegistry({
     {
       queue: { name: "backlog-depth", visibilityTimeoutSec: 10 },
       function: "slowBatch",
+      concurrency: 1,
       minLoops: 1,
       maxLoops,
       scaling: { mode: "depth", targetPerLoop: step, scaleInCooldownSec: 3 },
