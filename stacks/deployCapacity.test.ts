@@ -18,6 +18,8 @@ const registryOf = (queues: number, maxLoops: number, routeStore: "ssm" | "dynam
       concurrency: 1,
     })),
     routeStore: { default: routeStore, stages: {} },
+    // The fleet is large on purpose: these tests are about the capacity checks, not the registry's limits.
+    limits: { maxLoopsTotal: 10_000 },
   });
 const check = (registry: ReturnType<typeof registryOf>, accountConcurrency?: number) => () =>
   checkStackCapacity(registry, settingsFor(registry, { kind: "aws", stage: "prod" }), accountConcurrency);

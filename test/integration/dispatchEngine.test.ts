@@ -32,6 +32,9 @@ async function drained(queue: string, timeoutMs: number): Promise<void> {
 
 describe("a handler that cannot take every batch", () => {
   it("records all 1,500 messages behind 4 loops × 2 batches and reserved concurrency 1, with none in the DLQ", async () => {
+    const throttled = platform.cloud.lambda.list().find((f) => f.name === "throttled");
+    if (!throttled) throw new Error("function 'throttled' is not deployed");
+    await platform.cloud.lambda.register({ ...throttled, reservedConcurrency: 1 });
     const ids = await platform.send(
       "throttled",
       Array.from({ length: 1_500 }, (_, i) => ({ i, sleepMs: 20 })),

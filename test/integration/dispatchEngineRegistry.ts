@@ -2,12 +2,14 @@ import { testFunctions, testRegistry } from "./support/testPlatform.js";
 
 /**
  * The registry of the dispatch-engine tests (issue "Dispatch engine v2"), loaded by the tests'
- * deploy and by the CLI they run. `throttled` has room for one invocation at a time; `later`
- * is unregistered by a test to stand for a function that does not exist yet.
+ * deploy and by the CLI they run. `throttled` is deployed with room for two invocations (the
+ * registry refuses less than a route's concurrency); the test then lowers it to one, as an operator
+ * changing a function's reserved concurrency outside the registry would. `later` is unregistered by
+ * a test to stand for a function that does not exist yet.
  */
 export default testRegistry({
   functions: {
-    throttled: { ...testFunctions.record, reservedConcurrency: 1 },
+    throttled: { ...testFunctions.record, reservedConcurrency: 2 },
     sizeRecord: { handler: "test/fixtures/functions/sizeRecorder.handler", timeoutSec: 5 },
     // A generous timeout: a batch that timed out on a busy machine would fail as a whole, and the
     // order log would then show that retry as well as the one the test asks for.

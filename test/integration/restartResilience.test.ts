@@ -92,6 +92,8 @@ describe("restart after an incident left hundreds of tokens stale", () => {
           concurrency: 1,
         })),
         local: { restart: { intervalSec, staleAfterSec: 8, startGraceSec: 8 } },
+        // 300 tokens on purpose (an incident's worth), past the registry's default ceiling of 200.
+        limits: { maxLoopsTotal: 300 },
       }),
       // A small account on purpose: the started loops queue as async events instead of taking this
       // machine's cores, so the deploy's concurrency check is told this over-commit is meant.

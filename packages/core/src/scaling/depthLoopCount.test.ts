@@ -44,6 +44,29 @@ describe("createDepthLoopCount", () => {
     expect(await desired(alarmRoute, 9)).toBe(5);
   });
 
+  it("gives an alarm-mode route with minLoops 0 one loop while its queue holds messages, and none while empty", async () => {
+    let visible = 0;
+    const reads: string[] = [];
+    const desired = createDepthLoopCount({
+      depth: {
+        visibleMessages: async (url) => {
+          reads.push(url);
+          return visible;
+        },
+      },
+      clock: { now: () => 0 },
+      logger: silentLogger,
+    });
+    const idle = { ...alarmRoute, minLoops: 0 };
+    expect(await desired(idle, 0)).toBe(0);
+    visible = 3;
+    expect(await desired(idle, 0)).toBe(1);
+    // With a loop, or paused, the depth is not read: the fallback's count stands.
+    expect(await desired(idle, 2)).toBe(2);
+    expect(await desired({ ...idle, paused: true }, 0)).toBe(0);
+    expect(reads).toHaveLength(2);
+  });
+
   it("keeps the count when the depth cannot be read", async () => {
     const desired = createDepthLoopCount({
       depth: {

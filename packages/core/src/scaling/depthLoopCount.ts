@@ -15,7 +15,8 @@ export interface DepthLoopCountDeps {
 /**
  * The reconcile hook for depth mode: routes with `scaling.mode === "depth"` get
  * {@link desiredDepthLoops} from the queue's visible depth (and, with `maxAgeSec`, the age of its
- * oldest message); every other route the fallback.
+ * oldest message); every other route the fallback, except that a route left with no loop
+ * (`minLoops: 0`) gets one while its queue holds messages.
  *
  * The scale-in cooldown state lives in this closure, i.e. in the warm restart
  * environment. Losing it (a cold start) only restarts the cooldown: scale-in is
@@ -30,7 +31,20 @@ export function createDepthLoopCount(deps: DepthLoopCountDeps): DesiredLoopCount
   return async (route, current) => {
     if (route.scaling.mode !== "depth") {
       states.delete(route.queueUrl);
-      return fallback(route, current);
+      const wanted = await fallback(route, current);
+      // `minLoops: 0` lets a route idle with no loop, not leave messages unread: a queue that holds
+      // messages gets one loop (alarm scaling adds more; scale-down never goes below one).
+      if (wanted === 0 && route.maxLoops > 0 && !route.paused) {
+        try {
+          if ((await deps.depth.visibleMessages(route.queueUrl)) > 0) return 1;
+        } catch (error) {
+          deps.logger.warn("could not read the depth of a queue with no loop; keeping it at none", {
+            queueUrl: route.queueUrl,
+            error: String(error),
+          });
+        }
+      }
+      return wanted;
     }
     let visible: number;
     try {
