@@ -768,6 +768,21 @@ describe("several batches in flight", () => {
   });
 });
 
+describe("a zero long-poll wait", () => {
+  it("idles a second after an empty receive instead of spinning receives and renewals", async () => {
+    const h = harness();
+    h.settings.waitTimeSec = 0;
+    h.settings.maxHandlerTimeoutSec = 1;
+    let heartbeats = 0;
+    h.leases.beforeOp = (op) => void (op === "heartbeat" && heartbeats++);
+    await h.run(20_000);
+    // About one receive (and, renewing before each, one heartbeat) a second, not thousands.
+    expect(h.queue.receives.length).toBeGreaterThan(5);
+    expect(h.queue.receives.length).toBeLessThanOrEqual(20);
+    expect(heartbeats).toBeLessThanOrEqual(21);
+  });
+});
+
 describe("renewing while the last batches finish", () => {
   it("goes on renewing after it stopped receiving, until its last batch is done", async () => {
     const h = harness();

@@ -327,7 +327,11 @@ export function createPoller(deps: PollerDeps): Poller {
         continue;
       }
       consecutiveErrors = 0;
-      if (started.received === 0 && settings.waitTimeSec === 0) await waitForChange(minIdleMs);
+      // A zero long-poll wait idles like an empty long poll would: a plain sleep, since the empty
+      // batch's own slot freeing would otherwise cut any wait short.
+      if (started.received === 0 && settings.waitTimeSec === 0) {
+        await clock.sleep(renewEveryMs > 0 ? Math.min(minIdleMs, renewal.msUntilDue()) : minIdleMs);
+      }
     }
 
     // Batches in flight finish and delete what succeeded whatever ended the loop: they were
