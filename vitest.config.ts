@@ -10,7 +10,12 @@ export default defineConfig({
       "bench/**/*.test.ts",
       "stacks/**/*.test.ts",
     ],
-    env: { NODE_ENV: "test", SST_TELEMETRY_DISABLED: "1", AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
+    env: {
+      NODE_ENV: "test",
+      SST_TELEMETRY_DISABLED: "1",
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
