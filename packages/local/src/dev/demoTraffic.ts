@@ -11,6 +11,8 @@ export interface DemoTarget {
   url: string;
   /** Messages per burst. */
   burstSize: number;
+  /** Share of this target's messages that ask to fail; default the traffic's `failRate`. */
+  failRate?: number;
 }
 
 /** Options of {@link startDemoTraffic}. */
@@ -71,7 +73,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): DemoTraffic {
         const n = ++counter;
         return {
           Id: String(i),
-          MessageBody: demoBody(n, random, failRate, slowRate),
+          MessageBody: demoBody(n, random, target.failRate ?? failRate, slowRate),
           ...(fifo
             ? { MessageGroupId: `group-${n % groups}`, MessageDeduplicationId: `${Date.now()}-${n}` }
             : {}),
