@@ -60,6 +60,24 @@ export function queueLocationOf(queueUrl: string, defaultRegion: string): QueueL
   return { region, accountId, name, arn: `arn:${partition}:sqs:${region}:${accountId}:${name}` };
 }
 
+/** A message's attributes as Lambda's SQS event shapes them: camelCase, list fields always present. */
+export function sqsEventMessageAttributes(
+  attributes: QueueMessage["messageAttributes"],
+): Record<string, SqsEventMessageAttribute> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, a]) => [
+      name,
+      {
+        ...(a.stringValue !== undefined ? { stringValue: a.stringValue } : {}),
+        ...(a.binaryValue !== undefined ? { binaryValue: a.binaryValue } : {}),
+        stringListValues: a.stringListValues ?? [],
+        binaryListValues: a.binaryListValues ?? [],
+        dataType: a.dataType,
+      },
+    ]),
+  );
+}
+
 /**
  * Shapes received messages as the event Lambda's SQS event source would deliver,
  * so that any handler written for it (Powertools BatchProcessor, middy's
@@ -78,18 +96,7 @@ export function toSqsEvent(
         receiptHandle: m.receiptHandle,
         body: m.body,
         attributes: { ...m.attributes },
-        messageAttributes: Object.fromEntries(
-          Object.entries(m.messageAttributes).map(([name, a]) => [
-            name,
-            {
-              ...(a.stringValue !== undefined ? { stringValue: a.stringValue } : {}),
-              ...(a.binaryValue !== undefined ? { binaryValue: a.binaryValue } : {}),
-              stringListValues: a.stringListValues ?? [],
-              binaryListValues: a.binaryListValues ?? [],
-              dataType: a.dataType,
-            },
-          ]),
-        ),
+        messageAttributes: sqsEventMessageAttributes(m.messageAttributes),
         md5OfBody: m.md5OfBody,
         eventSource: "aws:sqs",
         eventSourceARN: arn,

@@ -1,4 +1,5 @@
 import type { FilterPattern } from "@sqs-dispatcher/config";
+import { sqsEventMessageAttributes } from "../dispatch/sqsEvent.js";
 import type { QueueMessage } from "../poller/ports.js";
 import { type FilterableRecord, matchesAnyPattern } from "./matchPattern.js";
 
@@ -30,18 +31,7 @@ export function filterableRecordOf(message: QueueMessage): FilterableRecord {
   return {
     body: parsedBody(message.body),
     attributes: message.attributes,
-    messageAttributes: Object.fromEntries(
-      Object.entries(message.messageAttributes).map(([name, a]) => [
-        name,
-        {
-          ...(a.stringValue !== undefined ? { stringValue: a.stringValue } : {}),
-          ...(a.binaryValue !== undefined ? { binaryValue: a.binaryValue } : {}),
-          stringListValues: a.stringListValues ?? [],
-          binaryListValues: a.binaryListValues ?? [],
-          dataType: a.dataType,
-        },
-      ]),
-    ),
+    messageAttributes: sqsEventMessageAttributes(message.messageAttributes),
   };
 }
 
