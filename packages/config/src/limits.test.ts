@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigValidationError } from "./errors.js";
+import { messages } from "./issueMessages.testkit.js";
 import { PlatformLimits } from "./limits.js";
 import { defineDispatcher, parseRoute } from "./parse.js";
 import { isRoutableQueue, loopLimitIssues, registryWarnings } from "./schema.js";
@@ -8,16 +8,6 @@ const base = {
   app: "demo",
   functions: { record: { handler: "packages/functions/src/handlers/record.handler", timeoutSec: 30 } },
 };
-
-function messages(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  throw new Error("expected a ConfigValidationError");
-}
 
 const storedRoute = {
   queueName: "orders",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigValidationError } from "./errors.js";
+import { messages } from "./issueMessages.testkit.js";
 import { defineDispatcher } from "./parse.js";
 import { createdQueueDefaults, isImportedQueue } from "./schema.js";
 
@@ -7,16 +7,6 @@ const base = {
   app: "demo",
   functions: { record: { handler: "packages/functions/src/handlers/record.handler", timeoutSec: 30 } },
 };
-
-function messages(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  throw new Error("expected a ConfigValidationError");
-}
 
 describe("defineDispatcher", () => {
   it("fills defaults for a minimal route", () => {

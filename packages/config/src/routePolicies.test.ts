@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigValidationError } from "./errors.js";
 import { filtersFromJson } from "./filterPattern.js";
+import { messages } from "./issueMessages.testkit.js";
 import { formatNoMatchAction, parseNoMatchAction } from "./noMatchAction.js";
 import { defineDispatcher, parseRoute } from "./parse.js";
 import type { RegistryInput } from "./schema.js";
@@ -18,16 +18,6 @@ const stored = {
   queueUrl: "http://127.0.0.1:4566/000000000000/orders",
   functionName: "f",
 };
-
-function messages(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigValidationError) return error.issues.map((i) => `${i.path}: ${i.message}`);
-    throw error;
-  }
-  throw new Error("expected a ConfigValidationError");
-}
 
 describe("route policies in the registry", () => {
   it("takes filters, each onNoMatch kind and maxRate, and leaves them unset by default", () => {
