@@ -70,7 +70,9 @@ export function registerStatus(program: Command, run: RunAction): void {
   program
     .command("status")
     .argument("[queue]", "one queue (default: every queue)")
-    .description("per queue: route, loops and heartbeat ages, visible, in flight, DLQ depth, alarm states")
+    .description(
+      "per queue: state (active, paused, blocked), route, loops and heartbeat ages, handler concurrency, depth, DLQ, alarms",
+    )
     .addHelpText(
       "after",
       `
