@@ -1,17 +1,23 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { SSMClient } from "@aws-sdk/client-ssm";
+import { CreateQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SSMClient } from "@aws-sdk/client-ssm";
 import { routeParameterPath } from "@sqs-dispatcher/config";
 import { createSsmRouteStore } from "@sqs-dispatcher/core";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import {
+  createLocalClients,
+  type LocalClients,
+  type LocalCloud,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./cliHarness.js";
 
 let cloud: LocalCloud;
 let sqs: SQSClient;
 let ssm: SSMClient;
+let clients: LocalClients;
 let dir: string;
 
 const storedRoute = async (queueName: string) =>
@@ -29,18 +35,13 @@ async function file(name: string, content: unknown): Promise<string> {
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  };
-  sqs = new SQSClient(config);
-  ssm = new SSMClient(config);
+  clients = createLocalClients(cloud);
+  ({ sqs, ssm } = clients);
   dir = await mkdtemp(join(tmpdir(), "cli-policies-"));
 });
 
 afterAll(async () => {
-  for (const client of [sqs, ssm]) client?.destroy();
+  clients?.destroy();
   await cloud?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

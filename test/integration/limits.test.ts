@@ -1,9 +1,16 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { routeParameterPath } from "@sqs-dispatcher/config";
 import { createSsmRouteStore, InvalidStoredRouteError } from "@sqs-dispatcher/core";
-import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
+import {
+  createLocalClients,
+  ensureTable,
+  type LocalClients,
+  type LocalCloud,
+  PlatformTables,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./cliHarness.js";
 
@@ -14,6 +21,7 @@ let cloud: LocalCloud;
 let sqs: SQSClient;
 let ssm: SSMClient;
 let dynamodb: DynamoDBClient;
+let clients: LocalClients;
 const path = routeParameterPath("clitest", "local");
 
 /** The stored routes, read behind the CLI's back; corrupt ones are named apart. */
@@ -35,23 +43,15 @@ async function createQueue(name: string): Promise<string> {
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  };
-  sqs = new SQSClient(config);
-  ssm = new SSMClient(config);
-  dynamodb = new DynamoDBClient(config);
+  clients = createLocalClients(cloud);
+  ({ sqs, ssm, dynamodb } = clients);
   // `routes rm` stops the route's loops in the tokens table, as a deploy creates it.
   await ensureTable(dynamodb, PlatformTables.tokens);
   for (const q of ["lim-a", "lim-b", "lim-c"]) await createQueue(q);
 });
 
 afterAll(async () => {
-  sqs?.destroy();
-  ssm?.destroy();
-  dynamodb?.destroy();
+  clients?.destroy();
   await cloud?.stop();
 });
 

@@ -5,7 +5,7 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
 import {
   createSqsMessageForwarder,
@@ -13,26 +13,29 @@ import {
   type QueueClient,
   type QueueMessage,
 } from "@sqs-dispatcher/core";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import {
+  createLocalClients,
+  type LocalClients,
+  type LocalCloud,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./support/waitFor.js";
 
 let cloud: LocalCloud;
 let sqs: SQSClient;
 let queue: QueueClient;
+let clients: LocalClients;
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  sqs = new SQSClient({
-    endpoint: cloud.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  clients = createLocalClients(cloud);
+  sqs = clients.sqs;
   queue = createSqsQueueClient(sqs);
 });
 
 afterAll(async () => {
-  sqs?.destroy();
+  clients?.destroy();
   await cloud?.stop();
 });
 
