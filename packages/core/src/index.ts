@@ -132,6 +132,7 @@ export {
   CLAIM_SHARE_OF_BUDGET,
   createRestart,
   DEFAULT_RESTART_CONCURRENCY,
+  emptyRestartReport,
   type Restart,
   type RestartDeps,
   type RestartLeftover,

@@ -1,4 +1,10 @@
-import type { InvocationContext, LoopEvent, LoopOutcome, Poller } from "@sqs-dispatcher/core";
+import {
+  emptyRestartReport,
+  type InvocationContext,
+  type LoopEvent,
+  type LoopOutcome,
+  type Poller,
+} from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createPollerHandler, pollerFromEnv } from "./poller.js";
@@ -188,18 +194,7 @@ describe("restart handler", () => {
       () => ({
         run: async (options) => {
           budgets.push(options?.budgetMs);
-          return {
-            pages: 0,
-            scanned: 0,
-            stale: 0,
-            claimed: [],
-            claimLost: [],
-            started: [],
-            deleted: [],
-            unreadableRoutes: [],
-            left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
-            errors: [],
-          };
+          return emptyRestartReport();
         },
       }),
       logger,

@@ -82,6 +82,22 @@ export interface RestartReport {
   errors: { step: string; queueUrl?: string; token?: string; message: string }[];
 }
 
+/** A report of a run that did nothing yet: where a run starts counting. */
+export function emptyRestartReport(): RestartReport {
+  return {
+    pages: 0,
+    scanned: 0,
+    stale: 0,
+    claimed: [],
+    claimLost: [],
+    started: [],
+    deleted: [],
+    unreadableRoutes: [],
+    left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
+    errors: [],
+  };
+}
+
 export interface Restart {
   run(options?: RestartRunOptions): Promise<RestartReport>;
 }
@@ -108,18 +124,7 @@ export function createRestart(deps: RestartDeps): Restart {
     const claimDeadline = startedAt + budgetMs * CLAIM_SHARE_OF_BUDGET;
     const expired = () => clock.now() >= deadline;
 
-    const report: RestartReport = {
-      pages: 0,
-      scanned: 0,
-      stale: 0,
-      claimed: [],
-      claimLost: [],
-      started: [],
-      deleted: [],
-      unreadableRoutes: [],
-      left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
-      errors: [],
-    };
+    const report = emptyRestartReport();
     const fail = (step: string, error: unknown, key?: Partial<TokenKey>) =>
       recordFailure(report, step, error, key);
 
