@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { timerSleep } from "../clock.js";
 import { silentLogger } from "../logger.js";
 import { discardMetrics } from "../metrics/ports.js";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 import { type DispatchBatchDeps, dispatchBatch } from "./dispatchBatch.js";
 import type { InvokeResult } from "./ports.js";
 import type { SqsEvent } from "./sqsEvent.js";

@@ -1,12 +1,12 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import { deleteSucceeded } from "../dispatch/deleteSucceeded.js";
 import { holdBackAfterGroupFailure, isFifoQueue } from "../dispatch/fifoOrder.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
-import type { BackoffPolicy } from "../poller/backoff.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
+import type { BackoffPolicy } from "../retry/backoff.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { handleUnmatched } from "./handleUnmatched.js";
 import { partitionByFilters } from "./partitionByFilters.js";

@@ -1,26 +1,26 @@
 import { randomUUID } from "node:crypto";
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import { type BatchOutcome, dispatchBatch } from "../dispatch/dispatchBatch.js";
 import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import { isFifoQueue } from "../dispatch/fifoOrder.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import { LeaseLossReason } from "../errors.js";
-import type { LeaseStore } from "../lease/ports.js";
+import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
 import { discardMetrics, type MetricsSink, PollerMetric } from "../metrics/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
+import { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "../retry/backoff.js";
 import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
-import { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./backoff.js";
-import { describeError } from "./describeError.js";
 import { gatherBatch } from "./gatherBatch.js";
 import { createHandlerAvailability, type RefusingFunctions } from "./handlerAvailability.js";
 import { createHeartbeatWithRetry, type HeartbeatResult } from "./heartbeatWithRetry.js";
 import { createLeaseRenewal } from "./leaseRenewal.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
-import type { LoopStarter, QueueClient, QueueMessage } from "./ports.js";
 import { recurse } from "./recurse.js";
 
 /** Timing of one poller invocation. */

@@ -1,8 +1,8 @@
 import { AwsLimits } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
-import { describeError } from "./describeError.js";
-import type { QueueClient, QueueMessage } from "./ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
 
 export interface GatherBatchDeps {
   queue: Pick<QueueClient, "receive">;
