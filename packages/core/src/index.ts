@@ -111,7 +111,7 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { QueueClient, QueueMessage, ReceiveOptions } from "./queue/ports.js";
+export type { EntryFailures, QueueClient, QueueMessage, ReceiveOptions } from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,

@@ -47,10 +47,11 @@ function harness(respond: (ids: string[]) => InvokeResult | Promise<InvokeResult
     queue: {
       async deleteBatch(_url, handles) {
         h.deleted.push(...handles);
-        return [];
+        return { retryable: [], rejected: [] };
       },
       async changeVisibility(_url, handles, sec) {
         h.released.push({ handles: [...handles], sec });
+        return { retryable: [], rejected: [] };
       },
     },
     clock,

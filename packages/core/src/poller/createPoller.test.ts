@@ -7,6 +7,7 @@ import { AmbiguousInvokeError, HandlerNotRunError, NotRunReason } from "../error
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
 import type { InvocationFence, LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
+import type { EntryFailures } from "../queue/ports.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createPoller, type PollerSettings } from "./createPoller.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
@@ -60,15 +61,16 @@ class FakeQueue implements QueueClient {
     return this.pending.splice(0, options.maxMessages);
   }
 
-  async deleteBatch(_url: string, handles: readonly string[]): Promise<string[]> {
+  async deleteBatch(_url: string, handles: readonly string[]): Promise<EntryFailures> {
     this.deleteCalls.push([...handles]);
     const failed = handles.filter((h) => this.failDeletesOnce.delete(h));
     this.deleted.push(...handles.filter((h) => !failed.includes(h)));
-    return failed;
+    return { retryable: failed, rejected: [] };
   }
 
-  async changeVisibility(_url: string, handles: readonly string[], sec: number): Promise<void> {
+  async changeVisibility(_url: string, handles: readonly string[], sec: number): Promise<EntryFailures> {
     this.visibilityCalls.push({ at: Date.now(), handles: [...handles], sec });
+    return { retryable: [], rejected: [] };
   }
 
   async visibilityTimeoutSec(): Promise<number> {
