@@ -63,6 +63,7 @@ export {
   TransientError,
 } from "./errors.js";
 export {
+  createFilteredReceive,
   createFilteringQueue,
   defaultNoMatchInvokeBudgetMs,
   type FilteringQueueDeps,
@@ -110,7 +111,7 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { QueueClient, QueueMessage, ReceiveOptions } from "./queue/ports.js";
+export type { QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,
