@@ -64,6 +64,7 @@ export {
   TransientError,
 } from "./errors.js";
 export {
+  createFilteredReceive,
   createFilteringQueue,
   defaultNoMatchInvokeBudgetMs,
   type FilteringQueueDeps,
@@ -111,7 +112,7 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { EntryFailures, QueueClient, QueueMessage, ReceiveOptions } from "./queue/ports.js";
+export type { EntryFailures, QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,

@@ -54,3 +54,9 @@ export interface QueueClient {
    */
   visibilityTimeoutSec?(queueUrl: string): Promise<number>;
 }
+
+/**
+ * One receive as a loop makes it: SQS's `ReceiveMessage`, or that with route policies around it
+ * (the rate limit, the filters), composed where the loop is assembled.
+ */
+export type Receive = QueueClient["receive"];
