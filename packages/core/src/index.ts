@@ -39,7 +39,11 @@ export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batc
 export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
 export { fitPayload, type PayloadChunk } from "./dispatch/fitPayload.js";
-export { coldStartInitAllowanceSec, invokeWindowMs } from "./dispatch/invokeWindow.js";
+export {
+  coldStartInitAllowanceSec,
+  handlerRequestTimeoutMs,
+  invokeWindowMs,
+} from "./dispatch/invokeWindow.js";
 export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
 export {
   type QueueLocation,

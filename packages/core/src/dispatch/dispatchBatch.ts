@@ -29,8 +29,11 @@ export interface DispatchBatchDeps extends InvokeHandlerDeps {
    * seconds: the loop's backoff before it tries that handler again. Default 0 (visible at once).
    */
   notRunHoldSec?(reason: NotRunReason): number;
-  /** Called once the handler is done with the batch, before its deletes: its handler slot is free. */
-  onHandled?: () => void;
+  /**
+   * Called once the handler is done with the batch, before its deletes: its handler slot is free,
+   * and only `deleting` (the succeeded messages) still needs its visibility kept until deleted.
+   */
+  onHandled?: (deleting: readonly QueueMessage[]) => void;
 }
 
 /** What became of one batch's messages. */
@@ -121,10 +124,11 @@ export async function dispatchBatch(
       for (const r of records) if (failed.has(r.messageId)) brokenGroups.add(groupOf(r) ?? "");
     }
   }
-  deps.onHandled?.();
   // Records never invoked count as failed for FIFO order: nothing after them in their group may be deleted.
   if (fifo) failed = holdBackAfterGroupFailure(messages, new Set([...failed, ...notInvoked]));
   for (const id of notInvoked) failed.delete(id);
+  const succeeded = messages.filter((m) => !failed.has(m.messageId) && !notInvoked.has(m.messageId));
+  deps.onHandled?.(succeeded);
 
   if (failed.size > 0) {
     deps.logger.info("batch had failures; they return to the queue", {
@@ -136,7 +140,6 @@ export async function dispatchBatch(
   }
   const released = messages.filter((m) => notInvoked.has(m.messageId));
   if (released.length > 0) await release(deps, queueUrl, released, releaseSec);
-  const succeeded = messages.filter((m) => !failed.has(m.messageId) && !notInvoked.has(m.messageId));
   const undeleted = succeeded.length > 0 ? await deleteSucceeded(deps, queueUrl, succeeded) : 0;
   metrics.add(queueName, PollerMetric.MessagesSucceeded, succeeded.length - undeleted);
   metrics.add(queueName, PollerMetric.MessagesFailed, failed.size);

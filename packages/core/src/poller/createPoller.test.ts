@@ -612,7 +612,7 @@ describe("invocation fence", () => {
     const h = harness();
     const runs: { invoker: FakeInvoker; outcome: Promise<LoopOutcome> }[] = [];
     const runOne = (requestId: string) => {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 25_000;
       const invoker = new FakeInvoker();
       // Each invocation finds one message of its own waiting.
       h.queue.pending.push(message(requestId));
@@ -648,7 +648,7 @@ describe("invocation fence", () => {
     const outcomes: { requestId: string; outcome: Promise<LoopOutcome> }[] = [];
     let requests = 0;
     const runOne = (requestId: string, starter: LoopStarter) => {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 25_000;
       const outcome = createPoller({
         leases: h.leases,
         routes: { resolve: async () => h.routeOf.current },
@@ -796,7 +796,8 @@ describe("renewing while the last batches finish", () => {
     const renewals: number[] = [];
     h.leases.beforeOp = (op) => void (op === "heartbeat" && renewals.push(Date.now()));
     const started = Date.now();
-    const { outcome } = await h.run(40_000);
+    // 1 s wait + 30 s handler + 10 s for a cold start's init + 1 s margin = 42 s per batch.
+    const { outcome } = await h.run(50_000);
     expect(outcome).toMatchObject({ succeeded: 1, status: LoopOutcomeStatus.Recursed });
     // Receiving stopped after ~8 s (no batch could finish in the rest); the batch ran to ~25 s.
     expect(h.queue.receives.at(-1)?.at ?? 0).toBeLessThan(started + 10_000);
@@ -974,5 +975,77 @@ describe("ending an invocation", () => {
     expect(outcome.status).toBe(LoopOutcomeStatus.StoreUnusable);
     expect(h.queue.receives).toHaveLength(0);
     expect(h.started).toEqual([]);
+  });
+});
+
+describe("the edges of a batch's life", () => {
+  it("keeps extending the succeeded messages' visibility until their deletes are done", async () => {
+    const h = harness();
+    h.queue.visibilitySec = 2;
+    h.queue.pending = [message("m1"), message("m2")];
+    h.invoker.respond = (e) => ({
+      payload: {
+        batchItemFailures: e.Records.filter((r) => r.messageId === "m2").map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      },
+    });
+    const deleteBatch = h.queue.deleteBatch.bind(h.queue);
+    let deleting: { from: number; to: number } | undefined;
+    h.queue.deleteBatch = async (url, handles) => {
+      const from = Date.now();
+      await clock.sleep(5_000);
+      deleting = { from, to: Date.now() };
+      return deleteBatch(url, handles);
+    };
+    await h.run();
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+    const during = h.queue.visibilityCalls.filter(
+      (c) => deleting && c.at > deleting.from && c.at < deleting.to,
+    );
+    expect(during.length).toBeGreaterThan(0);
+    // Only the message being deleted: the failed one returns by its visibility timeout.
+    for (const c of during) expect(c.handles).toEqual(["rh-m1"]);
+  });
+
+  it("stops retrying a throttled batch at once when the lease is lost, hands it back and ends", async () => {
+    const h = harness();
+    h.settings.renewEverySec = 2;
+    h.queue.pending = [message("m1")];
+    let invokes = 0;
+    let lostAt = 0;
+    h.invoker.respond = () => {
+      invokes++;
+      throw notRun(NotRunReason.Throttled);
+    };
+    setTimeout(() => {
+      h.leases.put({ ...event, loopId: "loop-2", createdAt: 0 });
+      lostAt = Date.now();
+    }, 3_000);
+    const invokesAt: number[] = [];
+    const respond = h.invoker.respond;
+    h.invoker.respond = (e) => {
+      invokesAt.push(Date.now());
+      return respond(e);
+    };
+    const { outcome } = await h.run(60_000);
+    expect(outcome.status).toBe(LoopOutcomeStatus.TakenOver);
+    expect(outcome).toMatchObject({ released: 1, failed: 0 });
+    expect(h.queue.visibilityCalls.at(-1)).toMatchObject({ handles: ["rh-m1"], sec: 0 });
+    // No retry after the renewal that found the loss (renewals every 2 s).
+    expect(invokesAt.filter((at) => at > lostAt + 2_500)).toEqual([]);
+    expect(invokes).toBeGreaterThan(1);
+    // It ended well before its budget.
+    expect(Date.now()).toBeLessThan(1_700_000_000_000 + 20_000);
+  });
+
+  it("starts no batch, so no invoke, unless the invocation has time for a cold-started handler (timeout + init)", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    // 1 s wait + 5 s handler + 1 s margin fit in 14 s, but not with a cold start's 10 s init on top.
+    const { outcome } = await h.run(14_000);
+    expect(h.invoker.events).toEqual([]);
+    expect(outcome).toMatchObject({ received: 0, released: 0 });
+    expect(h.queue.pending).toHaveLength(1);
   });
 });

@@ -120,6 +120,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         whileExtendingVisibility,
         mayStartInvoke: (afterMs) => invocation.remainingMs() - afterMs - marginMs >= handlerMs,
         observer: availability.observerFor(route.functionName),
+        stop: invocation.leaseLost,
         onReceived: (count) => {
           outcome.received += count;
         },
