@@ -866,7 +866,7 @@ describe("invokes that did not run the handler", () => {
     expect(outcome).toMatchObject({ received: 2, succeeded: 2, failed: 0, released: 0 });
   });
 
-  it("releases a batch it could never invoke when the invocation runs out of time, without failing it", async () => {
+  it("hands back a batch it could never invoke when the invocation runs out of time, invisible for its backoff, without failing it", async () => {
     const h = harness();
     h.queue.pending = [message("m1")];
     h.invoker.respond = () => {
@@ -877,7 +877,9 @@ describe("invokes that did not run the handler", () => {
     };
     const { outcome } = await h.run(20_000);
     expect(outcome).toMatchObject({ received: 1, succeeded: 0, failed: 0, released: 1 });
-    expect(h.queue.visibilityCalls.at(-1)).toMatchObject({ handles: ["rh-m1"], sec: 0 });
+    const handedBack = h.queue.visibilityCalls.at(-1);
+    expect(handedBack?.handles).toEqual(["rh-m1"]);
+    expect(handedBack?.sec).toBeGreaterThan(0);
     expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Denied);
     // One receive only: while blocked the loop probes instead of receiving more.
     expect(h.queue.receives).toHaveLength(1);
@@ -1047,5 +1049,60 @@ describe("the edges of a batch's life", () => {
     expect(h.invoker.events).toEqual([]);
     expect(outcome).toMatchObject({ received: 0, released: 0 });
     expect(h.queue.pending).toHaveLength(1);
+  });
+});
+
+describe("a handler that keeps refusing, across invocations", () => {
+  it("throttled past its budget: shows blocked, hands the batch back invisible, and later invocations take one probe message, not batches", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 5, concurrency: 2 });
+    h.queue.pending = Array.from({ length: 20 }, (_, i) => message(`m${i}`));
+    let throttled = true;
+    h.invoker.respond = () => {
+      if (throttled) throw notRun(NotRunReason.Throttled);
+      return { payload: null };
+    };
+    // Each run is a new poller: a cold environment that remembers nothing but the token.
+    const first = await h.run(30_000);
+    expect(first.outcome.received).toBeLessThanOrEqual(10);
+    expect(first.outcome.released).toBe(first.outcome.received);
+    const handedBack = h.queue.visibilityCalls.filter((c) => c.handles.length > 0).at(-1);
+    expect(handedBack?.sec).toBeGreaterThan(0);
+    expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Throttled);
+
+    for (let i = 0; i < 3; i++) {
+      const next = await h.run(30_000);
+      // A DryRun passes for a throttled function: only a real invoke of one message may probe it.
+      expect(next.outcome.received).toBeLessThanOrEqual(1);
+      expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Throttled);
+    }
+
+    throttled = false;
+    await h.run(30_000);
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+    expect(h.queue.deleted.length).toBeGreaterThan(1);
+    expect(h.invoker.events.some((e) => e.event.Records.length > 1)).toBe(true);
+  });
+
+  it("a KMS refusal whose DryRun passes: probes with one message and goes back to whole batches once it runs", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 5 });
+    h.queue.pending = Array.from({ length: 12 }, (_, i) => message(`m${i}`));
+    let broken = true;
+    h.invoker.respond = () => {
+      if (broken) throw notRun(NotRunReason.Kms);
+      return { payload: null };
+    };
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Kms);
+    const sizesBefore = h.invoker.events.length;
+    broken = false;
+    const { outcome } = await h.run(60_000);
+    const sizes = h.invoker.events.slice(sizesBefore).map((e) => e.event.Records.length);
+    expect(sizes[0]).toBe(1);
+    expect(sizes.slice(1).some((n) => n > 1)).toBe(true);
+    expect(outcome.succeeded).toBeGreaterThan(1);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
   });
 });

@@ -134,6 +134,9 @@ export function createPoller(deps: PollerDeps): Poller {
         timing,
         visibilityCache,
         refusing,
+        // A cold environment does not remember a block: the token does, from the last invocation.
+        blockedBefore: async () =>
+          (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,
       },
       invocation,
     );
