@@ -14,7 +14,7 @@ import { endInvocation } from "./endOfInvocation.js";
 import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
 import type { LoopOutcome } from "./loopOutcome.js";
-import { createQueueLane } from "./queueLane.js";
+import { createQueueLane, type LaneTiming } from "./queueLane.js";
 
 /** Timing of one poller invocation. */
 export interface PollerSettings {
@@ -22,8 +22,12 @@ export interface PollerSettings {
   waitTimeSec: number;
   /** Slack kept beyond one full cycle before the invocation ends, seconds. */
   marginSec: number;
-  /** The longest timeout of any handler function, seconds: every batch started must fit it. */
+  /** The longest timeout of any handler function, seconds: a batch for a function not in `handlerTimeoutSec` must fit it. */
   maxHandlerTimeoutSec: number;
+  /** Each handler function's own timeout, seconds, by the name routes give it: a batch must fit its handler's. */
+  handlerTimeoutSec?: Readonly<Record<string, number>>;
+  /** Restart's stale threshold, seconds: a route whose window would let it take over a live loop is not run. */
+  staleAfterSec?: number;
   /**
    * Renew the lease when this long has passed since the last verified renewal, seconds.
    * Default 0: before every receive (the first round's behaviour).
@@ -86,15 +90,19 @@ export function createPoller(deps: PollerDeps): Poller {
   const retry = deps.retry ?? defaultBackoff;
   const metrics = deps.metrics ?? discardMetrics;
   const marginMs = settings.marginSec * 1000;
-  const timing = {
+  const timing: LaneTiming = {
     waitMs: settings.waitTimeSec * 1000,
     marginMs,
-    handlerMs: settings.maxHandlerTimeoutSec * 1000,
+    renewEverySec: settings.renewEverySec ?? 0,
+    ...(settings.staleAfterSec !== undefined ? { staleAfterSec: settings.staleAfterSec } : {}),
+    handlerTimeoutSecOf: (functionName) =>
+      settings.handlerTimeoutSec?.[functionName] ?? settings.maxHandlerTimeoutSec,
   };
   const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
   const visibilityCache: VisibilityTimeoutCache = new Map();
   const refusing: RefusingFunctions = new Map();
+  const budgetLoggedAt = new Map<string, number>();
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     const invocation = createLoopInvocation(
@@ -127,6 +135,7 @@ export function createPoller(deps: PollerDeps): Poller {
         timing,
         visibilityCache,
         refusing,
+        budgetLoggedAt,
       },
       invocation,
     );
