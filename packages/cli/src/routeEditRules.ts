@@ -1,10 +1,12 @@
 import {
+  checkRouteFits,
   isRoutableQueue,
   loopLimitIssues,
   type QueueUrlScope,
   queueUrlProblem,
   type Registry,
   type Route,
+  settingsFor,
 } from "@sqs-dispatcher/config";
 import type { CliTarget } from "./context.js";
 
@@ -51,4 +53,31 @@ export function routeEditRefusals(input: RouteEditInput): string[] {
   const problem = queueUrlProblem(route.queueUrl, route.queueName, scope);
   if (problem !== undefined) lines.push(`<queue>: the queue's URL '${route.queueUrl}' ${problem}`);
   return lines;
+}
+
+/**
+ * {@link checkRouteFits} for an edited route, with the target's poller and restart settings and the
+ * timeout of the registry function it invokes (`functionKey`; none: nothing to check, as for a
+ * route whose function left the registry), as `--batch-window` lines; empty when it fits.
+ */
+export function routeFitRefusals(
+  registry: Registry,
+  target: CliTarget,
+  route: Route,
+  functionKey: string | undefined,
+): string[] {
+  const fn = functionKey === undefined ? undefined : registry.functions[functionKey];
+  if (functionKey === undefined || fn === undefined) return [];
+  const settings = settingsFor(
+    registry,
+    target.kind === "local" ? { kind: "local" } : { kind: "aws", stage: target.stage },
+  );
+  const timing = { ...settings.poller, staleAfterSec: settings.restart.staleAfterSec };
+  const input = {
+    queueName: route.queueName,
+    batchWindowSec: route.batchWindowSec,
+    functionName: functionKey,
+    handlerTimeoutSec: fn.timeoutSec,
+  };
+  return checkRouteFits(input, timing).map((p) => `--batch-window: ${p.message}`);
 }

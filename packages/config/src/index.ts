@@ -57,6 +57,13 @@ export {
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export {
+  checkRouteFits,
+  type LoopTiming,
+  type RouteFitProblem,
+  RouteFitRule,
+  type RouteTimingInput,
+} from "./routeBudget.js";
+export {
   AlarmMetric,
   type AlarmTier,
   alarmTierSchema,
