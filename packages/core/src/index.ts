@@ -39,6 +39,11 @@ export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batc
 export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
 export { fitPayload, type PayloadChunk } from "./dispatch/fitPayload.js";
+export {
+  coldStartInitAllowanceSec,
+  handlerRequestTimeoutMs,
+  invokeWindowMs,
+} from "./dispatch/invokeWindow.js";
 export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
 export {
   type QueueLocation,
@@ -111,7 +116,7 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
+export type { EntryFailures, QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,

@@ -225,6 +225,9 @@ export async function deployLocal(
       POLLER_RENEW_EVERY_SEC: String(settings.poller.renewEverySec),
       ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
+      // A local execution environment's init is a worker thread starting, well under a second, and
+      // local pollers run for seconds: keeping Lambda's 10 s for it would leave no batch room to start.
+      POLLER_COLD_START_ALLOWANCE_SEC: "0",
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
       // A restart run is time-boxed to its interval, so it ends before the next one starts.
