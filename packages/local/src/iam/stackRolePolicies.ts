@@ -153,3 +153,13 @@ export function localizePolicies(synthesized: SynthesizedPolicies, target: Stack
   }
   return out;
 }
+
+/** The local deploy's tables, by the stack's logical table names. */
+export function localTableNames(tables: { tokens: string; processed: string; routes?: string }, scalingEvents: string) {
+  return {
+    tokens: tables.tokens,
+    processed: tables.processed,
+    ...(tables.routes !== undefined ? { routes: tables.routes } : {}),
+    "scaling-events": scalingEvents,
+  };
+}

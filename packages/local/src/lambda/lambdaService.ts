@@ -81,6 +81,8 @@ export interface LambdaServiceOptions {
   maxConcurrency?: number;
   /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
   onFunctionOutput?: (line: string) => void;
+  /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
+  credentialsOf?: (functionName: string) => { accessKeyId: string; secretAccessKey: string };
 }
 
 interface FunctionRecord {
@@ -113,6 +115,16 @@ export function sessionTokenOf(functionName: string): string {
   return `${localSessionTokenPrefix}${functionName}`;
 }
 export const localSessionTokenPrefix = "local-lambda:";
+
+/** A function's credentials as the SDK reads them from its environment. */
+function credentialVariables(
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined,
+): Record<string, string> {
+  return {
+    AWS_ACCESS_KEY_ID: credentials?.accessKeyId ?? "test",
+    AWS_SECRET_ACCESS_KEY: credentials?.secretAccessKey ?? "test",
+  };
+}
 
 const stdoutLogger: Logger = {
   debug() {},
@@ -222,8 +234,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       AWS_REGION: options.region,
       AWS_DEFAULT_REGION: options.region,
       AWS_ENDPOINT_URL: options.endpoint(),
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
+      ...credentialVariables(options.credentialsOf?.(def.name)),
       // Lambda gives every function session credentials; locally the session token names the
       // function, so the edge's fault rules can tell which function a request came from (`caller`).
       AWS_SESSION_TOKEN: sessionTokenOf(def.name),
