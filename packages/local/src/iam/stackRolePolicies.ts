@@ -40,7 +40,9 @@ const sourceDirs = ["stacks", "packages/config/src"];
 async function sourceHash(projectRoot: string, input: unknown): Promise<string> {
   const hash = createHash("sha256");
   for (const dir of sourceDirs) {
-    const files = (await readdir(path.join(projectRoot, dir))).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts")).sort();
+    const files = (await readdir(path.join(projectRoot, dir), { recursive: true }))
+      .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+      .sort();
     for (const file of files) {
       hash.update(file);
       hash.update(await readFile(path.join(projectRoot, dir, file)));
