@@ -146,8 +146,20 @@ describe("IAM enforced from the stack's synthesized policies", () => {
     const route = (await platform.deployment.routesStore.get("iam-orders"))!;
     // What `routes set iam-orders --on-no-match forward:iam-audit` writes.
     await platform.deployment.routesStore.put({ ...route, onNoMatch: "forward:iam-audit", updatedAt: Date.now() });
-    await platform.send("iam-orders", [{ type: "refund", n: 2 }]);
-    await arrives(urls["iam-audit"]!, JSON.stringify({ type: "refund", n: 2 }), "the refund forwarded to iam-audit");
+    // The poller reads the edit within its route cache's TTL: probes go until one is forwarded.
+    const { sqs } = platform.deployment.clients;
+    let probe = 0;
+    await waitFor(
+      async () => {
+        probe += 1;
+        await platform.send("iam-orders", [{ type: "refund", probe }]);
+        const out = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: urls["iam-audit"], MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+        );
+        return (out.Messages ?? []).some((m) => JSON.parse(m.Body ?? "{}").type === "refund") || undefined;
+      },
+      { timeoutMs: 40_000, intervalMs: 0, description: "a refund forwarded to iam-audit" },
+    );
     expect(deniedOf("poller")).toEqual([]);
   });
 
