@@ -1212,8 +1212,12 @@ describe("Dispatcher stack: route policies", () => {
     expect(invokes.some((r) => r.endsWith(":function:ledger-test-noop"))).toBe(true);
     // The shop registry names no forward target: its poller may send only to the queues it may read.
     const shop = statementsOf(dispatcher, "shop-test-poller");
-    const shopSends = shop.filter((s) => actionsOf(s).includes("sqs:SendMessage")).flatMap(resourcesOfStatement);
-    const shopReads = shop.filter((s) => actionsOf(s).includes("sqs:ReceiveMessage")).flatMap(resourcesOfStatement);
+    const shopSends = shop
+      .filter((s) => actionsOf(s).includes("sqs:SendMessage"))
+      .flatMap(resourcesOfStatement);
+    const shopReads = shop
+      .filter((s) => actionsOf(s).includes("sqs:ReceiveMessage"))
+      .flatMap(resourcesOfStatement);
     expect(shopSends.map(render)).toEqual(shopReads.map(render));
   });
 

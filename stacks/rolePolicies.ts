@@ -52,7 +52,10 @@ interface CfnTemplate {
  * rolePoliciesOf(template, { partition: "aws", region: "us-east-1", accountId: "000000000000" })
  * // { "shop-local-poller": { roleLogicalId: "PollerServiceRole…", policies: [...], managedPolicyArns: [...] } }
  */
-export function rolePoliciesOf(template: CfnTemplate, target: ResolveTarget): Record<string, FunctionRolePolicies> {
+export function rolePoliciesOf(
+  template: CfnTemplate,
+  target: ResolveTarget,
+): Record<string, FunctionRolePolicies> {
   const resources = template.Resources ?? {};
   const resolve = createResolver(resources, target);
   const out: Record<string, FunctionRolePolicies> = {};
@@ -69,7 +72,10 @@ export function rolePoliciesOf(template: CfnTemplate, target: ResolveTarget): Re
       const roles = (policy.Properties?.Roles ?? []) as { Ref?: string }[];
       if (!roles.some((r) => r.Ref === roleId)) continue;
       const document = policy.Properties?.PolicyDocument as { Statement: unknown[] };
-      policies.push({ name: policyId, statements: document.Statement.map((s) => resolve(s) as ResolvedStatement) });
+      policies.push({
+        name: policyId,
+        statements: document.Statement.map((s) => resolve(s) as ResolvedStatement),
+      });
     }
     for (const inline of (roleResource?.Properties?.Policies ?? []) as {
       PolicyName: string;
@@ -120,7 +126,9 @@ function createResolver(resources: Record<string, CfnResource>, target: ResolveT
       case "AWS::Lambda::Function":
         return `${base}:lambda:${target.region}:${target.accountId}:function:${named("FunctionName")}`;
       default:
-        throw new UnresolvableIntrinsicError(`cannot name the ARN of ${logicalId} (${resource?.Type ?? "missing"})`);
+        throw new UnresolvableIntrinsicError(
+          `cannot name the ARN of ${logicalId} (${resource?.Type ?? "missing"})`,
+        );
     }
   };
   const value = (node: unknown): unknown => {

@@ -42,6 +42,8 @@ export interface SoakOptions {
   logger?: Logger;
   /** Progress lines (phase changes, counts). */
   onProgress?: (line: string) => void;
+  /** Enforce the stack's IAM on every function (default true): a denied call breaks the soak. */
+  enforceIam?: boolean;
 }
 
 /** What a soak saw and whether its invariants held. */
@@ -53,6 +55,8 @@ export interface SoakReport {
   /** The settings the soak ran with (engine v2: batches in flight per loop, timer renewal). */
   settings: { concurrency: number; renewEverySec: number; staleAfterSec: number; fifoGroups: number };
   faultCounts: FaultCounts;
+  /** Calls the platform's functions made that their roles do not allow (`function: action on resource`). */
+  iamDenied: string[];
   environmentsKilled: number;
   /** The `record` handler as the local Lambda service saw it (cold starts, timeouts, throttles). */
   handler: { invocations: number; errors: number; timeouts: number; throttles: number; coldStarts: number };
@@ -144,7 +148,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const startedAt = clock.now();
 
   const registry = soakRegistry(perQueue);
-  const cloud = await startLocalCloud({ port: 0, logger: options.logger ?? silentLogger });
+  const cloud = await startLocalCloud({
+    port: 0,
+    logger: options.logger ?? silentLogger,
+    enforceIam: options.enforceIam ?? true,
+  });
   const deployment = await deployLocal(cloud, registry, { logger: options.logger ?? silentLogger }).catch(
     async (error: unknown) => {
       await cloud.stop();
@@ -505,9 +513,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       scaledDown: afterPeak.some((n) => n < peakA),
       fifoOrder: { groups: orderLogs.size, deliveries: orderedDeliveries, violations },
     };
+    const iamDenied = cloud.iam
+      .usage()
+      .flatMap((u) => u.denied.map((d) => `${u.functionName}: ${d.action} on ${d.resource} (${d.count}×)`));
     return {
       invariants,
-      broken: brokenInvariants(invariants),
+      broken: [
+        ...brokenInvariants(invariants),
+        ...(iamDenied.length > 0
+          ? [`the stack's IAM denied ${iamDenied.length} authorization(s): ${iamDenied.join("; ")}`]
+          : []),
+      ],
+      iamDenied,
       durationSec: (clock.now() - startedAt) / 1000,
       settings: {
         concurrency: soakConcurrency,

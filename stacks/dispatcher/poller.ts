@@ -45,6 +45,10 @@ export function createPollerFunction(
   grantRoutesRead(poller);
   // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage. Run-time routes may forward
   // to the registry's queues and routableQueues (`routes set` refuses any other), so those are granted too.
-  allow(poller, ["sqs:GetQueueUrl", "sqs:SendMessage"], [...new Set([...forwardTargetArns, ...routedQueueArns])]);
+  allow(
+    poller,
+    ["sqs:GetQueueUrl", "sqs:SendMessage"],
+    [...new Set([...forwardTargetArns, ...routedQueueArns])],
+  );
   return { poller, pollerArn };
 }

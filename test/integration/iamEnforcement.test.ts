@@ -126,7 +126,10 @@ describe("IAM enforced from the stack's synthesized policies", () => {
     ).rejects.toMatchObject({
       name: "AccessDeniedException",
       $metadata: { httpStatusCode: 403 },
-      message: denied("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:000000000000:function:restart:$LATEST"),
+      message: denied(
+        "lambda:InvokeFunction",
+        "arn:aws:lambda:us-east-1:000000000000:function:restart:$LATEST",
+      ),
     });
     await expect(
       new SSMClient(config).send(
@@ -134,10 +137,15 @@ describe("IAM enforced from the stack's synthesized policies", () => {
       ),
     ).rejects.toMatchObject({
       name: "AccessDeniedException",
-      message: denied("ssm:PutParameter", "arn:aws:ssm:us-east-1:000000000000:parameter/itest/local/routes/x"),
+      message: denied(
+        "ssm:PutParameter",
+        "arn:aws:ssm:us-east-1:000000000000:parameter/itest/local/routes/x",
+      ),
     });
     // The test's own clients are the operator's: the same send succeeds with them.
-    await platform.deployment.clients.sqs.send(new SendMessageCommand({ QueueUrl: urls["iam-audit"], MessageBody: "op" }));
+    await platform.deployment.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: urls["iam-audit"], MessageBody: "op" }),
+    );
     await arrives(urls["iam-audit"]!, "op", "the operator's message on iam-audit");
     sqs.destroy();
   });
@@ -145,7 +153,11 @@ describe("IAM enforced from the stack's synthesized policies", () => {
   it("forwards to a run-time forward target that routableQueues allows: the poller's role may send to it", async () => {
     const route = (await platform.deployment.routesStore.get("iam-orders"))!;
     // What `routes set iam-orders --on-no-match forward:iam-audit` writes.
-    await platform.deployment.routesStore.put({ ...route, onNoMatch: "forward:iam-audit", updatedAt: Date.now() });
+    await platform.deployment.routesStore.put({
+      ...route,
+      onNoMatch: "forward:iam-audit",
+      updatedAt: Date.now(),
+    });
     // The poller reads the edit within its route cache's TTL: probes go until one is forwarded.
     const { sqs } = platform.deployment.clients;
     let probe = 0;
@@ -154,7 +166,11 @@ describe("IAM enforced from the stack's synthesized policies", () => {
         probe += 1;
         await platform.send("iam-orders", [{ type: "refund", probe }]);
         const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: urls["iam-audit"], MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
+          new ReceiveMessageCommand({
+            QueueUrl: urls["iam-audit"],
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 2,
+          }),
         );
         return (out.Messages ?? []).some((m) => JSON.parse(m.Body ?? "{}").type === "refund") || undefined;
       },
@@ -179,7 +195,9 @@ describe("IAM enforced from the stack's synthesized policies", () => {
       await platform.send("iam-forwarding", [{ type: "refund", n: 3 }]);
       const parkedArn = "arn:aws:sqs:us-east-1:000000000000:iam-parked";
       await waitFor(
-        () => deniedOf("poller").some((d) => d.resource === parkedArn && d.action.startsWith("sqs:")) || undefined,
+        () =>
+          deniedOf("poller").some((d) => d.resource === parkedArn && d.action.startsWith("sqs:")) ||
+          undefined,
         { timeoutMs: 40_000, description: "the poller denied on iam-parked" },
       );
       // Nothing else the poller does is denied: only the forward.
@@ -188,7 +206,11 @@ describe("IAM enforced from the stack's synthesized policies", () => {
       platform.cloud.iam.setRolePolicies(original);
     }
     // With the statement back, the same message (returned to its queue) is forwarded.
-    await arrives(urls["iam-parked"]!, JSON.stringify({ type: "refund", n: 3 }), "the refund forwarded to iam-parked");
+    await arrives(
+      urls["iam-parked"]!,
+      JSON.stringify({ type: "refund", n: 3 }),
+      "the refund forwarded to iam-parked",
+    );
   });
 
   it("reports the grants each role never used: the least-privilege evidence", async () => {
@@ -213,7 +235,9 @@ describe("IAM enforced from the stack's synthesized policies", () => {
     });
     // routableQueues grants reads of iam-audit, which no route drains: unused. The routed queues are used.
     expect(poller.unused).toEqual(expect.arrayContaining([expect.objectContaining(receives("iam-audit"))]));
-    expect(poller.unused).not.toEqual(expect.arrayContaining([expect.objectContaining(receives("iam-orders"))]));
+    expect(poller.unused).not.toEqual(
+      expect.arrayContaining([expect.objectContaining(receives("iam-orders"))]),
+    );
     expect(poller.used).toEqual(expect.arrayContaining([expect.objectContaining(receives("iam-orders"))]));
   });
 });

@@ -1,8 +1,8 @@
 import {
   isRoutableQueue,
+  loopLimitIssues,
   NoMatchKind,
   parseNoMatchAction,
-  loopLimitIssues,
   type QueueUrlScope,
   queueUrlProblem,
   type Registry,

@@ -55,7 +55,11 @@ export {
 export { createFaultInjector, type FaultCounts, type FaultInjector } from "./faults/faultInjector.js";
 export { CommonFaults, type FaultRule, type FaultRuleInput, faultRuleSchema } from "./faults/faultRule.js";
 export { accessDeniedMessage } from "./iam/accessDenied.js";
-export { createLocalCredentials, type FunctionCredentials, type LocalCredentials } from "./iam/localCredentials.js";
+export {
+  createLocalCredentials,
+  type FunctionCredentials,
+  type LocalCredentials,
+} from "./iam/localCredentials.js";
 export { assumedRoleArn, createLocalIam, type LocalIam, type RoleUsage } from "./iam/localIam.js";
 export { type AuthorizationCheck, authorizationChecksOf } from "./iam/requestAuthorization.js";
 export type { LocalRolePolicies, PolicyStatement, RolePolicy } from "./iam/rolePolicy.js";

@@ -18,7 +18,12 @@ export function accessDeniedMessage(principalArn: string, action: string, resour
  * SNS-JSON `AccessDeniedException` (400), Lambda `AccessDeniedException` (403, REST-JSON), SNS query
  * `AuthorizationError` (403, XML).
  */
-export function sendAccessDenied(res: ServerResponse, service: string, message: string, sns = { query: false }): void {
+export function sendAccessDenied(
+  res: ServerResponse,
+  service: string,
+  message: string,
+  sns = { query: false },
+): void {
   switch (service) {
     case "sqs":
       sendAwsJson(

@@ -1,11 +1,15 @@
-import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { SigningScope } from "../edge/signingScope.js";
 import { accessDeniedMessage, sendAccessDenied } from "./accessDenied.js";
 import type { LocalCredentials } from "./localCredentials.js";
-import { authorizationChecksOf, type AuthorizationCheck, UnauthorizableRequestError } from "./requestAuthorization.js";
 import { readWholeBody, replayRequest } from "./replayRequest.js";
+import {
+  type AuthorizationCheck,
+  authorizationChecksOf,
+  UnauthorizableRequestError,
+} from "./requestAuthorization.js";
 import type { LocalRolePolicies, RolePolicy } from "./rolePolicy.js";
 
 /** Far above any request a function makes (6 MB Lambda payloads); bounds what the edge buffers. */
@@ -101,7 +105,12 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
     const key = `${functionName}\n${check.action}\n${check.resource}`;
     let decision = decisions.get(key);
     if (!decision) {
-      decision = isAllowed(role, check, assumedRoleArn(options.accountId, role.roleName, functionName), options.accountId);
+      decision = isAllowed(
+        role,
+        check,
+        assumedRoleArn(options.accountId, role.roleName, functionName),
+        options.accountId,
+      );
       decisions.set(key, decision);
     }
     return decision;
@@ -120,7 +129,13 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
       if (functionName === undefined || !options.enforce) return req;
       const role = roles[functionName];
       const body = await readWholeBody(req, maxAuthorizedBodyBytes);
-      const request = { service: scope.service, method: req.method, url: req.url, headers: req.headers, body };
+      const request = {
+        service: scope.service,
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body,
+      };
       let checks: AuthorizationCheck[];
       try {
         checks = authorizationChecksOf(request, { region: options.region, accountId: options.accountId });
@@ -130,14 +145,22 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
           functionName,
           error: error.message,
         });
-        sendAccessDenied(res, scope.service, `${error.message}: the local cloud refuses what it cannot authorize`);
+        sendAccessDenied(
+          res,
+          scope.service,
+          `${error.message}: the local cloud refuses what it cannot authorize`,
+        );
         return undefined;
       }
       for (const check of checks) {
         const allowed = role !== undefined && (await decide(functionName, role, check));
         record(functionName, check, allowed);
         if (!allowed) {
-          const principal = assumedRoleArn(options.accountId, role?.roleName ?? `${functionName}-no-role`, functionName);
+          const principal = assumedRoleArn(
+            options.accountId,
+            role?.roleName ?? `${functionName}-no-role`,
+            functionName,
+          );
           const message = accessDeniedMessage(principal, check.action, check.resource);
           options.logger?.warn("local IAM denied a request", { functionName, ...check });
           const snsQuery = scope.service === "sns" && req.headers["x-amz-target"] === undefined;

@@ -90,10 +90,12 @@ function sqsChecks(request: SignedRequest, scope: ArnScope): AuthorizationCheck[
   const operation = required(targetOperation(request.headers), "SQS");
   const body = jsonBody(request);
   const action = authorizedAs[`sqs:${operation}`] ?? `sqs:${operation}`;
-  const queueArn = (name: string, account = scope.accountId) => `arn:aws:sqs:${scope.region}:${account}:${name}`;
+  const queueArn = (name: string, account = scope.accountId) =>
+    `arn:aws:sqs:${scope.region}:${account}:${name}`;
   if (typeof body.QueueUrl === "string") {
     const [account, name] = new URL(body.QueueUrl, "http://queue.local").pathname.split("/").filter(Boolean);
-    if (name === undefined) throw new UnauthorizableRequestError(`cannot read a queue from '${body.QueueUrl}'`);
+    if (name === undefined)
+      throw new UnauthorizableRequestError(`cannot read a queue from '${body.QueueUrl}'`);
     return [{ action, resource: queueArn(name, account) }];
   }
   if (typeof body.QueueName === "string") {
@@ -153,7 +155,8 @@ function ssmChecks(request: SignedRequest, scope: ArnScope): AuthorizationCheck[
     }));
   }
   // GetParametersByPath is authorized on the path itself, without its trailing slash.
-  if (typeof body.Path === "string") return [{ action, resource: parameterArn(body.Path.replace(/\/+$/, "")) }];
+  if (typeof body.Path === "string")
+    return [{ action, resource: parameterArn(body.Path.replace(/\/+$/, "")) }];
   return [{ action, resource: "*" }];
 }
 
@@ -179,7 +182,12 @@ function lambdaChecks(request: SignedRequest, scope: ArnScope): AuthorizationChe
     if (!match) continue;
     const identifier = match[1];
     if (identifier === undefined) return [{ action, resource: "*" }];
-    return [{ action, resource: functionArnOf(decodeURIComponent(identifier), url.searchParams.get("Qualifier"), scope) }];
+    return [
+      {
+        action,
+        resource: functionArnOf(decodeURIComponent(identifier), url.searchParams.get("Qualifier"), scope),
+      },
+    ];
   }
   throw new UnauthorizableRequestError(`no IAM mapping for Lambda ${request.method} ${path}`);
 }

@@ -2,7 +2,12 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { awsResourceName, PlatformFunction, type Registry, type RouteStoreKind } from "@sqs-dispatcher/config";
+import {
+  awsResourceName,
+  PlatformFunction,
+  type Registry,
+  type RouteStoreKind,
+} from "@sqs-dispatcher/config";
 import { DispatcherError } from "@sqs-dispatcher/core";
 import type { LocalRolePolicies, PolicyStatement, RolePolicy } from "./rolePolicy.js";
 
@@ -62,7 +67,12 @@ async function sourceHash(projectRoot: string, input: unknown): Promise<string> 
 export async function loadStackRolePolicies(target: StackPolicyTarget): Promise<LocalRolePolicies> {
   const request = {
     registry: target.registry,
-    target: { stage: target.stage, routeStore: target.routeStore, region: target.region, accountId: target.accountId },
+    target: {
+      stage: target.stage,
+      routeStore: target.routeStore,
+      region: target.region,
+      accountId: target.accountId,
+    },
   };
   const cacheDir = path.join(target.projectRoot, ".dispatcher", "iam");
   const cacheFile = path.join(cacheDir, `${await sourceHash(target.projectRoot, request)}.json`);
@@ -96,7 +106,11 @@ function synthesize(projectRoot: string, request: unknown): Promise<SynthesizedP
     child.on("close", (code) => {
       if (code !== 0) {
         const tail = Buffer.concat(err).toString("utf8").trim().split("\n").slice(-15).join("\n");
-        reject(new StackPolicySynthesisError(`synthesizing the stack's role policies failed (exit ${code}):\n${tail}`));
+        reject(
+          new StackPolicySynthesisError(
+            `synthesizing the stack's role policies failed (exit ${code}):\n${tail}`,
+          ),
+        );
         return;
       }
       try {
@@ -115,7 +129,10 @@ function synthesize(projectRoot: string, request: unknown): Promise<SynthesizedP
  * ARNs in every statement renamed as the local deploy names them. Queues, topics, alarms and SSM
  * parameters keep their names: the local deploy uses the stack's.
  */
-export function localizePolicies(synthesized: SynthesizedPolicies, target: StackPolicyTarget): LocalRolePolicies {
+export function localizePolicies(
+  synthesized: SynthesizedPolicies,
+  target: StackPolicyTarget,
+): LocalRolePolicies {
   const { app } = target.registry;
   const functionNames = new Map<string, string>();
   for (const name of [...Object.keys(target.registry.functions), ...Object.values(PlatformFunction)]) {
@@ -157,7 +174,10 @@ export function localizePolicies(synthesized: SynthesizedPolicies, target: Stack
 }
 
 /** The local deploy's tables, by the stack's logical table names. */
-export function localTableNames(tables: { tokens: string; processed: string; routes?: string }, scalingEvents: string) {
+export function localTableNames(
+  tables: { tokens: string; processed: string; routes?: string },
+  scalingEvents: string,
+) {
   return {
     tokens: tables.tokens,
     processed: tables.processed,

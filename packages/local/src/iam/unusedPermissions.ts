@@ -1,5 +1,5 @@
-import type { AuthorizationCheck } from "./requestAuthorization.js";
 import { isAllowed, type RoleUsage } from "./localIam.js";
+import type { AuthorizationCheck } from "./requestAuthorization.js";
 import { type LocalRolePolicies, listOf } from "./rolePolicy.js";
 
 /** One grant of a role: an action on a resource pattern, as one statement writes it. */
@@ -40,12 +40,24 @@ export async function unusedPermissionReport(
           for (const resource of listOf(statement.Resource)) {
             const grant = {
               roleName: role.roleName,
-              policies: [{ name: policy.name, statements: [{ Effect: "Allow" as const, Action: action, Resource: resource }] }],
+              policies: [
+                {
+                  name: policy.name,
+                  statements: [{ Effect: "Allow" as const, Action: action, Resource: resource }],
+                },
+              ],
               managedPolicyArns: [],
             };
             let needed = false;
             for (const request of used?.allowed ?? []) {
-              if (await isAllowed(grant, request, `arn:aws:sts::${accountId}:assumed-role/${role.roleName}/${functionName}`, accountId)) {
+              if (
+                await isAllowed(
+                  grant,
+                  request,
+                  `arn:aws:sts::${accountId}:assumed-role/${role.roleName}/${functionName}`,
+                  accountId,
+                )
+              ) {
                 needed = true;
                 break;
               }
@@ -70,7 +82,9 @@ export async function unusedPermissionReport(
 export function formatPermissionReport(reports: readonly RolePermissionReport[]): string {
   const lines: string[] = [];
   for (const r of reports) {
-    lines.push(`${r.functionName} (role ${r.roleName}): ${r.used.length} authorization(s) used, ${r.unused.length} grant(s) never used`);
+    lines.push(
+      `${r.functionName} (role ${r.roleName}): ${r.used.length} authorization(s) used, ${r.unused.length} grant(s) never used`,
+    );
     for (const g of r.unused) lines.push(`  unused: ${g.action} on ${g.resource}`);
     for (const d of r.denied) lines.push(`  denied: ${d.action} on ${d.resource} (${d.count}×)`);
   }

@@ -23,8 +23,7 @@ import {
 import type { LocalIam } from "../iam/localIam.js";
 import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
-import { ScalingEventsTable } from "../monitoring/deployScaling.js";
-import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
+import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../monitoring/deployScaling.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
