@@ -63,6 +63,7 @@ const template = {
               Effect: "Allow",
               Action: "lambda:InvokeFunction",
               Resource: {
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not JavaScript's
                 "Fn::Sub": "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:x",
               },
             },
