@@ -20,8 +20,10 @@ import {
   type RouteStore,
   silentLogger,
 } from "@sqs-dispatcher/core";
+import type { LocalIam } from "../iam/localIam.js";
+import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
-import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
+import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../monitoring/deployScaling.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
@@ -38,6 +40,8 @@ export interface DeployTarget {
     unregister(name: string): Promise<void>;
     killEnvironments(name?: string): Promise<number>;
   };
+  /** The local IAM (`startLocalCloud`'s): when enforcing, the deploy installs the stack's role policies. */
+  iam?: Pick<LocalIam, "enforcing" | "setRolePolicies">;
 }
 
 /** The platform's own functions (poller, restart, scale, admin); a registry may not declare functions with these names. */
@@ -172,6 +176,21 @@ export async function deployLocal(
       routeStoreKind === "dynamodb"
         ? createDynamoRouteStore({ doc: clients.doc, tableName: PlatformTables.routes.name })
         : createSsmRouteStore({ ssm: clients.ssm, path: routesPath });
+
+    if (cloud.iam?.enforcing) {
+      // Before any function runs: every call it makes is evaluated against these.
+      cloud.iam.setRolePolicies(
+        await loadStackRolePolicies({
+          registry,
+          stage,
+          routeStore: routeStoreKind,
+          region: cloud.region,
+          accountId: cloud.accountId,
+          projectRoot: defaultProjectRoot,
+          tables: localTableNames(tables, ScalingEventsTable.name),
+        }),
+      );
+    }
 
     const now = Date.now();
     const wanted: Route[] = registry.routes.map((r, i) => ({
