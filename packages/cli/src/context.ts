@@ -16,6 +16,7 @@ import {
   type RouteStoreKind,
   routeParameterPath,
   settingsFor,
+  stageAlarmNamePrefix,
   type Target,
 } from "@sqs-dispatcher/config";
 import {
@@ -106,6 +107,8 @@ export interface ResourceNames {
   tokensTable: string;
   routesTable: string;
   routesPath: string;
+  /** What the stage's alarm names start with (`<app>-<stage>-`, also on the local cloud). */
+  alarmPrefix: string;
 }
 
 export function resourceNames(registry: Registry, target: CliTarget): ResourceNames {
@@ -117,6 +120,7 @@ export function resourceNames(registry: Registry, target: CliTarget): ResourceNa
     tokensTable: physical("tokens"),
     routesTable: physical("routes"),
     routesPath: routeParameterPath(registry.app, target.stage),
+    alarmPrefix: stageAlarmNamePrefix(registry.app, target.stage),
   };
 }
 
@@ -224,7 +228,7 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
         routes: context.routes,
         leases: context.leases,
         queues: createSqsQueueDirectory({ sqs: sqs() }),
-        alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch() }),
+        alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch(), alarmNamePrefix: names.alarmPrefix }),
         account: createLambdaAccountSettingsReader(lambda()),
         clock: systemClock,
         logger,
