@@ -1,5 +1,6 @@
 import { CloudWatchClient, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateFunctionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -35,6 +36,7 @@ export interface MotoClients {
   doc: DynamoDBDocumentClient;
   ssm: SSMClient;
   cloudwatch: CloudWatchClient;
+  lambda: LambdaClient;
   destroy(): void;
 }
 
@@ -46,14 +48,16 @@ export function motoClients(moto: MotoServer): MotoClients {
   const doc = DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   const ssm = new SSMClient(config);
   const cloudwatch = new CloudWatchClient(config);
+  const lambda = new LambdaClient(config);
   return {
     sqs,
     dynamodb,
     doc,
     ssm,
     cloudwatch,
+    lambda,
     destroy() {
-      for (const client of [sqs, dynamodb, ssm, cloudwatch]) client.destroy();
+      for (const client of [sqs, dynamodb, ssm, cloudwatch, lambda]) client.destroy();
     },
   };
 }
@@ -61,6 +65,47 @@ export function motoClients(moto: MotoServer): MotoClients {
 /** The DLQ the stack creates for a created queue: `<name>-dlq`, or `<base>-dlq.fifo`. */
 export function deadLetterQueueNameOf(queueName: string): string {
   return queueName.endsWith(".fifo") ? `${queueName.slice(0, -".fifo".length)}-dlq.fifo` : `${queueName}-dlq`;
+}
+
+/**
+ * Creates the stage's poller function in moto, so an async invoke of it by its physical name is
+ * accepted (202) as on AWS. moto runs no code without Docker: the function exists, nothing executes.
+ * Its role is created with IAM's query API directly (moto wants the role to exist; the project has
+ * no IAM client, and this is test setup, not code under test).
+ */
+async function createPollerFunction(moto: MotoServer, clients: MotoClients, functionName: string) {
+  const roleName = `${functionName}-role`.slice(0, 64);
+  const response = await fetch(`${moto.endpoint}/`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${moto.region}/iam/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: new URLSearchParams({
+      Action: "CreateRole",
+      Version: "2010-05-08",
+      RoleName: roleName,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
+      }),
+    }).toString(),
+  });
+  if (!response.ok && !(await response.text()).includes("EntityAlreadyExists")) {
+    throw new Error(`moto CreateRole answered ${response.status}`);
+  }
+  await clients.lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: functionName,
+      Runtime: "nodejs20.x",
+      Role: `arn:aws:iam::${moto.accountId}:role/${roleName}`,
+      Handler: "poller.handler",
+      // moto stores the code without reading it when it cannot run it.
+      Code: { ZipFile: new TextEncoder().encode("not run by moto") },
+    }),
+  );
 }
 
 /** What {@link deployStageToMoto} created, by the names the stack gives them. */
@@ -80,8 +125,8 @@ export interface MotoStage {
  * `routeParameterPath`): the tokens table, the routes table when the stage stores routes in DynamoDB,
  * each created queue with its DLQ and redrive policy, one alarm per route tier; then runs the stack's
  * route sync (the `Custom::RouteSync` handler's logic) in-process to write the registry's routes, with
- * the physical queue URLs and function names a deploy gives them. Lambda functions are not created:
- * moto cannot run them without Docker.
+ * the physical queue URLs and function names a deploy gives them. Of the functions only the poller is
+ * created, to be invoked by name: moto cannot run any without Docker.
  */
 export async function deployStageToMoto(
   moto: MotoServer,
@@ -138,6 +183,8 @@ export async function deployStageToMoto(
       );
     }
   }
+
+  await createPollerFunction(moto, clients, name(PlatformFunction.Poller));
 
   const routes =
     storeKind === "dynamodb"
