@@ -20,7 +20,7 @@ import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { tierAlarmName } from "@sqs-dispatcher/config";
+import { deadLetterQueueName, tierAlarmName } from "@sqs-dispatcher/config";
 import {
   createCloudWatchAlarmReader,
   createCloudWatchMetricReader,
@@ -36,7 +36,7 @@ import { ensureTable, PlatformTables } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeStoreContract } from "../integration/routeStoreContract.js";
 import { type MotoServer, startMoto } from "./support/motoServer.js";
-import { deadLetterQueueNameOf, type MotoClients, motoClients } from "./support/motoStage.js";
+import { type MotoClients, motoClients } from "./support/motoStage.js";
 
 let moto: MotoServer;
 let clients: MotoClients;
@@ -167,10 +167,10 @@ describe("SQS queue client against moto", () => {
 describe("SQS queue directory and dead-letter queues against moto", () => {
   it("resolves a queue's DLQ through its redrive policy, peeks without consuming, and purges", async () => {
     const name = `dl-${++namespace}`;
-    const dlqUrl = await createQueue(deadLetterQueueNameOf(name));
+    const dlqUrl = await createQueue(deadLetterQueueName(name));
     await createQueue(name, {
       RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: `arn:aws:sqs:${moto.region}:${moto.accountId}:${deadLetterQueueNameOf(name)}`,
+        deadLetterTargetArn: `arn:aws:sqs:${moto.region}:${moto.accountId}:${deadLetterQueueName(name)}`,
         maxReceiveCount: 3,
       }),
     });
@@ -188,12 +188,12 @@ describe("SQS queue directory and dead-letter queues against moto", () => {
     const deadLetters = createSqsDeadLetterQueues({ sqs: clients.sqs });
     const dlq = await deadLetters.resolve(name);
     expect(dlq).toMatchObject({
-      name: deadLetterQueueNameOf(name),
+      name: deadLetterQueueName(name),
       url: dlqUrl,
       source: { name, url: moto.queueUrl(name) },
     });
     // The DLQ itself resolves to itself (ListDeadLetterSourceQueues names its source).
-    expect(await deadLetters.resolve(deadLetterQueueNameOf(name))).toMatchObject({ url: dlqUrl });
+    expect(await deadLetters.resolve(deadLetterQueueName(name))).toMatchObject({ url: dlqUrl });
     const peeked = await deadLetters.peek(dlq, 10);
     expect(peeked.map((m) => m.body).sort()).toEqual(["dead 0", "dead 1", "dead 2"]);
     // Peeking released what it held: a second peek sees the same messages.

@@ -13,17 +13,11 @@ import { PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { runCli } from "@sqs-dispatcher/cli";
-import { tierAlarmName } from "@sqs-dispatcher/config";
+import { deadLetterQueueName, tierAlarmName } from "@sqs-dispatcher/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import registry from "./motoRegistry.js";
 import { type MotoServer, startMoto } from "./support/motoServer.js";
-import {
-  deadLetterQueueNameOf,
-  deployStageToMoto,
-  type MotoClients,
-  type MotoStage,
-  motoClients,
-} from "./support/motoStage.js";
+import { deployStageToMoto, type MotoClients, type MotoStage, motoClients } from "./support/motoStage.js";
 
 const config = "test/moto/motoRegistry.ts";
 let moto: MotoServer;
@@ -177,7 +171,7 @@ describe("the CLI's AWS mode against moto", () => {
   });
 
   it("peeks at and purges a stage's DLQ", async () => {
-    const dlqUrl = moto.queueUrl(deadLetterQueueNameOf("orders"));
+    const dlqUrl = moto.queueUrl(deadLetterQueueName("orders"));
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: '{"dead":1}' }));
     const peek = await dispatcher("dlq", "peek", "orders", "--stage", "dev", "--json");
     expect(peek.code).toBe(0);

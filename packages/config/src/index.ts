@@ -47,6 +47,7 @@ export {
 export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
 export {
   awsResourceName,
+  deadLetterQueueName,
   isStageTierAlarm,
   PlatformFunction,
   stageAlarmNamePrefix,

@@ -88,3 +88,8 @@ export function isStageTierAlarm(stagePrefix: string, queueName: string, alarmNa
   }
   return false;
 }
+
+/** The DLQ name of a queue the stack creates: `<name>-dlq`, or `<base>-dlq.fifo` for a FIFO queue. */
+export function deadLetterQueueName(queueName: string): string {
+  return queueName.endsWith(".fifo") ? `${queueName.slice(0, -".fifo".length)}-dlq.fifo` : `${queueName}-dlq`;
+}

@@ -6,6 +6,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   awsResourceName,
+  deadLetterQueueName,
   isImportedQueue,
   PlatformFunction,
   type Registry,
@@ -60,11 +61,6 @@ export function motoClients(moto: MotoServer): MotoClients {
       for (const client of [sqs, dynamodb, ssm, cloudwatch, lambda]) client.destroy();
     },
   };
-}
-
-/** The DLQ the stack creates for a created queue: `<name>-dlq`, or `<base>-dlq.fifo`. */
-export function deadLetterQueueNameOf(queueName: string): string {
-  return queueName.endsWith(".fifo") ? `${queueName.slice(0, -".fifo".length)}-dlq.fifo` : `${queueName}-dlq`;
 }
 
 /**
@@ -148,7 +144,7 @@ export async function deployStageToMoto(
     if (isImportedQueue(queue)) continue;
     const fifo = queue.name.endsWith(".fifo") ? { FifoQueue: "true" } : {};
     await clients.sqs.send(
-      new CreateQueueCommand({ QueueName: deadLetterQueueNameOf(queue.name), Attributes: { ...fifo } }),
+      new CreateQueueCommand({ QueueName: deadLetterQueueName(queue.name), Attributes: { ...fifo } }),
     );
     await clients.sqs.send(
       new CreateQueueCommand({
@@ -158,7 +154,7 @@ export async function deployStageToMoto(
           VisibilityTimeout: String(queue.visibilityTimeoutSec),
           MessageRetentionPeriod: String(queue.retentionSec),
           RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: `arn:aws:sqs:${moto.region}:${moto.accountId}:${deadLetterQueueNameOf(queue.name)}`,
+            deadLetterTargetArn: `arn:aws:sqs:${moto.region}:${moto.accountId}:${deadLetterQueueName(queue.name)}`,
             maxReceiveCount: queue.maxReceiveCount,
           }),
         },
