@@ -1,4 +1,4 @@
-import { PlatformFunction, tierDescription, tierMetricName } from "@sqs-dispatcher/config";
+import { PlatformFunction, tierAlarmName, tierDescription, tierMetricName } from "@sqs-dispatcher/config";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import { ArnFormat, Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -57,7 +57,7 @@ export interface ScalingResources {
  * they acted on (a duplicate SNS delivery scales once); TTL keeps the table small.
  */
 export function createScaling(
-  { stack, registry, name }: StackBuild,
+  { stack, registry, stage, name }: StackBuild,
   { platformFunction, tokensTable, grantRoutesRead, pollerArn, routedQueueArns }: ScalingResources,
 ): void {
   const scalingEventsTable = new Table(stack, "ScalingEvents", {
@@ -143,7 +143,7 @@ export function createScaling(
     route.alarms.forEach((tier, i) => {
       const alarm = new cloudwatch.Alarm(stack, `Alarm-${route.queue.name.replace(/\./g, "-")}-${i + 1}`, {
         // Named "-depth-<n>" whatever the metric: the tier's number is what names it (status and the local deploy rely on it).
-        alarmName: name(`${route.queue.name}-depth-${i + 1}`),
+        alarmName: tierAlarmName(registry.app, stage, route.queue.name, i + 1),
         alarmDescription: tierDescription(route.queue.name, i + 1, tier),
         metric: new cloudwatch.Metric({
           namespace: "AWS/SQS",

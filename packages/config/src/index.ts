@@ -45,7 +45,14 @@ export {
   parseFilterPattern,
 } from "./filterPattern.js";
 export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
-export { awsResourceName, PlatformFunction } from "./naming.js";
+export {
+  awsResourceName,
+  deadLetterQueueName,
+  isStageTierAlarm,
+  PlatformFunction,
+  stageAlarmNamePrefix,
+  tierAlarmName,
+} from "./naming.js";
 export {
   checkNoMatchTarget,
   formatNoMatchAction,
