@@ -42,6 +42,15 @@ export const EnvVar = {
    * the scale functions ignore a notification about any other.
    */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
+  /**
+   * Route-sync: the SSM parameters (comma-separated names) where the stack wrote the deploy's
+   * routes and reset flag; route-sync reads what to write from them, never from its event.
+   */
+  RouteSyncSpecParameters: "ROUTE_SYNC_SPEC_PARAMETERS",
+  /** Route-sync: the id (ARN) of the stack whose requests it serves. */
+  StackId: "DISPATCHER_STACK_ID",
+  /** Route-sync: the logical id of the `Custom::RouteSync` resource it serves. */
+  RouteSyncResourceId: "ROUTE_SYNC_RESOURCE_ID",
   /** Set by the local cloud for every function: the edge its SDK clients reach. Unset on AWS. */
   EndpointUrl: "AWS_ENDPOINT_URL",
   /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
