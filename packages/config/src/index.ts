@@ -45,7 +45,7 @@ export {
   parseFilterPattern,
 } from "./filterPattern.js";
 export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
-export { awsResourceName, PlatformFunction } from "./naming.js";
+export { awsResourceName, PlatformFunction, tierAlarmName } from "./naming.js";
 export {
   checkNoMatchTarget,
   formatNoMatchAction,

@@ -34,3 +34,16 @@ export function awsResourceName(app: string, stage: string, name: string): strin
   const suffix = shortHash(full);
   return `${full.slice(0, maxLambdaNameLength - suffix.length - 1)}-${suffix}`;
 }
+
+/**
+ * The name of a route tier's CloudWatch alarm: `<app>-<stage>-<queue>-depth-<tier>` (tiers count
+ * from 1; "depth" whatever the tier's metric), cut and hashed as {@link awsResourceName} does.
+ * The stack names the alarms with it, the scale-topic policy lists exactly these, and the scale
+ * functions accept a notification only for the name this gives for the queue the alarm watches,
+ * so another stage's alarms (`prod-eu` next to `prod`) never match.
+ *
+ * @example tierAlarmName("shop", "prod", "orders", 1) // "shop-prod-orders-depth-1"
+ */
+export function tierAlarmName(app: string, stage: string, queueName: string, tier: number): string {
+  return awsResourceName(app, stage, `${queueName}-depth-${tier}`);
+}

@@ -53,6 +53,8 @@ export const EnvVar = {
   RouteSyncResourceId: "ROUTE_SYNC_RESOURCE_ID",
   /** Set by the local cloud for every function: the edge its SDK clients reach. Unset on AWS. */
   EndpointUrl: "AWS_ENDPOINT_URL",
+  /** The registry's app: with the stage, it names the tier alarms the scale functions accept (`tierAlarmName`). */
+  App: "DISPATCHER_APP",
   /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
   Stage: "DISPATCHER_STAGE",
   /** Set by Lambda: the region the function runs in. */
