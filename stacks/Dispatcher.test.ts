@@ -953,7 +953,14 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         ([, t]) => t.Properties?.TopicName === topicName,
       )?.[0] as string;
       const statements = resourcePolicyStatements(dispatcher, "AWS::SNS::TopicPolicy", "Topics", topicId);
-      const alarms = `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:shop-test-*`;
+      // Exactly the stage's tier alarms, by ARN: a wildcard on the prefix would let stage "test-eu" in.
+      const alarms = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Alarm"))
+        .map(
+          (a) =>
+            `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:${String(a.Properties?.AlarmName)}`,
+        )
+        .sort();
+      expect(alarms).toHaveLength(5);
       const publish = statements.filter((s) => s.Condition && !("Bool" in s.Condition));
       expect(publish.every((s) => actionsOf(s as Statement).join() === "sns:Publish")).toBe(true);
       expect(
@@ -967,24 +974,24 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
           effect: "Allow",
           principal: { Service: "cloudwatch.amazonaws.com" },
           condition: {
-            ArnLike: { "aws:SourceArn": expect.anything() },
+            ArnEquals: { "aws:SourceArn": expect.anything() },
             StringEquals: { "aws:SourceAccount": account },
           },
         },
         {
           effect: "Deny",
           principal: { AWS: "*" },
-          condition: { ArnNotLike: { "aws:SourceArn": expect.anything() } },
+          condition: { ArnNotEquals: { "aws:SourceArn": expect.anything() } },
         },
       ]);
       for (const s of publish) {
-        const arn = Object.values(s.Condition ?? {}).flatMap((c) => Object.values(c))[0];
-        expect(render(arn)).toBe(alarms);
+        const arns = Object.values(s.Condition ?? {}).flatMap((c) => Object.values(c))[0] as unknown[];
+        expect(arns.map(render).sort()).toEqual(alarms);
       }
     }
   });
 
-  it("tells each scale function its own topic and the stage's alarm prefix, so forged records are ignored", () => {
+  it("tells each scale function its own topic, app and stage (which name its alarms exactly), so forged records are ignored", () => {
     for (const [fn, topic] of [
       ["shop-test-scale-up", "shop-test-scale-up"],
       ["shop-test-scale-down", "shop-test-scale-down"],
@@ -995,7 +1002,7 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
           Variables: Record<string, unknown>;
         }
       ).Variables;
-      expect(variables["ALARM_NAME_PREFIX"]).toBe("shop-test-");
+      expect(variables).toMatchObject({ DISPATCHER_APP: "shop", DISPATCHER_STAGE: "test" });
       expect(render(variables["SCALE_TOPIC_ARN"])).toBe(
         `arn:\${AWS::Partition}:sns:us-east-1:${account}:${topic}`,
       );
@@ -1098,8 +1105,16 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
       { effect: "Allow", actions: ["lambda:InvokeFunction"], resources: [poller] },
       { effect: "Allow", actions: ["sqs:GetQueueAttributes"], resources: routed },
     ]);
+    const tierAlarms = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Alarm"))
+      .map(
+        (a) =>
+          `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:${String(a.Properties?.AlarmName)}`,
+      )
+      .sort();
     for (const fn of ["shop-test-scale-up", "shop-test-scale-down"]) {
       expect(fullStatementSet(dispatcher, fn)).toEqual([
+        // Each notification is checked against its alarm: exactly the stage's tier alarms, no prefix.
+        { effect: "Allow", actions: ["cloudwatch:DescribeAlarms"], resources: tierAlarms },
         { effect: "Allow", actions: ["dynamodb:DeleteItem", "dynamodb:PutItem"], resources: [events] },
         {
           effect: "Allow",

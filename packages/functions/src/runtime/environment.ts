@@ -38,8 +38,8 @@ export const EnvVar = {
   /** Scale functions: the ARN of the topic the function is subscribed to; records from any other are forged. */
   ScaleTopicArn: "SCALE_TOPIC_ARN",
   /**
-   * Prefix of the stage's alarm names (`<app>-<stage>-`): the admin API reads only these alarms, and
-   * the scale functions ignore a notification about any other.
+   * Prefix of the stage's alarm names (`<app>-<stage>-`): status (the admin API, the console) reads
+   * only these alarms.
    */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
   /**
