@@ -252,6 +252,7 @@ export async function deployLocal(
       // A restart run is time-boxed to its interval, so it ends before the next one starts.
       RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
       PROCESSED_TABLE: tables.processed,
+      DISPATCHER_APP: registry.app,
       DISPATCHER_STAGE: stage,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
