@@ -45,7 +45,7 @@ export function registryWarnings(registry: Registry): string[] {
 }
 
 /**
- * DESIGN.md step 1: a loop renews at most `renewEverySec` after its last verified renewal, plus
+ * docs/protocol.md, "Renew the lease": a loop renews at most `renewEverySec` after its last verified renewal, plus
  * one full cycle when that moment falls inside one, plus the margin: all of it must pass before
  * restart would call the token stale. A loop's cycle between two renewal checks is one receive (a
  * long poll and the batching window): handlers run while the loop keeps renewing on its timer,

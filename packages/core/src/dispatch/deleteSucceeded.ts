@@ -15,7 +15,7 @@ export interface DeleteSucceededDeps {
 }
 
 /**
- * Deletes the messages whose handler succeeded (DESIGN.md step 3), retrying the entries
+ * Deletes the messages whose handler succeeded (docs/protocol.md, "Receive and dispatch"), retrying the entries
  * a DeleteMessageBatch reported failed, and whole-call errors, with backoff. Never throws:
  * a message that stays undeleted is delivered again (at-least-once), never lost.
  *

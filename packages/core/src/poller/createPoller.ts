@@ -33,7 +33,7 @@ export interface PollerSettings {
   maxHandlerTimeoutSec: number;
   /**
    * Renew the lease when this long has passed since the last verified renewal, seconds.
-   * Default 0: before every receive (the first round's behaviour).
+   * Default 0: before every receive.
    */
   renewEverySec?: number;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). Default us-east-1. */
@@ -81,7 +81,7 @@ const lossStatus = {
 const minIdleMs = 1_000;
 
 /**
- * Creates the poller: the recursive loop of DESIGN.md's token protocol, with the
+ * Creates the poller: the recursive loop of the token protocol (docs/protocol.md), with the
  * invocation fence of docs/protocol.md (two invocations of one loop: the older ends).
  * One invocation keeps up to the route's `concurrency` batches in the handler at once and
  * receives again as soon as a slot frees; it renews its lease on a timer; a handler that

@@ -17,7 +17,7 @@ const blockedLogEveryMs = 60_000;
 export type RefusingFunctions = Map<string, NotRunReason>;
 
 /**
- * DESIGN.md step 3's "an invoke that did not run the handler", as one invocation of a loop sees it:
+ * "An invoke that did not run the handler" (docs/protocol.md), as one invocation of a loop sees it:
  * which batches wait on such a refusal (the loop receives nothing new meanwhile), whether the
  * route is `blocked` and why (the token's `blockedReason`), and the DryRun probe before receiving
  * for a function that refused.
