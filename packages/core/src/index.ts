@@ -117,7 +117,14 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { EntryFailures, QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
+export type {
+  EntryFailures,
+  QueueClient,
+  QueueMessage,
+  Receive,
+  ReceiveHold,
+  ReceiveOptions,
+} from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,
