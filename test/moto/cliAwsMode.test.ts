@@ -9,6 +9,9 @@
  * status then shows the demand without headroom, checked below), and what a started loop does (moto
  * accepts the poller's async invoke but runs nothing without Docker; test/integration covers loops).
  */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
@@ -110,6 +113,22 @@ describe("the CLI's AWS mode against moto", () => {
     expect(await dev.routes.get("orders")).toMatchObject({ paused: false, batchSize: 5 });
     const show = await dispatcher("routes", "show", "orders", "--stage", "dyn", "--json");
     expect(JSON.parse(show.stdout)).toMatchObject({ queueName: "orders", paused: true });
+  });
+
+  it("refuses a route too big for SSM with the validation exit code, and stores it on a DynamoDB stage", async () => {
+    // Ten patterns of the largest size the schema allows: valid, but over SSM's 8 KB as JSON. moto
+    // itself does not check SSM's value limits (the local SSM service does), so this is the CLI's check.
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "moto-filters-")), "filters.json");
+    const patterns = Array.from({ length: 10 }, (_, i) => ({
+      body: { kind: [`${i}-${"x".repeat(4_000)}`] },
+    }));
+    await writeFile(file, JSON.stringify(patterns));
+    const refused = await dispatcher("routes", "set", "orders", "--stage", "dev", "--filters", file);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--filters: the route is [\d,]+ bytes stored, over SSM's 8 KB/);
+    expect((await dev.routes.get("orders"))?.filters).toBeUndefined();
+    expect((await dispatcher("routes", "set", "orders", "--stage", "dyn", "--filters", file)).code).toBe(0);
+    expect((await dyn.routes.get("orders"))?.filters).toHaveLength(10);
   });
 
   it("sends to a stage's queue", async () => {

@@ -5,6 +5,8 @@ import {
   queueUrlProblem,
   type Registry,
   type Route,
+  type RouteStoreKind,
+  routeSizeProblem,
 } from "@sqs-dispatcher/config";
 import type { CliTarget } from "./context.js";
 
@@ -18,6 +20,8 @@ export interface RouteEditInput {
   stored: readonly Route[];
   /** The region the CLI's SQS client uses on AWS (the stack's partition follows from it). */
   region?: string;
+  /** The store the route is written to: its JSON must fit (SSM's 8 KB, DynamoDB's 400 KB). */
+  storeKind?: RouteStoreKind;
 }
 
 /**
@@ -28,6 +32,7 @@ export interface RouteEditInput {
  *   `defineDispatcher` applies to the registry's routes).
  * - On AWS, only queues the poller's role can read: the registry's and `routableQueues`.
  * - The queue URL points at SQS of the target: the stack's partition on AWS, the edge locally.
+ * - The route as stored fits its store (`routeSizeProblem`).
  */
 export function routeEditRefusals(input: RouteEditInput): string[] {
   const { registry, target, route } = input;
@@ -50,5 +55,7 @@ export function routeEditRefusals(input: RouteEditInput): string[] {
         : undefined;
   const problem = queueUrlProblem(route.queueUrl, route.queueName, scope);
   if (problem !== undefined) lines.push(`<queue>: the queue's URL '${route.queueUrl}' ${problem}`);
+  const tooBig = input.storeKind === undefined ? undefined : routeSizeProblem(route, input.storeKind);
+  if (tooBig !== undefined) lines.push(`--filters: the route ${tooBig}`);
   return lines;
 }
