@@ -18,6 +18,7 @@ import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { runCli } from "@sqs-dispatcher/cli";
 import { deadLetterQueueName, tierAlarmName } from "@sqs-dispatcher/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../integration/support/waitFor.js";
 import registry from "./motoRegistry.js";
 import { type MotoServer, startMoto } from "./support/motoServer.js";
 import { deployStageToMoto, type MotoClients, type MotoStage, motoClients } from "./support/motoStage.js";
@@ -71,8 +72,20 @@ afterAll(async () => {
 });
 
 async function dispatcher(...argv: string[]) {
-  const out = { stdout: "", stderr: "" };
+  return dispatcherUntil(undefined, { stdout: "", stderr: "" }, ...argv);
+}
+
+/**
+ * Runs the CLI in process, writing into `out` as it goes; `signal` ends a long-running command
+ * (console) as Ctrl-C does.
+ */
+async function dispatcherUntil(
+  signal: AbortSignal | undefined,
+  out: { stdout: string; stderr: string },
+  ...argv: string[]
+) {
   const code = await runCli([...argv, "--config", config], {
+    ...(signal ? { signal } : {}),
     stdout: {
       write: (s: string) => {
         out.stdout += s;
@@ -201,6 +214,32 @@ describe("the CLI's AWS mode against moto", () => {
       new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
     );
     expect(attributes.Attributes?.["ApproximateNumberOfMessages"]).toBe("0");
+  });
+
+  it("serves the console against the stage, naming the region in use", async () => {
+    const stop = new AbortController();
+    const out = { stdout: "", stderr: "" };
+    const running = dispatcherUntil(stop.signal, out, "console", "--stage", "dev", "--port", "0");
+    try {
+      const origin = await waitFor(() => /Console: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stdout)?.[1], {
+        timeoutMs: 20_000,
+        description: `the console's URL (stderr: ${out.stderr})`,
+      });
+      const state = await fetch(`${origin}/console/api/state`, {
+        headers: { "x-dispatcher-console": "1" },
+      });
+      expect(state.status).toBe(200);
+      const body = (await state.json()) as {
+        stage: string;
+        target: string;
+        queues: { name: string; alarms: unknown[] }[];
+      };
+      expect(body).toMatchObject({ stage: "dev", target: `AWS ${moto.region}` });
+      expect(body.queues.find((q) => q.name === "orders")?.alarms).toHaveLength(2);
+    } finally {
+      stop.abort();
+      expect((await running).code).toBe(0);
+    }
   });
 
   it("says how to set the region when none is set", async () => {
