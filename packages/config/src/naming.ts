@@ -56,7 +56,9 @@ function tierAlarmNameAfter(prefix: string, queueName: string, tier: number): st
 /**
  * The name of a route tier's CloudWatch alarm on a stage: `<app>-<stage>-<queue>-depth-<tier>`
  * (tiers count from 1), cut as {@link awsResourceName} cuts. The SST stack and the local deploy
- * name alarms with it, and readers recognise a stage's alarms by it.
+ * name alarms with it, the scale-topic policy lists exactly these, readers recognise a stage's alarms
+ * by it, and the scale functions accept a notification only for the name this gives for the queue the
+ * alarm watches, so another stage's alarms (`prod-eu` next to `prod`) never match.
  *
  * @example tierAlarmName("shop", "prod", "orders", 1) // "shop-prod-orders-depth-1"
  */

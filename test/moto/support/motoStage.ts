@@ -207,15 +207,23 @@ export async function deployStageToMoto(
     ...(route.filters !== undefined ? { filters: route.filters } : {}),
     ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),
   }));
-  await createRouteSync({ routes, location, clock: systemClock, logger: silentLogger }).onEvent({
+  // The route sync reads the deploy's routes from what the stack owns (a spec source), and the
+  // CloudFormation request is only its trigger; here the spec is the registry's routes as the stack
+  // would write them.
+  const deployId = String(Date.now());
+  const spec = { read: async () => ({ deployId, resetRoutes: false, routes: registryRoutes }) };
+  await createRouteSync({ routes, location, spec, clock: systemClock, logger: silentLogger }).onEvent({
     RequestType: "Create",
+    ServiceToken: `arn:aws:lambda:${moto.region}:${moto.accountId}:function:${name(PlatformFunction.Restart)}`,
+    ResponseURL: `https://cloudformation-custom-resource-response-${moto.region}.s3.amazonaws.com/moto`,
+    StackId: `arn:aws:cloudformation:${moto.region}:${moto.accountId}:stack/${stage}/moto`,
+    RequestId: "moto-route-sync",
     LogicalResourceId: "RouteSync",
+    ResourceType: "Custom::RouteSync",
     ResourceProperties: {
       ServiceToken: `arn:aws:lambda:${moto.region}:${moto.accountId}:function:${name(PlatformFunction.Restart)}`,
-      Routes: JSON.stringify(registryRoutes),
-      ResetRoutes: "false",
       RouteStore: location,
-      DeployId: String(Date.now()),
+      DeployId: deployId,
     },
   });
   return {

@@ -49,9 +49,6 @@ export interface LocalScaling {
   environment: Record<string, string>;
 }
 
-/** The name of a route tier's alarm: the SST stack's `<app>-<stage>-<queue>-depth-<n>`. */
-export { tierAlarmName };
-
 /**
  * Deploys alarm scaling locally as the SST stack does on AWS: the `scaling-events` table, the
  * `scale-up` and `scale-down` functions, their SNS topics with `lambda` subscriptions, and one
