@@ -64,6 +64,13 @@ export {
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export {
+  checkRoutesFitStores,
+  largestStoredForm,
+  RouteStoreSizeLimits,
+  routeSizeProblem,
+  storedRouteBytes,
+} from "./routeSize.js";
+export {
   AlarmMetric,
   type AlarmTier,
   alarmTierSchema,
