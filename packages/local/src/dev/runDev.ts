@@ -44,6 +44,7 @@ export interface RunDevOptions {
   /** Where the summary and the status board are written (default stdout). */
   out?: NodeJS.WriteStream | { write(chunk: string): unknown; isTTY?: boolean };
   /** Called once everything is deployed and running (tests use it to look at the deployment). */
+  /** `consoleUrl` is the one printed: it carries the console's per-run secret (`/?token=…`). */
   onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment; consoleUrl: string }) => void;
 }
 
@@ -139,7 +140,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       logger: logs.logger,
       console: consoleHandler,
     });
-    print(`Console: ${adminApi.url}/`);
+    print(`Console: ${adminApi.url}${consoleHandler.loginPath}`);
     print(`Admin API: ${adminApi.url}/queues (and /queues/{name}?view=summary|loops)`);
     print(`Logs: ${logFile}`);
     print(
@@ -181,7 +182,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       ...(options.statusIntervalMs !== undefined ? { intervalMs: options.statusIntervalMs } : {}),
       ...(options.statusPlainEvery !== undefined ? { plainEvery: options.statusPlainEvery } : {}),
     });
-    options.onReady?.({ cloud, deployment, consoleUrl: `${adminApi.url}/` });
+    options.onReady?.({ cloud, deployment, consoleUrl: `${adminApi.url}${consoleHandler.loginPath}` });
 
     const why = await untilStopped(options.signal);
     print(`\n${why === "abort" ? "Stopping" : `${why}: stopping`}: demo, schedule, loops, local cloud...`);
