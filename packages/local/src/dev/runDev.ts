@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, fchmodSync, openSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ConsoleHandler, createConsoleHandler } from "@sqs-dispatcher/console";
@@ -13,6 +13,7 @@ import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/st
 import { localConsoleDeps } from "../console/localConsoleDeps.js";
 import { EdgePortInUseError } from "../edge/edgeServer.js";
 import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
+import { ensurePrivateDirSync } from "../privateDir.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
 import { loadRegistry } from "./loadRegistry.js";
 import { startStatusBoard } from "./statusBoard.js";
@@ -51,8 +52,11 @@ export interface RunDevOptions {
 const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 function fileLogger(file: string): { logger: Logger; close(): Promise<void> } {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const stream = createWriteStream(file, { flags: "a" });
+  // The log holds message bodies and errors: the owner's alone, as the data folder is.
+  ensurePrivateDirSync(path.dirname(file));
+  const fd = openSync(file, "a", 0o600);
+  fchmodSync(fd, 0o600);
+  const stream = createWriteStream(file, { fd });
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
   };
