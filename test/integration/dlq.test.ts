@@ -148,6 +148,20 @@ describe("dispatcher dlq", () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toContain("poison-dlq-nope");
   });
+
+  it("prints a dead letter's C1 controls escaped in peek's table (SQS refuses C0 in bodies, not C1)", async () => {
+    // CSI "clear screen", OSC "set title", ST, NEL: a terminal may act on each.
+    const body = "before\u009b2J\u009d0;owned\u009c\u0085after";
+    await sendTo(platform.dlqUrl("poison"), [body]);
+    await waitFor(async () => (await dlqVisible("poison")) >= 1, {
+      timeoutMs: 10_000,
+      description: "the dead letter visible",
+    });
+    const out = await dispatcher("dlq", "peek", "poison");
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("before\\u009b2J\\u009d0;owned\\u009c\\u0085after");
+    expect(out.stdout.replace(/\n/g, "")).not.toMatch(/\p{Cc}/u);
+  });
 });
 
 describe("AWS CLI against the local SQS's message move tasks", () => {
