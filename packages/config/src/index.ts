@@ -44,8 +44,23 @@ export {
   filtersSchema,
   parseFilterPattern,
 } from "./filterPattern.js";
-export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
-export { awsResourceName, PlatformFunction, tierAlarmName } from "./naming.js";
+export {
+  AwsLimits,
+  type LimitedRoute,
+  type LoopCounts,
+  type LoopLimitValues,
+  lambdaReservedEnvironmentKeys,
+  limitRoutes,
+  loopsTotal,
+  PlatformLimits,
+} from "./limits.js";
+export {
+  awsResourceName,
+  PlatformFunction,
+  platformFunctionNames,
+  platformHandlerProblem,
+  tierAlarmName,
+} from "./naming.js";
 export {
   checkNoMatchTarget,
   formatNoMatchAction,

@@ -143,6 +143,7 @@ export {
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
 export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { limitedRoute } from "./routing/limitedRoute.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,

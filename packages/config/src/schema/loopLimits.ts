@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PlatformLimits } from "../limits.js";
+import { loopsTotal, PlatformLimits } from "../limits.js";
 
 /** The platform's named ceilings on loops (docs/limits.md). */
 export const loopLimitsSchema = z.strictObject({
@@ -47,7 +47,7 @@ export function loopLimitIssues(
       });
     }
   });
-  const total = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
+  const total = loopsTotal(routes);
   if (total > limits.maxLoopsTotal) {
     const parts = [...routes]
       .sort((a, b) => b.maxLoops * b.concurrency - a.maxLoops * a.concurrency)

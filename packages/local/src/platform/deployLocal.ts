@@ -226,6 +226,8 @@ export async function deployLocal(
       ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
+      LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
+      LIMITS_MAX_LOOPS_TOTAL: String(registry.limits.maxLoopsTotal),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
       // A restart run is time-boxed to its interval, so it ends before the next one starts.
       RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
