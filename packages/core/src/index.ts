@@ -1,4 +1,5 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
+export { createCloudWatchAlarmDirectory } from "./adapters/aws/cloudWatchAlarmDirectory.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createCloudWatchMetricReader } from "./adapters/aws/cloudWatchMetricReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
@@ -155,6 +156,7 @@ export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } 
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
 export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./retry/backoff.js";
+export { limitedRoute } from "./routing/limitedRoute.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,
@@ -187,9 +189,16 @@ export {
   defaultScaleInHeadroom,
   desiredDepthLoops,
 } from "./scaling/depthScaling.js";
-export type { QueueDepthReader, QueueScalingLock, ScalingEventLog } from "./scaling/ports.js";
+export type {
+  AlarmDirectory,
+  DescribedAlarm,
+  QueueDepthReader,
+  QueueScalingLock,
+  ScalingEventLog,
+} from "./scaling/ports.js";
 export { type QueueIdentity, queueIdentityOf } from "./scaling/queueIdentity.js";
 export {
+  MAX_RECORDS_PER_EVENT,
   type ScaleDeps,
   ScaleOutcome,
   type ScaleRecordResult,

@@ -51,7 +51,7 @@ export interface BatchOutcome {
 }
 
 /**
- * One batch of DESIGN.md step 3, from a received batch to its deletes: splits it so that no
+ * One batch of docs/protocol.md's "Receive and dispatch", from a received batch to its deletes: splits it so that no
  * synchronous invoke exceeds 6 MB, invokes the route's handler with each part in order
  * ({@link invokeUntilRun}), reads each response as Lambda's partial batch responses are read,
  * keeps FIFO group order (once a record failed, the later records of its group are neither

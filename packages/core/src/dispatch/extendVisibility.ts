@@ -26,7 +26,7 @@ export interface ExtendVisibilityDeps {
 }
 
 /**
- * DESIGN.md's "a handler running long gets its messages' visibility extended": runs
+ * A handler running long gets its messages' visibility extended (docs/protocol.md): runs
  * `work` (gathering a batch, invoking its handler, waiting out a throttle) while resetting
  * the visibility of `messages` (read again at each tick, so a list that grows while `work`
  * gathers is covered) to the queue's timeout every half timeout, so a handler running past the timeout does not see its

@@ -51,7 +51,7 @@ export interface InvokeHandlerDeps {
 }
 
 /**
- * DESIGN.md step 3's invoke: runs the handler synchronously with one chunk of the batch.
+ * The invoke of docs/protocol.md's "Receive and dispatch": runs the handler synchronously with one chunk of the batch.
  * A refusal before the handler ran (throttle, missing function, denied, not ready, KMS) uses
  * none of the batch's receives: the invoke is retried with jittered backoff while the caller
  * keeps the batch invisible, probing with `DryRun` first when only an operator can fix the

@@ -30,7 +30,7 @@ export interface PollerSettings {
   staleAfterSec?: number;
   /**
    * Renew the lease when this long has passed since the last verified renewal, seconds.
-   * Default 0: before every receive (the first round's behaviour).
+   * Default 0: before every receive.
    */
   renewEverySec?: number;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). Default us-east-1. */
@@ -71,7 +71,7 @@ export interface Poller {
 }
 
 /**
- * Creates the poller: the recursive loop of DESIGN.md's token protocol, with the
+ * Creates the poller: the recursive loop of the token protocol (docs/protocol.md), with the
  * invocation fence of docs/protocol.md (two invocations of one loop: the older ends).
  * One invocation ({@link createLoopInvocation}: its lease renewal, budget and outcome) drives
  * the queue's lane ({@link createQueueLane}: batch slots, gathering, dispatch, handlers that did

@@ -51,7 +51,7 @@ export const Readiness = {
 export type Readiness = (typeof Readiness)[keyof typeof Readiness];
 
 /**
- * docs/protocol.md's "an invoke that did not run the handler", as one invocation of a loop sees it:
+ * "An invoke that did not run the handler" (docs/protocol.md), as one invocation of a loop sees it:
  * which batches wait on such a refusal (the loop receives nothing new meanwhile), whether the
  * route is `blocked` and why (the token's `blockedReason`), and the probe before receiving for a
  * function that refused: a DryRun where that proves the fix (missing function, access denied),

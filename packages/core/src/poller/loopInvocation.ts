@@ -23,7 +23,7 @@ export type InvocationEnd = Exclude<HeartbeatResult, "held">;
 /**
  * One execution of a loop, shared by every lane it drives: its fencing id, its logger, what it
  * did (the outcome it returns), its time budget, and its lease — one renewal on one timer
- * (DESIGN.md step 1), however many lanes ask for it. Once a renewal finds the lease lost (or the
+ * (docs/protocol.md, "Renew the lease"), however many lanes ask for it. Once a renewal finds the lease lost (or the
  * store unusable, or unverifiable until time ran out) the invocation is {@link ended} and no lane
  * starts another batch.
  */

@@ -39,7 +39,7 @@ function neverSent(error: Error & { code?: string; syscall?: string }): boolean 
 
 /**
  * Sorts a failed `Invoke` into "the handler did not run" (retry the same batch) or "the handler
- * may have run" (return the batch to the queue), as DESIGN.md step 3 requires. A 4xx means
+ * may have run" (return the batch to the queue), as docs/protocol.md requires. A 4xx means
  * Lambda refused the request; a connection refused or timed out while connecting means it was never
  * sent; a reset, a request timeout or a Lambda 5xx other than the documented pre-execution ones
  * leave it unknown.
