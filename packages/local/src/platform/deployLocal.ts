@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import {
   ConfigValidationError,
   PlatformFunction,
+  pollerReservedConcurrency,
   type Registry,
   type Route,
   type RouteStoreKind,
@@ -243,6 +244,8 @@ export async function deployLocal(
       timeoutSec: options.pollerTimeoutSec ?? settings.poller.timeoutSec,
       memoryMb: settings.poller.memoryMb,
       environment: platformEnvironment,
+      // As on AWS: loops can never take more than the registry's limits allow, whatever routes say.
+      reservedConcurrency: pollerReservedConcurrency(registry.limits),
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
       recursiveLoop: "Allow",
     });
