@@ -1236,24 +1236,34 @@ describe("Dispatcher stack: route policies", () => {
     expect(routes.find((r) => r["queueName"] === "entries")).not.toHaveProperty("alarms.0.metric");
   });
 
-  it("lets the poller send to a forward target and invoke the no-match function, nothing wider", () => {
+  it("lets the poller send to the forward targets run-time routes may name and invoke the no-match function, nothing wider", () => {
     const statements = statementsOf(ledger, "ledger-test-poller");
     const sends = statements.filter((s) => actionsOf(s).includes("sqs:SendMessage"));
-    expect(
-      sends.map((s) => ({ actions: actionsOf(s), resources: resourcesOfStatement(s).map(render) })),
-    ).toEqual([
-      {
-        actions: ["sqs:GetQueueUrl", "sqs:SendMessage"],
-        resources: [`arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:entries-parked`],
-      },
+    const receives = statements.filter((s) => actionsOf(s).includes("sqs:ReceiveMessage"));
+    expect(sends.map(actionsOf)).toEqual([["sqs:GetQueueUrl", "sqs:SendMessage"]]);
+    // The registry's forward target, then every queue a run-time route may forward to: the registry's
+    // queues and routableQueues, exactly those the poller may read (`routes set` refuses any other).
+    expect(resourcesOfStatement(sends[0]!).map(render)).toEqual([
+      `arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:entries-parked`,
+      ...resourcesOfStatement(receives[0]!).map(render),
     ]);
+    expect(resourcesOfStatement(sends[0]!).map(render)).toContain(
+      `arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:ledger-reports-*`,
+    );
     const invokes = statements
       .filter((s) => actionsOf(s).includes("lambda:InvokeFunction"))
       .flatMap(resourcesOfStatement)
       .map(render);
     expect(invokes.some((r) => r.endsWith(":function:ledger-test-noop"))).toBe(true);
-    // The shop registry forwards nowhere: its poller may send to no queue.
-    expect(statementsOf(dispatcher, "shop-test-poller").flatMap(actionsOf)).not.toContain("sqs:SendMessage");
+    // The shop registry names no forward target: its poller may send only to the queues it may read.
+    const shop = statementsOf(dispatcher, "shop-test-poller");
+    const shopSends = shop
+      .filter((s) => actionsOf(s).includes("sqs:SendMessage"))
+      .flatMap(resourcesOfStatement);
+    const shopReads = shop
+      .filter((s) => actionsOf(s).includes("sqs:ReceiveMessage"))
+      .flatMap(resourcesOfStatement);
+    expect(shopSends.map(render)).toEqual(shopReads.map(render));
   });
 
   it("lets restart read the age metric only when a depth-mode route uses maxAgeSec", () => {

@@ -57,9 +57,12 @@ export {
 } from "./limits.js";
 export {
   awsResourceName,
+  deadLetterQueueName,
+  isStageTierAlarm,
   PlatformFunction,
   platformFunctionNames,
   platformHandlerProblem,
+  stageAlarmNamePrefix,
   tierAlarmName,
 } from "./naming.js";
 export {
@@ -72,6 +75,13 @@ export {
 } from "./noMatchAction.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
+export {
+  checkRoutesFitStores,
+  largestStoredForm,
+  RouteStoreSizeLimits,
+  routeSizeProblem,
+  storedRouteBytes,
+} from "./routeSize.js";
 export {
   AlarmMetric,
   type AlarmTier,

@@ -21,6 +21,12 @@ export const AwsLimits = {
   cloudWatchSubMinutePeriodsSec: [10, 30],
   /** CloudWatch alarms: evaluationPeriods × periodSec must not exceed one day. */
   cloudWatchEvaluationWindowMaxSec: 86_400,
+  /** SSM Parameter Store: a Standard parameter's value, in characters (4 KB). */
+  ssmStandardValueMaxChars: 4_096,
+  /** SSM Parameter Store: an Advanced parameter's value, in characters (8 KB). */
+  ssmAdvancedValueMaxChars: 8_192,
+  /** DynamoDB: an item, attribute names and values together (400 KB). */
+  dynamoItemMaxBytes: 409_600,
   /** DynamoDB: the longest sort key (the token), in bytes. */
   dynamoSortKeyMaxBytes: 1_024,
 } as const;

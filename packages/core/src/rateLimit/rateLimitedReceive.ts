@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
-import type { QueueClient } from "../poller/ports.js";
+import type { QueueClient } from "../queue/ports.js";
 import { createTokenBucket, rateShare, receiveAllowance, type TokenBucket } from "./tokenBucket.js";
 
 /** The shortest a limited receive waits for tokens before it returns no messages. */
@@ -24,7 +24,7 @@ export interface RateLimitedReceiveDeps {
 }
 
 /**
- * A `receive` that takes its messages from a token bucket first (DESIGN.md's rate limit): it
+ * A `receive` that takes its messages from a token bucket first (the route's `maxRate`, docs/registry.md): it
  * waits until the loop's share allows a whole receive, asks SQS for no more messages than it
  * holds tokens for, and gives back the tokens of messages that did not come. So receives never
  * outrun the limit and no received message waits for tokens. Without a share it is the plain receive.
