@@ -243,6 +243,8 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
         account: createLambdaAccountSettingsReader(lambda()),
         clock: systemClock,
         logger,
+        // A stored route over them is flagged as run time clamps it.
+        limits: registry.limits,
       };
     },
     close() {

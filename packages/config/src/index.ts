@@ -44,12 +44,23 @@ export {
   filtersSchema,
   parseFilterPattern,
 } from "./filterPattern.js";
-export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
+export {
+  AwsLimits,
+  type LimitedRoute,
+  type LoopCounts,
+  type LoopLimitValues,
+  lambdaReservedEnvironmentKeys,
+  limitRoutes,
+  loopsTotal,
+  PlatformLimits,
+} from "./limits.js";
 export {
   awsResourceName,
   deadLetterQueueName,
   isStageTierAlarm,
   PlatformFunction,
+  platformFunctionNames,
+  platformHandlerProblem,
   stageAlarmNamePrefix,
   tierAlarmName,
 } from "./naming.js";
