@@ -191,7 +191,7 @@ describe("IAM enforced from the stack's synthesized policies", () => {
         policies: poller.policies.map((p) => ({ ...p, statements: p.statements.filter((s) => !isSend(s)) })),
       },
     };
-    platform.cloud.iam.setRolePolicies(withoutSend);
+    await platform.cloud.iam.setRolePolicies(withoutSend);
     try {
       await platform.send("iam-forwarding", [{ type: "refund", n: 3 }]);
       const parkedArn = "arn:aws:sqs:us-east-1:000000000000:iam-parked";
@@ -204,7 +204,7 @@ describe("IAM enforced from the stack's synthesized policies", () => {
       // Nothing else the poller does is denied: only the forward.
       expect(deniedOf("poller").every((d) => d.resource === parkedArn)).toBe(true);
     } finally {
-      platform.cloud.iam.setRolePolicies(original);
+      await platform.cloud.iam.setRolePolicies(original);
     }
     // With the statement back, the same message (returned to its queue) is forwarded.
     await arrives(
