@@ -209,7 +209,7 @@ export async function deployLocal(
 
     if (cloud.iam?.enforcing) {
       // Before any function runs: every call it makes is evaluated against these.
-      cloud.iam.setRolePolicies(
+      await cloud.iam.setRolePolicies(
         await loadStackRolePolicies({
           registry,
           stage,
