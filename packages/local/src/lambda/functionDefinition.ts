@@ -38,6 +38,8 @@ export interface LocalFunctionDefinition {
   reservedConcurrency?: number;
   /** Defaults to `Terminate`, as on AWS. */
   recursiveLoop?: RecursiveLoop;
+  /** The Node.js runtime reported (`nodejs22.x`); functions run on the machine's Node. Default `nodejs20.x`. */
+  runtime?: string;
 }
 
 /** A function definition that AWS would refuse (bad name, timeout, memory, handler). */

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
 import { bundleBootstrap, bundleFunction, type FunctionBundle } from "./bundleFunction.js";
+import type { FunctionHost } from "./controlPlane/functionHost.js";
+import { createLambdaControlPlane } from "./controlPlane/lambdaControlPlane.js";
 import {
   type EnvironmentInvocation,
   ExecutionEnvironment,
@@ -81,6 +83,8 @@ export interface LambdaServiceOptions {
   maxConcurrency?: number;
   /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
   onFunctionOutput?: (line: string) => void;
+  /** Functions created through the Lambda API persist under `<dataDir>/lambda`; else they last as long as the service. */
+  dataDir?: string;
 }
 
 interface FunctionRecord {
@@ -88,6 +92,8 @@ interface FunctionRecord {
   bundle: FunctionBundle;
   bootstrapPath: string;
   arn: string;
+  /** `$LATEST`, or the number of a published version. */
+  version: string;
   lastModified: string;
   revisionId: string;
   /** Live environments, retired ones that still run an invocation included. */
@@ -228,12 +234,12 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       // function, so the edge's fault rules can tell which function a request came from (`caller`).
       AWS_SESSION_TOKEN: sessionTokenOf(def.name),
       AWS_LAMBDA_FUNCTION_NAME: def.name,
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_VERSION: record.version,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memoryMb),
       AWS_LAMBDA_FUNCTION_TIMEOUT: String(def.timeoutSec),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${def.name}`,
       AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
+      AWS_EXECUTION_ENV: `AWS_Lambda_${def.runtime ?? "nodejs20.x"}`,
       LAMBDA_TASK_ROOT: record.bundle.taskRoot,
     };
   }
@@ -321,7 +327,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     return {
       FunctionName: def.name,
       FunctionArn: record.arn,
-      Runtime: "nodejs20.x",
+      Runtime: def.runtime ?? "nodejs20.x",
       Role: `arn:aws:iam::${options.accountId}:role/${def.name}-role`,
       Handler: def.handler,
       CodeSize: record.bundle.codeSize,
@@ -330,7 +336,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       MemorySize: def.memoryMb,
       LastModified: record.lastModified,
       CodeSha256: record.bundle.codeSha256,
-      Version: "$LATEST",
+      Version: record.version,
       ...(Object.keys(variables).length > 0 ? { Environment: { Variables: { ...variables } } } : {}),
       TracingConfig: { Mode: "PassThrough" },
       RevisionId: record.revisionId,
@@ -343,13 +349,19 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     };
   }
 
-  function findFunction(res: ServerResponse, rawName: string): FunctionRecord | undefined {
+  /** The record a `FunctionName` (and the `Qualifier` query parameter, which wins) names. */
+  function findFunction(
+    res: ServerResponse,
+    rawName: string,
+    query?: URLSearchParams,
+  ): FunctionRecord | undefined {
     const parsed = parseFunctionName(rawName);
+    const qualifier = query?.get("Qualifier") ?? parsed?.qualifier;
     const record =
       parsed &&
       (parsed.region === undefined || parsed.region === options.region) &&
       (parsed.accountId === undefined || parsed.accountId === options.accountId)
-        ? functions.get(parsed.name)
+        ? functions.get(controlPlane.resolveKey(parsed.name, qualifier) ?? "")
         : undefined;
     if (!record) {
       const arn = `arn:aws:lambda:${options.region}:${options.accountId}:function:${parsed?.name ?? rawName}`;
@@ -421,14 +433,19 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     }
   }
 
-  async function invoke(req: IncomingMessage, res: ServerResponse, rawName: string): Promise<void> {
+  async function invoke(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawName: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const typeHeader = req.headers["x-amz-invocation-type"];
     const invocationType = (
       typeof typeHeader === "string" ? typeHeader : "RequestResponse"
     ) as InvocationType;
     const limit = invocationType === "Event" ? payloadLimits.asyncBytes : payloadLimits.syncBytes;
     const read = await readBody(req, limit);
-    const record = findFunction(res, rawName);
+    const record = findFunction(res, rawName, query);
     if (!record) return;
     if (!invocationTypes.includes(invocationType)) {
       sendLambdaError(
@@ -548,7 +565,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     const outcome = await started;
     const headers: Record<string, string> = {
       "x-amzn-RequestId": requestId,
-      "X-Amz-Executed-Version": "$LATEST",
+      "X-Amz-Executed-Version": record.version,
     };
     if (outcome.logTail) headers["X-Amz-Log-Result"] = outcome.logTail;
     if (outcome.ok && Buffer.byteLength(outcome.payload) <= payloadLimits.syncBytes) {
@@ -576,7 +593,8 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       );
       return;
     }
-    const names = [...functions.keys()].sort();
+    // Published versions are installed as `name:version`; ListFunctions shows each function once.
+    const names = [...functions.keys()].filter((key) => !key.includes(":")).sort();
     const marker = query.get("Marker");
     let start = 0;
     if (marker) {
@@ -612,8 +630,8 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     {
       method: "GET",
       pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-      run: (_req, res, name) => {
-        const record = findFunction(res, name);
+      run: (_req, res, name, query) => {
+        const record = findFunction(res, name, query);
         if (!record) return;
         const reserved = record.def.reservedConcurrency;
         sendJson(res, 200, {
@@ -626,8 +644,8 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     {
       method: "GET",
       pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
-      run: (_req, res, name) => {
-        const record = findFunction(res, name);
+      run: (_req, res, name, query) => {
+        const record = findFunction(res, name, query);
         if (record) sendJson(res, 200, functionConfiguration(record));
       },
     },
@@ -678,6 +696,65 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     };
   }
 
+  /** Installs code under `key` (`name`, or `name:version`); a replaced record's warm environments retire. */
+  async function install(
+    key: string,
+    def: LocalFunctionDefinition,
+    bundle: FunctionBundle,
+    version: string,
+  ): Promise<void> {
+    if (closed) throw new Error("the Lambda service is closed");
+    const bootstrapPath = await bundleBootstrap(buildDir, cwd);
+    const previous = functions.get(key);
+    const qualifier = version === "$LATEST" ? "" : `:${version}`;
+    const record: FunctionRecord = {
+      def: structuredClone(def),
+      bundle,
+      bootstrapPath,
+      arn: `arn:aws:lambda:${options.region}:${options.accountId}:function:${def.name}${qualifier}`,
+      version,
+      lastModified: lambdaTimestamp(Date.now()),
+      revisionId: randomUUID(),
+      environments: previous?.environments ?? new Set(),
+    };
+    functions.set(key, record);
+    countersOf(def.name);
+    if (previous) await retire(previous);
+    logger.debug("function registered", { functionName: def.name, version, modulePath: bundle.modulePath });
+  }
+
+  const host: FunctionHost = {
+    install,
+    async remove(key) {
+      const record = functions.get(key);
+      if (!record) return;
+      functions.delete(key);
+      await retire(record);
+    },
+    installed(key) {
+      const record = functions.get(key);
+      return record && { def: record.def, bundle: record.bundle };
+    },
+    configuration(key) {
+      const record = functions.get(key);
+      return record && functionConfiguration(record);
+    },
+    setReservedConcurrency(name, value) {
+      for (const [key, record] of functions) {
+        if (key !== name && !key.startsWith(`${name}:`)) continue;
+        if (value === undefined) delete record.def.reservedConcurrency;
+        else record.def.reservedConcurrency = value;
+      }
+    },
+  };
+  const controlPlane = createLambdaControlPlane({
+    host,
+    region: options.region,
+    accountId: options.accountId,
+    logger,
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+  });
+
   async function retire(record: FunctionRecord): Promise<void> {
     const idle: Promise<void>[] = [];
     for (const env of record.environments) {
@@ -698,6 +775,8 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
           sendLambdaError(res, 503, LambdaErrorType.Service, "The Lambda service is shutting down");
           return;
         }
+        await controlPlane.restored;
+        if (await controlPlane.handle(req, res, url)) return;
         for (const route of routes) {
           const match = route.pattern.exec(url.pathname);
           if (!match || req.method !== route.method) continue;
@@ -727,35 +806,19 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     async register(def) {
       if (closed) throw new Error("the Lambda service is closed");
       validateFunctionDefinition(def);
-      const [bootstrapPath, bundle] = await Promise.all([
-        bundleBootstrap(buildDir, cwd),
-        bundleFunction(def.handler, { cwd, buildDir }),
-      ]);
-      const previous = functions.get(def.name);
-      const record: FunctionRecord = {
-        def: structuredClone(def),
-        bundle,
-        bootstrapPath,
-        arn: `arn:aws:lambda:${options.region}:${options.accountId}:function:${def.name}`,
-        lastModified: lambdaTimestamp(Date.now()),
-        revisionId: randomUUID(),
-        environments: previous?.environments ?? new Set(),
-      };
-      functions.set(def.name, record);
-      countersOf(def.name);
-      if (previous) await retire(previous);
-      logger.debug("function registered", { functionName: def.name, modulePath: bundle.modulePath });
+      await install(def.name, def, await bundleFunction(def.handler, { cwd, buildDir }), "$LATEST");
     },
 
     async unregister(name) {
-      const record = functions.get(name);
-      if (!record) return;
-      functions.delete(name);
-      await retire(record);
+      for (const key of [...functions.keys()]) {
+        if (key === name || key.startsWith(`${name}:`)) await host.remove(key);
+      }
     },
 
     list() {
-      return [...functions.values()].map((record) => structuredClone(record.def));
+      return [...functions.entries()]
+        .filter(([key]) => !key.includes(":"))
+        .map(([, record]) => structuredClone(record.def));
     },
 
     stats(name) {
@@ -792,6 +855,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       }
       sleepers.clear();
       await Promise.all([...allEnvironments].map((env) => env.terminate()));
+      await controlPlane.close();
     },
   };
 }
