@@ -44,6 +44,14 @@ export {
   filtersSchema,
   parseFilterPattern,
 } from "./filterPattern.js";
+export {
+  type FunctionRef,
+  functionArnProblem,
+  functionRefRule,
+  parseFunctionRef,
+  unqualifiedRef,
+  visibilityFitProblem,
+} from "./functionRef.js";
 export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
 export { awsResourceName, PlatformFunction } from "./naming.js";
 export {
@@ -56,6 +64,7 @@ export {
 } from "./noMatchAction.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
+export { type FunctionHome, isRoutableFunction, routableFunctionSchema } from "./routableFunctions.js";
 export {
   AlarmMetric,
   type AlarmTier,

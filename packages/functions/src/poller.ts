@@ -7,6 +7,8 @@ import {
   createDynamoLeaseStore,
   createEmfMetricsSink,
   createFilteringQueue,
+  createFunctionInfoCache,
+  createLambdaFunctionInfoReader,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
   createLoopShare,
@@ -57,7 +59,12 @@ export function pollerFromEnv(
   const clients = createAwsClients({
     requestTimeoutMs: {
       sqs: (settings.waitTimeSec + 10) * 1000,
-      handlerLambda: (settings.maxHandlerTimeoutSec + 5) * 1000,
+      // A route's function may be one the platform did not build, with a longer timeout than the
+      // registry's: the poller's own timeout bounds every invoke it makes.
+      handlerLambda:
+        (Math.max(settings.maxHandlerTimeoutSec, Number(optionalEnv(EnvVar.PollerTimeoutSec, env) ?? 0)) +
+          5) *
+        1000,
     },
   });
   const coreLogger = asCoreLogger(logger);
@@ -106,6 +113,12 @@ export function pollerFromEnv(
     logger: coreLogger,
     settings,
     metrics,
+    // A function's configuration is cached as long as a route: a changed timeout shows within that TTL.
+    functions: createFunctionInfoCache({
+      reader: createLambdaFunctionInfoReader(clients.lambda),
+      clock: systemClock,
+      ttlMs: settings.routeCacheTtlMs,
+    }),
     ...overrides,
   });
 }

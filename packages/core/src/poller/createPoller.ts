@@ -6,6 +6,7 @@ import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispat
 import { isFifoQueue } from "../dispatch/fifoOrder.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import { LeaseLossReason } from "../errors.js";
+import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
@@ -15,6 +16,7 @@ import type { RouteResolver } from "../routing/routeResolver.js";
 import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
 import { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./backoff.js";
 import { describeError } from "./describeError.js";
+import { createFunctionFit } from "./functionFit.js";
 import { gatherBatch } from "./gatherBatch.js";
 import { createHandlerAvailability, type RefusingFunctions } from "./handlerAvailability.js";
 import { createHeartbeatWithRetry, type HeartbeatResult } from "./heartbeatWithRetry.js";
@@ -57,6 +59,11 @@ export interface PollerDeps {
   retry?: BackoffPolicy;
   /** Makes the random part of invocation ids; default random UUIDs. */
   ids?: () => string;
+  /**
+   * The handlers' configuration as Lambda reports it (cached): with it a batch's budget follows the
+   * route's function's timeout, and a timeout that no longer fits blocks the route (see `functionFit.ts`).
+   */
+  functions?: FunctionInfoCache;
 }
 
 /** The invocation's time budget (Lambda's `context.getRemainingTimeInMillis()`). */
@@ -100,12 +107,22 @@ export function createPoller(deps: PollerDeps): Poller {
   const region = settings.region ?? "us-east-1";
   const waitMs = settings.waitTimeSec * 1000;
   const marginMs = settings.marginSec * 1000;
-  const handlerMs = settings.maxHandlerTimeoutSec * 1000;
+  const defaultHandlerMs = settings.maxHandlerTimeoutSec * 1000;
   const renewEveryMs = (settings.renewEverySec ?? 0) * 1000;
   const visibilityCache: VisibilityTimeoutCache = new Map();
   const ids = deps.ids ?? randomUUID;
   /** Kept across warm invocations of this environment (see {@link RefusingFunctions}). */
   const refusing: RefusingFunctions = new Map();
+  const fitOf =
+    deps.functions &&
+    createFunctionFit({
+      functions: deps.functions,
+      queue,
+      clock,
+      logger: deps.logger,
+      visibilityCache,
+      defaultHandlerMs,
+    });
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     // Lambda gives a retried async event the same request id, and may give a duplicate delivery
@@ -137,6 +154,11 @@ export function createPoller(deps: PollerDeps): Poller {
     const queueName = queueNameOf(event.queueUrl);
     const fifo = isFifoQueue(event.queueUrl);
     const remainingMs = () => context.remainingTimeMs();
+    const invocationMs = remainingMs();
+    /** The time budget of one batch: the route's function's timeout when known, else the deploy-time longest. */
+    let handlerMs = defaultHandlerMs;
+    /** Why the route's function's timeout keeps the loop from receiving; undefined while it fits. */
+    let timeoutBlocked: string | undefined;
 
     const heartbeat = createHeartbeatWithRetry(
       {
@@ -147,7 +169,7 @@ export function createPoller(deps: PollerDeps): Poller {
         remainingTimeMs: remainingMs,
         marginMs,
         invocationId,
-        state: () => ({ blockedReason: availability.blockedReason() }),
+        state: () => ({ blockedReason: availability.blockedReason() ?? timeoutBlocked }),
       },
       event,
     );
@@ -307,6 +329,26 @@ export function createPoller(deps: PollerDeps): Poller {
         log.debug(route ? "route paused; idling" : "no route; idling");
         await waitForChange(Math.max(waitMs, minIdleMs));
         continue;
+      }
+      if (fitOf) {
+        const fit = await fitOf(event.queueUrl, route);
+        let reason = fit.ok ? undefined : fit.blockedReason;
+        const cycleMs = waitMs + route.batchWindowSec * 1000 + (fit.ok ? fit.handlerMs : 0) + marginMs;
+        if (fit.ok && invocationMs < cycleMs) {
+          reason = `function-timeout: the timeout of function '${route.functionName}' (${fit.handlerMs / 1000}s) does not fit one poller cycle (${Math.floor(invocationMs / 1000)}s left in an invocation, ${cycleMs / 1000}s needed)`;
+        }
+        if (reason !== timeoutBlocked) {
+          timeoutBlocked = reason;
+          if (reason !== undefined)
+            log.error("the route's function cannot be given its timeout; receiving nothing", { reason });
+          renewal.expedite();
+        }
+        if (reason !== undefined || !fit.ok) {
+          if (remaining < waitMs + marginMs) break;
+          await waitForChange(Math.max(waitMs, minIdleMs));
+          continue;
+        }
+        handlerMs = fit.handlerMs;
       }
       // No batch may start that could not finish (receive, window, handler) before the invocation must recurse.
       if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) break;
