@@ -1,4 +1,9 @@
-import { type FunctionConfig, PlatformFunction, registryWarnings } from "@sqs-dispatcher/config";
+import {
+  builtFunctions,
+  type FunctionConfig,
+  PlatformFunction,
+  registryWarnings,
+} from "@sqs-dispatcher/config";
 import { Annotations } from "aws-cdk-lib";
 import type { StackBuild } from "./context.js";
 import { StackConfigurationError } from "./errors.js";
@@ -7,7 +12,7 @@ import { StackFunction } from "./routeSync.js";
 
 /** The registry functions whose handler is one of the example handlers. */
 export function exampleFunctionsOf(build: Pick<StackBuild, "registry">): [string, FunctionConfig][] {
-  return Object.entries(build.registry.functions).filter(([, fn]) =>
+  return builtFunctions(build.registry.functions).filter(([, fn]) =>
     fn.handler.startsWith(exampleHandlersDir),
   );
 }
@@ -40,7 +45,11 @@ export function checkStackRegistry({ stack, registry, settings }: StackBuild): {
     );
   }
   for (const warning of registryWarnings(registry)) Annotations.of(stack).addWarning(warning);
-  const maxHandlerTimeoutSec = Math.max(1, ...functionEntries.map(([, fn]) => fn.timeoutSec));
+  // The functions the stack builds; an external function's timeout is read by each loop (and adapts its budget).
+  const maxHandlerTimeoutSec = Math.max(
+    1,
+    ...builtFunctions(registry.functions).map(([, fn]) => fn.timeoutSec),
+  );
   const cycleSec = settings.poller.waitTimeSec + maxHandlerTimeoutSec + settings.poller.marginSec;
   if (settings.poller.timeoutSec < cycleSec) {
     throw new StackConfigurationError(

@@ -1,5 +1,7 @@
 import {
+  externalFunctionRef,
   formatNoMatchAction,
+  isExternalFunction,
   NoMatchKind,
   parseNoMatchAction,
   parseRoute,
@@ -38,11 +40,20 @@ export function resetRoutesFromEnv(env: NodeJS.ProcessEnv = process.env): boolea
   throw new StackConfigurationError(`${resetRoutesVariable} must be 1, true, 0 or false (got '${raw}')`);
 }
 
+/** How a stored route names a registry function: an external one as written, a built one by its physical name. */
+function storedFunctionName(
+  { registry, name }: Pick<StackBuild, "registry" | "name">,
+  fnName: string,
+): string {
+  const fn = registry.functions[fnName];
+  return fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : name(fnName);
+}
+
 /** `invoke:<registry function>` names the deployed function at run time, as `functionName` does. */
-function physicalNoMatch({ name }: Pick<StackBuild, "name">, onNoMatch: string): string {
+function physicalNoMatch(build: Pick<StackBuild, "registry" | "name">, onNoMatch: string): string {
   const action = parseNoMatchAction(onNoMatch);
   return action?.kind === NoMatchKind.Invoke
-    ? formatNoMatchAction({ ...action, functionName: name(action.functionName) })
+    ? formatNoMatchAction({ ...action, functionName: storedFunctionName(build, action.functionName) })
     : onNoMatch;
 }
 
@@ -52,16 +63,19 @@ export function registryRoutesOf(
   queues: readonly RoutedQueue[],
   handlerFunctions: ReadonlyMap<string, SstFunction>,
 ): Omit<Route, "source" | "updatedAt">[] {
-  const { registry, name } = build;
+  const { registry } = build;
   const registryRoutes = registry.routes.map((route, i) => {
     const routed = queues[i];
+    const fn = registry.functions[route.function];
     const handler = handlerFunctions.get(route.function);
-    if (!routed || !handler)
+    const functionName =
+      fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : handler?.functionName;
+    if (!routed || functionName === undefined)
       throw new StackConfigurationError(`route '${route.queue.name}' has no queue or function`);
     const stored: Omit<Route, "source" | "updatedAt"> = {
       queueName: route.queue.name,
       queueUrl: routed.queue.queueUrl,
-      functionName: handler.functionName,
+      functionName,
       batchSize: route.batchSize,
       batchWindowSec: route.batchWindowSec,
       concurrency: route.concurrency,
@@ -79,7 +93,7 @@ export function registryRoutesOf(
     parseRoute({
       ...stored,
       queueUrl: `https://sqs.us-east-1.amazonaws.com/000000000000/${route.queue.name}`,
-      functionName: name(route.function),
+      functionName: storedFunctionName(build, route.function),
     });
     return stored;
   });

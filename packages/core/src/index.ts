@@ -200,6 +200,11 @@ export {
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
 export { describeCapacity } from "./status/describeCapacity.js";
 export {
+  describeFunction,
+  type FunctionStatusSource,
+  type HandlerFunctionStatus,
+} from "./status/describeFunction.js";
+export {
   describeQueue,
   describeQueues,
   describeQueuesPage,

@@ -14,7 +14,15 @@ function functionOf(context: CliContext, q: QueueStatus): string {
   const fn = q.route.functionName;
   const name =
     Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === fn) ?? fn;
-  return name;
+  const described = q.function;
+  if (described === null) return name;
+  // A function the platform did not build is shown by its ARN, with what Lambda says of it.
+  const shown = described.external ? `${name === fn ? "" : `${name} `}external ${described.arn ?? fn}` : name;
+  const notes = [
+    described.state === "missing" ? "missing" : null,
+    described.reservedConcurrency !== null ? `reserved ${described.reservedConcurrency}` : null,
+  ].filter((n) => n !== null);
+  return notes.length > 0 ? `${shown} (${notes.join(", ")})` : shown;
 }
 
 function stateOf(q: QueueStatus): string {

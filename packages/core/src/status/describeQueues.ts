@@ -7,6 +7,7 @@ import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
 import { describeCapacity } from "./describeCapacity.js";
+import { describeFunction, type FunctionStatusSource } from "./describeFunction.js";
 import type {
   AccountConcurrencyReader,
   AlarmReader,
@@ -32,6 +33,8 @@ export interface StatusDeps {
   logger: Pick<Logger, "warn">;
   /** With it, `describeQueues` adds the concurrency headroom (`capacity`). */
   account?: AccountConcurrencyReader;
+  /** With it, each routed queue shows its function (`function`): external or built, ARN, timeout, reserved concurrency. */
+  functions?: FunctionStatusSource;
 }
 
 /** The last segment of an ARN (`arn:aws:sqs:us-east-1:123:orders-dlq` → `orders-dlq`). */
@@ -132,6 +135,8 @@ async function statusOf(
     inFlight: attributes?.inFlight ?? null,
     delayed: attributes?.delayed ?? null,
     dlq: await dlqOf(deps, attributes, known),
+    function:
+      route === null || !deps.functions ? null : await describeFunction(deps.functions, route.functionName),
     alarms: alarms
       .filter((a) => a.queueName === name)
       .map((a) => ({ name: a.name, state: a.state }))

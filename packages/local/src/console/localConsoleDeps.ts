@@ -1,10 +1,12 @@
-import { PlatformFunction } from "@sqs-dispatcher/config";
+import { builtFunctions, PlatformFunction } from "@sqs-dispatcher/config";
 import type { ConsoleDeps } from "@sqs-dispatcher/console";
 import {
   createCloudWatchAlarmReader,
   createCloudWatchMetricReader,
   createDynamoLeaseStore,
   createDynamoRouteStore,
+  createFunctionInfoCache,
+  createLambdaFunctionInfoReader,
   createLambdaLoopStarter,
   createSqsDeadLetterQueues,
   createSqsQueueDirectory,
@@ -25,7 +27,7 @@ export const LOCAL_CONSOLE_PERIOD_SEC = 10;
  * aimed at the local cloud's edge (one code path).
  */
 export function localConsoleDeps(
-  deployment: Pick<LocalDeployment, "clients" | "platformEnvironment" | "tables">,
+  deployment: Pick<LocalDeployment, "clients" | "platformEnvironment" | "tables" | "registry">,
   options: { endpoint: string; stage?: string; logger?: Pick<Logger, "warn"> },
 ): ConsoleDeps {
   const { clients, platformEnvironment: env } = deployment;
@@ -35,6 +37,8 @@ export function localConsoleDeps(
       : createSsmRouteStore({ ssm: clients.ssm, path: env["ROUTES_PATH"] ?? "" });
   const leases = createDynamoLeaseStore({ doc: clients.doc, tableName: deployment.tables.tokens });
   const stage = options.stage ?? env["DISPATCHER_STAGE"] ?? "local";
+  // Locally a built function is named by its registry name.
+  const built = new Set(builtFunctions(deployment.registry.functions).map(([name]) => name));
   return {
     stage,
     target: `local cloud ${options.endpoint}`,
@@ -47,6 +51,14 @@ export function localConsoleDeps(
         cloudwatch: clients.cloudwatch,
         ...(env["ALARM_NAME_PREFIX"] ? { alarmNamePrefix: env["ALARM_NAME_PREFIX"] } : {}),
       }),
+      functions: {
+        isBuilt: (ref) => built.has(ref),
+        info: createFunctionInfoCache({
+          reader: createLambdaFunctionInfoReader(clients.lambda),
+          clock: systemClock,
+          ttlMs: 5_000,
+        }),
+      },
       clock: systemClock,
       logger: options.logger ?? { warn() {} },
     },

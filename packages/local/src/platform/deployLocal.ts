@@ -1,7 +1,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  builtFunctions,
   ConfigValidationError,
+  externalFunctionRef,
+  isExternalFunction,
   PlatformFunction,
   type Registry,
   type Route,
@@ -24,6 +27,7 @@ import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
+import { checkExternalFunctions } from "./checkExternalFunctions.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
 import { ensureTable, PlatformTables } from "./ensureTable.js";
 import { createLocalClients, type LocalClients } from "./localClients.js";
@@ -166,6 +170,17 @@ export async function deployLocal(
 
     const deployed: DeployedQueue[] = [];
     for (const route of registry.routes) deployed.push(await ensureQueue(clients.sqs, route.queue));
+    await checkExternalFunctions({
+      registry,
+      lambda: clients.lambda,
+      sqs: clients.sqs,
+      queueUrls: deployed.map((q) => q.url),
+    });
+    // Locally a built function's name is its registry name; an external one is named as the registry writes it.
+    const localFunctionName = (fnName: string) => {
+      const fn = registry.functions[fnName];
+      return fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : fnName;
+    };
 
     const routesPath = routeParameterPath(registry.app, stage);
     const routesStore =
@@ -178,7 +193,7 @@ export async function deployLocal(
       queueName: r.queue.name,
       queueUrl: deployed[i]!.url,
       // Locally a function's name is its registry name; on AWS the stack maps it to the physical name.
-      functionName: r.function,
+      functionName: localFunctionName(r.function),
       batchSize: r.batchSize,
       batchWindowSec: r.batchWindowSec,
       concurrency: r.concurrency,
@@ -199,7 +214,7 @@ export async function deployLocal(
     await applyRouteSync(routesStore, plan);
     const report = describeRouteSync(plan);
 
-    for (const [name, fn] of Object.entries(registry.functions)) {
+    for (const [name, fn] of builtFunctions(registry.functions)) {
       await cloud.lambda.register({
         name,
         handler: resolveHandler(projectRoot, fn.handler),
@@ -212,7 +227,10 @@ export async function deployLocal(
       });
     }
 
-    const maxHandlerTimeoutSec = Math.max(1, ...Object.values(registry.functions).map((f) => f.timeoutSec));
+    const maxHandlerTimeoutSec = Math.max(
+      1,
+      ...builtFunctions(registry.functions).map(([, f]) => f.timeoutSec),
+    );
     const platformEnvironment: Record<string, string> = {
       TOKENS_TABLE: tables.tokens,
       ROUTE_STORE: routeStoreKind,
@@ -239,7 +257,10 @@ export async function deployLocal(
       handler: resolveHandler(projectRoot, "packages/functions/src/poller.handler"),
       timeoutSec: options.pollerTimeoutSec ?? settings.poller.timeoutSec,
       memoryMb: settings.poller.memoryMb,
-      environment: platformEnvironment,
+      environment: {
+        ...platformEnvironment,
+        POLLER_TIMEOUT_SEC: String(options.pollerTimeoutSec ?? settings.poller.timeoutSec),
+      },
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
       recursiveLoop: "Allow",
     });
