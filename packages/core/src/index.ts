@@ -64,6 +64,7 @@ export {
   TransientError,
 } from "./errors.js";
 export {
+  createFilteredReceive,
   createFilteringQueue,
   defaultNoMatchInvokeBudgetMs,
   type FilteringQueueDeps,
@@ -102,7 +103,7 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore, SeenLease } from "./lease/ports.js";
+export type { LeaseStore, LoopStarter, SeenLease } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export {
@@ -115,7 +116,6 @@ export {
   SQS_NAMESPACE,
 } from "./metrics/metricReader.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
-export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
   createPoller,
   type InvocationContext,
@@ -124,7 +124,7 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
+export type { QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,
@@ -155,6 +155,7 @@ export {
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
 export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./retry/backoff.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,

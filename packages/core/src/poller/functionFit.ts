@@ -1,10 +1,10 @@
 import { visibilityFitProblem } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { Logger } from "../logger.js";
-import { describeError } from "./describeError.js";
-import type { QueueClient } from "./ports.js";
+import type { QueueClient } from "../queue/ports.js";
 
 /** How long a queue's visibility timeout read here is reused (the visibility extender's cache too). */
 const visibilityReuseMs = 60_000;
