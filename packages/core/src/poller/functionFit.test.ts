@@ -43,13 +43,15 @@ describe("createFunctionFit", () => {
     expect(fit.ok).toBe(false);
   });
 
-  it("keeps the deploy-time budget when the function cannot be read or does not exist", async () => {
-    expect(
-      await fitWith(new FunctionInfoUnavailableError("billing", "AccessDenied"), 30)("q", route),
-    ).toEqual({
-      ok: true,
-      handlerMs: 2000,
+  it("keeps the deploy-time budget when the function cannot be read", async () => {
+    const unreadable = new FunctionInfoUnavailableError("billing", "AccessDenied");
+    expect(await fitWith(unreadable, 30)("q", route)).toEqual({ ok: true, handlerMs: 2000 });
+  });
+
+  it("blocks as function-not-found when Lambda says the function does not exist", async () => {
+    expect(await fitWith(undefined, 30)("q", route)).toEqual({
+      ok: false,
+      blockedReason: "function-not-found",
     });
-    expect(await fitWith(undefined, 30)("q", route)).toEqual({ ok: true, handlerMs: 2000 });
   });
 });

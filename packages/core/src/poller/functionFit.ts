@@ -2,6 +2,7 @@ import { visibilityFitProblem } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { describeError } from "../describeError.js";
 import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
+import { NotRunReason } from "../errors.js";
 import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { Logger } from "../logger.js";
 import type { QueueClient } from "../queue/ports.js";
@@ -28,7 +29,7 @@ export interface FunctionFitDeps {
  * saying why (`function-timeout: ...`), while that timeout does not fit the queue's visibility
  * timeout (the rule `routes set` and the deploys apply). A function that cannot be read (missing, or
  * another account's without read permission) keeps the deploy-time budget: the invoke path says
- * whether it can run.
+ * whether it can run. A function Lambda says does not exist blocks the route (`function-not-found`).
  */
 export function createFunctionFit(deps: FunctionFitDeps) {
   async function visibilitySecOf(queueUrl: string): Promise<number | undefined> {
@@ -48,16 +49,20 @@ export function createFunctionFit(deps: FunctionFitDeps) {
     queueUrl: string,
     route: { functionName: string; batchWindowSec: number },
   ): Promise<FunctionFit> {
-    let timeoutSec: number | undefined;
+    let timeoutSec: number;
     try {
-      timeoutSec = (await deps.functions.get(route.functionName))?.timeoutSec;
+      const info = await deps.functions.get(route.functionName);
+      // Known missing before any batch is received for it: the loop receives nothing, as after an
+      // invoke that found no function, and says so at once (the cache notices a re-created function).
+      if (info === undefined) return { ok: false, blockedReason: NotRunReason.NotFound };
+      timeoutSec = info.timeoutSec;
     } catch (error) {
       deps.logger.debug("cannot read the handler's configuration; keeping the deploy-time budget", {
         functionName: route.functionName,
         error: describeError(error),
       });
+      return { ok: true, handlerMs: deps.defaultHandlerMs };
     }
-    if (timeoutSec === undefined) return { ok: true, handlerMs: deps.defaultHandlerMs };
     const visibilityTimeoutSec = await visibilitySecOf(queueUrl);
     const problem =
       visibilityTimeoutSec === undefined
