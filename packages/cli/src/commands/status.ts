@@ -15,9 +15,10 @@ function functionOf(context: CliContext, q: QueueStatus): string {
   const name =
     Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === fn) ?? fn;
   const described = q.function;
-  if (described === null) return name;
+  // A function the platform built is the registry's to describe; only an external one gets Lambda's view.
+  if (described === null || !described.external) return name;
   // A function the platform did not build is shown by its ARN, with what Lambda says of it.
-  const shown = described.external ? `${name === fn ? "" : `${name} `}external ${described.arn ?? fn}` : name;
+  const shown = `external ${described.arn ?? fn}`;
   const notes = [
     described.state === "missing" ? "missing" : null,
     described.reservedConcurrency !== null ? `reserved ${described.reservedConcurrency}` : null,
