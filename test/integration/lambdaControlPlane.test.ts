@@ -153,7 +153,7 @@ describe("the local Lambda control plane, driven by the AWS CLI", () => {
     });
     expect(await invoke("changing")).toMatchObject({ tag: "v2", greeting: "hi" });
     const config = await aws("lambda", "get-function-configuration", "--function-name", "changing");
-    expect(config).toMatchObject({ Timeout: 12, MemorySize: 512, Handler: "index.handler" });
+    expect(config).toMatchObject({ Timeout: 12, MemorySize: 512, Handler: "index.handler", Role: role });
   });
 
   it("answers with AWS's error types", async () => {

@@ -151,6 +151,8 @@ export function createLambdaControlPlane(options: LambdaControlPlaneOptions): La
       // A function created through the API keeps AWS's recursion guard, as it does on AWS.
       recursiveLoop: RecursiveLoop.Terminate,
       runtime: state.runtime,
+      role: fn.role,
+      description: state.description,
     };
   }
 
@@ -399,9 +401,15 @@ export function createLambdaControlPlane(options: LambdaControlPlaneOptions): La
       lastModified: lambdaTimestamp(Date.now()),
     };
     validate(fn, next);
-    await install(fn, latestKey(fn), next, "$LATEST");
-    fn.latest = next;
+    const previousRole = fn.role;
     if (body.Role !== undefined) fn.role = body.Role;
+    try {
+      await install(fn, latestKey(fn), next, "$LATEST");
+    } catch (error) {
+      fn.role = previousRole;
+      throw error;
+    }
+    fn.latest = next;
     await persist();
     logger.info("function configuration updated", { functionName: fn.name, timeoutSec: next.timeoutSec });
     sendJson(res, 200, configurationOf(fn, fn.name, fn.latest));
@@ -558,7 +566,7 @@ export function createLambdaControlPlane(options: LambdaControlPlaneOptions): La
       Effect: "Allow",
       Principal: principal,
       Action: body.Action,
-      Resource: fn.name === nameOf(raw).name ? arnOf(fn.name, nameOf(raw).qualifier) : arnOf(fn.name),
+      Resource: arnOf(fn.name, nameOf(raw).qualifier),
       ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}),
     };
     fn.policy.push(statement);
