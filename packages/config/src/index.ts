@@ -53,7 +53,14 @@ export {
   visibilityFitProblem,
 } from "./functionRef.js";
 export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
-export { awsResourceName, PlatformFunction } from "./naming.js";
+export {
+  awsResourceName,
+  deadLetterQueueName,
+  isStageTierAlarm,
+  PlatformFunction,
+  stageAlarmNamePrefix,
+  tierAlarmName,
+} from "./naming.js";
 export {
   checkNoMatchTarget,
   formatNoMatchAction,

@@ -16,6 +16,35 @@ const storedRoute = {
 };
 
 describe("loop limits", () => {
+  it("names the five largest routes over limits.maxLoopsTotal and counts the rest", () => {
+    const routes = Array.from({ length: 100 }, (_, i) => ({
+      queueName: `q${i}`,
+      maxLoops: i === 42 ? 30 : 10,
+      concurrency: 1,
+    }));
+    const [issue] = loopLimitIssues(routes, { maxLoopsPerRoute: 50, maxLoopsTotal: 200 });
+    expect(issue?.message).toBe(
+      "the routes' maxLoops × concurrency add up to 1020 (q42 30×1, q0 10×1, q1 10×1, q2 10×1, q3 10×1 and 95 more), above limits.maxLoopsTotal (200); lower maxLoops or concurrency, or raise limits.maxLoopsTotal within the account's Lambda concurrency",
+    );
+  });
+
+  it("names the five largest routes of a function whose reserved concurrency they exceed", () => {
+    const routes = Array.from({ length: 8 }, (_, i) => ({
+      queue: { name: `q${i}` },
+      function: "record",
+      maxLoops: i === 7 ? 3 : 1,
+      concurrency: 1,
+    }));
+    const registry = defineDispatcher({
+      ...base,
+      functions: { record: { ...base.functions.record, reservedConcurrency: 2 } },
+      routes,
+    });
+    expect(registryWarnings(registry)).toEqual([
+      "function 'record' has reservedConcurrency 2, below what its routes may run at once (q7 3×1 + q0 1×1 + q1 1×1 + q2 1×1 + q3 1×1 and 3 more = 10): batches will be throttled at the top of scaling",
+    ]);
+  });
+
   it("defaults to 50 loops per route and 200 in total", () => {
     expect(defineDispatcher(base).limits).toEqual({ maxLoopsPerRoute: 50, maxLoopsTotal: 200 });
   });

@@ -30,6 +30,7 @@ import type { Context } from "aws-lambda";
 import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
+import { pollerClientTimeouts } from "./runtime/pollerClientTimeouts.js";
 import { describeDroppedEvent, parsePollerEvent, queueUrlScopeFromEnv } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
@@ -57,16 +58,14 @@ export function pollerFromEnv(
   overrides: Partial<PollerDeps> = {},
 ): Poller {
   const settings = pollerSettingsFromEnv(env);
+  // A route's function may be one the platform did not build, with a longer timeout than the
+  // registry's: the poller's own timeout bounds every invoke it makes.
+  const longestInvokeSec = Math.max(
+    settings.maxHandlerTimeoutSec,
+    Number(optionalEnv(EnvVar.PollerTimeoutSec, env) ?? 0),
+  );
   const clients = createAwsClients({
-    requestTimeoutMs: {
-      sqs: (settings.waitTimeSec + 10) * 1000,
-      // A route's function may be one the platform did not build, with a longer timeout than the
-      // registry's: the poller's own timeout bounds every invoke it makes.
-      handlerLambda:
-        (Math.max(settings.maxHandlerTimeoutSec, Number(optionalEnv(EnvVar.PollerTimeoutSec, env) ?? 0)) +
-          5) *
-        1000,
-    },
+    requestTimeoutMs: pollerClientTimeouts({ ...settings, maxHandlerTimeoutSec: longestInvokeSec }),
   });
   const coreLogger = asCoreLogger(logger);
   // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.

@@ -26,10 +26,11 @@ function setup(route: Route | undefined, batch: QueueMessage[], refuse: string[]
     receive: async () => batch,
     deleteBatch: async (_url, handles) => {
       deleted.push(...handles);
-      return [];
+      return { retryable: [], rejected: [] };
     },
     changeVisibility: async (_url, handles, seconds) => {
       if (seconds === 0) released.push(...handles);
+      return { retryable: [], rejected: [] };
     },
   };
   const filtering = createFilteringQueue({

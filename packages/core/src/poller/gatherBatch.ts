@@ -34,7 +34,7 @@ function sizeOf(m: QueueMessage): number {
 }
 
 /**
- * DESIGN.md step 3's receive: one long poll, and with a batching window (Lambda's
+ * The receive of docs/protocol.md's "Receive and dispatch": one long poll, and with a batching window (Lambda's
  * `MaximumBatchingWindowInSeconds`) more receives into the same batch until it holds
  * `batchSize` records, the window has passed, or another receive could push it past the
  * payload limit. Messages are added to `into` as they arrive, so the caller can keep

@@ -10,6 +10,9 @@ export function pollerSettingsFromEnv(
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
     renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
+    ...(optionalEnv(EnvVar.ColdStartAllowanceSec, env) !== undefined
+      ? { coldStartAllowanceSec: requireSeconds(EnvVar.ColdStartAllowanceSec, env) }
+      : {}),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };

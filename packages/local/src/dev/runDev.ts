@@ -12,6 +12,7 @@ import { describeLocalCloud } from "../cloud/runCloud.js";
 import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/startLocalCloud.js";
 import { localConsoleDeps } from "../console/localConsoleDeps.js";
 import { EdgePortInUseError } from "../edge/edgeServer.js";
+import { writePermissionReport } from "../iam/permissionReportFile.js";
 import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
 import { loadRegistry } from "./loadRegistry.js";
@@ -25,6 +26,11 @@ export interface RunDevOptions {
   dataDir?: string;
   /** Reset routes edited at run time to the registry's (`--reset-routes`). */
   resetRoutes?: boolean;
+  /**
+   * Enforce the stack's IAM on every function's calls (`--enforce-iam`); on stop, the roles' used and
+   * never-used grants are written to `.dispatcher/iam-report.txt` (and `.json`).
+   */
+  enforceIam?: boolean;
   /** Send bursty demo traffic (default true; `--no-demo` sends nothing). */
   demo?: boolean;
   /** Messages per demo burst and queue (default 3,000 on the first queue, 1,000 FIFO, 500 others); tests send a few. */
@@ -102,6 +108,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       port,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       logger: logs.logger,
+      enforceIam: options.enforceIam ?? false,
     });
   } catch (error) {
     await logs.close();
@@ -194,6 +201,18 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     await deployment?.stop().catch(() => undefined);
     await cloud.stop();
     await logs.close();
+  }
+  if (cloud.iam.enforcing) {
+    const { reports, textFile } = await writePermissionReport(
+      cloud.iam,
+      cloud.accountId,
+      path.join(projectRoot, ".dispatcher"),
+    );
+    const unused = reports.reduce((n, r) => n + r.unused.length, 0);
+    const denied = reports.reduce((n, r) => n + r.denied.length, 0);
+    print(
+      `IAM: ${denied} denied authorization(s), ${unused} grant(s) never used; see ${path.relative(process.cwd(), textFile)}`,
+    );
   }
   print(`Stopped; port ${cloud.port} is free.`);
   process.exitCode = 0;

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
+import type { FunctionCredentials } from "../iam/localCredentials.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
 import { bundleBootstrap, bundleFunction, type FunctionBundle } from "./bundleFunction.js";
 import type { FunctionHost } from "./controlPlane/functionHost.js";
@@ -57,6 +58,8 @@ export interface LambdaServiceOptions {
   maxConcurrency?: number;
   /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
   onFunctionOutput?: (line: string) => void;
+  /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
+  credentialsOf?: (functionName: string) => FunctionCredentials;
   /** Functions created through the Lambda API persist under `<dataDir>/lambda`; else they last as long as the service. */
   dataDir?: string;
 }
@@ -112,6 +115,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     idleMs,
     maxConcurrency,
     ...(options.onFunctionOutput ? { onFunctionOutput: options.onFunctionOutput } : {}),
+    ...(options.credentialsOf ? { credentialsOf: options.credentialsOf } : {}),
   });
   const asyncInvocations = createAsyncInvocations({
     functions,

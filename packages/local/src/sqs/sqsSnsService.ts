@@ -15,6 +15,7 @@ import {
   moveTaskOperations,
   SqsApiError,
 } from "./messageMoveTasks.js";
+import { enforceReceiptHandles, type HookableApp } from "./receiptHandles.js";
 
 /** fauxqs names every queue URL and ARN with this account; other account ids are not honoured by it. */
 export const FAUXQS_ACCOUNT_ID = "000000000000";
@@ -73,6 +74,9 @@ export async function createSqsSnsService(options: SqsSnsServiceOptions): Promis
       body.QueueUrl = canonicalQueueUrl(body.QueueUrl, options.endpoint());
     }
   });
+  if (sqsStore && !enforceReceiptHandles(app as unknown as HookableApp, sqsStore)) {
+    options.logger?.warn("fauxqs's SqsStore changed shape; invalid receipt handles are accepted");
+  }
   await app.ready();
 
   return {
