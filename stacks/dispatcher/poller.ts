@@ -41,7 +41,9 @@ export function createPollerFunction(
   const handlerArns = handlerFunctionArns(build);
   allow(poller, ["lambda:InvokeFunction"], [pollerArn, ...handlerArns]);
   // What a loop reads of its route's function (timeout, reserved concurrency), cached.
-  allow(poller, ["lambda:GetFunctionConfiguration", "lambda:GetFunctionConcurrency"], handlerArns);
+  if (handlerArns.length > 0) {
+    allow(poller, ["lambda:GetFunctionConfiguration", "lambda:GetFunctionConcurrency"], handlerArns);
+  }
   allow(poller, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [tokensTable.tableArn]);
   grantRoutesRead(poller);
   // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage. Run-time routes may forward

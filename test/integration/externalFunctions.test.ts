@@ -226,6 +226,29 @@ describe("a queue routed to a function the platform did not build", () => {
   });
 });
 
+describe("a function the poller's role may not invoke", () => {
+  it("shows the route blocked: access-denied with the add-permission hint, and dead-letters nothing", async () => {
+    const outside = await createQueue("ext-outside", 3);
+    await createFunction("outsider", partialFailures, 2);
+    // Locally any function may be routed; the stack's IAM (enforced here) lets the poller invoke none outside routableFunctions.
+    const set = await dispatcher("routes", "set", "ext-outside", "--function", "outsider");
+    expect(set.code, set.stderr).toBe(0);
+    await send(outside.url, ["fail-denied-1", "denied-2", "fail-denied-3"]);
+    await waitFor(
+      async () => {
+        const s = await statusOf("ext-outside");
+        return s.state === "blocked" && s.blockedReason?.startsWith("access-denied");
+      },
+      { timeoutMs: 45_000, description: "ext-outside blocked: access-denied" },
+    );
+    const text = await dispatcher("status", "ext-outside");
+    expect(text.stdout).toContain("aws lambda add-permission --function-name");
+    expect(text.stdout).toContain("--action lambda:InvokeFunction --statement-id sqs-dispatcher");
+    expect((await counts(outside.dlqUrl)).total).toBe(0);
+    expect((await counts(outside.url)).total).toBe(3);
+  });
+});
+
 describe("the function's timeout and the queue's visibility timeout", () => {
   it("routes set refuses a function whose timeout does not fit, naming both numbers", async () => {
     await createQueue("ext-slow", 5);
