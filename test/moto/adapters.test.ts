@@ -150,17 +150,23 @@ describe("SQS queue client against moto", () => {
     const [again] = await queue.receive(url, { maxMessages: 10, waitTimeSec: 1 });
     expect(again?.messageId).toBe(first!.messageId);
     expect(again?.attributes["ApproximateReceiveCount"]).toBe("2");
-    expect(await queue.deleteBatch(url, [again!.receiptHandle])).toEqual([]);
+    expect(await queue.deleteBatch(url, [again!.receiptHandle])).toEqual({ retryable: [], rejected: [] });
     expect(await queue.receive(url, { maxMessages: 10, waitTimeSec: 0 })).toEqual([]);
   });
 
-  it("reports the receipt handles a batch delete could not delete", async () => {
+  it("reports as rejected the receipt handles SQS refuses per entry, in deletes and visibility changes", async () => {
     const url = await createQueue(`qc-${++namespace}`);
     const queue = createSqsQueueClient(clients.sqs);
     await clients.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "a" }));
     const [message] = await queue.receive(url, { maxMessages: 1, waitTimeSec: 1 });
-    const failed = await queue.deleteBatch(url, [message!.receiptHandle, "not-a-receipt-handle"]);
-    expect(failed).toEqual(["not-a-receipt-handle"]);
+    expect(await queue.changeVisibility(url, [message!.receiptHandle, "not-a-receipt-handle"], 30)).toEqual({
+      retryable: [],
+      rejected: ["not-a-receipt-handle"],
+    });
+    expect(await queue.deleteBatch(url, [message!.receiptHandle, "not-a-receipt-handle"])).toEqual({
+      retryable: [],
+      rejected: ["not-a-receipt-handle"],
+    });
   });
 });
 

@@ -9,12 +9,16 @@
  * status then shows the demand without headroom, checked below), and what a started loop does (moto
  * accepts the poller's async invoke but runs nothing without Docker; test/integration covers loops).
  */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
 import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { runCli } from "@sqs-dispatcher/cli";
 import { deadLetterQueueName, tierAlarmName } from "@sqs-dispatcher/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../integration/support/waitFor.js";
 import registry from "./motoRegistry.js";
 import { type MotoServer, startMoto } from "./support/motoServer.js";
 import { deployStageToMoto, type MotoClients, type MotoStage, motoClients } from "./support/motoStage.js";
@@ -68,8 +72,20 @@ afterAll(async () => {
 });
 
 async function dispatcher(...argv: string[]) {
-  const out = { stdout: "", stderr: "" };
+  return dispatcherUntil(undefined, { stdout: "", stderr: "" }, ...argv);
+}
+
+/**
+ * Runs the CLI in process, writing into `out` as it goes; `signal` ends a long-running command
+ * (console) as Ctrl-C does.
+ */
+async function dispatcherUntil(
+  signal: AbortSignal | undefined,
+  out: { stdout: string; stderr: string },
+  ...argv: string[]
+) {
   const code = await runCli([...argv, "--config", config], {
+    ...(signal ? { signal } : {}),
     stdout: {
       write: (s: string) => {
         out.stdout += s;
@@ -110,6 +126,22 @@ describe("the CLI's AWS mode against moto", () => {
     expect(await dev.routes.get("orders")).toMatchObject({ paused: false, batchSize: 5 });
     const show = await dispatcher("routes", "show", "orders", "--stage", "dyn", "--json");
     expect(JSON.parse(show.stdout)).toMatchObject({ queueName: "orders", paused: true });
+  });
+
+  it("refuses a route too big for SSM with the validation exit code, and stores it on a DynamoDB stage", async () => {
+    // Ten patterns of the largest size the schema allows: valid, but over SSM's 8 KB as JSON. moto
+    // itself does not check SSM's value limits (the local SSM service does), so this is the CLI's check.
+    const file = path.join(await mkdtemp(path.join(tmpdir(), "moto-filters-")), "filters.json");
+    const patterns = Array.from({ length: 10 }, (_, i) => ({
+      body: { kind: [`${i}-${"x".repeat(4_000)}`] },
+    }));
+    await writeFile(file, JSON.stringify(patterns));
+    const refused = await dispatcher("routes", "set", "orders", "--stage", "dev", "--filters", file);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/--filters: the route is [\d,]+ bytes stored, over SSM's 8 KB/);
+    expect((await dev.routes.get("orders"))?.filters).toBeUndefined();
+    expect((await dispatcher("routes", "set", "orders", "--stage", "dyn", "--filters", file)).code).toBe(0);
+    expect((await dyn.routes.get("orders"))?.filters).toHaveLength(10);
   });
 
   it("sends to a stage's queue", async () => {
@@ -182,6 +214,32 @@ describe("the CLI's AWS mode against moto", () => {
       new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
     );
     expect(attributes.Attributes?.["ApproximateNumberOfMessages"]).toBe("0");
+  });
+
+  it("serves the console against the stage, naming the region in use", async () => {
+    const stop = new AbortController();
+    const out = { stdout: "", stderr: "" };
+    const running = dispatcherUntil(stop.signal, out, "console", "--stage", "dev", "--port", "0");
+    try {
+      const origin = await waitFor(() => /Console: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stdout)?.[1], {
+        timeoutMs: 20_000,
+        description: `the console's URL (stderr: ${out.stderr})`,
+      });
+      const state = await fetch(`${origin}/console/api/state`, {
+        headers: { "x-dispatcher-console": "1" },
+      });
+      expect(state.status).toBe(200);
+      const body = (await state.json()) as {
+        stage: string;
+        target: string;
+        queues: { name: string; alarms: unknown[] }[];
+      };
+      expect(body).toMatchObject({ stage: "dev", target: `AWS ${moto.region}` });
+      expect(body.queues.find((q) => q.name === "orders")?.alarms).toHaveLength(2);
+    } finally {
+      stop.abort();
+      expect((await running).code).toBe(0);
+    }
   });
 
   it("says how to set the region when none is set", async () => {

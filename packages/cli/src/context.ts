@@ -256,6 +256,8 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
         },
         clock: systemClock,
         logger,
+        // A stored route over them is flagged as run time clamps it.
+        limits: registry.limits,
       };
     },
     close() {

@@ -7,6 +7,8 @@ import {
   queueUrlProblem,
   type Registry,
   type Route,
+  type RouteStoreKind,
+  routeSizeProblem,
 } from "@sqs-dispatcher/config";
 import type { CliTarget } from "./context.js";
 
@@ -26,6 +28,8 @@ export interface RouteEditInput {
   stored: readonly Route[];
   /** The region the CLI's SQS client uses on AWS (the stack's partition follows from it). */
   region?: string;
+  /** The store the route is written to: its JSON must fit (SSM's 8 KB, DynamoDB's 400 KB). */
+  storeKind?: RouteStoreKind;
 }
 
 /**
@@ -38,6 +42,7 @@ export interface RouteEditInput {
  * - Everywhere, a forward target the poller's role may send to: those queues and the registry's forward
  *   targets (the local cloud enforces the stack's IAM too).
  * - The queue URL points at SQS of the target: the stack's partition on AWS, the edge locally.
+ * - The route as stored fits its store (`routeSizeProblem`).
  */
 export function routeEditRefusals(input: RouteEditInput): string[] {
   const { registry, target, route } = input;
@@ -66,5 +71,7 @@ export function routeEditRefusals(input: RouteEditInput): string[] {
         : undefined;
   const problem = queueUrlProblem(route.queueUrl, route.queueName, scope);
   if (problem !== undefined) lines.push(`<queue>: the queue's URL '${route.queueUrl}' ${problem}`);
+  const tooBig = input.storeKind === undefined ? undefined : routeSizeProblem(route, input.storeKind);
+  if (tooBig !== undefined) lines.push(`--filters: the route ${tooBig}`);
   return lines;
 }

@@ -52,12 +52,23 @@ export {
   unqualifiedRef,
   visibilityFitProblem,
 } from "./functionRef.js";
-export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
+export {
+  AwsLimits,
+  type LimitedRoute,
+  type LoopCounts,
+  type LoopLimitValues,
+  lambdaReservedEnvironmentKeys,
+  limitRoutes,
+  loopsTotal,
+  PlatformLimits,
+} from "./limits.js";
 export {
   awsResourceName,
   deadLetterQueueName,
   isStageTierAlarm,
   PlatformFunction,
+  platformFunctionNames,
+  platformHandlerProblem,
   stageAlarmNamePrefix,
   tierAlarmName,
 } from "./naming.js";
@@ -72,6 +83,13 @@ export {
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export { type FunctionHome, isRoutableFunction, routableFunctionSchema } from "./routableFunctions.js";
+export {
+  checkRoutesFitStores,
+  largestStoredForm,
+  RouteStoreSizeLimits,
+  routeSizeProblem,
+  storedRouteBytes,
+} from "./routeSize.js";
 export {
   AlarmMetric,
   type AlarmTier,

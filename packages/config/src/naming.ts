@@ -95,3 +95,27 @@ export function isStageTierAlarm(stagePrefix: string, queueName: string, alarmNa
 export function deadLetterQueueName(queueName: string): string {
   return queueName.endsWith(".fifo") ? `${queueName.slice(0, -".fifo".length)}-dlq.fifo` : `${queueName}-dlq`;
 }
+
+/** The platform's own functions, by logical name: the registry's, plus the stack's route sync. */
+export const platformFunctionNames: readonly string[] = [...Object.values(PlatformFunction), "route-sync"];
+
+const platformFunctionOfStage = new RegExp(
+  `^.+-.+-(${platformFunctionNames.map((n) => n.replace(/-/g, "\\-")).join("|")})$`,
+);
+
+/**
+ * Why a route may not name `functionName` as its handler, or undefined when it may: a loop would
+ * otherwise invoke the platform's own functions with SQS batches (the poller, restart, the scale
+ * functions, the admin API, route-sync), locally by their bare names and on AWS as any stage's
+ * `<app>-<stage>-<name>`, by name or ARN (qualified or not).
+ *
+ * @example platformHandlerProblem("shop-prod-poller") // "is the platform's own 'poller' function ..."
+ */
+export function platformHandlerProblem(functionName: string): string | undefined {
+  const name = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(functionName)?.[1] ?? functionName;
+  const bare = name.split(":")[0] ?? name;
+  const platform = platformFunctionNames.includes(bare) ? bare : platformFunctionOfStage.exec(bare)?.[1];
+  return platform === undefined
+    ? undefined
+    : `is the platform's own '${platform}' function (or a stage's): a route's handler must be a function of yours`;
+}

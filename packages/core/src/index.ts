@@ -130,7 +130,14 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { EntryFailures, QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
+export type {
+  EntryFailures,
+  QueueClient,
+  QueueMessage,
+  Receive,
+  ReceiveHold,
+  ReceiveOptions,
+} from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,
@@ -162,6 +169,7 @@ export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } 
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
 export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./retry/backoff.js";
+export { limitedRoute } from "./routing/limitedRoute.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,

@@ -18,6 +18,7 @@ import {
 import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv, requireRegion } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
+import { loopLimitsFromEnv } from "./runtime/functionSettings.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** What one invocation did with the records of its SNS event (each record is also logged). */
@@ -52,6 +53,7 @@ export function scaleDepsFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEn
     clock: systemClock,
     logger: asCoreLogger(logger),
     region,
+    limits: loopLimitsFromEnv(env),
   };
 }
 

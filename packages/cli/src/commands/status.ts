@@ -27,13 +27,14 @@ function functionOf(context: CliContext, q: QueueStatus): string {
 }
 
 function stateOf(q: QueueStatus): string {
-  if (q.state !== "blocked" || !q.blockedReason) return q.state;
+  if (q.state !== "blocked" || !q.blockedReason) return q.clamped ? `${q.state}, ${q.clamped}` : q.state;
   // Another account's function: only its owner can let the poller in (docs/registry.md).
   const hint =
     q.blockedReason.startsWith("access-denied") && q.function?.external
       ? ` (the function's owner must allow the poller's role: aws lambda add-permission --function-name ${q.function.arn ?? q.function.ref} --principal <poller role ARN> --action lambda:InvokeFunction --statement-id sqs-dispatcher)`
       : "";
-  return `blocked: ${q.blockedReason}${hint}`;
+  const state = `blocked: ${q.blockedReason}${hint}`;
+  return q.clamped ? `${state}, ${q.clamped}` : state;
 }
 
 function summary(context: CliContext, queues: readonly QueueStatus[]): string {

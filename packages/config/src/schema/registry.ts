@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
 import { routableFunctionSchema } from "../routableFunctions.js";
+import { checkRoutesFitStores } from "../routeSize.js";
 import { isExternalFunction, registryFunctionSchema } from "./externalFunction.js";
 import { functionNamePattern, isImportedQueue } from "./leaf.js";
 import { loopLimitIssues, loopLimitsSchema } from "./loopLimits.js";
@@ -152,6 +153,7 @@ export const registrySchema = z
       });
     }
     checkReservedConcurrency(registry, ctx);
+    checkRoutesFitStores(registry, (issue) => ctx.addIssue({ code: "custom", ...issue }));
     const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
     checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
     checkNoMatchInvokeFitsStaleness(registry, longestWindowSec, ctx);

@@ -74,7 +74,15 @@ export function startLaneBatch(deps: LaneBatchDeps, route: Route): Promise<Gathe
         await gatherBatch(
           { queue: { receive: deps.receive }, clock: deps.clock, logger: log },
           queueUrl,
-          { batchSize: route.batchSize, windowSec: route.batchWindowSec, waitTimeSec: deps.waitTimeSec },
+          {
+            batchSize: route.batchSize,
+            windowSec: route.batchWindowSec,
+            waitTimeSec: deps.waitTimeSec,
+            hold: {
+              whileHolding: (messages, work) => deps.whileExtendingVisibility(queueUrl, messages, work),
+              mayStartInvoke: deps.mayStartInvoke,
+            },
+          },
           held,
         );
       } catch (error) {

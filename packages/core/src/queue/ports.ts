@@ -23,6 +23,20 @@ export interface ReceiveOptions {
   maxMessages: number;
   waitTimeSec: number;
   visibilityTimeoutSec?: number;
+  /**
+   * The loop's hold on what this receive takes, for a policy around the receive that works on the
+   * messages before handing them over (the filters' no-match function): without it that work would
+   * run with the messages' visibility unextended and outside the invocation's budget.
+   */
+  hold?: ReceiveHold;
+}
+
+/** What a loop lends a receive for work on received messages before they reach the batch. */
+export interface ReceiveHold {
+  /** Runs `work` while keeping `messages` invisible (the loop's visibility extension). */
+  whileHolding<T>(messages: readonly QueueMessage[], work: () => Promise<T>): Promise<T>;
+  /** Whether an invoke started `afterMs` from now could still finish before the invocation must recurse. */
+  mayStartInvoke(afterMs: number): boolean;
 }
 
 /** The entries of a batch operation (delete, change visibility) that did not take effect, by receipt handle. */

@@ -170,7 +170,7 @@ beforeEach(() => {
   }
   now = 1_000;
   deps = {
-    routes: { get: async (name) => routes.get(name) },
+    routes: { get: async (name) => routes.get(name), list: async () => [...routes.values()] },
     leases,
     starter: { start: async (e) => void started.push(e) },
     events,
@@ -309,6 +309,19 @@ describe("scaleUp", () => {
     leases.beforeOp = () => {};
     const [retried] = await scaleUp(deps, snsEvent(notification()));
     expect(retried?.outcome).toBe(ScaleOutcome.Scaled);
+  });
+});
+
+describe("scaleUp within the registry's loop limits", () => {
+  it("adds loops only up to the route clamped to limits.maxLoopsPerRoute, not its stored maxLoops", async () => {
+    routes.set("orders", route({ maxLoops: 5_000, scaleStep: 5_000 }));
+    seedTokens(1);
+    const [result] = await scaleUp(
+      { ...deps, limits: { maxLoopsPerRoute: 3, maxLoopsTotal: 200 } },
+      snsEvent(notification()),
+    );
+    expect(result).toMatchObject({ outcome: ScaleOutcome.Scaled, changed: 2 });
+    expect(await count()).toBe(3);
   });
 });
 

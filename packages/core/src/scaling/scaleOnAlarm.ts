@@ -1,9 +1,10 @@
-import type { Route } from "@sqs-dispatcher/config";
+import type { LoopLimitValues, Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { DispatcherError, TransientError } from "../errors.js";
 import { addLoops, removeLoops } from "../lease/loops.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
+import { limitedRoute } from "../routing/limitedRoute.js";
 import type { RouteStore } from "../routing/ports.js";
 import {
   type AlarmNotification,
@@ -19,7 +20,9 @@ import { snsEventSchema } from "./snsEvent.js";
 
 /** What the scale-up and scale-down use cases need; the handlers build these once per cold start. */
 export interface ScaleDeps {
-  routes: Pick<RouteStore, "get">;
+  routes: Pick<RouteStore, "get" | "list">;
+  /** The registry's loop limits: scale-up adds loops only within the route clamped to them (`limitRoutes`). */
+  limits?: LoopLimitValues;
   leases: Pick<LeaseStore, "create" | "listByQueue" | "delete">;
   starter: LoopStarter;
   events: ScalingEventLog;
@@ -326,7 +329,15 @@ function locationMismatch(route: Route, subject: AlarmSubject, ownRegion: string
   return undefined;
 }
 
-async function addForAlarm(deps: ScaleDeps, route: Route): Promise<number> {
+async function addForAlarm(deps: ScaleDeps, stored: Route): Promise<number> {
+  // A stored route over the loop limits is held to them, not obeyed.
+  const route = await limitedRoute(deps.routes, stored, deps.limits);
+  if (route.clamped !== undefined) {
+    deps.logger.warn(`scale-up: route over the loop limits, scaled as ${route.clamped}`, {
+      queueUrl: route.queueUrl,
+      maxLoops: route.maxLoops,
+    });
+  }
   const current = (await deps.leases.listByQueue(route.queueUrl)).length;
   const count = Math.min(route.scaleStep, route.maxLoops - current);
   if (count <= 0) return 0;

@@ -31,6 +31,10 @@ export const EnvVar = {
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
   StartGraceSec: "RESTART_START_GRACE_SEC",
+  /** The registry's `limits.maxLoopsPerRoute`: restart and the scale functions clamp stored routes to it. */
+  MaxLoopsPerRoute: "LIMITS_MAX_LOOPS_PER_ROUTE",
+  /** The registry's `limits.maxLoopsTotal`: restart and the scale functions clamp stored routes to it. */
+  MaxLoopsTotal: "LIMITS_MAX_LOOPS_TOTAL",
   /** Restart: its schedule's interval, seconds (optional): a run's time box is no longer. */
   RestartIntervalSec: "RESTART_INTERVAL_SEC",
   /** `processed` table of the example `record` handler. */

@@ -68,6 +68,14 @@ export function localConsoleDeps(
       },
       clock: systemClock,
       logger: options.logger ?? { warn() {} },
+      ...(env["LIMITS_MAX_LOOPS_PER_ROUTE"] && env["LIMITS_MAX_LOOPS_TOTAL"]
+        ? {
+            limits: {
+              maxLoopsPerRoute: Number(env["LIMITS_MAX_LOOPS_PER_ROUTE"]),
+              maxLoopsTotal: Number(env["LIMITS_MAX_LOOPS_TOTAL"]),
+            },
+          }
+        : {}),
     },
     routes,
     leases,

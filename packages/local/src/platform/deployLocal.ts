@@ -266,6 +266,8 @@ export async function deployLocal(
       // local pollers run for seconds: keeping Lambda's 10 s for it would leave no batch room to start.
       POLLER_COLD_START_ALLOWANCE_SEC: "0",
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
+      LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
+      LIMITS_MAX_LOOPS_TOTAL: String(registry.limits.maxLoopsTotal),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
       // A restart run is time-boxed to its interval, so it ends before the next one starts.
       RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
