@@ -652,6 +652,8 @@ describe("IAM least privilege", () => {
         "sqs:GetQueueUrl",
         "sqs:SendMessage",
         "lambda:InvokeFunction",
+        "lambda:GetFunctionConfiguration",
+        "lambda:GetFunctionConcurrency",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
         "dynamodb:Query",
@@ -1087,6 +1089,14 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
           poller,
           ...handlerNames.map((n) => `arn:\${AWS::Partition}:lambda:us-east-1:${account}:function:${n}`),
         ].sort(),
+      },
+      {
+        // What a loop reads of its route's function (timeout, reserved concurrency): the handlers only.
+        effect: "Allow",
+        actions: ["lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration"],
+        resources: handlerNames
+          .map((n) => `arn:\${AWS::Partition}:lambda:us-east-1:${account}:function:${n}`)
+          .sort(),
       },
       {
         effect: "Allow",

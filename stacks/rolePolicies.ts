@@ -100,6 +100,8 @@ function createResolver(resources: Record<string, CfnResource>, target: ResolveT
     "AWS::Region": target.region,
     "AWS::AccountId": target.accountId,
     "AWS::URLSuffix": "amazonaws.com",
+    // Only the route-sync function's grant names the stack, and no local function has that role.
+    "AWS::StackId": `arn:${target.partition}:cloudformation:${target.region}:${target.accountId}:stack/local/local`,
   };
   const literal = (text: string) =>
     target.synthesizedAccountId !== undefined && target.synthesizedAccountId !== target.accountId

@@ -1,4 +1,5 @@
 import {
+  builtFunctions,
   checkRouteFits,
   type FunctionConfig,
   PlatformFunction,
@@ -12,7 +13,7 @@ import { StackFunction } from "./routeSync.js";
 
 /** The registry functions whose handler is one of the example handlers. */
 export function exampleFunctionsOf(build: Pick<StackBuild, "registry">): [string, FunctionConfig][] {
-  return Object.entries(build.registry.functions).filter(([, fn]) =>
+  return builtFunctions(build.registry.functions).filter(([, fn]) =>
     fn.handler.startsWith(exampleHandlersDir),
   );
 }
@@ -47,10 +48,12 @@ export function checkStackRegistry({ stack, registry, settings, name }: StackBui
     );
   }
   for (const warning of registryWarnings(registry)) Annotations.of(stack).addWarning(warning);
-  const maxHandlerTimeoutSec = Math.max(1, ...functionEntries.map(([, fn]) => fn.timeoutSec));
+  // The functions the stack builds; an existing function's timeout is read by each loop (which adapts its budget).
+  const built = builtFunctions(registry.functions);
+  const maxHandlerTimeoutSec = Math.max(1, ...built.map(([, fn]) => fn.timeoutSec));
   const timing = { ...settings.poller, staleAfterSec: settings.restart.staleAfterSec };
   const problems = registry.routes.flatMap((route) => {
-    const fn = registry.functions[route.function];
+    const fn = built.find(([key]) => key === route.function)?.[1];
     if (fn === undefined) return [];
     const input = {
       queueName: route.queue.name,
@@ -62,7 +65,7 @@ export function checkStackRegistry({ stack, registry, settings, name }: StackBui
   });
   if (problems.length > 0) throw new StackConfigurationError(problems.join("; "));
   const handlerTimeoutsSec = Object.fromEntries(
-    functionEntries.map(([key, fn]) => [name(key), fn.timeoutSec]),
+    built.map(([key, fn]) => [name(key), fn.timeoutSec]),
   );
   return { maxHandlerTimeoutSec, handlerTimeoutsSec };
 }

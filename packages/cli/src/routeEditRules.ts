@@ -1,4 +1,5 @@
 import {
+  isExternalFunction,
   checkRouteFits,
   isRoutableQueue,
   loopLimitIssues,
@@ -90,7 +91,9 @@ export function routeFitRefusals(
   functionKey: string | undefined,
 ): string[] {
   const fn = functionKey === undefined ? undefined : registry.functions[functionKey];
-  if (functionKey === undefined || fn === undefined) return [];
+  // An existing function's timeout is Lambda's: `routes set` checks it against the queue's visibility
+  // timeout once read, and the loop blocks the route (`blocked: budget`) while it does not fit.
+  if (functionKey === undefined || fn === undefined || isExternalFunction(fn)) return [];
   const settings = settingsFor(
     registry,
     target.kind === "local" ? { kind: "local" } : { kind: "aws", stage: target.stage },

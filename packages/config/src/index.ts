@@ -45,6 +45,14 @@ export {
   parseFilterPattern,
 } from "./filterPattern.js";
 export {
+  type FunctionRef,
+  functionArnProblem,
+  functionRefRule,
+  parseFunctionRef,
+  unqualifiedRef,
+  visibilityFitProblem,
+} from "./functionRef.js";
+export {
   AwsLimits,
   type LimitedRoute,
   type LoopCounts,
@@ -75,6 +83,7 @@ export {
 } from "./noMatchAction.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
+export { type FunctionHome, isRoutableFunction, routableFunctionSchema } from "./routableFunctions.js";
 export {
   checkRouteFits,
   type LoopTiming,
@@ -93,9 +102,14 @@ export {
   AlarmMetric,
   type AlarmTier,
   alarmTierSchema,
+  builtFunctions,
   createdQueueDefaults,
+  type ExternalFunctionConfig,
+  externalFunctionRef,
+  externalFunctionSchema,
   type FunctionConfig,
   functionSchema,
+  isExternalFunction,
   isImportedQueue,
   isQueueName,
   isRoutableQueue,
@@ -109,12 +123,14 @@ export {
   queueNameRule,
   queueSchema,
   type Registry,
+  type RegistryFunction,
   type RegistryInput,
   type RestartConfig,
   type Route,
   type RouteConfig,
   type RouteInput,
   type RouteStoreKind,
+  registryFunctionSchema,
   registryWarnings,
   restartSchema,
   routeConfigSchema,

@@ -2,6 +2,16 @@
  * The registry's schemas, one module per part: leaf values (functions, queues, alarm tiers), routes,
  * platform settings, loop limits, and the registry with its cross-checks.
  */
+
+export {
+  builtFunctions,
+  type ExternalFunctionConfig,
+  externalFunctionRef,
+  externalFunctionSchema,
+  isExternalFunction,
+  type RegistryFunction,
+  registryFunctionSchema,
+} from "./schema/externalFunction.js";
 export {
   AlarmMetric,
   type AlarmTier,

@@ -22,6 +22,8 @@ export interface ConsoleQueue {
   state: RouteState;
   blockedReasons: string[];
   functionName: string | null;
+  /** The route's function when the platform did not build it: its ARN (or name when unread) and reserved concurrency. */
+  externalFunction: { arn: string; reservedConcurrency: number | null } | null;
   loops: number;
   minLoops: number | null;
   maxLoops: number | null;
@@ -59,6 +61,9 @@ export async function readState(deps: ConsoleDeps, history: LoopHistory): Promis
         state: q.state,
         blockedReasons: blockedReasonsOf(q),
         functionName: route?.functionName ?? null,
+        externalFunction: q.function?.external
+          ? { arn: q.function.arn ?? q.function.ref, reservedConcurrency: q.function.reservedConcurrency }
+          : null,
         loops: q.loops.length,
         minLoops: route?.minLoops ?? null,
         maxLoops: route?.maxLoops ?? null,

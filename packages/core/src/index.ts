@@ -11,6 +11,7 @@ export {
 } from "./adapters/aws/emfMetricsSink.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
 export { createLambdaAccountSettingsReader } from "./adapters/aws/lambdaAccountSettings.js";
+export { createLambdaFunctionInfoReader } from "./adapters/aws/lambdaFunctionInfo.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
 export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
 export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
@@ -87,6 +88,18 @@ export {
   partitionByFilters,
 } from "./filtering/partitionByFilters.js";
 export type { MessageForwarder } from "./filtering/ports.js";
+export {
+  createFunctionInfoCache,
+  type FunctionInfoCache,
+  type FunctionInfoCacheOptions,
+} from "./functions/functionInfoCache.js";
+export { FunctionInfoUnavailableError } from "./functions/functionInfoErrors.js";
+export {
+  type FunctionDetails,
+  type FunctionInfo,
+  type FunctionInfoReader,
+  FunctionState,
+} from "./functions/ports.js";
 export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
@@ -208,6 +221,11 @@ export {
 } from "./scaling/scaleOnAlarm.js";
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
 export { describeCapacity } from "./status/describeCapacity.js";
+export {
+  describeFunction,
+  type FunctionStatusSource,
+  type HandlerFunctionStatus,
+} from "./status/describeFunction.js";
 export {
   describeQueue,
   describeQueues,

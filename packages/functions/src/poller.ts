@@ -7,6 +7,8 @@ import {
   createDynamoLeaseStore,
   createEmfMetricsSink,
   createFilteredReceive,
+  createFunctionInfoCache,
+  createLambdaFunctionInfoReader,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
   createLoopShare,
@@ -56,7 +58,15 @@ export function pollerFromEnv(
   overrides: Partial<PollerDeps> = {},
 ): Poller {
   const settings = pollerSettingsFromEnv(env);
-  const clients = createAwsClients({ requestTimeoutMs: pollerClientTimeouts(settings) });
+  // A route's function may be one the platform did not build, with a longer timeout than the
+  // registry's: the poller's own timeout bounds every invoke it makes.
+  const longestInvokeSec = Math.max(
+    settings.maxHandlerTimeoutSec,
+    Number(optionalEnv(EnvVar.PollerTimeoutSec, env) ?? 0),
+  );
+  const clients = createAwsClients({
+    requestTimeoutMs: pollerClientTimeouts({ ...settings, maxHandlerTimeoutSec: longestInvokeSec }),
+  });
   const coreLogger = asCoreLogger(logger);
   // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
   const metrics = metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000);
@@ -106,6 +116,12 @@ export function pollerFromEnv(
     logger: coreLogger,
     settings,
     metrics,
+    // A function's configuration is cached as long as a route: a changed timeout shows within that TTL.
+    functions: createFunctionInfoCache({
+      reader: createLambdaFunctionInfoReader(clients.lambda),
+      clock: systemClock,
+      ttlMs: settings.routeCacheTtlMs,
+    }),
     ...overrides,
   });
 }

@@ -14,11 +14,26 @@ function functionOf(context: CliContext, q: QueueStatus): string {
   const fn = q.route.functionName;
   const name =
     Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === fn) ?? fn;
-  return name;
+  const described = q.function;
+  // A function the platform built is the registry's to describe; only an external one gets Lambda's view.
+  if (described === null || !described.external) return name;
+  // A function the platform did not build is shown by its ARN, with what Lambda says of it.
+  const shown = `external ${described.arn ?? fn}`;
+  const notes = [
+    described.state === "missing" ? "missing" : null,
+    described.reservedConcurrency !== null ? `reserved ${described.reservedConcurrency}` : null,
+  ].filter((n) => n !== null);
+  return notes.length > 0 ? `${shown} (${notes.join(", ")})` : shown;
 }
 
 function stateOf(q: QueueStatus): string {
-  const state = q.state === "blocked" && q.blockedReason ? `blocked: ${q.blockedReason}` : q.state;
+  if (q.state !== "blocked" || !q.blockedReason) return q.clamped ? `${q.state}, ${q.clamped}` : q.state;
+  // Another account's function: only its owner can let the poller in (docs/registry.md).
+  const hint =
+    q.blockedReason.startsWith("access-denied") && q.function?.external
+      ? ` (the function's owner must allow the poller's role: aws lambda add-permission --function-name ${q.function.arn ?? q.function.ref} --principal <poller role ARN> --action lambda:InvokeFunction --statement-id sqs-dispatcher)`
+      : "";
+  const state = `blocked: ${q.blockedReason}${hint}`;
   return q.clamped ? `${state}, ${q.clamped}` : state;
 }
 

@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
+import { routableFunctionSchema } from "../routableFunctions.js";
 import { checkRoutesFitStores } from "../routeSize.js";
-import { functionNamePattern, functionSchema, isImportedQueue } from "./leaf.js";
+import { isExternalFunction, registryFunctionSchema } from "./externalFunction.js";
+import { functionNamePattern, isImportedQueue } from "./leaf.js";
 import { loopLimitIssues, loopLimitsSchema } from "./loopLimits.js";
 import { localOverridesSchema, pollerSchema, restartSchema, routeStoreKindSchema } from "./platform.js";
 import {
@@ -34,7 +36,7 @@ export const registrySchema = z
     app: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lowercase letters, digits and '-'"),
     functions: z.record(
       z.string().regex(functionNamePattern, "must be a Lambda function name"),
-      functionSchema,
+      registryFunctionSchema,
     ),
     routes: z.array(routeConfigSchema).default([]),
     poller: pollerSchema.default(pollerSchema.parse({})),
@@ -63,6 +65,12 @@ export const registrySchema = z
       )
       .default([]),
     /**
+     * Functions outside the registry that run-time routes may target: names and name prefixes ending in
+     * `*` (this account and region), or function ARNs (any account; qualified ARNs as written). On AWS
+     * the poller's role may invoke exactly these, besides the registry's functions.
+     */
+    routableFunctions: z.array(routableFunctionSchema).default([]),
+    /**
      * Deploy the example handlers (packages/functions/src/handlers/, which obey `sleepMs`/`fail`/`crash`
      * in message bodies) and their `processed` table to AWS. Off by default: they are for the local cloud.
      */
@@ -80,6 +88,8 @@ export const registrySchema = z
           path: ["routes", i, "function"],
           message: `names function '${route.function}', which the registry does not declare (declared: ${Object.keys(registry.functions).join(", ") || "none"})`,
         });
+      } else if (isExternalFunction(fn)) {
+        // Its timeout is Lambda's to tell: the deploys and `routes set` read it and apply the same rule.
       } else if (!isImportedQueue(route.queue) && route.queue.visibilityTimeoutSec < fn.timeoutSec) {
         ctx.addIssue({
           code: "custom",
@@ -109,6 +119,7 @@ export const registrySchema = z
       } else if (
         noMatch?.kind === NoMatchKind.Invoke &&
         noMatchFn !== undefined &&
+        !isExternalFunction(noMatchFn) &&
         !isImportedQueue(route.queue) &&
         route.queue.visibilityTimeoutSec < noMatchFn.timeoutSec
       ) {

@@ -1,17 +1,11 @@
 import { z } from "zod";
 import { filtersSchema } from "../filterPattern.js";
+import { functionRefRule, parseFunctionRef } from "../functionRef.js";
 import { AwsLimits, PlatformLimits } from "../limits.js";
 import { platformHandlerProblem } from "../naming.js";
 import { checkNoMatchTarget, noMatchActionSchema } from "../noMatchAction.js";
 import { queueUrlProblem } from "../queueUrl.js";
-import {
-  AlarmMetric,
-  type AlarmTier,
-  alarmTierSchema,
-  functionNamePattern,
-  queueSchema,
-  scalingSchema,
-} from "./leaf.js";
+import { AlarmMetric, type AlarmTier, alarmTierSchema, queueSchema, scalingSchema } from "./leaf.js";
 
 /** Most batches in flight per loop (Lambda's provisioned-mode poller does up to 10 concurrent invokes). */
 export const routeConcurrencyMax = 10;
@@ -153,7 +147,10 @@ export const routeSchema = z
     queueName: z.string().min(1),
     /** Checked with `queueUrlProblem`: an SQS endpoint (or the local edge) ending in `/<account>/<queueName>`. */
     queueUrl: z.string(),
-    functionName: z.string().regex(functionNamePattern, "must be a Lambda function name"),
+    /** The function's name or ARN (qualified or not), passed to Invoke as `FunctionName`. */
+    functionName: z
+      .string()
+      .refine((ref) => parseFunctionRef(ref) !== undefined, { message: functionRefRule }),
     ...routeShape,
     minLoops: storedLoopCount(0, 1),
     maxLoops: storedLoopCount(1, 1),

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
+import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
@@ -14,7 +15,7 @@ import { endInvocation } from "./endOfInvocation.js";
 import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
 import type { LoopOutcome } from "./loopOutcome.js";
-import { createQueueLane, type LaneTiming } from "./queueLane.js";
+import { createQueueLane, type LaneTiming, type QueueLaneDeps } from "./queueLane.js";
 
 /** Timing of one poller invocation. */
 export interface PollerSettings {
@@ -61,6 +62,8 @@ export interface PollerDeps {
   retry?: BackoffPolicy;
   /** Makes the random part of invocation ids; default random UUIDs. */
   ids?: () => string;
+  /** The handlers' configuration as Lambda reports it (cached); see {@link QueueLaneDeps.functions}. */
+  functions?: FunctionInfoCache;
 }
 
 export type { InvocationContext } from "./loopInvocation.js";
@@ -139,6 +142,7 @@ export function createPoller(deps: PollerDeps): Poller {
         // A cold environment does not remember a block: the token does, from the last invocation.
         blockedBefore: async () =>
           (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,
+        ...(deps.functions ? { functions: deps.functions } : {}),
       },
       invocation,
     );

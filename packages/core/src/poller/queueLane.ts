@@ -5,6 +5,7 @@ import type { BatchOutcome } from "../dispatch/dispatchBatch.js";
 import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import { isFifoQueue } from "../dispatch/fifoOrder.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
+import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { MetricsSink } from "../metrics/ports.js";
 import type { QueueClient, Receive } from "../queue/ports.js";
 import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
@@ -12,6 +13,7 @@ import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
 import { type BatchSlots, createBatchSlots, minIdleMs } from "./batchSlots.js";
+import { createFunctionFit } from "./functionFit.js";
 import { createHandlerAvailability, Readiness, type RefusingFunctions } from "./handlerAvailability.js";
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
@@ -52,6 +54,11 @@ export interface QueueLaneDeps {
   budgetLoggedAt: Map<string, number>;
   /** The `blockedReason` the loop's token carried when the invocation began (an earlier invocation's). */
   blockedBefore?: () => Promise<string | undefined>;
+  /**
+   * The handlers' configuration as Lambda reports it (cached): with it a batch's budget follows the
+   * route's function's timeout, and a timeout that no longer fits blocks the lane (see `functionFit.ts`).
+   */
+  functions?: FunctionInfoCache;
 }
 
 /**
@@ -79,6 +86,18 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
   const { queueUrl, routes, clock, retry, metrics, timing } = deps;
   const { log, outcome } = invocation;
   const { waitMs, marginMs } = timing;
+  /** Why the route's function's timeout keeps the lane from receiving; undefined while it fits. */
+  let timeoutBlocked: string | undefined;
+  const fitOf =
+    deps.functions &&
+    createFunctionFit({
+      functions: deps.functions,
+      queue: deps.queue,
+      clock,
+      logger: log,
+      visibilityCache: deps.visibilityCache,
+      defaultHandlerMsOf: (functionName) => timing.handlerTimeoutSecOf(functionName) * 1000,
+    });
   const queueName = queueNameOf(queueUrl);
   const slots = createBatchSlots(clock);
   const concurrency = createAdaptiveConcurrency();
@@ -188,7 +207,26 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         await waitForChange(Math.max(waitMs, minIdleMs));
         continue;
       }
-      const handlerTimeoutSec = timing.handlerTimeoutSecOf(route.functionName);
+      // The route's function's timeout: as Lambda reports it (cached) when the lane can read it, so a
+      // timeout changed after the deploy is noticed; else the one the registry gave.
+      let handlerTimeoutSec = timing.handlerTimeoutSecOf(route.functionName);
+      if (fitOf) {
+        const fit = await fitOf(queueUrl, route);
+        const reason = fit.ok ? undefined : fit.blockedReason;
+        if (reason !== timeoutBlocked) {
+          timeoutBlocked = reason;
+          if (reason !== undefined) {
+            log.error("the route's function cannot be given its timeout; receiving nothing", { reason });
+          }
+          invocation.expediteRenewal();
+        }
+        if (!fit.ok) {
+          if (remaining < waitMs + marginMs) return;
+          await waitForChange(Math.max(waitMs, minIdleMs));
+          continue;
+        }
+        handlerTimeoutSec = fit.handlerMs / 1000;
+      }
       if (!fitGate.fits(route, handlerTimeoutSec)) {
         // A route that can never fit idles like a paused one: the loop renews and recurses, never spins.
         if (remaining < waitMs + marginMs) return;
@@ -237,7 +275,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
   return {
     queueUrl,
     slots,
-    blockedReason: () => fitGate.blockedReason() ?? availability.blockedReason(),
+    blockedReason: () => fitGate.blockedReason() ?? availability.blockedReason() ?? timeoutBlocked,
     run,
   };
 }

@@ -7,6 +7,7 @@ import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
 import { describeCapacity } from "./describeCapacity.js";
+import { describeFunction, type FunctionStatusSource } from "./describeFunction.js";
 import type {
   AccountConcurrencyReader,
   AlarmReader,
@@ -32,6 +33,8 @@ export interface StatusDeps {
   logger: Pick<Logger, "warn">;
   /** With it, `describeQueues` adds the concurrency headroom (`capacity`). */
   account?: AccountConcurrencyReader;
+  /** With it, each routed queue shows its function (`function`): external or built, ARN, timeout, reserved concurrency. */
+  functions?: FunctionStatusSource;
   /** The registry's loop limits: with them, a route over them is flagged (`clamped`), as run time clamps it. */
   limits?: LoopLimitValues;
 }
@@ -146,6 +149,8 @@ async function statusOf(
     inFlight: attributes?.inFlight ?? null,
     delayed: attributes?.delayed ?? null,
     dlq: await dlqOf(deps, attributes, known),
+    function:
+      route === null || !deps.functions ? null : await describeFunction(deps.functions, route.functionName),
     alarms: alarms
       .filter((a) => a.queueName === name)
       .map((a) => ({ name: a.name, state: a.state }))

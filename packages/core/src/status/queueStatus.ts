@@ -1,4 +1,5 @@
 import type { Route } from "@sqs-dispatcher/config";
+import type { HandlerFunctionStatus } from "./describeFunction.js";
 
 /** One token of a queue and the loop holding it, as status shows it. */
 export interface QueueLoopStatus {
@@ -62,6 +63,8 @@ export interface QueueStatus {
   delayed: number | null;
   /** The queue's DLQ from its RedrivePolicy; null when it has none. */
   dlq: DeadLetterStatus | null;
+  /** The route's handler function (external or built, its ARN, timeout, reserved concurrency); null when unrouted or not described. */
+  function: HandlerFunctionStatus | null;
   alarms: { name: string; state: string }[];
 }
 

@@ -63,6 +63,11 @@ export const EnvVar = {
   App: "DISPATCHER_APP",
   /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
   Stage: "DISPATCHER_STAGE",
+  /**
+   * The poller's own timeout, seconds (optional): no invoke it makes can outlast it, so it bounds the
+   * request timeout of invokes of functions the platform did not build.
+   */
+  PollerTimeoutSec: "POLLER_TIMEOUT_SEC",
   /** Set by Lambda: the region the function runs in. */
   AwsRegion: "AWS_REGION",
   /** Set by Lambda (and some shells): the fallback region. */

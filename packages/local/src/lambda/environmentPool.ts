@@ -93,12 +93,12 @@ export function createEnvironmentPool(options: EnvironmentPoolOptions): Environm
       // function, so the edge's fault rules can tell which function a request came from (`caller`).
       AWS_SESSION_TOKEN: sessionTokenOf(def.name),
       AWS_LAMBDA_FUNCTION_NAME: def.name,
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_VERSION: record.version,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memoryMb),
       AWS_LAMBDA_FUNCTION_TIMEOUT: String(def.timeoutSec),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${def.name}`,
       AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
+      AWS_EXECUTION_ENV: `AWS_Lambda_${def.runtime ?? "nodejs20.x"}`,
       LAMBDA_TASK_ROOT: record.bundle.taskRoot,
     };
   }

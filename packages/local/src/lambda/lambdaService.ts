@@ -4,7 +4,9 @@ import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
 import type { FunctionCredentials } from "../iam/localCredentials.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
-import { bundleBootstrap, bundleFunction } from "./bundleFunction.js";
+import { bundleBootstrap, bundleFunction, type FunctionBundle } from "./bundleFunction.js";
+import type { FunctionHost } from "./controlPlane/functionHost.js";
+import { createLambdaControlPlane, type LambdaControlPlane } from "./controlPlane/lambdaControlPlane.js";
 import { busyCount, createEnvironmentPool } from "./environmentPool.js";
 import { type LocalFunctionDefinition, validateFunctionDefinition } from "./functionDefinition.js";
 import {
@@ -58,6 +60,8 @@ export interface LambdaServiceOptions {
   onFunctionOutput?: (line: string) => void;
   /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
   credentialsOf?: (functionName: string) => FunctionCredentials;
+  /** Functions created through the Lambda API persist under `<dataDir>/lambda`; else they last as long as the service. */
+  dataDir?: string;
 }
 
 const stdoutLogger: Logger = {
@@ -133,6 +137,66 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     pool,
     asyncInvocations,
     isClosed,
+    controlPlane: () => controlPlane,
+  });
+
+  /** Installs code under `key` (`name`, or `name:version`); a replaced record's warm environments retire. */
+  async function install(
+    key: string,
+    def: LocalFunctionDefinition,
+    bundle: FunctionBundle,
+    version: string,
+  ): Promise<void> {
+    if (closed) throw new Error("the Lambda service is closed");
+    const bootstrapPath = await bundleBootstrap(buildDir, cwd);
+    const previous = functions.get(key);
+    const qualifier = version === "$LATEST" ? "" : `:${version}`;
+    const record: FunctionRecord = {
+      def: structuredClone(def),
+      bundle,
+      bootstrapPath,
+      arn: `arn:aws:lambda:${options.region}:${options.accountId}:function:${def.name}${qualifier}`,
+      version,
+      lastModified: lambdaTimestamp(Date.now()),
+      revisionId: randomUUID(),
+      environments: previous?.environments ?? new Set(),
+    };
+    functions.set(key, record);
+    countersOf(def.name);
+    if (previous) await pool.retire(previous);
+    logger.debug("function registered", { functionName: def.name, version, modulePath: bundle.modulePath });
+  }
+
+  const host: FunctionHost = {
+    install,
+    async remove(key) {
+      const record = functions.get(key);
+      if (!record) return;
+      functions.delete(key);
+      await pool.retire(record);
+    },
+    installed(key) {
+      const record = functions.get(key);
+      return record && { def: record.def, bundle: record.bundle };
+    },
+    configuration(key) {
+      const record = functions.get(key);
+      return record && api.configurationOf(record);
+    },
+    setReservedConcurrency(name, value) {
+      for (const [key, record] of functions) {
+        if (key !== name && !key.startsWith(`${name}:`)) continue;
+        if (value === undefined) delete record.def.reservedConcurrency;
+        else record.def.reservedConcurrency = value;
+      }
+    },
+  };
+  const controlPlane: LambdaControlPlane = createLambdaControlPlane({
+    host,
+    region: options.region,
+    accountId: options.accountId,
+    logger,
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
   });
 
   return {
@@ -143,35 +207,19 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     async register(def) {
       if (closed) throw new Error("the Lambda service is closed");
       validateFunctionDefinition(def);
-      const [bootstrapPath, bundle] = await Promise.all([
-        bundleBootstrap(buildDir, cwd),
-        bundleFunction(def.handler, { cwd, buildDir }),
-      ]);
-      const previous = functions.get(def.name);
-      const record: FunctionRecord = {
-        def: structuredClone(def),
-        bundle,
-        bootstrapPath,
-        arn: `arn:aws:lambda:${options.region}:${options.accountId}:function:${def.name}`,
-        lastModified: lambdaTimestamp(Date.now()),
-        revisionId: randomUUID(),
-        environments: previous?.environments ?? new Set(),
-      };
-      functions.set(def.name, record);
-      countersOf(def.name);
-      if (previous) await pool.retire(previous);
-      logger.debug("function registered", { functionName: def.name, modulePath: bundle.modulePath });
+      await install(def.name, def, await bundleFunction(def.handler, { cwd, buildDir }), "$LATEST");
     },
 
     async unregister(name) {
-      const record = functions.get(name);
-      if (!record) return;
-      functions.delete(name);
-      await pool.retire(record);
+      for (const key of [...functions.keys()]) {
+        if (key === name || key.startsWith(`${name}:`)) await host.remove(key);
+      }
     },
 
     list() {
-      return [...functions.values()].map((record) => structuredClone(record.def));
+      return [...functions.entries()]
+        .filter(([key]) => !key.includes(":"))
+        .map(([, record]) => structuredClone(record.def));
     },
 
     stats(name) {
@@ -203,6 +251,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
       closed = true;
       asyncInvocations.close();
       await pool.close();
+      await controlPlane.close();
     },
   };
 }

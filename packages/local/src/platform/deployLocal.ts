@@ -1,9 +1,12 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  builtFunctions,
   ConfigValidationError,
   checkRouteFits,
   type LoopTiming,
+  externalFunctionRef,
+  isExternalFunction,
   PlatformFunction,
   pollerReservedConcurrency,
   type Registry,
@@ -29,6 +32,7 @@ import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../monitoring/deployScaling.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
+import { checkExternalFunctions } from "./checkExternalFunctions.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
 import { ensureTable, PlatformTables } from "./ensureTable.js";
 import { createLocalClients, type LocalClients } from "./localClients.js";
@@ -107,7 +111,8 @@ export interface LocalDeployment {
 function routesThatDoNotFit(registry: Registry, timing: LoopTiming): { path: string; message: string }[] {
   return registry.routes.flatMap((route, i) => {
     const fn = registry.functions[route.function];
-    if (fn === undefined) return [];
+    // An existing function's timeout is checked against Lambda's answer (checkExternalFunctions).
+    if (fn === undefined || isExternalFunction(fn)) return [];
     const input = {
       queueName: route.queue.name,
       batchWindowSec: route.batchWindowSec,
@@ -200,6 +205,17 @@ export async function deployLocal(
 
     const deployed: DeployedQueue[] = [];
     for (const route of registry.routes) deployed.push(await ensureQueue(clients.sqs, route.queue));
+    await checkExternalFunctions({
+      registry,
+      lambda: clients.lambda,
+      sqs: clients.sqs,
+      queueUrls: deployed.map((q) => q.url),
+    });
+    // Locally a built function's name is its registry name; an external one is named as the registry writes it.
+    const localFunctionName = (fnName: string) => {
+      const fn = registry.functions[fnName];
+      return fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : fnName;
+    };
 
     const routesPath = routeParameterPath(registry.app, stage);
     const routesStore =
@@ -227,7 +243,7 @@ export async function deployLocal(
       queueName: r.queue.name,
       queueUrl: deployed[i]!.url,
       // Locally a function's name is its registry name; on AWS the stack maps it to the physical name.
-      functionName: r.function,
+      functionName: localFunctionName(r.function),
       batchSize: r.batchSize,
       batchWindowSec: r.batchWindowSec,
       concurrency: r.concurrency,
@@ -248,7 +264,7 @@ export async function deployLocal(
     await applyRouteSync(routesStore, plan);
     const report = describeRouteSync(plan);
 
-    for (const [name, fn] of Object.entries(registry.functions)) {
+    for (const [name, fn] of builtFunctions(registry.functions)) {
       await cloud.lambda.register({
         name,
         handler: resolveHandler(projectRoot, fn.handler),
@@ -261,7 +277,10 @@ export async function deployLocal(
       });
     }
 
-    const maxHandlerTimeoutSec = Math.max(1, ...Object.values(registry.functions).map((f) => f.timeoutSec));
+    const maxHandlerTimeoutSec = Math.max(
+      1,
+      ...builtFunctions(registry.functions).map(([, f]) => f.timeoutSec),
+    );
     const platformEnvironment: Record<string, string> = {
       TOKENS_TABLE: tables.tokens,
       ROUTE_STORE: routeStoreKind,
@@ -276,7 +295,7 @@ export async function deployLocal(
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
       // Locally a function's name is its registry name.
       HANDLER_TIMEOUTS_SEC: JSON.stringify(
-        Object.fromEntries(Object.entries(registry.functions).map(([name, fn]) => [name, fn.timeoutSec])),
+        Object.fromEntries(builtFunctions(registry.functions).map(([name, fn]) => [name, fn.timeoutSec])),
       ),
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
@@ -295,7 +314,7 @@ export async function deployLocal(
       handler: resolveHandler(projectRoot, "packages/functions/src/poller.handler"),
       timeoutSec: pollerTimeoutSec,
       memoryMb: settings.poller.memoryMb,
-      environment: platformEnvironment,
+      environment: { ...platformEnvironment, POLLER_TIMEOUT_SEC: String(pollerTimeoutSec) },
       // As on AWS: loops can never take more than the registry's limits allow, whatever routes say.
       reservedConcurrency: pollerReservedConcurrency(registry.limits),
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
