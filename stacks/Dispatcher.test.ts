@@ -243,12 +243,16 @@ describe("Dispatcher stack", () => {
       FunctionName: "shop-test-poller",
       Timeout: 900,
       MemorySize: 512,
+      // The registry's default limits: maxLoopsTotal 200 + max(10, 25 %) headroom.
+      ReservedConcurrentExecutions: 250,
       Environment: {
         Variables: Match.objectLike({
           TOKENS_TABLE: Match.anyValue(),
           ROUTE_STORE: "ssm",
           ROUTES_PATH: "/shop/test/routes/",
           POLLER_FUNCTION_NAME: "shop-test-poller",
+          LIMITS_MAX_LOOPS_PER_ROUTE: "50",
+          LIMITS_MAX_LOOPS_TOTAL: "200",
           POLLER_WAIT_TIME_SEC: "20",
           POLLER_MARGIN_SEC: "5",
           POLLER_RENEW_EVERY_SEC: "60",
@@ -644,6 +648,9 @@ describe("IAM least privilege", () => {
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
+        // onNoMatch "forward:<queue>": a route may forward to any routed queue.
+        "sqs:GetQueueUrl",
+        "sqs:SendMessage",
         "lambda:InvokeFunction",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
@@ -1087,6 +1094,8 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         resources: [tokens],
       },
       routesRead,
+      // Forward targets: every queue a route may forward to (here the routed ones).
+      { effect: "Allow", actions: ["sqs:GetQueueUrl", "sqs:SendMessage"], resources: routed },
     ]);
     expect(fullStatementSet(dispatcher, "shop-test-restart")).toEqual([
       {

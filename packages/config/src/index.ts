@@ -53,6 +53,7 @@ export {
   limitRoutes,
   loopsTotal,
   PlatformLimits,
+  pollerReservedConcurrency,
 } from "./limits.js";
 export {
   awsResourceName,

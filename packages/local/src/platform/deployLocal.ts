@@ -5,6 +5,7 @@ import {
   checkRouteFits,
   type LoopTiming,
   PlatformFunction,
+  pollerReservedConcurrency,
   type Registry,
   type Route,
   type RouteStoreKind,
@@ -208,7 +209,7 @@ export async function deployLocal(
 
     if (cloud.iam?.enforcing) {
       // Before any function runs: every call it makes is evaluated against these.
-      cloud.iam.setRolePolicies(
+      await cloud.iam.setRolePolicies(
         await loadStackRolePolicies({
           registry,
           stage,
@@ -295,6 +296,8 @@ export async function deployLocal(
       timeoutSec: pollerTimeoutSec,
       memoryMb: settings.poller.memoryMb,
       environment: platformEnvironment,
+      // As on AWS: loops can never take more than the registry's limits allow, whatever routes say.
+      reservedConcurrency: pollerReservedConcurrency(registry.limits),
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
       recursiveLoop: "Allow",
     });
