@@ -27,9 +27,12 @@ const maxReceiveCount = 3;
  * receives and 30 s poller invocations (about 20 per loop). Every message that reaches the DLQ
  * would have done so without its handler having run: the figure to report is that count.
  *
- * Run once: `pnpm tsx bench/throttleDlq.ts [seconds]`.
+ * Run once: `pnpm tsx bench/throttleDlq.ts [seconds] [messages]`.
  */
-export async function benchThrottleDlq(throttledSec = 600): Promise<ThrottleDlqResult> {
+export async function benchThrottleDlq(
+  throttledSec = 600,
+  sent = throttledSec * 25,
+): Promise<ThrottleDlqResult> {
   const registry = defineDispatcher({
     app: "bench",
     functions: {
@@ -61,8 +64,8 @@ export async function benchThrottleDlq(throttledSec = 600): Promise<ThrottleDlqR
     const dlq = platform.deployment.queues.find((q) => q.name === "narrow")?.dlqUrl;
     if (!dlq) throw new Error("no DLQ for queue narrow");
     // Each record sleeps 50 ms: a batch of 10 holds a slot for half a second, so two slots drain
-    // about 40 messages a second; the backlog outlasts the throttle window.
-    const sent = Math.ceil(throttledSec * 45);
+    // at most about 40 messages a second; with the local cloud's own overhead the backlog outlasts
+    // the throttle window.
     await fillSleeping(platform, url, sent);
     const seen = new Set<string>();
     const until = systemClock.now() + throttledSec * 1000;
@@ -111,5 +114,6 @@ async function fillSleeping(platform: BenchPlatform, queueUrl: string, count: nu
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const seconds = Number(process.argv[2] ?? 600);
-  console.log(JSON.stringify(await benchThrottleDlq(seconds), null, 2));
+  const sent = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+  console.log(JSON.stringify(await benchThrottleDlq(seconds, sent), null, 2));
 }
