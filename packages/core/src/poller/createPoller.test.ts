@@ -1043,3 +1043,31 @@ describe("the time budget of a route", () => {
     expect(h.queue.receives).toHaveLength(0);
   });
 });
+
+describe("the queue's visibility timeout", () => {
+  it("receives nothing until it could read the queue's visibility timeout, then extends by it (never an assumed 30 s)", async () => {
+    const h = harness();
+    h.queue.visibilitySec = 20;
+    let reads = 0;
+    const read = h.queue.visibilityTimeoutSec.bind(h.queue);
+    h.queue.visibilityTimeoutSec = async () => {
+      reads++;
+      if (reads <= 2) throw Object.assign(new Error("Rate exceeded"), { name: "RequestThrottled" });
+      return read();
+    };
+    const readAt: number[] = [];
+    const receive = h.queue.receive.bind(h.queue);
+    h.queue.receive = async (url, options) => {
+      readAt.push(reads);
+      return receive(url, options);
+    };
+    h.queue.pending = [message("m1")];
+    h.invoker.respond = () => clock.sleep(25_000).then(() => ({ payload: null }));
+    await h.run(120_000);
+    expect(readAt.length).toBeGreaterThan(0);
+    expect(readAt.every((n) => n >= 3)).toBe(true);
+    expect(h.queue.visibilityCalls.length).toBeGreaterThan(0);
+    expect(h.queue.visibilityCalls.every((c) => c.sec === 20)).toBe(true);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+});

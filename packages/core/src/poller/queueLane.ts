@@ -16,6 +16,7 @@ import { createHandlerAvailability, type RefusingFunctions } from "./handlerAvai
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
 import { createRouteFitGate } from "./routeFit.js";
+import { ensureVisibilityKnown } from "./visibilityKnown.js";
 
 /** The timing a lane keeps to. */
 export interface LaneTiming {
@@ -187,6 +188,17 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
       if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) return;
       if (availability.waitingBatches() > 0 || slots.inHandler() >= concurrency.limit(route.concurrency)) {
         await waitForChange(Number.POSITIVE_INFINITY);
+        continue;
+      }
+      try {
+        await ensureVisibilityKnown(deps.queue, deps.visibilityCache, clock, queueUrl);
+      } catch (error) {
+        log.warn("could not read the queue's visibility timeout; receiving nothing until it is known", {
+          error: describeError(error),
+        });
+        const delay = backoffDelayMs(consecutiveErrors++, retry);
+        if (invocation.remainingMs() - delay < waitMs + marginMs) return;
+        await waitForChange(delay);
         continue;
       }
       if (!(await availability.invokable(route.functionName))) {
