@@ -1071,3 +1071,27 @@ describe("the queue's visibility timeout", () => {
     expect(h.queue.deleted).toEqual(["rh-m1"]);
   });
 });
+
+describe("FIFO receive attempts", () => {
+  it("gives each FIFO receive a ReceiveRequestAttemptId and reuses it when retrying a failed receive", async () => {
+    const h = harness();
+    h.leases.put({ ...event, queueUrl: fifoUrl, createdAt: 0 });
+    h.routeOf.current = route({ queueUrl: fifoUrl, queueName: "orders.fifo" });
+    h.queue.pending = [message("m1", "G"), message("m2", "G")];
+    h.queue.receiveError = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    await h.run(30_000, { ...event, queueUrl: fifoUrl });
+    const ids = h.queue.receives.map((r) => r.options.attemptId);
+    expect(ids.length).toBeGreaterThan(2);
+    expect(ids.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
+    // The failed first receive's id is retried once; every later receive has a new one.
+    expect(ids[1]).toBe(ids[0]);
+    expect(new Set(ids.slice(1)).size).toBe(ids.length - 1);
+  });
+
+  it("gives a standard queue's receives none", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    await h.run(10_000);
+    expect(h.queue.receives.every((r) => r.options.attemptId === undefined)).toBe(true);
+  });
+});

@@ -136,6 +136,7 @@ export function createPoller(deps: PollerDeps): Poller {
         visibilityCache,
         refusing,
         budgetLoggedAt,
+        ids,
       },
       invocation,
     );

@@ -11,6 +11,7 @@ import type { BatchSlots } from "./batchSlots.js";
 import { gatherBatch } from "./gatherBatch.js";
 import { createHeldBatch } from "./heldBatch.js";
 import type { LoopLog } from "./loopInvocation.js";
+import type { ReceiveAttempts } from "./receiveAttempts.js";
 
 /** How a batch's gathering ended: how many messages it received, or the first receive's error. */
 export type Gathered = { received: number } | { error: unknown };
@@ -31,6 +32,8 @@ export interface LaneBatchDeps {
   region: string;
   waitTimeSec: number;
   payloadLimitBytes?: number;
+  /** The lane's FIFO receive attempt ids. */
+  attempts: ReceiveAttempts;
   slots: BatchSlots;
   /** Runs the batch's work while extending the visibility of what it holds. */
   whileExtendingVisibility: <T>(
@@ -69,7 +72,12 @@ export function startLaneBatch(deps: LaneBatchDeps, route: Route): Promise<Gathe
         await gatherBatch(
           { queue: { receive: deps.receive }, clock: deps.clock, logger: log },
           queueUrl,
-          { batchSize: route.batchSize, windowSec: route.batchWindowSec, waitTimeSec: deps.waitTimeSec },
+          {
+            batchSize: route.batchSize,
+            windowSec: route.batchWindowSec,
+            waitTimeSec: deps.waitTimeSec,
+            attempts: deps.attempts,
+          },
           held,
         );
       } catch (error) {

@@ -15,6 +15,7 @@ import { type BatchSlots, createBatchSlots, minIdleMs } from "./batchSlots.js";
 import { createHandlerAvailability, type RefusingFunctions } from "./handlerAvailability.js";
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
+import { createReceiveAttempts } from "./receiveAttempts.js";
 import { createRouteFitGate } from "./routeFit.js";
 import { ensureVisibilityKnown } from "./visibilityKnown.js";
 
@@ -51,6 +52,8 @@ export interface QueueLaneDeps {
   refusing: RefusingFunctions;
   /** When each queue's budget error was last logged (see {@link createRouteFitGate}). */
   budgetLoggedAt: Map<string, number>;
+  /** Makes FIFO receive attempt ids. */
+  ids: () => string;
 }
 
 /**
@@ -80,6 +83,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
   const { waitMs, marginMs } = timing;
   const queueName = queueNameOf(queueUrl);
   const slots = createBatchSlots(clock);
+  const attempts = createReceiveAttempts(isFifoQueue(queueUrl), deps.ids);
   const concurrency = createAdaptiveConcurrency();
   const availability = createHandlerAvailability({
     invoker: deps.invoker,
@@ -140,6 +144,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         region: deps.region,
         waitTimeSec: deps.waitTimeSec,
         payloadLimitBytes: deps.payloadLimitBytes,
+        attempts,
         slots,
         whileExtendingVisibility,
         mayStartInvoke: (afterMs) => invocation.remainingMs() - afterMs - marginMs >= handlerMs,

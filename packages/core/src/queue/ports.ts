@@ -23,6 +23,11 @@ export interface ReceiveOptions {
   maxMessages: number;
   waitTimeSec: number;
   visibilityTimeoutSec?: number;
+  /**
+   * FIFO queues: `ReceiveRequestAttemptId`. A receive retried with the id of one whose answer was
+   * lost gets the same messages again instead of leaving them invisible (and their groups locked).
+   */
+  attemptId?: string;
 }
 
 /** The SQS operations a loop uses. */
