@@ -44,8 +44,26 @@ export {
   filtersSchema,
   parseFilterPattern,
 } from "./filterPattern.js";
-export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
-export { awsResourceName, PlatformFunction } from "./naming.js";
+export {
+  AwsLimits,
+  type LimitedRoute,
+  type LoopCounts,
+  type LoopLimitValues,
+  lambdaReservedEnvironmentKeys,
+  limitRoutes,
+  loopsTotal,
+  PlatformLimits,
+} from "./limits.js";
+export {
+  awsResourceName,
+  deadLetterQueueName,
+  isStageTierAlarm,
+  PlatformFunction,
+  platformFunctionNames,
+  platformHandlerProblem,
+  stageAlarmNamePrefix,
+  tierAlarmName,
+} from "./naming.js";
 export {
   checkNoMatchTarget,
   formatNoMatchAction,
@@ -63,6 +81,13 @@ export {
   RouteFitRule,
   type RouteTimingInput,
 } from "./routeBudget.js";
+export {
+  checkRoutesFitStores,
+  largestStoredForm,
+  RouteStoreSizeLimits,
+  routeSizeProblem,
+  storedRouteBytes,
+} from "./routeSize.js";
 export {
   AlarmMetric,
   type AlarmTier,

@@ -4,6 +4,7 @@ import { describeError } from "../describeError.js";
 import type { BatchOutcome } from "../dispatch/dispatchBatch.js";
 import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import { isFifoQueue } from "../dispatch/fifoOrder.js";
+import { invokeWindowMs } from "../dispatch/invokeWindow.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { MetricsSink } from "../metrics/ports.js";
 import type { QueueClient, Receive } from "../queue/ports.js";
@@ -12,7 +13,7 @@ import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
 import { type BatchSlots, createBatchSlots, minIdleMs } from "./batchSlots.js";
-import { createHandlerAvailability, type RefusingFunctions } from "./handlerAvailability.js";
+import { createHandlerAvailability, Readiness, type RefusingFunctions } from "./handlerAvailability.js";
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
 import { createReceiveAttempts } from "./receiveAttempts.js";
@@ -31,6 +32,8 @@ export interface LaneTiming {
   staleAfterSec?: number;
   /** The timeout of a handler function, seconds: a batch started for it must fit it. */
   handlerTimeoutSecOf(functionName: string): number;
+  /** Time kept for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */
+  coldStartAllowanceSec?: number;
 }
 
 /** What a lane needs beyond its invocation; the maps are kept across warm invocations. */
@@ -54,6 +57,8 @@ export interface QueueLaneDeps {
   budgetLoggedAt: Map<string, number>;
   /** Makes FIFO receive attempt ids. */
   ids: () => string;
+  /** The `blockedReason` the loop's token carried when the invocation began (an earlier invocation's). */
+  blockedBefore?: () => Promise<string | undefined>;
 }
 
 /**
@@ -128,6 +133,9 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
     if (batch.clean) concurrency.clean();
   }
 
+  /** A one-message batch whose invoke tells whether a refusing handler runs again; one at a time. */
+  let probing = false;
+
   const startBatch = (route: Route, handlerMs: number) =>
     startLaneBatch(
       {
@@ -149,15 +157,23 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         whileExtendingVisibility,
         mayStartInvoke: (afterMs) => invocation.remainingMs() - afterMs - marginMs >= handlerMs,
         observer: availability.observerFor(route.functionName),
+        stop: invocation.leaseLost,
+        notRunHoldSec: (reason) => availability.gaveUp(route.functionName, reason),
         onReceived: (count) => {
           outcome.received += count;
         },
-        onDone: account,
+        onDone: (batch) => {
+          probing = false;
+          account(batch);
+        },
       },
       route,
     );
 
   async function run(): Promise<void> {
+    if (deps.blockedBefore) {
+      availability.restore(await deps.blockedBefore().catch(() => undefined));
+    }
     let consecutiveErrors = 0;
     for (;;) {
       if (!(await invocation.renewIfDue())) return;
@@ -181,17 +197,24 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         await waitForChange(Math.max(waitMs, minIdleMs));
         continue;
       }
-      const handlerTimeoutSec = timing.handlerTimeoutSecOf(route.functionName);
-      if (!fitGate.fits(route, handlerTimeoutSec)) {
+      // A cold start's init comes on top of the handler's timeout: every batch started must fit both.
+      const handlerMs = invokeWindowMs(
+        timing.handlerTimeoutSecOf(route.functionName),
+        timing.coldStartAllowanceSec,
+      );
+      if (!fitGate.fits(route, handlerMs / 1000)) {
         // A route that can never fit idles like a paused one: the loop renews and recurses, never spins.
         if (remaining < waitMs + marginMs) return;
         await waitForChange(Math.max(waitMs, minIdleMs));
         continue;
       }
-      const handlerMs = handlerTimeoutSec * 1000;
       // No batch may start that could not finish (receive, window, handler) before the invocation must recurse.
       if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) return;
-      if (availability.waitingBatches() > 0 || slots.inHandler() >= concurrency.limit(route.concurrency)) {
+      if (
+        probing ||
+        availability.waitingBatches() > 0 ||
+        slots.inHandler() >= concurrency.limit(route.concurrency)
+      ) {
         await waitForChange(Number.POSITIVE_INFINITY);
         continue;
       }
@@ -206,12 +229,19 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         await waitForChange(delay);
         continue;
       }
-      if (!(await availability.invokable(route.functionName))) {
+      const readiness = await availability.readiness(route.functionName);
+      if (readiness === Readiness.Wait) {
         await waitForChange(backoffDelayMs(consecutiveErrors++, { ...retry, baseMs: minIdleMs }));
         continue;
       }
       outcome.cycles++;
-      const started = await startBatch(route, handlerMs);
+      // A probe risks one message's receive on a handler that may still refuse, never a whole batch.
+      probing = readiness === Readiness.Probe;
+      const started = await startBatch(
+        probing ? { ...route, batchSize: 1, batchWindowSec: 0 } : route,
+        handlerMs,
+      );
+      if ("error" in started || started.received === 0) probing = false;
       outcome.maxInFlight = Math.max(outcome.maxInFlight, slots.inHandler());
       if ("error" in started) {
         log.error("receive failed; the loop goes on", { error: describeError(started.error) });
