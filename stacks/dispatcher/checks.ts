@@ -64,8 +64,6 @@ export function checkStackRegistry({ stack, registry, settings, name }: StackBui
     return checkRouteFits(input, timing).map((p) => p.message);
   });
   if (problems.length > 0) throw new StackConfigurationError(problems.join("; "));
-  const handlerTimeoutsSec = Object.fromEntries(
-    built.map(([key, fn]) => [name(key), fn.timeoutSec]),
-  );
+  const handlerTimeoutsSec = Object.fromEntries(built.map(([key, fn]) => [name(key), fn.timeoutSec]));
   return { maxHandlerTimeoutSec, handlerTimeoutsSec };
 }

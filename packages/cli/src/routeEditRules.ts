@@ -1,6 +1,6 @@
 import {
-  isExternalFunction,
   checkRouteFits,
+  isExternalFunction,
   isRoutableQueue,
   loopLimitIssues,
   NoMatchKind,

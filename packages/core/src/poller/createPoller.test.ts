@@ -990,6 +990,116 @@ describe("ending an invocation", () => {
   });
 });
 
+describe("the time budget of a route", () => {
+  it("never starts a route whose batching window cannot fit the invocation: shows blocked: budget, logs once a minute, idles, recurses", async () => {
+    const h = harness();
+    // wait 1 + window 100 + handler 5 + margin 1 = 107 s > a 90 s invocation.
+    h.routeOf.current = route({ batchWindowSec: 100 });
+    h.queue.pending = [message("m1")];
+    const states: (string | undefined)[] = [];
+    const heartbeat = h.leases.heartbeat.bind(h.leases);
+    h.leases.heartbeat = async (lease, now, fence, state) => {
+      states.push(state?.blockedReason);
+      return heartbeat(lease, now, fence, state);
+    };
+    const startedAt = Date.now();
+    const { outcome, deadline } = await h.run(90_000);
+    expect(h.queue.receives).toHaveLength(0);
+    expect(states).toContain("budget");
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    // It idled through the invocation instead of recursing at once, and recursed once.
+    expect(Date.now() - startedAt).toBeGreaterThan(60_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    const budgetErrors = h.errors.filter((m) => m.includes("does not fit"));
+    expect(budgetErrors.length).toBeGreaterThanOrEqual(1);
+    expect(budgetErrors.length).toBeLessThanOrEqual(2);
+  });
+
+  it("clears blocked: budget once the route fits again", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchWindowSec: 30 });
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    h.routeOf.current = route();
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+  });
+
+  it("budgets a batch with the route's own handler timeout, not the longest of any function", async () => {
+    const h = harness();
+    h.settings = { ...settings, maxHandlerTimeoutSec: 600, handlerTimeoutSec: { record: 5 } };
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+
+  it("ends the invocation in time while the route store keeps failing, and recurses", async () => {
+    const h = harness();
+    h.routeError = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    const { outcome, deadline } = await h.run(30_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    expect(h.queue.receives).toHaveLength(0);
+  });
+});
+
+describe("the queue's visibility timeout", () => {
+  it("receives nothing until it could read the queue's visibility timeout, then extends by it (never an assumed 30 s)", async () => {
+    const h = harness();
+    h.queue.visibilitySec = 20;
+    let reads = 0;
+    const read = h.queue.visibilityTimeoutSec.bind(h.queue);
+    h.queue.visibilityTimeoutSec = async () => {
+      reads++;
+      if (reads <= 2) throw Object.assign(new Error("Rate exceeded"), { name: "RequestThrottled" });
+      return read();
+    };
+    const readAt: number[] = [];
+    const receive = h.queue.receive.bind(h.queue);
+    h.queue.receive = async (url, options) => {
+      readAt.push(reads);
+      return receive(url, options);
+    };
+    h.queue.pending = [message("m1")];
+    h.invoker.respond = () => clock.sleep(25_000).then(() => ({ payload: null }));
+    await h.run(120_000);
+    expect(readAt.length).toBeGreaterThan(0);
+    expect(readAt.every((n) => n >= 3)).toBe(true);
+    expect(h.queue.visibilityCalls.length).toBeGreaterThan(0);
+    expect(h.queue.visibilityCalls.every((c) => c.sec === 20)).toBe(true);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+});
+
+describe("FIFO receive attempts", () => {
+  it("gives each FIFO receive a ReceiveRequestAttemptId and reuses it when retrying a failed receive", async () => {
+    const h = harness();
+    h.leases.put({ ...event, queueUrl: fifoUrl, createdAt: 0 });
+    h.routeOf.current = route({ queueUrl: fifoUrl, queueName: "orders.fifo" });
+    h.queue.pending = [message("m1", "G"), message("m2", "G")];
+    h.queue.receiveError = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    await h.run(30_000, { ...event, queueUrl: fifoUrl });
+    const ids = h.queue.receives.map((r) => r.options.attemptId);
+    expect(ids.length).toBeGreaterThan(2);
+    expect(ids.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
+    // The failed first receive's id is retried once; every later receive has a new one.
+    expect(ids[1]).toBe(ids[0]);
+    expect(new Set(ids.slice(1)).size).toBe(ids.length - 1);
+  });
+
+  it("gives a standard queue's receives none", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    await h.run(10_000);
+    expect(h.queue.receives.every((r) => r.options.attemptId === undefined)).toBe(true);
+  });
+});
+
 describe("the edges of a batch's life", () => {
   it("keeps extending the succeeded messages' visibility until their deletes are done", async () => {
     const h = harness();

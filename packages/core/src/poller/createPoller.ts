@@ -36,6 +36,11 @@ export interface PollerSettings {
   renewEverySec?: number;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). Default us-east-1. */
   region?: string;
+  /**
+   * Time kept for a cold start's init beyond the handler timeout, seconds; default Lambda's 10 s.
+   * Every batch started must fit the handler timeout plus this.
+   */
+  coldStartAllowanceSec?: number;
   /** Largest serialized event per handler invoke; default Lambda's synchronous limit (6 MB). */
   payloadLimitBytes?: number;
 }
@@ -100,6 +105,9 @@ export function createPoller(deps: PollerDeps): Poller {
     ...(settings.staleAfterSec !== undefined ? { staleAfterSec: settings.staleAfterSec } : {}),
     handlerTimeoutSecOf: (functionName) =>
       settings.handlerTimeoutSec?.[functionName] ?? settings.maxHandlerTimeoutSec,
+    ...(settings.coldStartAllowanceSec !== undefined
+      ? { coldStartAllowanceSec: settings.coldStartAllowanceSec }
+      : {}),
   };
   const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
@@ -139,6 +147,7 @@ export function createPoller(deps: PollerDeps): Poller {
         visibilityCache,
         refusing,
         budgetLoggedAt,
+        ids,
         // A cold environment does not remember a block: the token does, from the last invocation.
         blockedBefore: async () =>
           (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,

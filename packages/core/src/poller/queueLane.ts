@@ -4,6 +4,7 @@ import { describeError } from "../describeError.js";
 import type { BatchOutcome } from "../dispatch/dispatchBatch.js";
 import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import { isFifoQueue } from "../dispatch/fifoOrder.js";
+import { invokeWindowMs } from "../dispatch/invokeWindow.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { MetricsSink } from "../metrics/ports.js";
@@ -17,7 +18,9 @@ import { createFunctionFit } from "./functionFit.js";
 import { createHandlerAvailability, Readiness, type RefusingFunctions } from "./handlerAvailability.js";
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
+import { createReceiveAttempts } from "./receiveAttempts.js";
 import { createRouteFitGate } from "./routeFit.js";
+import { ensureVisibilityKnown } from "./visibilityKnown.js";
 
 /** The timing a lane keeps to. */
 export interface LaneTiming {
@@ -31,6 +34,8 @@ export interface LaneTiming {
   staleAfterSec?: number;
   /** The timeout of a handler function, seconds: a batch started for it must fit it. */
   handlerTimeoutSecOf(functionName: string): number;
+  /** Time kept for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */
+  coldStartAllowanceSec?: number;
 }
 
 /** What a lane needs beyond its invocation; the maps are kept across warm invocations. */
@@ -52,6 +57,8 @@ export interface QueueLaneDeps {
   refusing: RefusingFunctions;
   /** When each queue's budget error was last logged (see {@link createRouteFitGate}). */
   budgetLoggedAt: Map<string, number>;
+  /** Makes FIFO receive attempt ids. */
+  ids: () => string;
   /** The `blockedReason` the loop's token carried when the invocation began (an earlier invocation's). */
   blockedBefore?: () => Promise<string | undefined>;
   /**
@@ -100,6 +107,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
     });
   const queueName = queueNameOf(queueUrl);
   const slots = createBatchSlots(clock);
+  const attempts = createReceiveAttempts(isFifoQueue(queueUrl), deps.ids);
   const concurrency = createAdaptiveConcurrency();
   const availability = createHandlerAvailability({
     invoker: deps.invoker,
@@ -163,6 +171,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         region: deps.region,
         waitTimeSec: deps.waitTimeSec,
         payloadLimitBytes: deps.payloadLimitBytes,
+        attempts,
         slots,
         whileExtendingVisibility,
         mayStartInvoke: (afterMs) => invocation.remainingMs() - afterMs - marginMs >= handlerMs,
@@ -227,13 +236,14 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         }
         handlerTimeoutSec = fit.handlerMs / 1000;
       }
-      if (!fitGate.fits(route, handlerTimeoutSec)) {
+      // A cold start's init comes on top of the handler's timeout: every batch started must fit both.
+      const handlerMs = invokeWindowMs(handlerTimeoutSec, timing.coldStartAllowanceSec);
+      if (!fitGate.fits(route, handlerMs / 1000)) {
         // A route that can never fit idles like a paused one: the loop renews and recurses, never spins.
         if (remaining < waitMs + marginMs) return;
         await waitForChange(Math.max(waitMs, minIdleMs));
         continue;
       }
-      const handlerMs = handlerTimeoutSec * 1000;
       // No batch may start that could not finish (receive, window, handler) before the invocation must recurse.
       if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) return;
       if (
@@ -242,6 +252,17 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         slots.inHandler() >= concurrency.limit(route.concurrency)
       ) {
         await waitForChange(Number.POSITIVE_INFINITY);
+        continue;
+      }
+      try {
+        await ensureVisibilityKnown(deps.queue, deps.visibilityCache, clock, queueUrl);
+      } catch (error) {
+        log.warn("could not read the queue's visibility timeout; receiving nothing until it is known", {
+          error: describeError(error),
+        });
+        const delay = backoffDelayMs(consecutiveErrors++, retry);
+        if (invocation.remainingMs() - delay < waitMs + marginMs) return;
+        await waitForChange(delay);
         continue;
       }
       const readiness = await availability.readiness(route.functionName);

@@ -23,6 +23,8 @@ export const EnvVar = {
   RenewEverySec: "POLLER_RENEW_EVERY_SEC",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
+  /** Time the poller keeps for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */
+  ColdStartAllowanceSec: "POLLER_COLD_START_ALLOWANCE_SEC",
   /** The longest timeout of any handler function: a batch for a function not in HANDLER_TIMEOUTS_SEC must fit it. */
   MaxHandlerTimeoutSec: "MAX_HANDLER_TIMEOUT_SEC",
   /** Each handler function's timeout, seconds, as JSON `{ "<function name>": seconds }` (optional). */

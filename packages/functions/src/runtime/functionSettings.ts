@@ -22,6 +22,9 @@ export function pollerSettingsFromEnv(
       ? { staleAfterSec: requireSeconds(EnvVar.StaleAfterSec, env) }
       : {}),
     renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
+    ...(optionalEnv(EnvVar.ColdStartAllowanceSec, env) !== undefined
+      ? { coldStartAllowanceSec: requireSeconds(EnvVar.ColdStartAllowanceSec, env) }
+      : {}),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };

@@ -4,9 +4,9 @@ import {
   builtFunctions,
   ConfigValidationError,
   checkRouteFits,
-  type LoopTiming,
   externalFunctionRef,
   isExternalFunction,
+  type LoopTiming,
   PlatformFunction,
   pollerReservedConcurrency,
   type Registry,
@@ -297,6 +297,9 @@ export async function deployLocal(
       HANDLER_TIMEOUTS_SEC: JSON.stringify(
         Object.fromEntries(builtFunctions(registry.functions).map(([name, fn]) => [name, fn.timeoutSec])),
       ),
+      // A local execution environment's init is a worker thread starting, well under a second, and
+      // local pollers run for seconds: keeping Lambda's 10 s for it would leave no batch room to start.
+      POLLER_COLD_START_ALLOWANCE_SEC: "0",
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
       LIMITS_MAX_LOOPS_TOTAL: String(registry.limits.maxLoopsTotal),
