@@ -618,6 +618,9 @@ describe("IAM least privilege", () => {
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
+        // Run-time forward targets: only the routed queues (see the ledger registry's test).
+        "sqs:GetQueueUrl",
+        "sqs:SendMessage",
         "lambda:InvokeFunction",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
@@ -1053,6 +1056,8 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         resources: [tokens],
       },
       routesRead,
+      // A run-time route may forward to a routed queue: the poller may send to exactly those.
+      { effect: "Allow", actions: ["sqs:GetQueueUrl", "sqs:SendMessage"], resources: routed },
     ]);
     expect(fullStatementSet(dispatcher, "shop-test-restart")).toEqual([
       {
