@@ -5,7 +5,7 @@ import { defineDispatcher, type Registry } from "@sqs-dispatcher/config";
 // init: 2 s timed most of them out (every timeout discards its environment, so the next invoke starts
 // cold again). 5 s leaves room for that.
 export const handlerTimeoutSec = 5;
-/** Batches in the handler at once per loop on every route (engine v2; the default is 4). */
+/** Batches in the handler at once per loop on every route (the default is 4). */
 export const soakConcurrency = 4;
 // Timer renewal, as on AWS: a loop renews its lease every `renewEverySec`, not before every receive.
 // Restart may call a token stale only after the longest gap between renewals (the registry checks

@@ -18,7 +18,7 @@ export interface SoakReport {
   /** Broken invariants as sentences; empty when the soak passed. */
   broken: string[];
   durationSec: number;
-  /** The settings the soak ran with (engine v2: batches in flight per loop, timer renewal). */
+  /** The settings the soak ran with (batches in flight per loop, timer renewal). */
   settings: { concurrency: number; renewEverySec: number; staleAfterSec: number; fifoGroups: number };
   faultCounts: FaultCounts;
   /** Calls the platform's functions made that their roles do not allow (`function: action on resource`). */

@@ -1,4 +1,4 @@
-import { PlatformFunction } from "@sqs-dispatcher/config";
+import { PlatformFunction, pollerReservedConcurrency } from "@sqs-dispatcher/config";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Function as SstFunction, Table } from "sst/constructs";
 import type { StackBuild } from "./context.js";
@@ -26,6 +26,8 @@ export function createPollerFunction(
     timeout: settings.poller.timeoutSec,
     memorySize: settings.poller.memoryMb,
     environment: platformEnvironment,
+    // Loops can never take the whole account, whatever the stored routes say (docs/limits.md).
+    reservedConcurrentExecutions: pollerReservedConcurrency(registry.limits),
     recursiveLoop: lambda.RecursiveLoop.ALLOW,
   });
   // DeleteMessageBatch and ChangeMessageVisibilityBatch are authorized as their single forms.

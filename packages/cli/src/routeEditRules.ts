@@ -1,4 +1,5 @@
 import {
+  checkRouteFits,
   isRoutableQueue,
   loopLimitIssues,
   NoMatchKind,
@@ -7,6 +8,9 @@ import {
   queueUrlProblem,
   type Registry,
   type Route,
+  type RouteStoreKind,
+  routeSizeProblem,
+  settingsFor,
 } from "@sqs-dispatcher/config";
 import type { CliTarget } from "./context.js";
 
@@ -26,6 +30,8 @@ export interface RouteEditInput {
   stored: readonly Route[];
   /** The region the CLI's SQS client uses on AWS (the stack's partition follows from it). */
   region?: string;
+  /** The store the route is written to: its JSON must fit (SSM's 8 KB, DynamoDB's 400 KB). */
+  storeKind?: RouteStoreKind;
 }
 
 /**
@@ -38,6 +44,7 @@ export interface RouteEditInput {
  * - Everywhere, a forward target the poller's role may send to: those queues and the registry's forward
  *   targets (the local cloud enforces the stack's IAM too).
  * - The queue URL points at SQS of the target: the stack's partition on AWS, the edge locally.
+ * - The route as stored fits its store (`routeSizeProblem`).
  */
 export function routeEditRefusals(input: RouteEditInput): string[] {
   const { registry, target, route } = input;
@@ -66,5 +73,34 @@ export function routeEditRefusals(input: RouteEditInput): string[] {
         : undefined;
   const problem = queueUrlProblem(route.queueUrl, route.queueName, scope);
   if (problem !== undefined) lines.push(`<queue>: the queue's URL '${route.queueUrl}' ${problem}`);
+  const tooBig = input.storeKind === undefined ? undefined : routeSizeProblem(route, input.storeKind);
+  if (tooBig !== undefined) lines.push(`--filters: the route ${tooBig}`);
   return lines;
+}
+
+/**
+ * {@link checkRouteFits} for an edited route, with the target's poller and restart settings and the
+ * timeout of the registry function it invokes (`functionKey`; none: nothing to check, as for a
+ * route whose function left the registry), as `--batch-window` lines; empty when it fits.
+ */
+export function routeFitRefusals(
+  registry: Registry,
+  target: CliTarget,
+  route: Route,
+  functionKey: string | undefined,
+): string[] {
+  const fn = functionKey === undefined ? undefined : registry.functions[functionKey];
+  if (functionKey === undefined || fn === undefined) return [];
+  const settings = settingsFor(
+    registry,
+    target.kind === "local" ? { kind: "local" } : { kind: "aws", stage: target.stage },
+  );
+  const timing = { ...settings.poller, staleAfterSec: settings.restart.staleAfterSec };
+  const input = {
+    queueName: route.queueName,
+    batchWindowSec: route.batchWindowSec,
+    functionName: functionKey,
+    handlerTimeoutSec: fn.timeoutSec,
+  };
+  return checkRouteFits(input, timing).map((p) => `--batch-window: ${p.message}`);
 }

@@ -28,6 +28,7 @@ import type { Context } from "aws-lambda";
 import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
+import { pollerClientTimeouts } from "./runtime/pollerClientTimeouts.js";
 import { describeDroppedEvent, parsePollerEvent, queueUrlScopeFromEnv } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
@@ -55,12 +56,7 @@ export function pollerFromEnv(
   overrides: Partial<PollerDeps> = {},
 ): Poller {
   const settings = pollerSettingsFromEnv(env);
-  const clients = createAwsClients({
-    requestTimeoutMs: {
-      sqs: (settings.waitTimeSec + 10) * 1000,
-      handlerLambda: (settings.maxHandlerTimeoutSec + 5) * 1000,
-    },
-  });
+  const clients = createAwsClients({ requestTimeoutMs: pollerClientTimeouts(settings) });
   const coreLogger = asCoreLogger(logger);
   // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
   const metrics = metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000);

@@ -39,6 +39,8 @@ export interface TokenRow {
   lastUsed?: number;
   createdAt: number;
   startedAt?: number;
+  /** Why the loop cannot invoke its handler, while it cannot. */
+  blockedReason?: string;
 }
 
 const handlerPath = (name: string) => `packages/functions/src/handlers/${name}.handler`;

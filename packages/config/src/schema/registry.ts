@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
+import { checkRoutesFitStores } from "../routeSize.js";
 import { functionNamePattern, functionSchema, isImportedQueue } from "./leaf.js";
 import { loopLimitIssues, loopLimitsSchema } from "./loopLimits.js";
 import { localOverridesSchema, pollerSchema, restartSchema, routeStoreKindSchema } from "./platform.js";
@@ -7,6 +8,7 @@ import {
   checkNoMatchInvokeFitsStaleness,
   checkRenewalFitsStaleness,
   checkReservedConcurrency,
+  checkRoutesFit,
 } from "./registryChecks.js";
 import { routeConfigSchema } from "./route.js";
 
@@ -141,16 +143,18 @@ export const registrySchema = z
       });
     }
     checkReservedConcurrency(registry, ctx);
+    checkRoutesFitStores(registry, (issue) => ctx.addIssue({ code: "custom", ...issue }));
     const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
-    checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
+    const local = {
+      poller: { ...registry.poller, ...registry.local.poller },
+      restart: { ...registry.restart, ...registry.local.restart },
+    };
+    // The settings alone first (no window), then each route with its own window and handler.
+    checkRenewalFitsStaleness(registry.poller, registry.restart, 0, [], ctx);
+    checkRoutesFit(registry, registry.poller, registry.restart, [], ctx);
     checkNoMatchInvokeFitsStaleness(registry, longestWindowSec, ctx);
-    checkRenewalFitsStaleness(
-      { ...registry.poller, ...registry.local.poller },
-      { ...registry.restart, ...registry.local.restart },
-      longestWindowSec,
-      ["local"],
-      ctx,
-    );
+    checkRenewalFitsStaleness(local.poller, local.restart, 0, ["local"], ctx);
+    checkRoutesFit(registry, local.poller, local.restart, ["local"], ctx);
   });
 
 export type Registry = z.infer<typeof registrySchema>;

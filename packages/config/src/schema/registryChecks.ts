@@ -1,5 +1,7 @@
 import type { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
+import { listOffenders } from "../offenderList.js";
+import { checkRouteFits } from "../routeBudget.js";
 import type { FunctionConfig } from "./leaf.js";
 import type { PollerConfig, RestartConfig } from "./platform.js";
 import type { Registry } from "./registry.js";
@@ -36,8 +38,14 @@ export function registryWarnings(registry: Registry): string[] {
     const routes = registry.routes.filter((r) => r.function === name);
     const peak = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
     if (peak > fn.reservedConcurrency) {
+      const largestFirst = [...routes].sort(
+        (a, b) => b.maxLoops * b.concurrency - a.maxLoops * a.concurrency,
+      );
       warnings.push(
-        `function '${name}' has reservedConcurrency ${fn.reservedConcurrency}, below what its routes may run at once (${routes.map((r) => `${r.queue.name} ${r.maxLoops}×${r.concurrency}`).join(" + ")} = ${peak}): batches will be throttled at the top of scaling`,
+        `function '${name}' has reservedConcurrency ${fn.reservedConcurrency}, below what its routes may run at once (${listOffenders(
+          largestFirst.map((r) => `${r.queue.name} ${r.maxLoops}×${r.concurrency}`),
+          " + ",
+        )} = ${peak}): batches will be throttled at the top of scaling`,
       );
     }
   }
@@ -45,7 +53,42 @@ export function registryWarnings(registry: Registry): string[] {
 }
 
 /**
- * DESIGN.md step 1: a loop renews at most `renewEverySec` after its last verified renewal, plus
+ * {@link checkRouteFits} for every route of the registry, with the given (AWS or local) settings;
+ * each problem is reported on the route's `batchWindowSec`.
+ */
+export function checkRoutesFit(
+  registry: {
+    functions: Record<string, { timeoutSec: number }>;
+    routes: readonly { queue: { name: string }; function: string; batchWindowSec: number }[];
+  },
+  poller: PollerConfig,
+  restart: RestartConfig,
+  path: string[],
+  ctx: z.RefinementCtx,
+): void {
+  const where = path.length ? `${path.join(".")} ` : "";
+  registry.routes.forEach((route, i) => {
+    const fn = registry.functions[route.function];
+    if (fn === undefined) return;
+    const timing = { ...poller, staleAfterSec: restart.staleAfterSec };
+    const input = {
+      queueName: route.queue.name,
+      batchWindowSec: route.batchWindowSec,
+      functionName: route.function,
+      handlerTimeoutSec: fn.timeoutSec,
+    };
+    for (const problem of checkRouteFits(input, timing)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", i, "batchWindowSec"],
+        message: `${where}${problem.message}`,
+      });
+    }
+  });
+}
+
+/**
+ * docs/protocol.md, "Renew the lease": a loop renews at most `renewEverySec` after its last verified renewal, plus
  * one full cycle when that moment falls inside one, plus the margin: all of it must pass before
  * restart would call the token stale. A loop's cycle between two renewal checks is one receive (a
  * long poll and the batching window): handlers run while the loop keeps renewing on its timer,

@@ -7,6 +7,7 @@ import { AmbiguousInvokeError, HandlerNotRunError, NotRunReason } from "../error
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
 import type { InvocationFence, LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
+import type { EntryFailures } from "../queue/ports.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createPoller, type PollerSettings } from "./createPoller.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
@@ -60,15 +61,16 @@ class FakeQueue implements QueueClient {
     return this.pending.splice(0, options.maxMessages);
   }
 
-  async deleteBatch(_url: string, handles: readonly string[]): Promise<string[]> {
+  async deleteBatch(_url: string, handles: readonly string[]): Promise<EntryFailures> {
     this.deleteCalls.push([...handles]);
     const failed = handles.filter((h) => this.failDeletesOnce.delete(h));
     this.deleted.push(...handles.filter((h) => !failed.includes(h)));
-    return failed;
+    return { retryable: failed, rejected: [] };
   }
 
-  async changeVisibility(_url: string, handles: readonly string[], sec: number): Promise<void> {
+  async changeVisibility(_url: string, handles: readonly string[], sec: number): Promise<EntryFailures> {
     this.visibilityCalls.push({ at: Date.now(), handles: [...handles], sec });
+    return { retryable: [], rejected: [] };
   }
 
   async visibilityTimeoutSec(): Promise<number> {
@@ -127,6 +129,10 @@ interface Harness {
   routeOf: { current: Route | undefined };
   /** The poller's settings for the next run (a copy of the defaults). */
   settings: PollerSettings;
+  /** Error lines the poller logged. */
+  errors: string[];
+  /** When set, every route read fails with it. */
+  routeError?: Error;
   run: (
     invocationMs?: number,
     loop?: LoopEvent,
@@ -141,8 +147,15 @@ function harness(): Harness {
   const started: LoopEvent[] = [];
   const starter: LoopStarter = { start: async (e) => void started.push(e) };
   const routeOf: { current: Route | undefined } = { current: route() };
-  const routes: RouteResolver = { resolve: async () => routeOf.current };
+  const routes: RouteResolver = {
+    resolve: async () => {
+      if (h.routeError) throw h.routeError;
+      return routeOf.current;
+    },
+  };
+  const errors: string[] = [];
   const h: Harness = {
+    errors,
     leases,
     queue,
     invoker,
@@ -157,7 +170,7 @@ function harness(): Harness {
         invoker,
         starter,
         clock,
-        logger: silentLogger,
+        logger: { ...silentLogger, error: (m: string) => void errors.push(m) },
         settings: h.settings,
         retry: { baseMs: 100, maxMs: 2_000, random: () => 0.5 },
       });
@@ -610,7 +623,7 @@ describe("invocation fence", () => {
     const h = harness();
     const runs: { invoker: FakeInvoker; outcome: Promise<LoopOutcome> }[] = [];
     const runOne = (requestId: string) => {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 25_000;
       const invoker = new FakeInvoker();
       // Each invocation finds one message of its own waiting.
       h.queue.pending.push(message(requestId));
@@ -646,7 +659,7 @@ describe("invocation fence", () => {
     const outcomes: { requestId: string; outcome: Promise<LoopOutcome> }[] = [];
     let requests = 0;
     const runOne = (requestId: string, starter: LoopStarter) => {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 25_000;
       const outcome = createPoller({
         leases: h.leases,
         routes: { resolve: async () => h.routeOf.current },
@@ -863,7 +876,7 @@ describe("invokes that did not run the handler", () => {
     expect(outcome).toMatchObject({ received: 2, succeeded: 2, failed: 0, released: 0 });
   });
 
-  it("releases a batch it could never invoke when the invocation runs out of time, without failing it", async () => {
+  it("hands back a batch it could never invoke when the invocation runs out of time, invisible for its backoff, without failing it", async () => {
     const h = harness();
     h.queue.pending = [message("m1")];
     h.invoker.respond = () => {
@@ -874,7 +887,9 @@ describe("invokes that did not run the handler", () => {
     };
     const { outcome } = await h.run(20_000);
     expect(outcome).toMatchObject({ received: 1, succeeded: 0, failed: 0, released: 1 });
-    expect(h.queue.visibilityCalls.at(-1)).toMatchObject({ handles: ["rh-m1"], sec: 0 });
+    const handedBack = h.queue.visibilityCalls.at(-1);
+    expect(handedBack?.handles).toEqual(["rh-m1"]);
+    expect(handedBack?.sec).toBeGreaterThan(0);
     expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Denied);
     // One receive only: while blocked the loop probes instead of receiving more.
     expect(h.queue.receives).toHaveLength(1);
@@ -972,5 +987,180 @@ describe("ending an invocation", () => {
     expect(outcome.status).toBe(LoopOutcomeStatus.StoreUnusable);
     expect(h.queue.receives).toHaveLength(0);
     expect(h.started).toEqual([]);
+  });
+});
+
+describe("the edges of a batch's life", () => {
+  it("keeps extending the succeeded messages' visibility until their deletes are done", async () => {
+    const h = harness();
+    h.queue.visibilitySec = 2;
+    h.queue.pending = [message("m1"), message("m2")];
+    h.invoker.respond = (e) => ({
+      payload: {
+        batchItemFailures: e.Records.filter((r) => r.messageId === "m2").map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      },
+    });
+    const deleteBatch = h.queue.deleteBatch.bind(h.queue);
+    let deleting: { from: number; to: number } | undefined;
+    h.queue.deleteBatch = async (url, handles) => {
+      const from = Date.now();
+      await clock.sleep(5_000);
+      deleting = { from, to: Date.now() };
+      return deleteBatch(url, handles);
+    };
+    await h.run();
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+    const during = h.queue.visibilityCalls.filter(
+      (c) => deleting && c.at > deleting.from && c.at < deleting.to,
+    );
+    expect(during.length).toBeGreaterThan(0);
+    // Only the message being deleted: the failed one returns by its visibility timeout.
+    for (const c of during) expect(c.handles).toEqual(["rh-m1"]);
+  });
+
+  it("stops retrying a throttled batch at once when the lease is lost, hands it back and ends", async () => {
+    const h = harness();
+    h.settings.renewEverySec = 2;
+    h.queue.pending = [message("m1")];
+    let invokes = 0;
+    let lostAt = 0;
+    h.invoker.respond = () => {
+      invokes++;
+      throw notRun(NotRunReason.Throttled);
+    };
+    setTimeout(() => {
+      h.leases.put({ ...event, loopId: "loop-2", createdAt: 0 });
+      lostAt = Date.now();
+    }, 3_000);
+    const invokesAt: number[] = [];
+    const respond = h.invoker.respond;
+    h.invoker.respond = (e) => {
+      invokesAt.push(Date.now());
+      return respond(e);
+    };
+    const { outcome } = await h.run(60_000);
+    expect(outcome.status).toBe(LoopOutcomeStatus.TakenOver);
+    expect(outcome).toMatchObject({ released: 1, failed: 0 });
+    expect(h.queue.visibilityCalls.at(-1)).toMatchObject({ handles: ["rh-m1"], sec: 0 });
+    // No retry after the renewal that found the loss (renewals every 2 s).
+    expect(invokesAt.filter((at) => at > lostAt + 2_500)).toEqual([]);
+    expect(invokes).toBeGreaterThan(1);
+    // It ended well before its budget.
+    expect(Date.now()).toBeLessThan(1_700_000_000_000 + 20_000);
+  });
+});
+
+describe("a handler that keeps refusing, across invocations", () => {
+  it("throttled past its budget: shows blocked, hands the batch back invisible, and later invocations take one probe message, not batches", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 5, concurrency: 2 });
+    h.queue.pending = Array.from({ length: 20 }, (_, i) => message(`m${i}`));
+    let throttled = true;
+    h.invoker.respond = () => {
+      if (throttled) throw notRun(NotRunReason.Throttled);
+      return { payload: null };
+    };
+    // Each run is a new poller: a cold environment that remembers nothing but the token.
+    const first = await h.run(30_000);
+    expect(first.outcome.received).toBeLessThanOrEqual(10);
+    expect(first.outcome.released).toBe(first.outcome.received);
+    const handedBack = h.queue.visibilityCalls.filter((c) => c.handles.length > 0).at(-1);
+    expect(handedBack?.sec).toBeGreaterThan(0);
+    expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Throttled);
+
+    for (let i = 0; i < 3; i++) {
+      const next = await h.run(30_000);
+      // A DryRun passes for a throttled function: only a real invoke of one message may probe it.
+      expect(next.outcome.received).toBeLessThanOrEqual(1);
+      expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Throttled);
+    }
+
+    throttled = false;
+    await h.run(30_000);
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+    expect(h.queue.deleted.length).toBeGreaterThan(1);
+    expect(h.invoker.events.some((e) => e.event.Records.length > 1)).toBe(true);
+  });
+
+  it("a KMS refusal whose DryRun passes: probes with one message and goes back to whole batches once it runs", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 5 });
+    h.queue.pending = Array.from({ length: 12 }, (_, i) => message(`m${i}`));
+    let broken = true;
+    h.invoker.respond = () => {
+      if (broken) throw notRun(NotRunReason.Kms);
+      return { payload: null };
+    };
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Kms);
+    const sizesBefore = h.invoker.events.length;
+    broken = false;
+    const { outcome } = await h.run(60_000);
+    const sizes = h.invoker.events.slice(sizesBefore).map((e) => e.event.Records.length);
+    expect(sizes[0]).toBe(1);
+    expect(sizes.slice(1).some((n) => n > 1)).toBe(true);
+    expect(outcome.succeeded).toBeGreaterThan(1);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+  });
+});
+
+describe("the time budget of a route", () => {
+  it("never starts a route whose batching window cannot fit the invocation: shows blocked: budget, logs once a minute, idles, recurses", async () => {
+    const h = harness();
+    // wait 1 + window 100 + handler 5 + margin 1 = 107 s > a 90 s invocation.
+    h.routeOf.current = route({ batchWindowSec: 100 });
+    h.queue.pending = [message("m1")];
+    const states: (string | undefined)[] = [];
+    const heartbeat = h.leases.heartbeat.bind(h.leases);
+    h.leases.heartbeat = async (lease, now, fence, state) => {
+      states.push(state?.blockedReason);
+      return heartbeat(lease, now, fence, state);
+    };
+    const startedAt = Date.now();
+    const { outcome, deadline } = await h.run(90_000);
+    expect(h.queue.receives).toHaveLength(0);
+    expect(states).toContain("budget");
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    // It idled through the invocation instead of recursing at once, and recursed once.
+    expect(Date.now() - startedAt).toBeGreaterThan(60_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    const budgetErrors = h.errors.filter((m) => m.includes("does not fit"));
+    expect(budgetErrors.length).toBeGreaterThanOrEqual(1);
+    expect(budgetErrors.length).toBeLessThanOrEqual(2);
+  });
+
+  it("clears blocked: budget once the route fits again", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchWindowSec: 30 });
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    h.routeOf.current = route();
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+  });
+
+  it("budgets a batch with the route's own handler timeout, not the longest of any function", async () => {
+    const h = harness();
+    h.settings = { ...settings, maxHandlerTimeoutSec: 600, handlerTimeoutSec: { record: 5 } };
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+
+  it("ends the invocation in time while the route store keeps failing, and recurses", async () => {
+    const h = harness();
+    h.routeError = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    const { outcome, deadline } = await h.run(30_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    expect(h.queue.receives).toHaveLength(0);
   });
 });

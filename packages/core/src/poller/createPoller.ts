@@ -14,7 +14,7 @@ import { endInvocation } from "./endOfInvocation.js";
 import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
 import type { LoopOutcome } from "./loopOutcome.js";
-import { createQueueLane } from "./queueLane.js";
+import { createQueueLane, type LaneTiming } from "./queueLane.js";
 
 /** Timing of one poller invocation. */
 export interface PollerSettings {
@@ -22,11 +22,15 @@ export interface PollerSettings {
   waitTimeSec: number;
   /** Slack kept beyond one full cycle before the invocation ends, seconds. */
   marginSec: number;
-  /** The longest timeout of any handler function, seconds: every batch started must fit it. */
+  /** The longest timeout of any handler function, seconds: a batch for a function not in `handlerTimeoutSec` must fit it. */
   maxHandlerTimeoutSec: number;
+  /** Each handler function's own timeout, seconds, by the name routes give it: a batch must fit its handler's. */
+  handlerTimeoutSec?: Readonly<Record<string, number>>;
+  /** Restart's stale threshold, seconds: a route whose window would let it take over a live loop is not run. */
+  staleAfterSec?: number;
   /**
    * Renew the lease when this long has passed since the last verified renewal, seconds.
-   * Default 0: before every receive (the first round's behaviour).
+   * Default 0: before every receive.
    */
   renewEverySec?: number;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). Default us-east-1. */
@@ -67,7 +71,7 @@ export interface Poller {
 }
 
 /**
- * Creates the poller: the recursive loop of DESIGN.md's token protocol, with the
+ * Creates the poller: the recursive loop of the token protocol (docs/protocol.md), with the
  * invocation fence of docs/protocol.md (two invocations of one loop: the older ends).
  * One invocation ({@link createLoopInvocation}: its lease renewal, budget and outcome) drives
  * the queue's lane ({@link createQueueLane}: batch slots, gathering, dispatch, handlers that did
@@ -86,15 +90,19 @@ export function createPoller(deps: PollerDeps): Poller {
   const retry = deps.retry ?? defaultBackoff;
   const metrics = deps.metrics ?? discardMetrics;
   const marginMs = settings.marginSec * 1000;
-  const timing = {
+  const timing: LaneTiming = {
     waitMs: settings.waitTimeSec * 1000,
     marginMs,
-    handlerMs: settings.maxHandlerTimeoutSec * 1000,
+    renewEverySec: settings.renewEverySec ?? 0,
+    ...(settings.staleAfterSec !== undefined ? { staleAfterSec: settings.staleAfterSec } : {}),
+    handlerTimeoutSecOf: (functionName) =>
+      settings.handlerTimeoutSec?.[functionName] ?? settings.maxHandlerTimeoutSec,
   };
   const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
   const visibilityCache: VisibilityTimeoutCache = new Map();
   const refusing: RefusingFunctions = new Map();
+  const budgetLoggedAt = new Map<string, number>();
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     const invocation = createLoopInvocation(
@@ -127,6 +135,10 @@ export function createPoller(deps: PollerDeps): Poller {
         timing,
         visibilityCache,
         refusing,
+        budgetLoggedAt,
+        // A cold environment does not remember a block: the token does, from the last invocation.
+        blockedBefore: async () =>
+          (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,
       },
       invocation,
     );

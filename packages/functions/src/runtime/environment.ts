@@ -23,12 +23,18 @@ export const EnvVar = {
   RenewEverySec: "POLLER_RENEW_EVERY_SEC",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
-  /** The longest timeout of any handler function: one cycle must fit it. */
+  /** The longest timeout of any handler function: a batch for a function not in HANDLER_TIMEOUTS_SEC must fit it. */
   MaxHandlerTimeoutSec: "MAX_HANDLER_TIMEOUT_SEC",
+  /** Each handler function's timeout, seconds, as JSON `{ "<function name>": seconds }` (optional). */
+  HandlerTimeoutsSec: "HANDLER_TIMEOUTS_SEC",
   /** Restart: heartbeat age past which a token is stale. */
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
   StartGraceSec: "RESTART_START_GRACE_SEC",
+  /** The registry's `limits.maxLoopsPerRoute`: restart and the scale functions clamp stored routes to it. */
+  MaxLoopsPerRoute: "LIMITS_MAX_LOOPS_PER_ROUTE",
+  /** The registry's `limits.maxLoopsTotal`: restart and the scale functions clamp stored routes to it. */
+  MaxLoopsTotal: "LIMITS_MAX_LOOPS_TOTAL",
   /** Restart: its schedule's interval, seconds (optional): a run's time box is no longer. */
   RestartIntervalSec: "RESTART_INTERVAL_SEC",
   /** `processed` table of the example `record` handler. */
@@ -38,12 +44,23 @@ export const EnvVar = {
   /** Scale functions: the ARN of the topic the function is subscribed to; records from any other are forged. */
   ScaleTopicArn: "SCALE_TOPIC_ARN",
   /**
-   * Prefix of the stage's alarm names (`<app>-<stage>-`): the admin API reads only these alarms, and
-   * the scale functions ignore a notification about any other.
+   * Prefix of the stage's alarm names (`<app>-<stage>-`): status (the admin API, the console) reads
+   * only these alarms.
    */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
+  /**
+   * Route-sync: the SSM parameters (comma-separated names) where the stack wrote the deploy's
+   * routes and reset flag; route-sync reads what to write from them, never from its event.
+   */
+  RouteSyncSpecParameters: "ROUTE_SYNC_SPEC_PARAMETERS",
+  /** Route-sync: the id (ARN) of the stack whose requests it serves. */
+  StackId: "DISPATCHER_STACK_ID",
+  /** Route-sync: the logical id of the `Custom::RouteSync` resource it serves. */
+  RouteSyncResourceId: "ROUTE_SYNC_RESOURCE_ID",
   /** Set by the local cloud for every function: the edge its SDK clients reach. Unset on AWS. */
   EndpointUrl: "AWS_ENDPOINT_URL",
+  /** The registry's app: with the stage, it names the tier alarms the scale functions accept (`tierAlarmName`). */
+  App: "DISPATCHER_APP",
   /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
   Stage: "DISPATCHER_STAGE",
   /** Set by Lambda: the region the function runs in. */
@@ -94,4 +111,25 @@ export function requireSeconds(name: EnvVar, env: NodeJS.ProcessEnv = process.en
     throw new MissingEnvironmentError(`${name} (a whole number of seconds, got '${raw}')`);
   }
   return value;
+}
+
+/** Reads an optional JSON object of whole numbers of seconds by name (`{ "record": 10 }`); empty when unset. */
+export function optionalSecondsByName(
+  name: EnvVar,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, number> {
+  const raw = optionalEnv(name, env);
+  if (raw === undefined) return {};
+  const invalid = (options?: ErrorOptions) =>
+    new MissingEnvironmentError(`${name} (a JSON object of whole seconds by name, got '${raw}')`, options);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (cause) {
+    throw invalid({ cause });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalid();
+  const entries = Object.entries(parsed);
+  if (!entries.every(([, v]) => Number.isInteger(v) && (v as number) >= 0)) throw invalid();
+  return Object.fromEntries(entries) as Record<string, number>;
 }

@@ -1,5 +1,13 @@
+import type { LoopLimitValues } from "@sqs-dispatcher/config";
 import type { PollerSettings, StalenessSettings } from "@sqs-dispatcher/core";
-import { EnvVar, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
+import {
+  EnvVar,
+  MissingEnvironmentError,
+  optionalEnv,
+  optionalSecondsByName,
+  requireEnv,
+  requireSeconds,
+} from "./environment.js";
 
 /** The poller's timing from its environment. */
 export function pollerSettingsFromEnv(
@@ -9,6 +17,10 @@ export function pollerSettingsFromEnv(
     waitTimeSec: requireSeconds(EnvVar.WaitTimeSec, env),
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
+    handlerTimeoutSec: optionalSecondsByName(EnvVar.HandlerTimeoutsSec, env),
+    ...(optionalEnv(EnvVar.StaleAfterSec, env) !== undefined
+      ? { staleAfterSec: requireSeconds(EnvVar.StaleAfterSec, env) }
+      : {}),
     renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
@@ -21,6 +33,19 @@ export function stalenessFromEnv(env: NodeJS.ProcessEnv = process.env): Stalenes
     staleAfterMs: requireSeconds(EnvVar.StaleAfterSec, env) * 1000,
     startGraceMs: requireSeconds(EnvVar.StartGraceSec, env) * 1000,
   };
+}
+
+/** The registry's loop limits, which restart and the scale functions hold every stored route to. */
+export function loopLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): LoopLimitValues {
+  const read = (name: EnvVar) => {
+    const raw = requireEnv(name, env);
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) {
+      throw new MissingEnvironmentError(`${name} (a whole number of loops, got '${raw}')`);
+    }
+    return value;
+  };
+  return { maxLoopsPerRoute: read(EnvVar.MaxLoopsPerRoute), maxLoopsTotal: read(EnvVar.MaxLoopsTotal) };
 }
 
 /** The poller's own name (set by Lambda), which it invokes to recurse. */

@@ -2,7 +2,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   ConfigValidationError,
+  checkRouteFits,
+  type LoopTiming,
   PlatformFunction,
+  pollerReservedConcurrency,
   type Registry,
   type Route,
   type RouteStoreKind,
@@ -100,6 +103,24 @@ export interface LocalDeployment {
   stop(): Promise<void>;
 }
 
+/** {@link checkRouteFits} for each route of the registry, as config issues on its `batchWindowSec`. */
+function routesThatDoNotFit(registry: Registry, timing: LoopTiming): { path: string; message: string }[] {
+  return registry.routes.flatMap((route, i) => {
+    const fn = registry.functions[route.function];
+    if (fn === undefined) return [];
+    const input = {
+      queueName: route.queue.name,
+      batchWindowSec: route.batchWindowSec,
+      functionName: route.function,
+      handlerTimeoutSec: fn.timeoutSec,
+    };
+    return checkRouteFits(input, timing).map((p) => ({
+      path: `routes[${i}].batchWindowSec`,
+      message: p.message,
+    }));
+  });
+}
+
 const defaultProjectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /** `path/to/module.exportName` relative to the project root → absolute module path + export. */
@@ -144,6 +165,15 @@ export async function deployLocal(
       ]);
     }
   }
+
+  // Every route must fit the loop that runs it, with the poller timeout this deploy gives the loop.
+  const pollerTimeoutSec = options.pollerTimeoutSec ?? settings.poller.timeoutSec;
+  const misfits = routesThatDoNotFit(registry, {
+    ...settings.poller,
+    timeoutSec: pollerTimeoutSec,
+    staleAfterSec: settings.restart.staleAfterSec,
+  });
+  if (misfits.length > 0) throw new ConfigValidationError("The dispatcher registry", misfits);
 
   // What the registry allows but will likely hurt, said where the AWS synth says it too.
   for (const warning of registryWarnings(registry)) logger.warn(warning);
@@ -244,11 +274,18 @@ export async function deployLocal(
       POLLER_RENEW_EVERY_SEC: String(settings.poller.renewEverySec),
       ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
+      // Locally a function's name is its registry name.
+      HANDLER_TIMEOUTS_SEC: JSON.stringify(
+        Object.fromEntries(Object.entries(registry.functions).map(([name, fn]) => [name, fn.timeoutSec])),
+      ),
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
+      LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
+      LIMITS_MAX_LOOPS_TOTAL: String(registry.limits.maxLoopsTotal),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
       // A restart run is time-boxed to its interval, so it ends before the next one starts.
       RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
       PROCESSED_TABLE: tables.processed,
+      DISPATCHER_APP: registry.app,
       DISPATCHER_STAGE: stage,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
@@ -256,9 +293,11 @@ export async function deployLocal(
     await cloud.lambda.register({
       name: PlatformFunction.Poller,
       handler: resolveHandler(projectRoot, "packages/functions/src/poller.handler"),
-      timeoutSec: options.pollerTimeoutSec ?? settings.poller.timeoutSec,
+      timeoutSec: pollerTimeoutSec,
       memoryMb: settings.poller.memoryMb,
       environment: platformEnvironment,
+      // As on AWS: loops can never take more than the registry's limits allow, whatever routes say.
+      reservedConcurrency: pollerReservedConcurrency(registry.limits),
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
       recursiveLoop: "Allow",
     });
