@@ -648,7 +648,7 @@ describe("IAM least privilege", () => {
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
-        // onNoMatch "forward:<queue>": a route may forward to any routed queue.
+        // Run-time forward targets: only the routed queues (see the ledger registry's test).
         "sqs:GetQueueUrl",
         "sqs:SendMessage",
         "lambda:InvokeFunction",
@@ -1104,7 +1104,7 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         resources: [tokens],
       },
       routesRead,
-      // Forward targets: every queue a route may forward to (here the routed ones).
+      // A run-time route may forward to a routed queue: the poller may send to exactly those.
       { effect: "Allow", actions: ["sqs:GetQueueUrl", "sqs:SendMessage"], resources: routed },
     ]);
     expect(fullStatementSet(dispatcher, "shop-test-restart")).toEqual([
