@@ -706,7 +706,12 @@ describe("IAM least privilege", () => {
         actions: ["ssm:GetParameters"],
         resources: [`arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/route-sync/0`],
       },
-      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
+      {
+        actions: ["cloudformation:DescribeStackResource"],
+        resources: [
+          `arn:\${AWS::Partition}:cloudformation:us-east-1:${account}:stack/test-sqs-dispatcher-Dispatcher/*`,
+        ],
+      },
     ]);
   });
 
@@ -882,7 +887,12 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
           `arn:\${AWS::Partition}:ssm:us-east-1:${ledgerAccount}:parameter/ledger/test/route-sync/0`,
         ],
       },
-      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
+      {
+        actions: ["cloudformation:DescribeStackResource"],
+        resources: [
+          `arn:\${AWS::Partition}:cloudformation:us-east-1:${ledgerAccount}:stack/test-sqs-dispatcher-LedgerDispatcher/*`,
+        ],
+      },
     ]);
   });
 
