@@ -648,6 +648,9 @@ describe("IAM least privilege", () => {
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
+        // onNoMatch "forward:<queue>": a route may forward to any routed queue.
+        "sqs:GetQueueUrl",
+        "sqs:SendMessage",
         "lambda:InvokeFunction",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
@@ -1101,6 +1104,8 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         resources: [tokens],
       },
       routesRead,
+      // Forward targets: every queue a route may forward to (here the routed ones).
+      { effect: "Allow", actions: ["sqs:GetQueueUrl", "sqs:SendMessage"], resources: routed },
     ]);
     expect(fullStatementSet(dispatcher, "shop-test-restart")).toEqual([
       {

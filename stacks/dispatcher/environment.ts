@@ -10,6 +10,8 @@ export function createPlatformEnvironment(
   tokensTable: Table,
   { routesTable, routesPath }: RouteStoreLocation,
   maxHandlerTimeoutSec: number,
+  /** Each handler function's timeout by its deployed name: a loop budgets a batch with its own handler's. */
+  handlerTimeoutsSec: Record<string, number> = {},
 ): Record<string, string> {
   const pollerName = name(PlatformFunction.Poller);
   const platformEnvironment: Record<string, string> = {
@@ -23,6 +25,7 @@ export function createPlatformEnvironment(
     [EnvVar.RenewEverySec]: String(settings.poller.renewEverySec),
     [EnvVar.RouteCacheTtlSec]: String(settings.poller.routeCacheTtlSec),
     [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
+    [EnvVar.HandlerTimeoutsSec]: JSON.stringify(handlerTimeoutsSec),
     [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),
     [EnvVar.MaxLoopsPerRoute]: String(registry.limits.maxLoopsPerRoute),
     [EnvVar.MaxLoopsTotal]: String(registry.limits.maxLoopsTotal),

@@ -76,6 +76,13 @@ export {
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export {
+  checkRouteFits,
+  type LoopTiming,
+  type RouteFitProblem,
+  RouteFitRule,
+  type RouteTimingInput,
+} from "./routeBudget.js";
+export {
   checkRoutesFitStores,
   largestStoredForm,
   RouteStoreSizeLimits,

@@ -24,7 +24,7 @@ import type { CliContext } from "../context.js";
 import { globalFlags, intFlag, numberFlag, queueArg, routeRefusal } from "../flags.js";
 import { json, table } from "../format.js";
 import type { CliIo } from "../io.js";
-import { routeEditRefusals } from "../routeEditRules.js";
+import { routeEditRefusals, routeFitRefusals } from "../routeEditRules.js";
 import type { RunAction } from "./action.js";
 
 const listSchema = z.strictObject({ ...globalFlags });
@@ -209,7 +209,8 @@ async function refuseShortVisibility(
 }
 
 /**
- * Refuses, before anything is written, an edit that breaks the registry's loop limits over every
+ * Refuses, before anything is written, an edit whose timing its loops cannot keep
+ * ({@link routeFitRefusals}), that breaks the registry's loop limits over every
  * stored route, targets a queue the poller's role cannot read on AWS, or names a queue URL outside
  * the target's SQS (see {@link routeEditRefusals}).
  */
@@ -223,14 +224,20 @@ async function refuseOutsideLimits(context: CliContext, route: Route): Promise<v
     stored = error.valid;
   }
   const region = context.target.kind === "aws" ? await context.sqs.config.region() : undefined;
-  const lines = routeEditRefusals({
-    registry: context.registry,
-    target: context.target,
-    route,
-    stored,
-    ...(region !== undefined ? { region } : {}),
-    storeKind: context.routeStoreKind,
-  });
+  const functionKey = Object.keys(context.registry.functions).find(
+    (name) => context.names.functionName(name) === route.functionName,
+  );
+  const lines = [
+    ...routeFitRefusals(context.registry, context.target, route, functionKey),
+    ...routeEditRefusals({
+      registry: context.registry,
+      target: context.target,
+      route,
+      stored,
+      ...(region !== undefined ? { region } : {}),
+      storeKind: context.routeStoreKind,
+    }),
+  ];
   if (lines.length > 0) throw new UsageError(lines.join("\n"), { queueName: route.queueName });
 }
 

@@ -8,6 +8,7 @@ import {
   checkNoMatchInvokeFitsStaleness,
   checkRenewalFitsStaleness,
   checkReservedConcurrency,
+  checkRoutesFit,
 } from "./registryChecks.js";
 import { routeConfigSchema } from "./route.js";
 
@@ -144,15 +145,16 @@ export const registrySchema = z
     checkReservedConcurrency(registry, ctx);
     checkRoutesFitStores(registry, (issue) => ctx.addIssue({ code: "custom", ...issue }));
     const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
-    checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
+    const local = {
+      poller: { ...registry.poller, ...registry.local.poller },
+      restart: { ...registry.restart, ...registry.local.restart },
+    };
+    // The settings alone first (no window), then each route with its own window and handler.
+    checkRenewalFitsStaleness(registry.poller, registry.restart, 0, [], ctx);
+    checkRoutesFit(registry, registry.poller, registry.restart, [], ctx);
     checkNoMatchInvokeFitsStaleness(registry, longestWindowSec, ctx);
-    checkRenewalFitsStaleness(
-      { ...registry.poller, ...registry.local.poller },
-      { ...registry.restart, ...registry.local.restart },
-      longestWindowSec,
-      ["local"],
-      ctx,
-    );
+    checkRenewalFitsStaleness(local.poller, local.restart, 0, ["local"], ctx);
+    checkRoutesFit(registry, local.poller, local.restart, ["local"], ctx);
   });
 
 export type Registry = z.infer<typeof registrySchema>;

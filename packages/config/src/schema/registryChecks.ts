@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
 import { listOffenders } from "../offenderList.js";
+import { checkRouteFits } from "../routeBudget.js";
 import type { FunctionConfig } from "./leaf.js";
 import type { PollerConfig, RestartConfig } from "./platform.js";
 import type { Registry } from "./registry.js";
@@ -49,6 +50,41 @@ export function registryWarnings(registry: Registry): string[] {
     }
   }
   return warnings;
+}
+
+/**
+ * {@link checkRouteFits} for every route of the registry, with the given (AWS or local) settings;
+ * each problem is reported on the route's `batchWindowSec`.
+ */
+export function checkRoutesFit(
+  registry: {
+    functions: Record<string, { timeoutSec: number }>;
+    routes: readonly { queue: { name: string }; function: string; batchWindowSec: number }[];
+  },
+  poller: PollerConfig,
+  restart: RestartConfig,
+  path: string[],
+  ctx: z.RefinementCtx,
+): void {
+  const where = path.length ? `${path.join(".")} ` : "";
+  registry.routes.forEach((route, i) => {
+    const fn = registry.functions[route.function];
+    if (fn === undefined) return;
+    const timing = { ...poller, staleAfterSec: restart.staleAfterSec };
+    const input = {
+      queueName: route.queue.name,
+      batchWindowSec: route.batchWindowSec,
+      functionName: route.function,
+      handlerTimeoutSec: fn.timeoutSec,
+    };
+    for (const problem of checkRouteFits(input, timing)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", i, "batchWindowSec"],
+        message: `${where}${problem.message}`,
+      });
+    }
+  });
 }
 
 /**

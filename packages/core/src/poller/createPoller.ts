@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
-import { invokeWindowMs } from "../dispatch/invokeWindow.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
@@ -15,7 +14,7 @@ import { endInvocation } from "./endOfInvocation.js";
 import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
 import type { LoopOutcome } from "./loopOutcome.js";
-import { createQueueLane } from "./queueLane.js";
+import { createQueueLane, type LaneTiming } from "./queueLane.js";
 
 /** Timing of one poller invocation. */
 export interface PollerSettings {
@@ -23,8 +22,12 @@ export interface PollerSettings {
   waitTimeSec: number;
   /** Slack kept beyond one full cycle before the invocation ends, seconds. */
   marginSec: number;
-  /** The longest timeout of any handler function, seconds: every batch started must fit it. */
+  /** The longest timeout of any handler function, seconds: a batch for a function not in `handlerTimeoutSec` must fit it. */
   maxHandlerTimeoutSec: number;
+  /** Each handler function's own timeout, seconds, by the name routes give it: a batch must fit its handler's. */
+  handlerTimeoutSec?: Readonly<Record<string, number>>;
+  /** Restart's stale threshold, seconds: a route whose window would let it take over a live loop is not run. */
+  staleAfterSec?: number;
   /**
    * Renew the lease when this long has passed since the last verified renewal, seconds.
    * Default 0: before every receive.
@@ -32,11 +35,6 @@ export interface PollerSettings {
   renewEverySec?: number;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). Default us-east-1. */
   region?: string;
-  /**
-   * Time kept for a cold start's init beyond the handler timeout, seconds; default Lambda's 10 s.
-   * Every batch started must fit the handler timeout plus this.
-   */
-  coldStartAllowanceSec?: number;
   /** Largest serialized event per handler invoke; default Lambda's synchronous limit (6 MB). */
   payloadLimitBytes?: number;
 }
@@ -92,16 +90,19 @@ export function createPoller(deps: PollerDeps): Poller {
   const retry = deps.retry ?? defaultBackoff;
   const metrics = deps.metrics ?? discardMetrics;
   const marginMs = settings.marginSec * 1000;
-  const timing = {
+  const timing: LaneTiming = {
     waitMs: settings.waitTimeSec * 1000,
     marginMs,
-    // A cold start's init comes on top of the handler's timeout: every batch started must fit both.
-    handlerMs: invokeWindowMs(settings.maxHandlerTimeoutSec, settings.coldStartAllowanceSec),
+    renewEverySec: settings.renewEverySec ?? 0,
+    ...(settings.staleAfterSec !== undefined ? { staleAfterSec: settings.staleAfterSec } : {}),
+    handlerTimeoutSecOf: (functionName) =>
+      settings.handlerTimeoutSec?.[functionName] ?? settings.maxHandlerTimeoutSec,
   };
   const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
   const visibilityCache: VisibilityTimeoutCache = new Map();
   const refusing: RefusingFunctions = new Map();
+  const budgetLoggedAt = new Map<string, number>();
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     const invocation = createLoopInvocation(
@@ -134,6 +135,7 @@ export function createPoller(deps: PollerDeps): Poller {
         timing,
         visibilityCache,
         refusing,
+        budgetLoggedAt,
         // A cold environment does not remember a block: the token does, from the last invocation.
         blockedBefore: async () =>
           (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,

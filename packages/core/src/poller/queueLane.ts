@@ -15,15 +15,20 @@ import { type BatchSlots, createBatchSlots, minIdleMs } from "./batchSlots.js";
 import { createHandlerAvailability, Readiness, type RefusingFunctions } from "./handlerAvailability.js";
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
+import { createRouteFitGate } from "./routeFit.js";
 
-/** The timing a lane keeps to, ms. */
+/** The timing a lane keeps to. */
 export interface LaneTiming {
-  /** Long-poll wait of each receive. */
+  /** Long-poll wait of each receive, ms. */
   waitMs: number;
-  /** Slack kept beyond one full cycle before the invocation ends. */
+  /** Slack kept beyond one full cycle before the invocation ends, ms. */
   marginMs: number;
-  /** The handler timeout every batch started must fit. */
-  handlerMs: number;
+  /** The loop's renewal interval, seconds (for the staleness rule). */
+  renewEverySec: number;
+  /** Restart's stale threshold, seconds, when the poller knows it. */
+  staleAfterSec?: number;
+  /** The timeout of a handler function, seconds: a batch started for it must fit it. */
+  handlerTimeoutSecOf(functionName: string): number;
 }
 
 /** What a lane needs beyond its invocation; the maps are kept across warm invocations. */
@@ -43,12 +48,15 @@ export interface QueueLaneDeps {
   timing: LaneTiming;
   visibilityCache: VisibilityTimeoutCache;
   refusing: RefusingFunctions;
+  /** When each queue's budget error was last logged (see {@link createRouteFitGate}). */
+  budgetLoggedAt: Map<string, number>;
   /** The `blockedReason` the loop's token carried when the invocation began (an earlier invocation's). */
   blockedBefore?: () => Promise<string | undefined>;
 }
 
 /**
- * One queue's share of a loop invocation: its route, its batch slots (up to the route's
+ * One queue's share of a loop invocation: its route and whether it fits the loop's timing
+ * ({@link createRouteFitGate}), its batch slots (up to the route's
  * `concurrency` batches in the handler), the gathering and dispatch of each batch, and the
  * handling of invokes that did not run its handler (it receives nothing new while a batch waits
  * on one, and probes a refusing function before receiving for it again). An invocation drives
@@ -70,7 +78,7 @@ export interface QueueLane {
 export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation): QueueLane {
   const { queueUrl, routes, clock, retry, metrics, timing } = deps;
   const { log, outcome } = invocation;
-  const { waitMs, marginMs, handlerMs } = timing;
+  const { waitMs, marginMs } = timing;
   const queueName = queueNameOf(queueUrl);
   const slots = createBatchSlots(clock);
   const concurrency = createAdaptiveConcurrency();
@@ -83,6 +91,21 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
     concurrency,
     refusing: deps.refusing,
     onBlockedChange: () => invocation.expediteRenewal(),
+  });
+  const fitGate = createRouteFitGate({
+    clock,
+    log,
+    queueUrl,
+    loggedAt: deps.budgetLoggedAt,
+    onChange: () => invocation.expediteRenewal(),
+    timing: () => ({
+      // The invocation's length as Lambda gave it, in whole seconds as the poller's timeout is set.
+      timeoutSec: Math.ceil(invocation.lengthMs / 1000),
+      waitTimeSec: deps.waitTimeSec,
+      marginSec: marginMs / 1000,
+      renewEverySec: timing.renewEverySec,
+      staleAfterSec: timing.staleAfterSec,
+    }),
   });
   const whileExtendingVisibility = createVisibilityExtender({
     queue: deps.queue,
@@ -105,7 +128,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
   /** A one-message batch whose invoke tells whether a refusing handler runs again; one at a time. */
   let probing = false;
 
-  const startBatch = (route: Route) =>
+  const startBatch = (route: Route, handlerMs: number) =>
     startLaneBatch(
       {
         queueUrl,
@@ -143,25 +166,18 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
       availability.restore(await deps.blockedBefore().catch(() => undefined));
     }
     let consecutiveErrors = 0;
-    for (let first = true; ; first = false) {
+    for (;;) {
       if (!(await invocation.renewIfDue())) return;
       const remaining = invocation.remainingMs();
-      if (first && remaining < waitMs + handlerMs + marginMs) {
-        // A configuration error (poller timeout shorter than one cycle): keep the token alive and
-        // recurse at a bounded rate rather than spin, and say so loudly.
-        log.error("invocation too short for one full cycle; receiving nothing", {
-          remainingMs: remaining,
-          cycleBudgetMs: waitMs + handlerMs + marginMs,
-        });
-        await clock.sleep(Math.max(0, Math.min(Math.max(waitMs, minIdleMs), remaining - marginMs)));
-        return;
-      }
       let route: Route | undefined;
       try {
         route = await routes.resolve(queueUrl);
       } catch (error) {
         log.error("could not read the route; the loop goes on", { error: describeError(error) });
-        await waitForChange(backoffDelayMs(consecutiveErrors++, retry));
+        const delay = backoffDelayMs(consecutiveErrors++, retry);
+        // The next read may fail as long as this one did: end in time to recurse.
+        if (invocation.remainingMs() - delay < waitMs + marginMs) return;
+        await waitForChange(delay);
         continue;
       }
       if (!route || route.paused) {
@@ -172,6 +188,14 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         await waitForChange(Math.max(waitMs, minIdleMs));
         continue;
       }
+      const handlerTimeoutSec = timing.handlerTimeoutSecOf(route.functionName);
+      if (!fitGate.fits(route, handlerTimeoutSec)) {
+        // A route that can never fit idles like a paused one: the loop renews and recurses, never spins.
+        if (remaining < waitMs + marginMs) return;
+        await waitForChange(Math.max(waitMs, minIdleMs));
+        continue;
+      }
+      const handlerMs = handlerTimeoutSec * 1000;
       // No batch may start that could not finish (receive, window, handler) before the invocation must recurse.
       if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) return;
       if (
@@ -190,7 +214,10 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
       outcome.cycles++;
       // A probe risks one message's receive on a handler that may still refuse, never a whole batch.
       probing = readiness === Readiness.Probe;
-      const started = await startBatch(probing ? { ...route, batchSize: 1, batchWindowSec: 0 } : route);
+      const started = await startBatch(
+        probing ? { ...route, batchSize: 1, batchWindowSec: 0 } : route,
+        handlerMs,
+      );
       if ("error" in started || started.received === 0) probing = false;
       outcome.maxInFlight = Math.max(outcome.maxInFlight, slots.inHandler());
       if ("error" in started) {
@@ -207,5 +234,10 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
     }
   }
 
-  return { queueUrl, slots, blockedReason: () => availability.blockedReason(), run };
+  return {
+    queueUrl,
+    slots,
+    blockedReason: () => fitGate.blockedReason() ?? availability.blockedReason(),
+    run,
+  };
 }

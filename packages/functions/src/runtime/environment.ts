@@ -23,10 +23,10 @@ export const EnvVar = {
   RenewEverySec: "POLLER_RENEW_EVERY_SEC",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
-  /** Time the poller keeps for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */
-  ColdStartAllowanceSec: "POLLER_COLD_START_ALLOWANCE_SEC",
-  /** The longest timeout of any handler function: one cycle must fit it. */
+  /** The longest timeout of any handler function: a batch for a function not in HANDLER_TIMEOUTS_SEC must fit it. */
   MaxHandlerTimeoutSec: "MAX_HANDLER_TIMEOUT_SEC",
+  /** Each handler function's timeout, seconds, as JSON `{ "<function name>": seconds }` (optional). */
+  HandlerTimeoutsSec: "HANDLER_TIMEOUTS_SEC",
   /** Restart: heartbeat age past which a token is stale. */
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
@@ -111,4 +111,25 @@ export function requireSeconds(name: EnvVar, env: NodeJS.ProcessEnv = process.en
     throw new MissingEnvironmentError(`${name} (a whole number of seconds, got '${raw}')`);
   }
   return value;
+}
+
+/** Reads an optional JSON object of whole numbers of seconds by name (`{ "record": 10 }`); empty when unset. */
+export function optionalSecondsByName(
+  name: EnvVar,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, number> {
+  const raw = optionalEnv(name, env);
+  if (raw === undefined) return {};
+  const invalid = (options?: ErrorOptions) =>
+    new MissingEnvironmentError(`${name} (a JSON object of whole seconds by name, got '${raw}')`, options);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (cause) {
+    throw invalid({ cause });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalid();
+  const entries = Object.entries(parsed);
+  if (!entries.every(([, v]) => Number.isInteger(v) && (v as number) >= 0)) throw invalid();
+  return Object.fromEntries(entries) as Record<string, number>;
 }

@@ -1,6 +1,13 @@
 import type { LoopLimitValues } from "@sqs-dispatcher/config";
 import type { PollerSettings, StalenessSettings } from "@sqs-dispatcher/core";
-import { EnvVar, MissingEnvironmentError, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
+import {
+  EnvVar,
+  MissingEnvironmentError,
+  optionalEnv,
+  optionalSecondsByName,
+  requireEnv,
+  requireSeconds,
+} from "./environment.js";
 
 /** The poller's timing from its environment. */
 export function pollerSettingsFromEnv(
@@ -10,10 +17,11 @@ export function pollerSettingsFromEnv(
     waitTimeSec: requireSeconds(EnvVar.WaitTimeSec, env),
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
-    renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
-    ...(optionalEnv(EnvVar.ColdStartAllowanceSec, env) !== undefined
-      ? { coldStartAllowanceSec: requireSeconds(EnvVar.ColdStartAllowanceSec, env) }
+    handlerTimeoutSec: optionalSecondsByName(EnvVar.HandlerTimeoutsSec, env),
+    ...(optionalEnv(EnvVar.StaleAfterSec, env) !== undefined
+      ? { staleAfterSec: requireSeconds(EnvVar.StaleAfterSec, env) }
       : {}),
+    renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };

@@ -2,6 +2,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   ConfigValidationError,
+  checkRouteFits,
+  type LoopTiming,
   PlatformFunction,
   pollerReservedConcurrency,
   type Registry,
@@ -101,6 +103,24 @@ export interface LocalDeployment {
   stop(): Promise<void>;
 }
 
+/** {@link checkRouteFits} for each route of the registry, as config issues on its `batchWindowSec`. */
+function routesThatDoNotFit(registry: Registry, timing: LoopTiming): { path: string; message: string }[] {
+  return registry.routes.flatMap((route, i) => {
+    const fn = registry.functions[route.function];
+    if (fn === undefined) return [];
+    const input = {
+      queueName: route.queue.name,
+      batchWindowSec: route.batchWindowSec,
+      functionName: route.function,
+      handlerTimeoutSec: fn.timeoutSec,
+    };
+    return checkRouteFits(input, timing).map((p) => ({
+      path: `routes[${i}].batchWindowSec`,
+      message: p.message,
+    }));
+  });
+}
+
 const defaultProjectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 /** `path/to/module.exportName` relative to the project root → absolute module path + export. */
@@ -146,6 +166,15 @@ export async function deployLocal(
     }
   }
 
+  // Every route must fit the loop that runs it, with the poller timeout this deploy gives the loop.
+  const pollerTimeoutSec = options.pollerTimeoutSec ?? settings.poller.timeoutSec;
+  const misfits = routesThatDoNotFit(registry, {
+    ...settings.poller,
+    timeoutSec: pollerTimeoutSec,
+    staleAfterSec: settings.restart.staleAfterSec,
+  });
+  if (misfits.length > 0) throw new ConfigValidationError("The dispatcher registry", misfits);
+
   // What the registry allows but will likely hurt, said where the AWS synth says it too.
   for (const warning of registryWarnings(registry)) logger.warn(warning);
 
@@ -180,7 +209,7 @@ export async function deployLocal(
 
     if (cloud.iam?.enforcing) {
       // Before any function runs: every call it makes is evaluated against these.
-      cloud.iam.setRolePolicies(
+      await cloud.iam.setRolePolicies(
         await loadStackRolePolicies({
           registry,
           stage,
@@ -245,9 +274,10 @@ export async function deployLocal(
       POLLER_RENEW_EVERY_SEC: String(settings.poller.renewEverySec),
       ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
-      // A local execution environment's init is a worker thread starting, well under a second, and
-      // local pollers run for seconds: keeping Lambda's 10 s for it would leave no batch room to start.
-      POLLER_COLD_START_ALLOWANCE_SEC: "0",
+      // Locally a function's name is its registry name.
+      HANDLER_TIMEOUTS_SEC: JSON.stringify(
+        Object.fromEntries(Object.entries(registry.functions).map(([name, fn]) => [name, fn.timeoutSec])),
+      ),
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
       LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
       LIMITS_MAX_LOOPS_TOTAL: String(registry.limits.maxLoopsTotal),
@@ -263,7 +293,7 @@ export async function deployLocal(
     await cloud.lambda.register({
       name: PlatformFunction.Poller,
       handler: resolveHandler(projectRoot, "packages/functions/src/poller.handler"),
-      timeoutSec: options.pollerTimeoutSec ?? settings.poller.timeoutSec,
+      timeoutSec: pollerTimeoutSec,
       memoryMb: settings.poller.memoryMb,
       environment: platformEnvironment,
       // As on AWS: loops can never take more than the registry's limits allow, whatever routes say.

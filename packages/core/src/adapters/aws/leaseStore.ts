@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -84,6 +85,23 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
   const { doc, tableName } = options;
   const key = (k: TokenKey) => ({ queueUrl: k.queueUrl, token: k.token });
 
+  /**
+   * After a failed condition on a create or claim: whether the row is our own write. The SDK retries
+   * a request whose reply was lost (a timeout, a reset), and the retry then fails the condition
+   * that the first attempt's landed write changed; our loopId (unique) and time say it landed.
+   */
+  async function rowIsOurs(k: TokenKey, ours: { loopId: string; startedAt?: number; createdAt?: number }) {
+    try {
+      const out = await doc.send(new GetCommand({ TableName: tableName, Key: key(k), ConsistentRead: true }));
+      const item = out?.Item;
+      if (item === undefined || item["loopId"] !== ours.loopId) return false;
+      if (ours.startedAt !== undefined && item["startedAt"] !== ours.startedAt) return false;
+      return ours.createdAt === undefined || item["createdAt"] === ours.createdAt;
+    } catch (error) {
+      throw translate(error, { ...k, loopId: ours.loopId });
+    }
+  }
+
   return {
     async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence, state?: LoopState) {
       const held = "attribute_exists(#token) AND loopId = :loopId";
@@ -136,7 +154,8 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
         );
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        if (isConditionFailure(error))
+          return rowIsOurs(token, { loopId: token.loopId, createdAt: token.createdAt });
         throw translate(error, { queueUrl: token.queueUrl, token: token.token });
       }
     },
@@ -171,7 +190,7 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
         );
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        if (isConditionFailure(error)) return rowIsOurs(k, { loopId: newLoopId, startedAt: now });
         throw translate(error, { ...k, loopId: expected.loopId });
       }
     },
