@@ -711,7 +711,12 @@ describe("IAM least privilege", () => {
         actions: ["ssm:GetParameters"],
         resources: [`arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/route-sync/0`],
       },
-      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
+      {
+        actions: ["cloudformation:DescribeStackResource"],
+        resources: [
+          `arn:\${AWS::Partition}:cloudformation:us-east-1:${account}:stack/test-sqs-dispatcher-Dispatcher/*`,
+        ],
+      },
     ]);
   });
 
@@ -887,7 +892,12 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
           `arn:\${AWS::Partition}:ssm:us-east-1:${ledgerAccount}:parameter/ledger/test/route-sync/0`,
         ],
       },
-      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
+      {
+        actions: ["cloudformation:DescribeStackResource"],
+        resources: [
+          `arn:\${AWS::Partition}:cloudformation:us-east-1:${ledgerAccount}:stack/test-sqs-dispatcher-LedgerDispatcher/*`,
+        ],
+      },
     ]);
   });
 

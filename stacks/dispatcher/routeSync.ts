@@ -160,7 +160,11 @@ export function createRouteSync(
   }
   allow(routeSyncFunction, ["ssm:GetParameters"], spec.arns);
   // Is CloudFormation making this change now? (A request invoked straight in finds the resource *_COMPLETE.)
-  allow(routeSyncFunction, ["cloudformation:DescribeStackResource"], [stack.stackId]);
+  allow(
+    routeSyncFunction,
+    ["cloudformation:DescribeStackResource"],
+    [stack.formatArn({ service: "cloudformation", resource: "stack", resourceName: `${stack.stackName}/*` })],
+  );
   const routeSyncProperties: RouteSyncProperties = {
     RouteStore: routesPath !== undefined ? `ssm:${routesPath}` : `dynamodb:${routesTable?.tableName ?? ""}`,
     DeployId: deployId,
