@@ -472,6 +472,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
         alarms: route.alarms,
         scaling: route.scaling,
         paused: route.paused,
+        idle: route.idle,
         ...(route.filters !== undefined ? { filters: route.filters } : {}),
         ...(route.onNoMatch !== undefined ? { onNoMatch: physicalNoMatch(route.onNoMatch) } : {}),
         ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),

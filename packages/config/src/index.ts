@@ -56,13 +56,17 @@ export {
 } from "./noMatchAction.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
+export { isSharedQuietRoute } from "./quietRoutes.js";
 export {
   AlarmMetric,
   type AlarmTier,
   alarmTierSchema,
   createdQueueDefaults,
+  defaultSharedQueuesPerLoop,
   type FunctionConfig,
   functionSchema,
+  type IdleMode,
+  idleModeSchema,
   isImportedQueue,
   isQueueName,
   isRoutableQueue,
@@ -89,5 +93,6 @@ export {
   routeStoreKindSchema,
   type Scaling,
   scalingSchema,
+  sharedQueuesPerLoopMax,
 } from "./schema.js";
 export { routeParameterPath, settingsFor, type Target } from "./settings.js";

@@ -203,6 +203,10 @@ export const defaultRouteConcurrency = 4;
 
 const loopCeilingMessage = `must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`;
 
+/** How a quiet route waits: see `idle` in the route shape. */
+export const idleModeSchema = z.enum(["shared", "sleep"]);
+export type IdleMode = z.infer<typeof idleModeSchema>;
+
 /** Loop-count bounds and batch shape shared by the registry route and the stored route. */
 const routeShape = {
   /**
@@ -238,6 +242,13 @@ const routeShape = {
   onNoMatch: noMatchActionSchema.optional(),
   /** Messages per second the route receives at most, across all its loops. Unset: no limit. */
   maxRate: z.number().positive().max(100_000).optional(),
+  /**
+   * How a quiet route (`minLoops: 0`) waits for messages while it has no dedicated loop: `shared`
+   * (a shared loop long-polls it with other quiet routes: a first message within a long poll) or
+   * `sleep` (nothing polls it until restart finds its queue not empty: up to a restart interval).
+   * Ignored while `minLoops` is above 0.
+   */
+  idle: idleModeSchema.default("shared"),
 };
 
 function checkRouteBounds(
@@ -341,6 +352,11 @@ export const routeSchema = z
 export type Route = z.infer<typeof routeSchema>;
 export type RouteInput = z.input<typeof routeSchema>;
 
+/** The most quiet routes one shared loop may poll (its sockets and route reads grow with it). */
+export const sharedQueuesPerLoopMax = 100;
+/** Quiet routes per shared loop by default (docs/protocol.md, "Shared loops"). */
+export const defaultSharedQueuesPerLoop = 20;
+
 export const pollerSchema = z.strictObject({
   /** The poller function's timeout: one invocation runs cycles until this nears. */
   timeoutSec: z.int().min(10).max(AwsLimits.lambdaTimeoutMaxSec).default(900),
@@ -357,6 +373,12 @@ export const pollerSchema = z.strictObject({
   renewEverySec: z.int().min(1).max(600).default(60),
   /** How long a resolved route is cached by a loop; bounds how long an edit takes to apply. */
   routeCacheTtlSec: z.int().min(0).max(300).default(10),
+  /**
+   * Quiet routes one shared loop long-polls at once (docs/protocol.md, "Shared loops", says why
+   * this default): each member holds one long poll and may have a delete in flight, and the loop's
+   * SQS client gets sockets for both.
+   */
+  sharedQueuesPerLoop: z.int().min(1).max(sharedQueuesPerLoopMax).default(defaultSharedQueuesPerLoop),
 });
 export type PollerConfig = z.infer<typeof pollerSchema>;
 

@@ -188,6 +188,7 @@ export async function deployLocal(
       alarms: r.alarms,
       scaling: r.scaling,
       paused: r.paused,
+      idle: r.idle,
       // Locally `invoke:<function>` needs no mapping: a function's name is its registry name.
       ...(r.filters !== undefined ? { filters: r.filters } : {}),
       ...(r.onNoMatch !== undefined ? { onNoMatch: r.onNoMatch } : {}),
