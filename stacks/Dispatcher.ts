@@ -331,6 +331,7 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       [EnvVar.WaitTimeSec]: String(settings.poller.waitTimeSec),
       [EnvVar.MarginSec]: String(settings.poller.marginSec),
       [EnvVar.RenewEverySec]: String(settings.poller.renewEverySec),
+      [EnvVar.SharedQueuesPerLoop]: String(settings.poller.sharedQueuesPerLoop),
       [EnvVar.RouteCacheTtlSec]: String(settings.poller.routeCacheTtlSec),
       [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
       [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),

@@ -1,6 +1,7 @@
 import { parseRoute } from "@sqs-dispatcher/config";
 import {
   addLoops,
+  dedicatedTokens,
   describeQueues,
   type MoveTask,
   type PeekedMessage,
@@ -143,7 +144,7 @@ export async function scaleTo(
       `loops must be a whole number within ${route.minLoops}-${route.maxLoops}`,
     );
   }
-  const before = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const before = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   let startFailed = 0;
   if (loops > before) {
     const result = await addLoops(
@@ -155,7 +156,7 @@ export async function scaleTo(
   } else if (loops < before) {
     await removeLoops({ leases: deps.leases }, route.queueUrl, before - loops, { floor: loops });
   }
-  const after = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const after = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   return { before, after, startFailed };
 }
 

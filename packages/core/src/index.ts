@@ -89,7 +89,21 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore, SeenLease } from "./lease/ports.js";
+export type { GroupStore, LeaseStore, SeenLease } from "./lease/ports.js";
+export {
+  dedicatedTokens,
+  GROUP_LEASE_TOKEN,
+  groupIdPattern,
+  groupLease,
+  groupLeaseKey,
+  groupOfLeaseRow,
+  isGroupLeaseRow,
+  isMemberRow,
+  isSharedLoopEvent,
+  type PollerEvent,
+  SHARED_MEMBER_TOKEN,
+  type SharedLoopEvent,
+} from "./lease/sharedGroup.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export {

@@ -166,6 +166,7 @@ describe("restart handler", () => {
             deleted: [{ queueUrl: "u", token: "x" }],
             unreadableRoutes: [],
             left,
+            shared: { claimed: [], started: [], joined: [], left: [], ended: [] },
             errors: [],
           };
         },

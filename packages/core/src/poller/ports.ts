@@ -1,3 +1,4 @@
+import type { PollerEvent } from "../lease/sharedGroup.js";
 import type { LoopEvent } from "../lease/token.js";
 
 /** A message as ReceiveMessage returns it (all system and message attributes requested). */
@@ -44,7 +45,7 @@ export interface QueueClient {
   visibilityTimeoutSec?(queueUrl: string): Promise<number>;
 }
 
-/** Starts a poller loop asynchronously (Lambda `Invoke` with `InvocationType: Event`). */
-export interface LoopStarter {
-  start(event: LoopEvent): Promise<void>;
+/** Starts a poller loop, dedicated or shared, asynchronously (Lambda `Invoke` with `InvocationType: Event`). */
+export interface LoopStarter<E extends PollerEvent = LoopEvent> {
+  start(event: E): Promise<void>;
 }

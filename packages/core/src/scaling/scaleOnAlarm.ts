@@ -1,8 +1,9 @@
-import type { Route } from "@sqs-dispatcher/config";
+import { isSharedQuietRoute, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { DispatcherError, TransientError } from "../errors.js";
 import { addLoops, removeLoops } from "../lease/loops.js";
 import type { LeaseStore } from "../lease/ports.js";
+import { dedicatedTokens } from "../lease/sharedGroup.js";
 import type { Logger } from "../logger.js";
 import type { LoopStarter } from "../poller/ports.js";
 import type { RouteStore } from "../routing/ports.js";
@@ -281,7 +282,7 @@ function locationMismatch(route: Route, subject: AlarmSubject, ownRegion: string
 }
 
 async function addForAlarm(deps: ScaleDeps, route: Route): Promise<number> {
-  const current = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const current = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   const count = Math.min(route.scaleStep, route.maxLoops - current);
   if (count <= 0) return 0;
   const result = await addLoops(
@@ -306,7 +307,8 @@ async function removeForOk(deps: ScaleDeps, route: Route): Promise<number> {
     { leases: deps.leases, ...(deps.random && { random: deps.random }) },
     route.queueUrl,
     1,
-    { floor: Math.max(1, route.minLoops) },
+    // A shared-quiet route keeps being polled by its shared loop: its dedicated loops may all go.
+    { floor: isSharedQuietRoute(route) ? 0 : Math.max(1, route.minLoops) },
   );
   return removed.length;
 }

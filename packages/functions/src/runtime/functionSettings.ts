@@ -1,5 +1,5 @@
 import type { PollerSettings, StalenessSettings } from "@sqs-dispatcher/core";
-import { EnvVar, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
+import { EnvVar, MissingEnvironmentError, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
 
 /** The poller's timing from its environment. */
 export function pollerSettingsFromEnv(
@@ -13,6 +13,16 @@ export function pollerSettingsFromEnv(
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };
+}
+
+/** Quiet routes per shared loop (`poller.sharedQueuesPerLoop`) from the environment. */
+export function sharedQueuesPerLoopFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = requireEnv(EnvVar.SharedQueuesPerLoop, env);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new MissingEnvironmentError(`${EnvVar.SharedQueuesPerLoop} (a whole number above 0, got '${raw}')`);
+  }
+  return value;
 }
 
 /** Restart's staleness thresholds from its environment. */

@@ -224,6 +224,7 @@ export async function deployLocal(
       POLLER_WAIT_TIME_SEC: String(settings.poller.waitTimeSec),
       POLLER_MARGIN_SEC: String(settings.poller.marginSec),
       POLLER_RENEW_EVERY_SEC: String(settings.poller.renewEverySec),
+      POLLER_SHARED_QUEUES_PER_LOOP: String(settings.poller.sharedQueuesPerLoop),
       ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
