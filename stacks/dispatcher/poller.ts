@@ -1,0 +1,51 @@
+import { PlatformFunction } from "@sqs-dispatcher/config";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import type { Function as SstFunction, Table } from "sst/constructs";
+import type { StackBuild } from "./context.js";
+import { allow, createDispatcherFunction, functionArn, PlatformHandler } from "./functions.js";
+import type { RoutesReadGrant } from "./grants.js";
+
+/** What the poller's grants cover. */
+export interface PollerResources {
+  readonly platformEnvironment: Record<string, string>;
+  readonly tokensTable: Table;
+  readonly routedQueueArns: string[];
+  readonly forwardTargetArns: string[];
+  readonly grantRoutesRead: RoutesReadGrant;
+}
+
+/** The poller: the one function allowed to invoke itself indefinitely. */
+export function createPollerFunction(
+  { stack, registry, settings, name }: StackBuild,
+  { platformEnvironment, tokensTable, routedQueueArns, forwardTargetArns, grantRoutesRead }: PollerResources,
+): { poller: SstFunction; pollerArn: string } {
+  const pollerName = name(PlatformFunction.Poller);
+  const functionEntries = Object.entries(registry.functions);
+  const poller = createDispatcherFunction(stack, "Poller", pollerName, {
+    handler: PlatformHandler.poller,
+    timeout: settings.poller.timeoutSec,
+    memorySize: settings.poller.memoryMb,
+    environment: platformEnvironment,
+    recursiveLoop: lambda.RecursiveLoop.ALLOW,
+  });
+  // DeleteMessageBatch and ChangeMessageVisibilityBatch are authorized as their single forms.
+  allow(
+    poller,
+    ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+    routedQueueArns,
+  );
+  // The ARN is built from the name: a GetAtt on the poller itself would be a dependency cycle.
+  const pollerArn = functionArn(stack, pollerName);
+  allow(
+    poller,
+    ["lambda:InvokeFunction"],
+    [pollerArn, ...functionEntries.map(([fnName]) => functionArn(stack, name(fnName)))],
+  );
+  allow(poller, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [tokensTable.tableArn]);
+  grantRoutesRead(poller);
+  // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage.
+  if (forwardTargetArns.length > 0) {
+    allow(poller, ["sqs:GetQueueUrl", "sqs:SendMessage"], forwardTargetArns);
+  }
+  return { poller, pollerArn };
+}
