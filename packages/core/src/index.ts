@@ -63,6 +63,7 @@ export {
   TransientError,
 } from "./errors.js";
 export {
+  createFilteredReceive,
   createFilteringQueue,
   defaultNoMatchInvokeBudgetMs,
   type FilteringQueueDeps,
@@ -89,7 +90,7 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { GroupStore, LeaseStore, SeenLease } from "./lease/ports.js";
+export type { GroupStore, LeaseStore, LoopStarter, SeenLease } from "./lease/ports.js";
 export {
   dedicatedTokens,
   GROUP_LEASE_TOKEN,
@@ -116,7 +117,6 @@ export {
   SQS_NAMESPACE,
 } from "./metrics/metricReader.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
-export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
   createPoller,
   type InvocationContext,
@@ -125,7 +125,7 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
+export type { QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,
@@ -156,6 +156,7 @@ export {
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
 export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./retry/backoff.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,

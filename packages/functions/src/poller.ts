@@ -6,7 +6,7 @@ import {
   createAwsClients,
   createDynamoLeaseStore,
   createEmfMetricsSink,
-  createFilteringQueue,
+  createFilteredReceive,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
   createLoopShare,
@@ -46,7 +46,8 @@ export type PollerResult = LoopOutcome | { status: "dropped"; issues: string[] }
 
 /**
  * Builds the poller from the function's environment (once per cold start). `overrides` replace
- * single dependencies: the soak's deliberately broken poller swaps the queue client this way.
+ * single dependencies: the soak's deliberately broken poller swaps the SQS client this way (the
+ * route policies still wrap its receive).
  */
 export function pollerFromEnv(
   logger: PowertoolsLogger,
@@ -71,22 +72,24 @@ export function pollerFromEnv(
     logger: asCoreLogger(logger),
   });
   const invoker = createLambdaFunctionInvoker(clients.handlerLambda);
-  // Route policies around the plain SQS client: every receive takes its size from the route's rate
-  // limit (its share per loop), and what it returns has passed the route's filters (onNoMatch applied).
-  const sqsQueue = createSqsQueueClient(clients.sqs);
+  const queue = overrides.queue ?? createSqsQueueClient(clients.sqs);
+  // The loop's receive, from SQS outwards: the route's rate limit sizes each receive (this loop's
+  // share of `maxRate`), then the route's filters settle what no pattern matches (`onNoMatch`)
+  // and hand the loop only the matched messages.
   const shareOf = createLoopShare({
     leases,
     clock: systemClock,
     logger: coreLogger,
     ttlMs: settings.routeCacheTtlMs,
   });
-  const limited = createRateLimitedReceive({
-    queue: sqsQueue,
+  const rateLimited = createRateLimitedReceive({
+    queue,
     clock: systemClock,
     share: async (queueUrl) => shareOf(queueUrl, (await routes.resolve(queueUrl))?.maxRate),
   });
-  const queue = createFilteringQueue({
-    queue: { ...sqsQueue, receive: limited.receive },
+  const receive = createFilteredReceive({
+    queue,
+    receive: rateLimited.receive,
     routes,
     forwarder: createSqsMessageForwarder(clients.sqs),
     invoker,
@@ -100,6 +103,7 @@ export function pollerFromEnv(
     leases,
     routes,
     queue,
+    receive,
     invoker,
     starter: createLambdaLoopStarter(clients.lambda, ownFunctionName(env)),
     clock: systemClock,

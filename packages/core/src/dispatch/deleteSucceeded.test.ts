@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../logger.js";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 import { deleteAttempts, deleteSucceeded } from "./deleteSucceeded.js";
 
 const message = (id: string): QueueMessage => ({

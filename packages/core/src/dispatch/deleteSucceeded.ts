@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
-import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
+import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
 
 /** DeleteMessageBatch attempts before a succeeded message is left to redelivery. */
 export const deleteAttempts = 5;

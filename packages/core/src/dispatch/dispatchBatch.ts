@@ -1,10 +1,10 @@
 import { AwsLimits } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
-import type { BackoffPolicy } from "../poller/backoff.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
+import type { BackoffPolicy } from "../retry/backoff.js";
 import { BatchVerdict, readBatchResult } from "./batchResult.js";
 import { deleteSucceeded } from "./deleteSucceeded.js";
 import { holdBackAfterGroupFailure } from "./fifoOrder.js";

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
 
 /** SQS's default visibility timeout, assumed when the queue client cannot read the queue's. */
 const defaultVisibilitySec = 30;

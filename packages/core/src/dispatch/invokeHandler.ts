@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import { HandlerNotRunError, isPassingNotRun, type NotRunReason } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
-import { describeError } from "../poller/describeError.js";
+import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
 import type { FunctionInvoker, InvokeResult } from "./ports.js";
 
 /** How one chunk's invoke ended. */

@@ -1,7 +1,7 @@
 import { type Route, routeSchema } from "@sqs-dispatcher/config";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../logger.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
 import { createFilteringQueue } from "./filteringQueue.js";
 
 const url = "http://127.0.0.1:4566/000000000000/orders";

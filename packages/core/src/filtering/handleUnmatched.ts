@@ -8,8 +8,8 @@ import { toSqsEvent } from "../dispatch/sqsEvent.js";
 import { isRetryable } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
-import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
+import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
 import type { MessageForwarder } from "./ports.js";
 
 /** Attempts of a forward (the entries SendMessageBatch refused). */

@@ -1,3 +1,4 @@
+import type { PollerEvent } from "./sharedGroup.js";
 import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./token.js";
 
 /**
@@ -77,4 +78,9 @@ export interface GroupStore {
   deleteEmptyGroup(group: string): Promise<boolean>;
   /** A group's lease row (strongly consistent), undefined when there is none. */
   readGroup(group: string): Promise<TokenRecord | undefined>;
+}
+
+/** Starts a poller loop, dedicated or shared, asynchronously (Lambda `Invoke` with `InvocationType: Event`). */
+export interface LoopStarter<E extends PollerEvent = LoopEvent> {
+  start(event: E): Promise<void>;
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { LeaseStore } from "../lease/ports.js";
+import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import { groupLeaseKey, groupOfLeaseRow, type SharedLoopEvent } from "../lease/sharedGroup.js";
 import type { TokenRecord } from "../lease/token.js";
-import type { LoopStarter } from "../poller/ports.js";
 
 export interface ClaimGroupDeps {
   leases: Pick<LeaseStore, "claim">;

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { GroupStore } from "../lease/ports.js";
+import type { GroupStore, LoopStarter } from "../lease/ports.js";
 import { groupOfLeaseRow, isGroupLeaseRow, isMemberRow, type SharedLoopEvent } from "../lease/sharedGroup.js";
 import type { TokenRecord } from "../lease/token.js";
-import type { LoopStarter } from "../poller/ports.js";
 import { type Membership, planSharedGroups } from "./planSharedGroups.js";
 
 export interface SharedGroupsDeps {

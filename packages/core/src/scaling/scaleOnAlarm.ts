@@ -2,10 +2,9 @@ import { isSharedQuietRoute, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { DispatcherError, TransientError } from "../errors.js";
 import { addLoops, removeLoops } from "../lease/loops.js";
-import type { LeaseStore } from "../lease/ports.js";
+import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import { dedicatedTokens } from "../lease/sharedGroup.js";
 import type { Logger } from "../logger.js";
-import type { LoopStarter } from "../poller/ports.js";
 import type { RouteStore } from "../routing/ports.js";
 import {
   type AlarmNotification,

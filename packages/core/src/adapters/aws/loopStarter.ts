@@ -1,7 +1,7 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { DispatcherError, isRetryable, TransientError } from "../../errors.js";
+import type { LoopStarter } from "../../lease/ports.js";
 import { isSharedLoopEvent, type PollerEvent } from "../../lease/sharedGroup.js";
-import type { LoopStarter } from "../../poller/ports.js";
 
 /** Starts a loop by invoking the poller function asynchronously (`InvocationType: Event`). */
 export function createLambdaLoopStarter(

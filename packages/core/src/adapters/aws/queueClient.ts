@@ -7,7 +7,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { isRetryable, TransientError } from "../../errors.js";
-import type { QueueClient, QueueMessage } from "../../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../../queue/ports.js";
 
 /** SQS's batch limit for DeleteMessageBatch / ChangeMessageVisibilityBatch. */
 const batchMax = 10;
