@@ -124,6 +124,12 @@ export {
   type PollerDeps,
   type PollerSettings,
 } from "./poller/createPoller.js";
+export {
+  createSharedLoop,
+  SHARED_EXTRA_BATCHES,
+  type SharedLoop,
+  type SharedLoopDeps,
+} from "./poller/createSharedLoop.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
 export {
