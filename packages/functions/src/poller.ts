@@ -23,7 +23,6 @@ import {
   type LoopOutcome,
   LoopOutcomeStatus,
   type MetricsSink,
-  type Poller,
   type PollerDeps,
   type PollerEvent,
   SHARED_EXTRA_BATCHES,

@@ -7,7 +7,7 @@ import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { GroupStore, LeaseStore, LoopStarter } from "../lease/ports.js";
 import { groupLease, groupOfLeaseRow, type SharedLoopEvent } from "../lease/sharedGroup.js";
 import type { Logger } from "../logger.js";
-import { discardMetrics, type MetricsSink } from "../metrics/ports.js";
+import { discardMetrics, type MetricsSink, PollerMetric } from "../metrics/ports.js";
 import type { QueueClient, Receive } from "../queue/ports.js";
 import { type BackoffPolicy, defaultBackoff } from "../retry/backoff.js";
 import { queueNameOf } from "../routing/queueName.js";
@@ -16,8 +16,9 @@ import type { PollerSettings } from "./createPoller.js";
 import { endInvocation } from "./endOfInvocation.js";
 import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
-import type { LoopOutcome } from "./loopOutcome.js";
+import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
 import { createQueueLane, type QueueLane } from "./queueLane.js";
+import { recurse } from "./recurse.js";
 
 /**
  * Handler slots a shared loop's busy members share beyond the one every member always has (its
@@ -225,11 +226,40 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
     const sharedStarter: LoopStarter = {
       start: (lease) => deps.starter.start({ group: groupOfLeaseRow(lease), loopId: lease.loopId }),
     };
-    return endInvocation(
-      { starter: sharedStarter, clock, retry, metrics, queueName: `shared-${event.group}`, marginMs },
-      invocation,
-      [...lanes.values()].map((lane) => lane.slots),
-    );
+    const end = {
+      starter: sharedStarter,
+      clock,
+      retry,
+      metrics,
+      queueName: `shared-${event.group}`,
+      marginMs,
+    };
+    const slots = [...lanes.values()].map((lane) => lane.slots);
+    const unfinished = () => slots.reduce((sum, s) => sum + s.unfinished(), 0);
+    if (invocation.ended() === undefined && unfinished() > 0) {
+      // Every lane's last long poll may still run for a whole wait: the next invocation starts now
+      // rather than after the slowest of them, so no member goes unpolled for a long poll at every
+      // turn. Its first heartbeat takes the lease (and the fence); this one only lets its batches
+      // finish and delete, renewing no more, and never recurses again.
+      const early = await recurse(
+        {
+          starter: sharedStarter,
+          clock,
+          retry,
+          logger: log,
+          remainingTimeMs: invocation.remainingMs,
+          reserveMs: Math.min(250, marginMs / 4),
+        },
+        invocation.event,
+      );
+      if (early) {
+        await Promise.all(slots.map((s) => s.allFinished()));
+        metrics.add(end.queueName, PollerMetric.Recursions, 1);
+        metrics.flush();
+        return { ...invocation.outcome, status: LoopOutcomeStatus.Recursed };
+      }
+    }
+    return endInvocation(end, invocation, slots);
   }
 
   return { run };

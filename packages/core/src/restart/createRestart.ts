@@ -234,23 +234,9 @@ export function createRestart(deps: RestartDeps): Restart {
       return finish(report, startedAt, budgetMs);
     }
 
-    const reconciled = await runPool({
-      items: routeList,
-      concurrency,
-      expired,
-      work: async (route) => {
-        const queueUrl = queueUrlOf(route);
-        try {
-          await reconcileRoute(route, queueUrl, report);
-        } catch (error) {
-          fail("reconcile", error, { queueUrl });
-        }
-      },
-    });
-    report.left.routes = reconciled.left.length;
-
-    // 3b. Shared groups, from a complete scan only: a missing row would read as a member to move.
-    if (deps.shared && !report.left.scanIncomplete && !expired()) {
+    // 3a. Shared groups first, whatever the time box left: one plan, a few writes, and what keeps
+    // every quiet route polled. From a complete scan only: a missing row would read as a member to move.
+    if (deps.shared && !report.left.scanIncomplete) {
       const quiet = routeList.filter(isSharedQuietRoute).map(queueUrlOf);
       const groups = await reconcileSharedGroups(
         { groups: deps.shared.groups, starter: deps.shared.starter, clock, ids },
@@ -271,6 +257,22 @@ export function createRestart(deps: RestartDeps): Restart {
         });
       }
     }
+
+    // 3b. Every readable route's dedicated loops.
+    const reconciled = await runPool({
+      items: routeList,
+      concurrency,
+      expired,
+      work: async (route) => {
+        const queueUrl = queueUrlOf(route);
+        try {
+          await reconcileRoute(route, queueUrl, report);
+        } catch (error) {
+          fail("reconcile", error, { queueUrl });
+        }
+      },
+    });
+    report.left.routes = reconciled.left.length;
 
     // 4. Delete the tokens of removed routes, only when the route list is complete.
     if (report.unreadableRoutes.length === 0) {

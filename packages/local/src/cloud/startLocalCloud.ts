@@ -128,6 +128,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(lambdaConcurrency !== undefined ? { maxConcurrency: lambdaConcurrency } : {}),
           // Lambda's log pipeline turns EMF lines into metrics: function output goes to CloudWatch.
           onFunctionOutput: (line) => cloudwatch.ingestOutput(line),
+          // Lambda publishes AWS/Lambda metrics (invocations, concurrency, duration) to CloudWatch.
+          onMetric: (identity, sample) => cloudwatch.metricData.put(identity, sample),
         }),
       ),
     );

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
+import type { MetricIdentity, MetricSample } from "../monitoring/metricStore.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
 import { bundleBootstrap, bundleFunction } from "./bundleFunction.js";
 import { busyCount, createEnvironmentPool } from "./environmentPool.js";
@@ -14,6 +15,7 @@ import {
   lambdaTimestamp,
 } from "./functionRecord.js";
 import { createLambdaApi } from "./lambdaApi.js";
+import { createLambdaMetrics } from "./lambdaMetrics.js";
 
 export type { LocalFunctionStats } from "./functionRecord.js";
 export { localSessionTokenPrefix, sessionTokenOf } from "./sessionToken.js";
@@ -55,6 +57,8 @@ export interface LambdaServiceOptions {
   maxConcurrency?: number;
   /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
   onFunctionOutput?: (line: string) => void;
+  /** Receives the `AWS/Lambda` metrics (`lambdaMetrics.ts`), as Lambda publishes them to CloudWatch. */
+  onMetric?: (identity: MetricIdentity, sample: MetricSample) => void;
 }
 
 const stdoutLogger: Logger = {
@@ -100,6 +104,17 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     return c;
   };
 
+  const onMetric = options.onMetric;
+  const lambdaMetrics = onMetric
+    ? createLambdaMetrics({
+        put: onMetric,
+        now: Date.now,
+        running: () => ({
+          byFunction: new Map([...functions].map(([name, record]) => [name, busyCount(record.environments)])),
+          account: busyCount(pool.allEnvironments),
+        }),
+      })
+    : undefined;
   const pool = createEnvironmentPool({
     endpoint: options.endpoint,
     region: options.region,
@@ -108,6 +123,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     idleMs,
     maxConcurrency,
     ...(options.onFunctionOutput ? { onFunctionOutput: options.onFunctionOutput } : {}),
+    ...(lambdaMetrics ? { observer: lambdaMetrics } : {}),
   });
   const asyncInvocations = createAsyncInvocations({
     functions,
@@ -197,6 +213,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     async close() {
       if (closed) return;
       closed = true;
+      lambdaMetrics?.stop();
       asyncInvocations.close();
       await pool.close();
     },
