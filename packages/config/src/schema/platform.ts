@@ -4,7 +4,7 @@ import { AwsLimits } from "../limits.js";
 /** The most quiet routes one shared loop may poll (its sockets and route reads grow with it). */
 export const sharedQueuesPerLoopMax = 100;
 /** Quiet routes per shared loop by default (docs/protocol.md, "Shared loops"). */
-export const defaultSharedQueuesPerLoop = 20;
+export const defaultSharedQueuesPerLoop = 50;
 
 export const pollerSchema = z.strictObject({
   /** The poller function's timeout: one invocation runs cycles until this nears. */
