@@ -8,7 +8,7 @@ import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
 import { benchThroughput, Contender, type ThroughputResult } from "./throughput.js";
 
-// The project pins Node 20 (FACTS.md): the SDK's "needs Node 22 later" warning would repeat in every function's output.
+// The project runs on Node 20 (package.json "engines"): the SDK's "needs Node 22 later" warning would repeat in every function's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 /** The concurrencies the sweep runs one loop at (the route's range is 1-10). */
@@ -46,7 +46,7 @@ const { values } = parseArgs({
     samples: { type: "string", default: "200" },
     trials: { type: "string", default: "3" },
     rounds: { type: "string", default: "3" },
-    sizes: { type: "string", default: "100x1000,300x3000,1000x5000" },
+    sizes: { type: "string" },
     "rest-loops": { type: "string", default: "20" },
     "rest-seconds": { type: "string", default: "90" },
     only: { type: "string" },
@@ -71,7 +71,8 @@ const trials = wholeNumber("trials", values.trials);
 const rounds = wholeNumber("rounds", values.rounds);
 const restLoops = wholeNumber("rest-loops", values["rest-loops"]);
 const restSeconds = wholeNumber("rest-seconds", values["rest-seconds"]);
-const sizes = values.sizes.split(",").map((raw) => {
+/** `--sizes` as given; the scale model's own defaults (`defaultScaleSizes`) when it is not. */
+const sizes = values.sizes?.split(",").map((raw) => {
   const match = /^(\d+)x(\d+)$/.exec(raw.trim());
   if (!match) {
     console.error(`error: --sizes takes QUEUESxTOKENS entries, got '${raw}'\n\n${usage}`);
@@ -266,11 +267,12 @@ if (only.has("reaction")) {
   );
 }
 if (only.has("scale")) {
-  const { benchScaleModel } = await import("./scaleModel.js");
+  const { benchScaleModel, defaultScaleSizes } = await import("./scaleModel.js");
+  const scaleSizes = sizes ?? defaultScaleSizes;
   say(
-    `\nscale model: restart and route reads at ${sizes.map((z) => `${z.queues}/${z.tokens}`).join(", ")} queues/tokens ...`,
+    `\nscale model: restart and route reads at ${scaleSizes.map((z) => `${z.queues}/${z.tokens}`).join(", ")} queues/tokens ...`,
   );
-  const m = await benchScaleModel(sizes, { restLoops, restSeconds, log: say });
+  const m = await benchScaleModel(scaleSizes, { restLoops, restSeconds, log: say });
   results.scale = m;
   const ops = (r: Record<string, number>, ...keys: string[]) => keys.map((k) => r[k] ?? 0).join(" / ");
   say(

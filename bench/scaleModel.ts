@@ -2,10 +2,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { BatchWriteCommand } from "@aws-sdk/lib-dynamodb";
-import { defineDispatcher, type Registry, type Route } from "@sqs-dispatcher/config";
+import { defineDispatcher, PlatformLimits, type Registry, type Route } from "@sqs-dispatcher/config";
 import { systemClock } from "@sqs-dispatcher/core";
 import { deployLocal, type LocalCloud, type LocalDeployment, startLocalCloud } from "@sqs-dispatcher/local";
-import { benchFunctions } from "./support/benchPlatform.js";
+import { benchFunctions, defaultRouteConcurrency } from "./support/benchPlatform.js";
 
 /** One size of the model: queues (each with a route) and tokens spread evenly over them. */
 export interface ScaleSize {
@@ -64,7 +64,26 @@ function diff(after: Record<string, number>, before: Record<string, number>): Re
   return out;
 }
 
-function registryFor(size: ScaleSize): Registry {
+/** The sizes `pnpm bench --only scale` runs when `--sizes` does not say (docs/scale.md). */
+export const defaultScaleSizes: readonly ScaleSize[] = [
+  { queues: 100, tokens: 1000 },
+  { queues: 300, tokens: 3000 },
+  { queues: 1000, tokens: 5000 },
+];
+
+/**
+ * Loop limits that admit `loops` (maxLoops × concurrency summed) and `perRoute` loops per route:
+ * the model measures restart at sizes beyond the registry's default limits on purpose.
+ */
+function limitsFor(loops: number, perRoute: number) {
+  return {
+    maxLoopsTotal: Math.max(PlatformLimits.defaultMaxLoopsTotal, loops),
+    maxLoopsPerRoute: Math.max(PlatformLimits.defaultMaxLoopsPerRoute, perRoute),
+  };
+}
+
+/** The registry of one size: `queues` routes of `tokens / queues` loops each, one batch in flight per loop. */
+export function scaleRegistry(size: ScaleSize): Registry {
   const perQueue = Math.max(1, Math.floor(size.tokens / size.queues));
   return defineDispatcher({
     app: "scale",
@@ -76,6 +95,7 @@ function registryFor(size: ScaleSize): Registry {
       maxLoops: perQueue,
       concurrency: 1,
     })),
+    limits: limitsFor(size.queues * perQueue, perQueue),
     local: {
       poller: { timeoutSec: 60, waitTimeSec: 20, marginSec: 2, renewEverySec: 20, routeCacheTtlSec: 10 },
       restart: { intervalSec: restartIntervalSec, staleAfterSec: 120, startGraceSec: 60 },
@@ -138,7 +158,7 @@ async function measureSize(size: ScaleSize, log: (line: string) => void): Promis
   // A small account on purpose: the loops restart starts queue as async events instead of running.
   const cloud = await startLocalCloud({ port: 0, lambdaConcurrency: 16 });
   try {
-    const registry = registryFor(size);
+    const registry = scaleRegistry(size);
     const t0 = systemClock.now();
     const deployment = await deployLocal(cloud, registry, { scheduler: false, allowOvercommit: true });
     log(`  ${size.queues} queues deployed in ${((systemClock.now() - t0) / 1000).toFixed(1)} s`);
@@ -175,29 +195,38 @@ async function measureSize(size: ScaleSize, log: (line: string) => void): Promis
   }
 }
 
+/** The at-rest registry: `loops` idle routes of one loop each, at the default concurrency. */
+export function atRestRegistry(
+  loops: number,
+  timing: { waitTimeSec: number; renewEverySec: number; routeCacheTtlSec: number; pollerTimeoutSec: number },
+): Registry {
+  return defineDispatcher({
+    app: "rest",
+    functions: benchFunctions,
+    routes: Array.from({ length: loops }, (_, i) => ({
+      queue: { name: `idle-${i}`, visibilityTimeoutSec: 10 },
+      function: "noop",
+    })),
+    local: {
+      poller: {
+        timeoutSec: timing.pollerTimeoutSec,
+        waitTimeSec: timing.waitTimeSec,
+        marginSec: 5,
+        renewEverySec: timing.renewEverySec,
+        routeCacheTtlSec: timing.routeCacheTtlSec,
+      },
+      restart: { intervalSec: 60, staleAfterSec: 960, startGraceSec: 120 },
+    },
+    limits: limitsFor(loops * defaultRouteConcurrency, 1),
+  });
+}
+
 /** Idle loops on the real poller with AWS's default timing (wait 20 s, renew 60 s, route TTL 10 s). */
 async function measureAtRest(loops: number, seconds: number): Promise<AtRest> {
   const cloud = await startLocalCloud({ port: 0 });
   const timing = { waitTimeSec: 20, renewEverySec: 60, routeCacheTtlSec: 10, pollerTimeoutSec: 120 };
   try {
-    const registry = defineDispatcher({
-      app: "rest",
-      functions: benchFunctions,
-      routes: Array.from({ length: loops }, (_, i) => ({
-        queue: { name: `idle-${i}`, visibilityTimeoutSec: 10 },
-        function: "noop",
-      })),
-      local: {
-        poller: {
-          timeoutSec: timing.pollerTimeoutSec,
-          waitTimeSec: timing.waitTimeSec,
-          marginSec: 5,
-          renewEverySec: timing.renewEverySec,
-          routeCacheTtlSec: timing.routeCacheTtlSec,
-        },
-        restart: { intervalSec: 60, staleAfterSec: 960, startGraceSec: 120 },
-      },
-    });
+    const registry = atRestRegistry(loops, timing);
     const deployment = await deployLocal(cloud, registry, { scheduler: false });
     await deployment.clients.lambda.send(
       new InvokeCommand({ FunctionName: "restart", InvocationType: "RequestResponse", Payload: "{}" }),

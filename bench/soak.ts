@@ -3,7 +3,7 @@ import { runSoak } from "./soak/runSoak.js";
 import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
 
-// The project pins Node 20 (FACTS.md): the SDK's "needs Node 22 later" warning would repeat in every function's output.
+// The project runs on Node 20 (package.json "engines"): the SDK's "needs Node 22 later" warning would repeat in every function's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const usage = `pnpm soak [--messages N] [--json] [--no-faults]

@@ -6,7 +6,7 @@ import { restartScheduleMinutes } from "./restart.js";
 
 /** The environment every platform function gets (table names, route store, poller settings). */
 export function createPlatformEnvironment(
-  { stage, settings, name }: StackBuild,
+  { stage, settings, name, registry }: StackBuild,
   tokensTable: Table,
   { routesTable, routesPath }: RouteStoreLocation,
   maxHandlerTimeoutSec: number,
@@ -25,6 +25,8 @@ export function createPlatformEnvironment(
     [EnvVar.RouteCacheTtlSec]: String(settings.poller.routeCacheTtlSec),
     [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
     [EnvVar.StaleAfterSec]: String(settings.restart.staleAfterSec),
+    [EnvVar.MaxLoopsPerRoute]: String(registry.limits.maxLoopsPerRoute),
+    [EnvVar.MaxLoopsTotal]: String(registry.limits.maxLoopsTotal),
     [EnvVar.StartGraceSec]: String(settings.restart.startGraceSec),
     // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
     [EnvVar.RestartIntervalSec]: String(restartScheduleMinutes(settings.restart.intervalSec) * 60),

@@ -6,7 +6,7 @@ import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js"
 import { waitFor } from "./support/waitFor.js";
 
 /*
- * Dispatch engine v2 end to end: an invoke that did not run the handler never costs a message
+ * The dispatch engine end to end: an invoke that did not run the handler never costs a message
  * its receives, events over 6 MB are split, and FIFO order per group holds with several batches
  * in flight per loop.
  */

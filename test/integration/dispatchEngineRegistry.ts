@@ -1,7 +1,7 @@
 import { testFunctions, testRegistry } from "./support/testPlatform.js";
 
 /**
- * The registry of the dispatch-engine tests (issue "Dispatch engine v2"), loaded by the tests'
+ * The registry of the dispatch-engine tests, loaded by the tests'
  * deploy and by the CLI they run. `throttled` is deployed with room for two invocations (the
  * registry refuses less than a route's concurrency); the test then lowers it to one, as an operator
  * changing a function's reserved concurrency outside the registry would. `later` is unregistered by

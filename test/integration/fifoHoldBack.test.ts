@@ -3,7 +3,7 @@ import { startTestPlatform, type TestPlatform, testRegistry } from "./support/te
 import { waitFor } from "./support/waitFor.js";
 
 /*
- * The poller's FIFO rule end to end (DESIGN.md step 3, core/dispatch/fifoOrder.ts): the handler
+ * The poller's FIFO rule end to end (docs/protocol.md, core/dispatch/fifoOrder.ts): the handler
  * reports only the failing record, not the later records of its group that it processed fine;
  * the poller must still hold those back (not delete them), so the group comes again from the
  * failed record on. This needs several messages of one group in one batch, which the local SQS

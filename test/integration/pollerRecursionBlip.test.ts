@@ -3,7 +3,7 @@ import { startTestPlatform, type TestPlatform, testFunctions, testRegistry } fro
 import { waitFor } from "./support/waitFor.js";
 
 /*
- * DESIGN.md step 4 with a Lambda API outage: the poller's self-invoke is retried through the
+ * The recursion (docs/protocol.md, "Recurse") through a Lambda API outage: the poller's self-invoke is retried through the
  * invocation's margin; when the outage outlasts it, the invocation fails so that Lambda's own async
  * retry runs the same event again. The loop goes on with its loopId, with no restart involved
  * (the scheduler is off and nothing is stale long enough).

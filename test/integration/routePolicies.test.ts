@@ -11,11 +11,8 @@ import { startTestPlatform, type TestPlatform, testRegistry } from "./support/te
 import { waitFor } from "./support/waitFor.js";
 
 /**
- * Route policies end to end on the local platform (issue 13): filters evaluated in the poller
- * before the invoke, each `onNoMatch` action, a live filter edit, and `maxRate`.
- *
- * These need the poller to call partitionByFilters / handleUnmatched / the rate-limited receive
- * (see WIRING in the issue 13 report); until it does, they fail.
+ * Route policies end to end on the local platform: filters evaluated in the poller before the
+ * invoke, each `onNoMatch` action, a live filter edit, and `maxRate`.
  */
 const registry = testRegistry({
   routes: [

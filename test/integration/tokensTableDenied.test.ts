@@ -3,7 +3,7 @@ import { startTestPlatform, type TestPlatform, testRegistry } from "./support/te
 import { waitFor } from "./support/waitFor.js";
 
 /*
- * DESIGN.md step 1: errors that retrying cannot fix (here AccessDenied on the tokens table, as
+ * Renewing the lease (docs/protocol.md): errors that retrying cannot fix (here AccessDenied on the tokens table, as
  * when the poller's policy was removed) end the loop without recursing, instead of heartbeating
  * "unverified" for ever; restart brings a loop back once the table can be used again.
  */

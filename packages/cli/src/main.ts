@@ -2,8 +2,8 @@
 import { createInterface } from "node:readline/promises";
 import { runCli } from "./runCli.js";
 
-// The SDK warns on every run that future versions need Node 22; the project pins Node 20 on purpose
-// (FACTS.md), so the CLI keeps that one warning out of its stderr and prints any other.
+// The SDK warns on every run that future versions need Node 22; the project runs on Node 20
+// (package.json "engines"), so the CLI keeps that one warning out of its stderr and prints any other.
 // The same holds for the local cloud's functions, whose worker threads read this process's environment.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 process.removeAllListeners("warning");

@@ -79,7 +79,7 @@ export function isRetryable(error: unknown): boolean {
 /**
  * Why a handler invoke did not run the handler. Lambda refused the request before any
  * code ran, so the batch has used none of its receives on it: the poller keeps the batch
- * and retries (DESIGN.md step 3), as Lambda's own event source does with throttles.
+ * and retries (docs/protocol.md), as Lambda's own event source does with throttles.
  */
 export const NotRunReason = {
   /** 429 `TooManyRequestsException`, `EC2ThrottledException`, `ENILimitReachedException`, … */

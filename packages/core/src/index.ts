@@ -1,4 +1,5 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
+export { createCloudWatchAlarmDirectory } from "./adapters/aws/cloudWatchAlarmDirectory.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createCloudWatchMetricReader } from "./adapters/aws/cloudWatchMetricReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
@@ -39,6 +40,11 @@ export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batc
 export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
 export { fitPayload, type PayloadChunk } from "./dispatch/fitPayload.js";
+export {
+  coldStartInitAllowanceSec,
+  handlerRequestTimeoutMs,
+  invokeWindowMs,
+} from "./dispatch/invokeWindow.js";
 export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
 export {
   type QueueLocation,
@@ -131,7 +137,14 @@ export {
   type SharedLoopDeps,
 } from "./poller/createSharedLoop.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { QueueClient, QueueMessage, Receive, ReceiveOptions } from "./queue/ports.js";
+export type {
+  EntryFailures,
+  QueueClient,
+  QueueMessage,
+  Receive,
+  ReceiveHold,
+  ReceiveOptions,
+} from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,
@@ -163,6 +176,7 @@ export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } 
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
 export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
 export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./retry/backoff.js";
+export { limitedRoute } from "./routing/limitedRoute.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,
@@ -195,9 +209,16 @@ export {
   defaultScaleInHeadroom,
   desiredDepthLoops,
 } from "./scaling/depthScaling.js";
-export type { QueueDepthReader, QueueScalingLock, ScalingEventLog } from "./scaling/ports.js";
+export type {
+  AlarmDirectory,
+  DescribedAlarm,
+  QueueDepthReader,
+  QueueScalingLock,
+  ScalingEventLog,
+} from "./scaling/ports.js";
 export { type QueueIdentity, queueIdentityOf } from "./scaling/queueIdentity.js";
 export {
+  MAX_RECORDS_PER_EVENT,
   type ScaleDeps,
   ScaleOutcome,
   type ScaleRecordResult,

@@ -165,6 +165,7 @@ describe("restart handler", () => {
             started: [],
             deleted: [{ queueUrl: "u", token: "x" }],
             unreadableRoutes: [],
+            clamped: [{ queueName: "q", reason: "clamped: minLoops 5000 > 50" }],
             left,
             shared: { claimed: [], started: [], joined: [], left: [], ended: [] },
             errors: [],
@@ -182,6 +183,7 @@ describe("restart handler", () => {
       started: 0,
       deleted: 1,
       unreadableRoutes: 0,
+      clamped: 1,
       errors: 0,
       left,
     });

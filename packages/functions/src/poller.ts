@@ -36,6 +36,7 @@ import {
   pollerSettingsFromEnv,
   sharedQueuesPerLoopFromEnv,
 } from "./runtime/functionSettings.js";
+import { pollerClientTimeouts } from "./runtime/pollerClientTimeouts.js";
 import { describeDroppedEvent, parsePollerEvent, queueUrlScopeFromEnv } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
@@ -73,10 +74,7 @@ export function pollerFromEnv(
     // A shared loop holds a long poll per member and may have a delete or visibility change in
     // flight for each, beside its extra batches' handler invokes (all to one host locally).
     maxSockets: Math.max(50, 2 * sharedQueuesPerLoop + 2 * SHARED_EXTRA_BATCHES + 10),
-    requestTimeoutMs: {
-      sqs: (settings.waitTimeSec + 10) * 1000,
-      handlerLambda: (settings.maxHandlerTimeoutSec + 5) * 1000,
-    },
+    requestTimeoutMs: pollerClientTimeouts(settings),
   });
   const coreLogger = asCoreLogger(logger);
   // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.

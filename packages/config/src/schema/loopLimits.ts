@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { PlatformLimits } from "../limits.js";
+import { loopsTotal, PlatformLimits } from "../limits.js";
+import { listOffenders } from "../offenderList.js";
 
 /** The platform's named ceilings on loops (docs/limits.md). */
 export const loopLimitsSchema = z.strictObject({
@@ -31,7 +32,7 @@ export interface LoopBudget {
 /**
  * The registry's loop limits applied to a set of routes (the registry's own, or the stored routes
  * with an edit applied, as `routes set` checks them). Each issue names the route (by its index in
- * `routes`) or, for the total, every route that counts towards it, largest first.
+ * `routes`) or, for the total, the largest routes that count towards it (`listOffenders`).
  */
 export function loopLimitIssues(
   routes: readonly LoopBudget[],
@@ -47,14 +48,14 @@ export function loopLimitIssues(
       });
     }
   });
-  const total = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
+  const total = loopsTotal(routes);
   if (total > limits.maxLoopsTotal) {
     const parts = [...routes]
       .sort((a, b) => b.maxLoops * b.concurrency - a.maxLoops * a.concurrency)
       .map((r) => `${r.queueName} ${r.maxLoops}×${r.concurrency}`);
     issues.push({
       field: "maxLoops",
-      message: `the routes' maxLoops × concurrency add up to ${total} (${parts.join(", ")}), above limits.maxLoopsTotal (${limits.maxLoopsTotal}); lower maxLoops or concurrency, or raise limits.maxLoopsTotal within the account's Lambda concurrency`,
+      message: `the routes' maxLoops × concurrency add up to ${total} (${listOffenders(parts)}), above limits.maxLoopsTotal (${limits.maxLoopsTotal}); lower maxLoops or concurrency, or raise limits.maxLoopsTotal within the account's Lambda concurrency`,
     });
   }
   return issues;

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
+import { listOffenders } from "../offenderList.js";
 import type { FunctionConfig } from "./leaf.js";
 import type { PollerConfig, RestartConfig } from "./platform.js";
 import type { Registry } from "./registry.js";
@@ -36,8 +37,14 @@ export function registryWarnings(registry: Registry): string[] {
     const routes = registry.routes.filter((r) => r.function === name);
     const peak = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
     if (peak > fn.reservedConcurrency) {
+      const largestFirst = [...routes].sort(
+        (a, b) => b.maxLoops * b.concurrency - a.maxLoops * a.concurrency,
+      );
       warnings.push(
-        `function '${name}' has reservedConcurrency ${fn.reservedConcurrency}, below what its routes may run at once (${routes.map((r) => `${r.queue.name} ${r.maxLoops}×${r.concurrency}`).join(" + ")} = ${peak}): batches will be throttled at the top of scaling`,
+        `function '${name}' has reservedConcurrency ${fn.reservedConcurrency}, below what its routes may run at once (${listOffenders(
+          largestFirst.map((r) => `${r.queue.name} ${r.maxLoops}×${r.concurrency}`),
+          " + ",
+        )} = ${peak}): batches will be throttled at the top of scaling`,
       );
     }
   }
@@ -45,7 +52,7 @@ export function registryWarnings(registry: Registry): string[] {
 }
 
 /**
- * DESIGN.md step 1: a loop renews at most `renewEverySec` after its last verified renewal, plus
+ * docs/protocol.md, "Renew the lease": a loop renews at most `renewEverySec` after its last verified renewal, plus
  * one full cycle when that moment falls inside one, plus the margin: all of it must pass before
  * restart would call the token stale. A loop's cycle between two renewal checks is one receive (a
  * long poll and the batching window): handlers run while the loop keeps renewing on its timer,

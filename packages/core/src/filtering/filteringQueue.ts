@@ -78,30 +78,39 @@ export function createFilteredReceive(deps: FilteringQueueDeps): Receive {
     deps.metrics?.add(route.queueName, PollerMetric.MessagesMatched, matched.length);
     if (unmatched.length === 0) return matched;
 
-    const startedAt = clock.monotonic();
-    const outcome = await handleUnmatched(
-      {
-        forwarder: deps.forwarder,
-        invoke: {
-          invoker: deps.invoker,
+    const hold = options.hold;
+    const settle = async () => {
+      const startedAt = clock.monotonic();
+      const outcome = await handleUnmatched(
+        {
+          forwarder: deps.forwarder,
+          invoke: {
+            invoker: deps.invoker,
+            clock,
+            retry: deps.retry,
+            logger,
+            // Within the loop's invocation budget, and never longer than the no-match budget.
+            mayStartInvoke: (afterMs) =>
+              (hold?.mayStartInvoke(afterMs) ?? true) && clock.monotonic() - startedAt + afterMs < budgetMs,
+            observer: { refused() {}, waiting() {}, ran() {} },
+          },
           clock,
           retry: deps.retry,
           logger,
-          mayStartInvoke: (afterMs) => clock.monotonic() - startedAt + afterMs < budgetMs,
-          observer: { refused() {}, waiting() {}, ran() {} },
+          region: deps.region,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
         },
-        clock,
-        retry: deps.retry,
-        logger,
-        region: deps.region,
-        ...(deps.metrics ? { metrics: deps.metrics } : {}),
-      },
-      route,
-      unmatched,
-    );
-    if (outcome.settled.length > 0) {
-      await deleteSucceeded({ queue, clock, retry: deps.retry, logger }, queueUrl, outcome.settled);
-    }
+        route,
+        unmatched,
+      );
+      if (outcome.settled.length > 0) {
+        await deleteSucceeded({ queue, clock, retry: deps.retry, logger }, queueUrl, outcome.settled);
+      }
+      return outcome;
+    };
+    // Every received message stays invisible while the no-match function runs: the matched ones
+    // reach the batch (and its own extension) only after it.
+    const outcome = hold ? await hold.whileHolding(messages, settle) : await settle();
     let held = outcome.notRun;
     let handed = matched;
     if (isFifoQueue(queueUrl)) {

@@ -2,7 +2,7 @@ import type { TokenRecord } from "./token.js";
 
 /**
  * Whether the token's current loop has heartbeat since it was started. A claim gives the token a
- * new loopId and `startedAt` but leaves `lastUsed` as it was (DESIGN.md), so a `lastUsed` older
+ * new loopId and `startedAt` but leaves `lastUsed` as it was (docs/protocol.md, "Claim"), so a `lastUsed` older
  * than `startedAt` is the previous loop's, and the current one is still starting. Tokens without
  * `startedAt` are judged from `createdAt`.
  */

@@ -14,13 +14,13 @@ export interface SeenLease {
 
 /**
  * The `tokens` table. Every write that a loop's safety depends on is conditional
- * (DESIGN.md, "The token protocol").
+ * (docs/protocol.md).
  */
 export interface LeaseStore {
   /**
-   * `SET lastUsed = :now` if the token exists and still has `loopId` (DESIGN.md).
+   * `SET lastUsed = :now` if the token exists and still has `loopId`.
    *
-   * With an `invocation` (the invocation fence, an addition to DESIGN.md; docs/protocol.md):
+   * With an `invocation` (the invocation fence, docs/protocol.md):
    * also `SET invocationId = :inv`; the first heartbeat of an invocation is conditioned as
    * above, so the newest invocation of a loop takes the token's slot, and every later one
    * adds `AND invocationId = :inv`, so an invocation superseded by a newer one of the same
@@ -42,7 +42,7 @@ export interface LeaseStore {
    * Exactly one of two concurrent claimers wins, and a claim loses to a heartbeat made after
    * the claimer's read; false for the loser. `lastUsed` is not refreshed: until the new loop's
    * first heartbeat the token counts as starting (`startedAt` newer than `lastUsed`), so a
-   * start that failed is retried after the start grace, not the stale threshold (DESIGN.md).
+   * start that failed is retried after the start grace, not the stale threshold.
    * Clearing the invocation slot leaves the new loop's first heartbeat nothing of the old loop's.
    *
    * A bare loopId as `seen` conditions on the loopId alone: a take-over regardless of

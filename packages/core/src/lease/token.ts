@@ -18,8 +18,8 @@ export interface TokenRecord extends LoopEvent {
   startedAt?: number;
   /**
    * The invocation of the loop that last took the token's invocation slot (its first
-   * heartbeat); absent until then, and cleared by a claim. An addition to DESIGN.md:
-   * see docs/protocol.md, "Invocation fence".
+   * heartbeat); absent until then, and cleared by a claim. See docs/protocol.md,
+   * "Why the invocation fence".
    */
   invocationId?: string;
   /**

@@ -19,7 +19,7 @@ export const PollerMetric = {
   Recursions: "Recursions",
   /** Batches in the handler at once, sampled when a batch starts. */
   BatchesInFlight: "BatchesInFlight",
-  /** Messages that matched a route filter (issue 13). */
+  /** Messages that matched a route filter. */
   MessagesMatched: "MessagesMatched",
   /** Messages that matched no filter and were forwarded to another queue. */
   MessagesForwarded: "MessagesForwarded",

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
+import { invokeWindowMs } from "../dispatch/invokeWindow.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
@@ -26,11 +27,16 @@ export interface PollerSettings {
   maxHandlerTimeoutSec: number;
   /**
    * Renew the lease when this long has passed since the last verified renewal, seconds.
-   * Default 0: before every receive (the first round's behaviour).
+   * Default 0: before every receive.
    */
   renewEverySec?: number;
   /** Region for event ARNs when the queue URL's host does not name one (emulators). Default us-east-1. */
   region?: string;
+  /**
+   * Time kept for a cold start's init beyond the handler timeout, seconds; default Lambda's 10 s.
+   * Every batch started must fit the handler timeout plus this.
+   */
+  coldStartAllowanceSec?: number;
   /** Largest serialized event per handler invoke; default Lambda's synchronous limit (6 MB). */
   payloadLimitBytes?: number;
 }
@@ -67,7 +73,7 @@ export interface Poller {
 }
 
 /**
- * Creates the poller: the recursive loop of DESIGN.md's token protocol, with the
+ * Creates the poller: the recursive loop of the token protocol (docs/protocol.md), with the
  * invocation fence of docs/protocol.md (two invocations of one loop: the older ends).
  * One invocation ({@link createLoopInvocation}: its lease renewal, budget and outcome) drives
  * the queue's lane ({@link createQueueLane}: batch slots, gathering, dispatch, handlers that did
@@ -89,7 +95,8 @@ export function createPoller(deps: PollerDeps): Poller {
   const timing = {
     waitMs: settings.waitTimeSec * 1000,
     marginMs,
-    handlerMs: settings.maxHandlerTimeoutSec * 1000,
+    // A cold start's init comes on top of the handler's timeout: every batch started must fit both.
+    handlerMs: invokeWindowMs(settings.maxHandlerTimeoutSec, settings.coldStartAllowanceSec),
   };
   const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
@@ -127,6 +134,9 @@ export function createPoller(deps: PollerDeps): Poller {
         timing,
         visibilityCache,
         refusing,
+        // A cold environment does not remember a block: the token does, from the last invocation.
+        blockedBefore: async () =>
+          (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,
       },
       invocation,
     );

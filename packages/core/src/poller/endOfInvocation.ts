@@ -29,7 +29,7 @@ const lossStatus = {
  * and delete what succeeded whatever ended the loop (they were received under a verified lease,
  * and message safety rests on visibility, not on the lease); a loop that still holds its lease
  * goes on renewing meanwhile, so a long handler at the end of an invocation never lets the token
- * go stale. Then the loop recurses (DESIGN.md step 4) unless its lease was lost or the tokens
+ * go stale. Then the loop recurses (docs/protocol.md, "Recurse") unless its lease was lost or the tokens
  * table is unusable.
  */
 export async function endInvocation(

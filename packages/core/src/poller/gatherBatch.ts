@@ -2,7 +2,7 @@ import { AwsLimits } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
-import type { QueueClient, QueueMessage } from "../queue/ports.js";
+import type { QueueClient, QueueMessage, ReceiveHold, ReceiveOptions } from "../queue/ports.js";
 import type { HeldBatch } from "./heldBatch.js";
 
 export interface GatherBatchDeps {
@@ -20,6 +20,8 @@ export interface GatherOptions {
   waitTimeSec: number;
   /** Payload the batch may reach (Lambda's 6 MB synchronous limit). */
   payloadLimitBytes?: number;
+  /** The loop's hold, lent to each receive (see {@link ReceiveOptions.hold}). */
+  hold?: ReceiveHold;
 }
 
 /** A record's size in the event beyond its body and attributes (ids, ARN, receipt handle, keys). */
@@ -34,7 +36,7 @@ function sizeOf(m: QueueMessage): number {
 }
 
 /**
- * DESIGN.md step 3's receive: one long poll, and with a batching window (Lambda's
+ * The receive of docs/protocol.md's "Receive and dispatch": one long poll, and with a batching window (Lambda's
  * `MaximumBatchingWindowInSeconds`) more receives into the same batch until it holds
  * `batchSize` records, the window has passed, or another receive could push it past the
  * payload limit. Messages are added to `into` as they arrive, so the caller can keep
@@ -51,6 +53,7 @@ export async function gatherBatch(
   const first = await deps.queue.receive(queueUrl, {
     maxMessages: Math.min(options.batchSize, AwsLimits.sqsBatchMax),
     waitTimeSec: options.waitTimeSec,
+    ...(options.hold ? { hold: options.hold } : {}),
   });
   into.add(first);
   if (options.windowSec <= 0 || first.length === 0) return;
@@ -67,6 +70,7 @@ export async function gatherBatch(
       more = await deps.queue.receive(queueUrl, {
         maxMessages: room,
         waitTimeSec: Math.min(AwsLimits.sqsWaitTimeMaxSec, Math.floor(leftMs / 1000)),
+        ...(options.hold ? { hold: options.hold } : {}),
       });
     } catch (error) {
       deps.logger.warn("a receive inside the batching window failed; the batch goes as it is", {

@@ -25,7 +25,7 @@ export interface HeartbeatWithRetryDeps {
   marginMs: number;
   /**
    * This invocation's id for the invocation fence (docs/protocol.md); unique per execution.
-   * Without it the heartbeat is DESIGN.md's, conditioned on the loopId alone.
+   * Without it the heartbeat is conditioned on the loopId alone.
    */
   invocationId?: string;
   /** What the loop reports with each heartbeat (its blocked reason); omitted: nothing. */
@@ -33,7 +33,7 @@ export interface HeartbeatWithRetryDeps {
 }
 
 /**
- * DESIGN.md's heartbeat, step 1 of each iteration: a conditional `SET lastUsed`,
+ * The heartbeat (docs/protocol.md, "Renew the lease"): a conditional `SET lastUsed`,
  * retried with jittered backoff on any error but a failed condition. A failed
  * condition is final (see {@link leaseLossReason}); errors until the invocation runs
  * out of time give `unverified`, and the caller processes nothing but still recurses,

@@ -12,9 +12,10 @@ export interface HeldBatch {
   add(messages: readonly QueueMessage[]): void;
   /**
    * The handler is done with the batch: failed records return by their visibility timeout and
-   * the rest are released or deleted now, so none needs extending any more.
+   * never-invoked ones are handed back, so only `deleting` (the succeeded ones) stays held, kept
+   * invisible until its deletes are done.
    */
-  letGo(): void;
+  letGoAllBut(deleting: readonly QueueMessage[]): void;
 }
 
 export function createHeldBatch(): HeldBatch {
@@ -24,8 +25,8 @@ export function createHeldBatch(): HeldBatch {
     add(more) {
       messages.push(...more);
     },
-    letGo() {
-      messages.length = 0;
+    letGoAllBut(deleting) {
+      messages.splice(0, messages.length, ...deleting);
     },
   };
 }

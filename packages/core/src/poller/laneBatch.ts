@@ -4,6 +4,7 @@ import { describeError } from "../describeError.js";
 import { type BatchOutcome, dispatchBatch } from "../dispatch/dispatchBatch.js";
 import type { NotRunObserver } from "../dispatch/invokeHandler.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
+import type { NotRunReason } from "../errors.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
 import type { QueueClient, QueueMessage, Receive } from "../queue/ports.js";
 import type { BackoffPolicy } from "../retry/backoff.js";
@@ -41,6 +42,10 @@ export interface LaneBatchDeps {
   /** Whether an invoke started `afterMs` from now could still finish before the invocation must recurse. */
   mayStartInvoke(afterMs: number): boolean;
   observer: NotRunObserver;
+  /** Aborts when the batch must stop retrying a refusing handler at once (the lease was lost). */
+  stop: AbortSignal;
+  /** How long a batch its handler kept refusing stays invisible when handed back, seconds. */
+  notRunHoldSec?(reason: NotRunReason): number;
   /** What became of each batch that reached its handler; `received` counts a batch as it is gathered. */
   onReceived(count: number): void;
   onDone(batch: BatchOutcome): void;
@@ -69,7 +74,15 @@ export function startLaneBatch(deps: LaneBatchDeps, route: Route): Promise<Gathe
         await gatherBatch(
           { queue: { receive: deps.receive }, clock: deps.clock, logger: log },
           queueUrl,
-          { batchSize: route.batchSize, windowSec: route.batchWindowSec, waitTimeSec: deps.waitTimeSec },
+          {
+            batchSize: route.batchSize,
+            windowSec: route.batchWindowSec,
+            waitTimeSec: deps.waitTimeSec,
+            hold: {
+              whileHolding: (messages, work) => deps.whileExtendingVisibility(queueUrl, messages, work),
+              mayStartInvoke: deps.mayStartInvoke,
+            },
+          },
           held,
         );
       } catch (error) {
@@ -94,8 +107,10 @@ export function startLaneBatch(deps: LaneBatchDeps, route: Route): Promise<Gathe
           payloadLimitBytes: deps.payloadLimitBytes,
           mayStartInvoke: deps.mayStartInvoke,
           observer: deps.observer,
-          onHandled: () => {
-            held.letGo();
+          stop: deps.stop,
+          notRunHoldSec: deps.notRunHoldSec,
+          onHandled: (deleting) => {
+            held.letGoAllBut(deleting);
             freeSlot();
           },
         },

@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import type { HeartbeatResult } from "./heartbeatWithRetry.js";
 
 /**
- * DESIGN.md step 1 on a timer: a loop renews its lease at its first heartbeat, then only when
+ * Lease renewal on a timer (docs/protocol.md, "Renew the lease"): a loop renews its lease at its first heartbeat, then only when
  * `renewEveryMs` has passed since the last *verified* renewal (monotonic clock), and always
  * before a receive that would come later than that. A change the token must show at once (the
  * loop became blocked, or stopped being blocked) makes the next renewal due now.

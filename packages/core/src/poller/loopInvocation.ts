@@ -23,7 +23,7 @@ export type InvocationEnd = Exclude<HeartbeatResult, "held">;
 /**
  * One execution of a loop, shared by every lane it drives: its fencing id, its logger, what it
  * did (the outcome it returns), its time budget, and its lease — one renewal on one timer
- * (DESIGN.md step 1), however many lanes ask for it. Once a renewal finds the lease lost (or the
+ * (docs/protocol.md, "Renew the lease"), however many lanes ask for it. Once a renewal finds the lease lost (or the
  * store unusable, or unverifiable until time ran out) the invocation is {@link ended} and no lane
  * starts another batch.
  */
@@ -45,6 +45,11 @@ export interface LoopInvocation {
   expediteRenewal(): void;
   /** Why the invocation ended; undefined while it holds its lease. */
   ended(): InvocationEnd | undefined;
+  /**
+   * Aborts when a renewal found the lease lost (or the store unusable): batches stop retrying a
+   * handler that refuses and hand their messages back at once, so the token's new owner gets them.
+   */
+  readonly leaseLost: AbortSignal;
 }
 
 export interface LoopInvocationDeps {
@@ -111,10 +116,13 @@ export function createLoopInvocation(
   const renewal = createLeaseRenewal(heartbeat, clock, renewEveryMs);
   let end: InvocationEnd | undefined;
   let renewing: Promise<boolean> | undefined;
+  const lost = new AbortController();
 
   async function renew(): Promise<boolean> {
     const result = await renewal.renew();
     if (result !== "held") end ??= result;
+    // Unverified is not lost: the loop still holds its token as far as it knows, only its time ran out.
+    if (result !== "held" && result !== "unverified") lost.abort();
     return result === "held";
   }
 
@@ -135,5 +143,6 @@ export function createLoopInvocation(
     msUntilRenewal: () => (renewEveryMs > 0 ? renewal.msUntilDue() : Number.POSITIVE_INFINITY),
     expediteRenewal: () => renewal.expedite(),
     ended: () => end,
+    leaseLost: lost.signal,
   };
 }

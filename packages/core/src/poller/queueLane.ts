@@ -12,7 +12,7 @@ import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
 import { type BatchSlots, createBatchSlots, minIdleMs } from "./batchSlots.js";
-import { createHandlerAvailability, type RefusingFunctions } from "./handlerAvailability.js";
+import { createHandlerAvailability, Readiness, type RefusingFunctions } from "./handlerAvailability.js";
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
 
@@ -43,6 +43,8 @@ export interface QueueLaneDeps {
   timing: LaneTiming;
   visibilityCache: VisibilityTimeoutCache;
   refusing: RefusingFunctions;
+  /** The `blockedReason` the loop's token carried when the invocation began (an earlier invocation's). */
+  blockedBefore?: () => Promise<string | undefined>;
 }
 
 /**
@@ -100,6 +102,9 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
     if (batch.clean) concurrency.clean();
   }
 
+  /** A one-message batch whose invoke tells whether a refusing handler runs again; one at a time. */
+  let probing = false;
+
   const startBatch = (route: Route) =>
     startLaneBatch(
       {
@@ -120,15 +125,23 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         whileExtendingVisibility,
         mayStartInvoke: (afterMs) => invocation.remainingMs() - afterMs - marginMs >= handlerMs,
         observer: availability.observerFor(route.functionName),
+        stop: invocation.leaseLost,
+        notRunHoldSec: (reason) => availability.gaveUp(route.functionName, reason),
         onReceived: (count) => {
           outcome.received += count;
         },
-        onDone: account,
+        onDone: (batch) => {
+          probing = false;
+          account(batch);
+        },
       },
       route,
     );
 
   async function run(): Promise<void> {
+    if (deps.blockedBefore) {
+      availability.restore(await deps.blockedBefore().catch(() => undefined));
+    }
     let consecutiveErrors = 0;
     for (let first = true; ; first = false) {
       if (!(await invocation.renewIfDue())) return;
@@ -161,16 +174,24 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
       }
       // No batch may start that could not finish (receive, window, handler) before the invocation must recurse.
       if (remaining < waitMs + route.batchWindowSec * 1000 + handlerMs + marginMs) return;
-      if (availability.waitingBatches() > 0 || slots.inHandler() >= concurrency.limit(route.concurrency)) {
+      if (
+        probing ||
+        availability.waitingBatches() > 0 ||
+        slots.inHandler() >= concurrency.limit(route.concurrency)
+      ) {
         await waitForChange(Number.POSITIVE_INFINITY);
         continue;
       }
-      if (!(await availability.invokable(route.functionName))) {
+      const readiness = await availability.readiness(route.functionName);
+      if (readiness === Readiness.Wait) {
         await waitForChange(backoffDelayMs(consecutiveErrors++, { ...retry, baseMs: minIdleMs }));
         continue;
       }
       outcome.cycles++;
-      const started = await startBatch(route);
+      // A probe risks one message's receive on a handler that may still refuse, never a whole batch.
+      probing = readiness === Readiness.Probe;
+      const started = await startBatch(probing ? { ...route, batchSize: 1, batchWindowSec: 0 } : route);
+      if ("error" in started || started.received === 0) probing = false;
       outcome.maxInFlight = Math.max(outcome.maxInFlight, slots.inHandler());
       if ("error" in started) {
         log.error("receive failed; the loop goes on", { error: describeError(started.error) });

@@ -17,7 +17,7 @@ export interface RecurseDeps {
 }
 
 /**
- * DESIGN.md's step 4: re-invokes the loop asynchronously with the same event, the
+ * The recursion (docs/protocol.md, "Recurse"): re-invokes the loop asynchronously with the same event, the
  * invocation's last act, retried with backoff until the invocation's time is nearly spent,
  * so a Lambda API blip of a few seconds does not stop the loop. When it still fails the
  * caller ends the invocation with an error: Lambda's own async retry then runs the same event

@@ -24,7 +24,7 @@ export interface RateLimitedReceiveDeps {
 }
 
 /**
- * A `receive` that takes its messages from a token bucket first (DESIGN.md's rate limit): it
+ * A `receive` that takes its messages from a token bucket first (the route's `maxRate`, docs/registry.md): it
  * waits until the loop's share allows a whole receive, asks SQS for no more messages than it
  * holds tokens for, and gives back the tokens of messages that did not come. So receives never
  * outrun the limit and no received message waits for tokens. Without a share it is the plain receive.

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { isSharedQuietRoute, type Route } from "@sqs-dispatcher/config";
+import { isSharedQuietRoute, type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { addLoops } from "../lease/loops.js";
 import type { GroupStore, LeaseStore, LoopStarter } from "../lease/ports.js";
@@ -44,6 +44,11 @@ export interface RestartDeps {
    * routes to groups of `perLoop`, starts and ends groups' loops, and takes over stale groups.
    */
   shared?: { groups: GroupStore; starter: LoopStarter<SharedLoopEvent>; perLoop: number };
+  /**
+   * The registry's loop limits: every stored route is clamped to them (`limitRoutes`) before its
+   * loops are counted, so a route written past them is not obeyed. Unset: routes are taken as stored.
+   */
+  limits?: LoopLimitValues;
 }
 
 /** Limits of one run. */
@@ -83,6 +88,8 @@ export interface RestartReport {
   deleted: TokenKey[];
   /** Stored routes that do not parse: the others are reconciled, orphan deletion is skipped. */
   unreadableRoutes: string[];
+  /** Stored routes over the registry's loop limits, reconciled as clamped (`limitRoutes`), and why. */
+  clamped: { queueName: string; reason: string }[];
   /** What the time box left for the next run. */
   left: RestartLeftover;
   /** Shared groups: stale ones claimed (new loop started), and what reconcile changed. */
@@ -102,6 +109,7 @@ export function emptyRestartReport(): RestartReport {
     started: [],
     deleted: [],
     unreadableRoutes: [],
+    clamped: [],
     left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
     shared: { claimed: [], started: [], joined: [], left: [], ended: [] },
     errors: [],
@@ -220,7 +228,16 @@ export function createRestart(deps: RestartDeps): Restart {
     let routeList: Route[];
     try {
       const readable = await listReadableRoutes(routes);
-      routeList = readable.routes;
+      routeList = deps.limits ? limitRoutes(readable.routes, deps.limits) : readable.routes;
+      for (const route of routeList as (Route & { clamped?: string })[]) {
+        if (route.clamped === undefined) continue;
+        report.clamped.push({ queueName: route.queueName, reason: route.clamped });
+        logger.warn(`restart: route over the loop limits, reconciled as ${route.clamped}`, {
+          queueUrl: queueUrlOf(route),
+          minLoops: route.minLoops,
+          maxLoops: route.maxLoops,
+        });
+      }
       report.unreadableRoutes = readable.unreadable.map((u) => u.key);
       if (readable.unreadable.length > 0) {
         logger.error("restart: stored routes that do not parse; orphan deletion skipped until repaired", {
@@ -313,6 +330,7 @@ export function createRestart(deps: RestartDeps): Restart {
       started: report.started.length,
       deleted: report.deleted.length,
       unreadableRoutes: report.unreadableRoutes.length,
+      clamped: report.clamped.length,
       errors: report.errors.length,
       elapsedMs: clock.now() - startedAt,
       ...(Number.isFinite(budgetMs) ? { budgetMs } : {}),

@@ -15,7 +15,7 @@ export interface RouteStore {
    * The routes' version marker: one small read that changes whenever any route is written
    * (`put`, `delete`), so a reader with a cache re-reads routes only after a change
    * (`routing/routeResolver.ts`). `undefined` when no route was ever written by a version that
-   * keeps the marker. Optional: a store without it is read per route and TTL, as before.
+   * keeps the marker. Optional: a store without it is read once per route and TTL.
    */
   version?(): Promise<string | undefined>;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
+import type { FunctionCredentials } from "../iam/localCredentials.js";
 import type { MetricIdentity, MetricSample } from "../monitoring/metricStore.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
 import { bundleBootstrap, bundleFunction } from "./bundleFunction.js";
@@ -59,6 +60,8 @@ export interface LambdaServiceOptions {
   onFunctionOutput?: (line: string) => void;
   /** Receives the `AWS/Lambda` metrics (`lambdaMetrics.ts`), as Lambda publishes them to CloudWatch. */
   onMetric?: (identity: MetricIdentity, sample: MetricSample) => void;
+  /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
+  credentialsOf?: (functionName: string) => FunctionCredentials;
 }
 
 const stdoutLogger: Logger = {
@@ -124,6 +127,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     maxConcurrency,
     ...(options.onFunctionOutput ? { onFunctionOutput: options.onFunctionOutput } : {}),
     ...(lambdaMetrics ? { observer: lambdaMetrics } : {}),
+    ...(options.credentialsOf ? { credentialsOf: options.credentialsOf } : {}),
   });
   const asyncInvocations = createAsyncInvocations({
     functions,

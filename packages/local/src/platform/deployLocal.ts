@@ -20,8 +20,10 @@ import {
   type RouteStore,
   silentLogger,
 } from "@sqs-dispatcher/core";
+import type { LocalIam } from "../iam/localIam.js";
+import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
-import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
+import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../monitoring/deployScaling.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
@@ -38,6 +40,8 @@ export interface DeployTarget {
     unregister(name: string): Promise<void>;
     killEnvironments(name?: string): Promise<number>;
   };
+  /** The local IAM (`startLocalCloud`'s): when enforcing, the deploy installs the stack's role policies. */
+  iam?: Pick<LocalIam, "enforcing" | "setRolePolicies">;
 }
 
 /** The platform's own functions (poller, restart, scale, admin); a registry may not declare functions with these names. */
@@ -173,6 +177,21 @@ export async function deployLocal(
         ? createDynamoRouteStore({ doc: clients.doc, tableName: PlatformTables.routes.name })
         : createSsmRouteStore({ ssm: clients.ssm, path: routesPath });
 
+    if (cloud.iam?.enforcing) {
+      // Before any function runs: every call it makes is evaluated against these.
+      cloud.iam.setRolePolicies(
+        await loadStackRolePolicies({
+          registry,
+          stage,
+          routeStore: routeStoreKind,
+          region: cloud.region,
+          accountId: cloud.accountId,
+          projectRoot: defaultProjectRoot,
+          tables: localTableNames(tables, ScalingEventsTable.name),
+        }),
+      );
+    }
+
     const now = Date.now();
     const wanted: Route[] = registry.routes.map((r, i) => ({
       queueName: r.queue.name,
@@ -227,11 +246,17 @@ export async function deployLocal(
       POLLER_SHARED_QUEUES_PER_LOOP: String(settings.poller.sharedQueuesPerLoop),
       ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
+      // A local execution environment's init is a worker thread starting, well under a second, and
+      // local pollers run for seconds: keeping Lambda's 10 s for it would leave no batch room to start.
+      POLLER_COLD_START_ALLOWANCE_SEC: "0",
       RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
+      LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
+      LIMITS_MAX_LOOPS_TOTAL: String(registry.limits.maxLoopsTotal),
       RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
       // A restart run is time-boxed to its interval, so it ends before the next one starts.
       RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
       PROCESSED_TABLE: tables.processed,
+      DISPATCHER_APP: registry.app,
       DISPATCHER_STAGE: stage,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,

@@ -13,7 +13,7 @@ export interface TableSpec {
   sortKey?: string;
 }
 
-/** The tables the platform needs locally, keyed as DESIGN.md and the SST stack have them. */
+/** The tables the platform needs locally, keyed as docs/protocol.md and the SST stack have them. */
 export const PlatformTables = {
   tokens: { name: "tokens", partitionKey: "queueUrl", sortKey: "token" },
   processed: { name: "processed", partitionKey: "messageId" },

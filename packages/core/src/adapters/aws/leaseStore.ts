@@ -83,7 +83,7 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
 
 /**
  * The `tokens` table through the DynamoDB DocumentClient, implementing
- * DESIGN.md's token protocol: every write a loop's safety depends on is conditional.
+ * the token protocol (docs/protocol.md): every write a loop's safety depends on is conditional.
  * Adds the invocation fence (docs/protocol.md) to the heartbeat and claim; a claim is conditioned
  * on the loopId and the lastUsed its claimer saw.
  */
