@@ -385,6 +385,7 @@ describe("Dispatcher stack", () => {
         alarms: [{ threshold: 100, periodSec: 60, evaluationPeriods: 1 }],
         scaling: { mode: "alarm" },
         paused: false,
+        idle: "shared",
       },
       expect.objectContaining({
         queueName: "orders",

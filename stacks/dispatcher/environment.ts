@@ -23,6 +23,7 @@ export function createPlatformEnvironment(
     [EnvVar.WaitTimeSec]: String(settings.poller.waitTimeSec),
     [EnvVar.MarginSec]: String(settings.poller.marginSec),
     [EnvVar.RenewEverySec]: String(settings.poller.renewEverySec),
+    [EnvVar.SharedQueuesPerLoop]: String(settings.poller.sharedQueuesPerLoop),
     [EnvVar.RouteCacheTtlSec]: String(settings.poller.routeCacheTtlSec),
     [EnvVar.MaxHandlerTimeoutSec]: String(maxHandlerTimeoutSec),
     [EnvVar.HandlerTimeoutsSec]: JSON.stringify(handlerTimeoutsSec),

@@ -88,6 +88,7 @@ export function registryRoutesOf(
       alarms: route.alarms,
       scaling: route.scaling,
       paused: route.paused,
+      idle: route.idle,
       ...(route.filters !== undefined ? { filters: route.filters } : {}),
       ...(route.onNoMatch !== undefined ? { onNoMatch: physicalNoMatch(build, route.onNoMatch) } : {}),
       ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),

@@ -83,6 +83,7 @@ export {
 } from "./noMatchAction.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
+export { isSharedQuietRoute } from "./quietRoutes.js";
 export { type FunctionHome, isRoutableFunction, routableFunctionSchema } from "./routableFunctions.js";
 export {
   checkRouteFits,
@@ -104,11 +105,14 @@ export {
   alarmTierSchema,
   builtFunctions,
   createdQueueDefaults,
+  defaultSharedQueuesPerLoop,
   type ExternalFunctionConfig,
   externalFunctionRef,
   externalFunctionSchema,
   type FunctionConfig,
   functionSchema,
+  type IdleMode,
+  idleModeSchema,
   isExternalFunction,
   isImportedQueue,
   isQueueName,
@@ -138,5 +142,6 @@ export {
   routeStoreKindSchema,
   type Scaling,
   scalingSchema,
+  sharedQueuesPerLoopMax,
 } from "./schema.js";
 export { routeParameterPath, settingsFor, type Target } from "./settings.js";

@@ -29,6 +29,7 @@ export {
 } from "./schema/leaf.js";
 export { type LoopBudget, type LoopLimits, loopLimitIssues, loopLimitsSchema } from "./schema/loopLimits.js";
 export {
+  defaultSharedQueuesPerLoop,
   localOverridesSchema,
   type PollerConfig,
   pollerSchema,
@@ -36,11 +37,14 @@ export {
   type RouteStoreKind,
   restartSchema,
   routeStoreKindSchema,
+  sharedQueuesPerLoopMax,
 } from "./schema/platform.js";
 export { isRoutableQueue, type Registry, type RegistryInput, registrySchema } from "./schema/registry.js";
 export { registryWarnings } from "./schema/registryChecks.js";
 export {
   defaultRouteConcurrency,
+  type IdleMode,
+  idleModeSchema,
   type Route,
   type RouteConfig,
   type RouteInput,

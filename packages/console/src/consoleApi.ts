@@ -1,6 +1,7 @@
 import { parseRoute } from "@sqs-dispatcher/config";
 import {
   addLoops,
+  dedicatedTokens,
   describeQueues,
   limitedRoute,
   type MoveTask,
@@ -150,7 +151,7 @@ export async function scaleTo(
       `loops must be a whole number within ${route.minLoops}-${route.maxLoops}${route.clamped ? ` (${route.clamped})` : ""}`,
     );
   }
-  const before = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const before = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   let startFailed = 0;
   if (loops > before) {
     const result = await addLoops(
@@ -162,7 +163,7 @@ export async function scaleTo(
   } else if (loops < before) {
     await removeLoops({ leases: deps.leases }, route.queueUrl, before - loops, { floor: loops });
   }
-  const after = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const after = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   return { before, after, startFailed };
 }
 

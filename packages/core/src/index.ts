@@ -109,7 +109,21 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore, LoopStarter, SeenLease } from "./lease/ports.js";
+export type { GroupStore, LeaseStore, LoopStarter, SeenLease } from "./lease/ports.js";
+export {
+  dedicatedTokens,
+  GROUP_LEASE_TOKEN,
+  groupIdPattern,
+  groupLease,
+  groupLeaseKey,
+  groupOfLeaseRow,
+  isGroupLeaseRow,
+  isMemberRow,
+  isSharedLoopEvent,
+  type PollerEvent,
+  SHARED_MEMBER_TOKEN,
+  type SharedLoopEvent,
+} from "./lease/sharedGroup.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export {
@@ -129,6 +143,12 @@ export {
   type PollerDeps,
   type PollerSettings,
 } from "./poller/createPoller.js";
+export {
+  createSharedLoop,
+  SHARED_EXTRA_BATCHES,
+  type SharedLoop,
+  type SharedLoopDeps,
+} from "./poller/createSharedLoop.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type {
   EntryFailures,

@@ -39,12 +39,25 @@ function stateOf(q: QueueStatus): string {
 
 function summary(context: CliContext, queues: readonly QueueStatus[]): string {
   return table(
-    ["QUEUE", "FUNCTION", "STATE", "LOOPS", "HANDLERS", "VISIBLE", "IN FLIGHT", "DELAYED", "DLQ", "ALARMS"],
+    [
+      "QUEUE",
+      "FUNCTION",
+      "STATE",
+      "LOOPS",
+      "SHARED",
+      "HANDLERS",
+      "VISIBLE",
+      "IN FLIGHT",
+      "DELAYED",
+      "DLQ",
+      "ALARMS",
+    ],
     queues.map((q) => [
       q.name,
       functionOf(context, q),
       stateOf(q),
       q.route ? `${q.loops.length} (${q.route.minLoops}-${q.route.maxLoops})` : String(q.loops.length),
+      sharedOf(q),
       q.route ? `${q.handlerConcurrency} (${q.loops.length}×${q.route.concurrency})` : "-",
       count(q.visible),
       count(q.inFlight),
@@ -55,8 +68,17 @@ function summary(context: CliContext, queues: readonly QueueStatus[]): string {
   );
 }
 
+/** The group of the shared loop that polls the queue, with its heartbeat age; `-` when none does. */
+function sharedOf(q: QueueStatus): string {
+  if (!q.shared) return "-";
+  const loop = q.shared.loop;
+  if (!loop) return `${q.shared.group} (no lease row)`;
+  return `${q.shared.group} (${loop.lastUsed === null ? "starting" : age(loop.heartbeatAgeMs)})`;
+}
+
 function loopTable(q: QueueStatus): string {
-  if (q.loops.length === 0) return "no loops\n";
+  if (q.loops.length === 0)
+    return q.shared ? `no dedicated loops; shared loop ${sharedOf(q)}\n` : "no loops\n";
   return table(
     ["TOKEN", "LOOP ID", "HEARTBEAT AGE", "STARTED", "BLOCKED"],
     q.loops.map((l) => [

@@ -12,6 +12,10 @@ export const routeConcurrencyMax = 10;
 /** Batches in flight per loop when a route does not say (docs/protocol.md says why this number). */
 export const defaultRouteConcurrency = 4;
 
+/** How a quiet route waits: see `idle` in the route shape. */
+export const idleModeSchema = z.enum(["shared", "sleep"]);
+export type IdleMode = z.infer<typeof idleModeSchema>;
+
 const loopCeilingMessage = `must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`;
 
 /** Loop-count bounds and batch shape shared by the registry route and the stored route. */
@@ -49,6 +53,13 @@ const routeShape = {
   onNoMatch: noMatchActionSchema.optional(),
   /** Messages per second the route receives at most, across all its loops. Unset: no limit. */
   maxRate: z.number().positive().max(100_000).optional(),
+  /**
+   * How a quiet route (`minLoops: 0`) waits for messages while it has no dedicated loop: `shared`
+   * (a shared loop long-polls it with other quiet routes: a first message within a long poll) or
+   * `sleep` (nothing polls it until restart finds its queue not empty: up to a restart interval).
+   * Ignored while `minLoops` is above 0.
+   */
+  idle: idleModeSchema.default("shared"),
 };
 
 function checkRouteBounds(

@@ -105,6 +105,7 @@ function route(overrides: Partial<Route> = {}): Route {
     alarms: [],
     scaling: { mode: "alarm" },
     paused: false,
+    idle: "shared",
     source: "deploy",
     updatedAt: 0,
     ...overrides,

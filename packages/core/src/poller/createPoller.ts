@@ -17,6 +17,21 @@ import { createLoopInvocation, type InvocationContext } from "./loopInvocation.j
 import type { LoopOutcome } from "./loopOutcome.js";
 import { createQueueLane, type LaneTiming, type QueueLaneDeps } from "./queueLane.js";
 
+/** The timing a lane keeps to, from the poller's settings (dedicated and shared loops alike). */
+export function laneTimingOf(settings: PollerSettings): LaneTiming {
+  return {
+    waitMs: settings.waitTimeSec * 1000,
+    marginMs: settings.marginSec * 1000,
+    renewEverySec: settings.renewEverySec ?? 0,
+    ...(settings.staleAfterSec !== undefined ? { staleAfterSec: settings.staleAfterSec } : {}),
+    handlerTimeoutSecOf: (functionName) =>
+      settings.handlerTimeoutSec?.[functionName] ?? settings.maxHandlerTimeoutSec,
+    ...(settings.coldStartAllowanceSec !== undefined
+      ? { coldStartAllowanceSec: settings.coldStartAllowanceSec }
+      : {}),
+  };
+}
+
 /** Timing of one poller invocation. */
 export interface PollerSettings {
   /** Long-poll wait of each ReceiveMessage, seconds (0–20). */
@@ -98,17 +113,7 @@ export function createPoller(deps: PollerDeps): Poller {
   const retry = deps.retry ?? defaultBackoff;
   const metrics = deps.metrics ?? discardMetrics;
   const marginMs = settings.marginSec * 1000;
-  const timing: LaneTiming = {
-    waitMs: settings.waitTimeSec * 1000,
-    marginMs,
-    renewEverySec: settings.renewEverySec ?? 0,
-    ...(settings.staleAfterSec !== undefined ? { staleAfterSec: settings.staleAfterSec } : {}),
-    handlerTimeoutSecOf: (functionName) =>
-      settings.handlerTimeoutSec?.[functionName] ?? settings.maxHandlerTimeoutSec,
-    ...(settings.coldStartAllowanceSec !== undefined
-      ? { coldStartAllowanceSec: settings.coldStartAllowanceSec }
-      : {}),
-  };
+  const timing = laneTimingOf(settings);
   const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
   const visibilityCache: VisibilityTimeoutCache = new Map();

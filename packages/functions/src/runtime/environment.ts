@@ -21,6 +21,8 @@ export const EnvVar = {
   MarginSec: "POLLER_MARGIN_SEC",
   /** The poller renews its lease when this long has passed since its last verified renewal, seconds. */
   RenewEverySec: "POLLER_RENEW_EVERY_SEC",
+  /** Quiet routes one shared loop polls at most (restart assigns groups of this size). */
+  SharedQueuesPerLoop: "POLLER_SHARED_QUEUES_PER_LOOP",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
   /** Time the poller keeps for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */

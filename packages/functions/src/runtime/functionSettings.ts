@@ -30,6 +30,16 @@ export function pollerSettingsFromEnv(
   };
 }
 
+/** Quiet routes per shared loop (`poller.sharedQueuesPerLoop`) from the environment. */
+export function sharedQueuesPerLoopFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = requireEnv(EnvVar.SharedQueuesPerLoop, env);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new MissingEnvironmentError(`${EnvVar.SharedQueuesPerLoop} (a whole number above 0, got '${raw}')`);
+  }
+  return value;
+}
+
 /** Restart's staleness thresholds from its environment. */
 export function stalenessFromEnv(env: NodeJS.ProcessEnv = process.env): StalenessSettings {
   return {

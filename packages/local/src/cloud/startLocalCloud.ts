@@ -148,6 +148,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(lambdaConcurrency !== undefined ? { maxConcurrency: lambdaConcurrency } : {}),
           // Lambda's log pipeline turns EMF lines into metrics: function output goes to CloudWatch.
           onFunctionOutput: (line) => cloudwatch.ingestOutput(line),
+          // Lambda publishes AWS/Lambda metrics (invocations, concurrency, duration) to CloudWatch.
+          onMetric: (identity, sample) => cloudwatch.metricData.put(identity, sample),
           // Each function calls with its own role's credentials, as Lambda gives it its role's session.
           credentialsOf: (functionName) => iam.credentials.issue(functionName),
           ...dir(options.dataDir),

@@ -7,6 +7,7 @@ import {
   type InvocationOutcome,
 } from "./executionEnvironment.js";
 import type { CountersOf, FunctionRecord } from "./functionRecord.js";
+import type { ExecutionObserver } from "./lambdaMetrics.js";
 import { sessionTokenOf } from "./sessionToken.js";
 
 /** An execution refused for lack of concurrency, with the reason Lambda gives. */
@@ -25,6 +26,8 @@ export interface EnvironmentPoolOptions {
   maxConcurrency: number;
   /** Sees every line of every function's output. */
   onFunctionOutput?: (line: string) => void;
+  /** Sees every execution start, end and throttle (the `AWS/Lambda` metrics). */
+  observer?: ExecutionObserver;
   /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
   credentialsOf?: (functionName: string) => FunctionCredentials;
 }
@@ -147,10 +150,12 @@ export function createEnvironmentPool(options: EnvironmentPoolOptions): Environm
     const reserved = def.reservedConcurrency;
     if (reserved !== undefined && busyCount(record.environments) >= reserved) {
       c.throttles += 1;
+      options.observer?.throttled(def.name);
       return { throttled: true, reason: "ReservedFunctionConcurrentInvocationLimitExceeded" };
     }
     if (busyCount(allEnvironments) >= maxConcurrency) {
       c.throttles += 1;
+      options.observer?.throttled(def.name);
       return { throttled: true, reason: "ConcurrentInvocationLimitExceeded" };
     }
     let env: ExecutionEnvironment | undefined;
@@ -162,8 +167,15 @@ export function createEnvironmentPool(options: EnvironmentPoolOptions): Environm
     c.invocations += 1;
     const chosen = env;
     const startedAt = performance.now();
-    return chosen.invoke(invocation).then((outcome) => {
-      c.billedMs += Math.ceil(performance.now() - startedAt);
+    const running = chosen.invoke(invocation);
+    options.observer?.started(def.name, {
+      function: busyCount(record.environments),
+      account: busyCount(allEnvironments),
+    });
+    return running.then((outcome) => {
+      const durationMs = Math.ceil(performance.now() - startedAt);
+      c.billedMs += durationMs;
+      options.observer?.finished(def.name, durationMs, outcome.ok);
       if (!outcome.ok) {
         c.errors += 1;
         if (outcome.timedOut) c.timeouts += 1;

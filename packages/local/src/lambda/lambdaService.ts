@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
 import type { FunctionCredentials } from "../iam/localCredentials.js";
+import type { MetricIdentity, MetricSample } from "../monitoring/metricStore.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
 import { bundleBootstrap, bundleFunction, type FunctionBundle } from "./bundleFunction.js";
 import type { FunctionHost } from "./controlPlane/functionHost.js";
@@ -17,6 +18,7 @@ import {
   lambdaTimestamp,
 } from "./functionRecord.js";
 import { createLambdaApi } from "./lambdaApi.js";
+import { createLambdaMetrics } from "./lambdaMetrics.js";
 
 export type { LocalFunctionStats } from "./functionRecord.js";
 export { localSessionTokenPrefix, sessionTokenOf } from "./sessionToken.js";
@@ -58,6 +60,8 @@ export interface LambdaServiceOptions {
   maxConcurrency?: number;
   /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
   onFunctionOutput?: (line: string) => void;
+  /** Receives the `AWS/Lambda` metrics (`lambdaMetrics.ts`), as Lambda publishes them to CloudWatch. */
+  onMetric?: (identity: MetricIdentity, sample: MetricSample) => void;
   /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
   credentialsOf?: (functionName: string) => FunctionCredentials;
   /** Functions created through the Lambda API persist under `<dataDir>/lambda`; else they last as long as the service. */
@@ -107,6 +111,17 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     return c;
   };
 
+  const onMetric = options.onMetric;
+  const lambdaMetrics = onMetric
+    ? createLambdaMetrics({
+        put: onMetric,
+        now: Date.now,
+        running: () => ({
+          byFunction: new Map([...functions].map(([name, record]) => [name, busyCount(record.environments)])),
+          account: busyCount(pool.allEnvironments),
+        }),
+      })
+    : undefined;
   const pool = createEnvironmentPool({
     endpoint: options.endpoint,
     region: options.region,
@@ -115,6 +130,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     idleMs,
     maxConcurrency,
     ...(options.onFunctionOutput ? { onFunctionOutput: options.onFunctionOutput } : {}),
+    ...(lambdaMetrics ? { observer: lambdaMetrics } : {}),
     ...(options.credentialsOf ? { credentialsOf: options.credentialsOf } : {}),
   });
   const asyncInvocations = createAsyncInvocations({
@@ -249,6 +265,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     async close() {
       if (closed) return;
       closed = true;
+      lambdaMetrics?.stop();
       asyncInvocations.close();
       await pool.close();
       await controlPlane.close();

@@ -253,6 +253,7 @@ export async function deployLocal(
       alarms: r.alarms,
       scaling: r.scaling,
       paused: r.paused,
+      idle: r.idle,
       // Locally `invoke:<function>` needs no mapping: a function's name is its registry name.
       ...(r.filters !== undefined ? { filters: r.filters } : {}),
       ...(r.onNoMatch !== undefined ? { onNoMatch: r.onNoMatch } : {}),
@@ -291,6 +292,7 @@ export async function deployLocal(
       POLLER_WAIT_TIME_SEC: String(settings.poller.waitTimeSec),
       POLLER_MARGIN_SEC: String(settings.poller.marginSec),
       POLLER_RENEW_EVERY_SEC: String(settings.poller.renewEverySec),
+      POLLER_SHARED_QUEUES_PER_LOOP: String(settings.poller.sharedQueuesPerLoop),
       ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
       MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
       // Locally a function's name is its registry name.
