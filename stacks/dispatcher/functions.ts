@@ -74,8 +74,13 @@ export function createDispatcherFunction(
   });
 }
 
-/** Adds one Allow statement to a function's role. */
+/**
+ * Adds one Allow statement to a function's role; none when there is no resource to allow (a
+ * registry with no routes, or no alarm tiers): such a statement would grant nothing, and CDK
+ * refuses to synthesize it.
+ */
 export function allow(fn: SstFunction, actions: string[], resources: string[]): void {
+  if (resources.length === 0) return;
   fn.addToRolePolicy(new iam.PolicyStatement({ effect: iam.Effect.ALLOW, actions, resources }));
 }
 

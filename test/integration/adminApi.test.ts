@@ -88,7 +88,13 @@ beforeAll(async () => {
     cloud,
     port: 0,
     functionName: adminFunction,
-    environment: { TOKENS_TABLE: tokensTable, ROUTE_STORE: "ssm", ROUTES_PATH: routesPath },
+    environment: {
+      TOKENS_TABLE: tokensTable,
+      ROUTE_STORE: "ssm",
+      ROUTES_PATH: routesPath,
+      // The stage's alarms, as the stack and the local deploy name them.
+      ALARM_NAME_PREFIX: "adminapi-local-",
+    },
     now: () => clock,
   });
 }, 120_000);

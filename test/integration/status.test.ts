@@ -159,7 +159,7 @@ describe("dispatcher status", () => {
 
     const text = await cli(cloud.endpoint, "status", "st-orders");
     expect(text.stdout).toMatch(
-      /st-orders\s+record\s+active\s+2 \(1-2\)\s+8 \(2×4\)\s+3\s+0\s+0\s+st-orders-dlq: 1/,
+      /st-orders\s+record\s+active\s+2 \(1-2\)\s+-\s+8 \(2×4\)\s+3\s+0\s+0\s+st-orders-dlq: 1/,
     );
     expect(text.stdout).toMatch(/loops of st-orders:\nTOKEN\s+LOOP ID/);
     expect(text.stdout).toMatch(/t-2\s+loop-2\s+never/);

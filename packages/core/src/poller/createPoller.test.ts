@@ -808,7 +808,8 @@ describe("renewing while the last batches finish", () => {
     const renewals: number[] = [];
     h.leases.beforeOp = (op) => void (op === "heartbeat" && renewals.push(Date.now()));
     const started = Date.now();
-    const { outcome } = await h.run(40_000);
+    // 1 s wait + 30 s handler + 10 s for a cold start's init + 1 s margin = 42 s per batch.
+    const { outcome } = await h.run(50_000);
     expect(outcome).toMatchObject({ succeeded: 1, status: LoopOutcomeStatus.Recursed });
     // Receiving stopped after ~8 s (no batch could finish in the rest); the batch ran to ~25 s.
     expect(h.queue.receives.at(-1)?.at ?? 0).toBeLessThan(started + 10_000);
@@ -1160,6 +1161,16 @@ describe("the edges of a batch's life", () => {
     expect(invokes).toBeGreaterThan(1);
     // It ended well before its budget.
     expect(Date.now()).toBeLessThan(1_700_000_000_000 + 20_000);
+  });
+
+  it("starts no batch, so no invoke, unless the invocation has time for a cold-started handler (timeout + init)", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    // 1 s wait + 5 s handler + 1 s margin fit in 14 s, but not with a cold start's 10 s init on top.
+    const { outcome } = await h.run(14_000);
+    expect(h.invoker.events).toEqual([]);
+    expect(outcome).toMatchObject({ received: 0, released: 0 });
+    expect(h.queue.pending).toHaveLength(1);
   });
 });
 
