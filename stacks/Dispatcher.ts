@@ -75,7 +75,9 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     const stage = app.stage;
     const settings = settingsFor(registry, { kind: "aws", stage });
     // Refused before anything is built: route reads vs the store, loops + handlers vs the account.
-    checkStackCapacity(registry, settings, options.accountConcurrency ?? accountConcurrencyFromEnv());
+    if (options.checkCapacity !== false) {
+      checkStackCapacity(registry, settings, options.accountConcurrency ?? accountConcurrencyFromEnv());
+    }
     const name = (logical: string) => awsResourceName(registry.app, stage, logical);
     const build: StackBuild = { stack, registry, stage, settings, name };
     const { maxHandlerTimeoutSec, handlerTimeoutsSec } = checkStackRegistry(build);

@@ -48,6 +48,7 @@ export async function synthesizeRolePolicies(
     const Dispatcher = createDispatcherStack(localStackRegistry(registry, target.routeStore), {
       resetRoutes: false,
       deployId: "local",
+      checkCapacity: false,
     });
     app.stack(Dispatcher, { id: "Dispatcher" });
     await app.finish();

@@ -26,4 +26,10 @@ export interface DispatcherStackOptions {
   deployId?: string;
   /** The account's Lambda concurrency (default: `DISPATCHER_ACCOUNT_CONCURRENCY`; unknown: not checked). */
   accountConcurrency?: number;
+  /**
+   * Refuse a registry past the route store's read throughput or the account's concurrency (default
+   * true). The local cloud's synthesis of the role policies turns it off: the local deploy has
+   * checked its own capacity already, with its own settings (and `--allow-overcommit`).
+   */
+  checkCapacity?: boolean;
 }
