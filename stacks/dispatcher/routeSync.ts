@@ -1,4 +1,5 @@
 import {
+  EnvVar,
   formatNoMatchAction,
   NoMatchKind,
   parseNoMatchAction,
@@ -6,7 +7,6 @@ import {
   type Route,
 } from "@sqs-dispatcher/config";
 import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
-import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import { CustomResource, RemovalPolicy } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";

@@ -1,5 +1,4 @@
-import { PlatformFunction, tierDescription, tierMetricName } from "@sqs-dispatcher/config";
-import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
+import { EnvVar, PlatformFunction, tierDescription, tierMetricName } from "@sqs-dispatcher/config";
 import { ArnFormat, Duration } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";

@@ -28,6 +28,16 @@ export {
   routeReadProblem,
 } from "./capacity.js";
 export { DispatcherError } from "./dispatcherError.js";
+export {
+  EnvVar,
+  MissingEnvironmentError,
+  optionalEnv,
+  type PlatformEnvironmentInput,
+  platformEnvironment,
+  requireEnv,
+  requireRegion,
+  requireSeconds,
+} from "./environment.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
 export {
   checkFilterPattern,
@@ -54,6 +64,7 @@ export {
   noMatchActionSchema,
   parseNoMatchAction,
 } from "./noMatchAction.js";
+export { listOffenders, offendersNamed } from "./offenderList.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export {

@@ -1,6 +1,5 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type ConsoleHandler, createConsoleHandler } from "@sqs-dispatcher/console";
 import { createCloudWatchMetricReader, type Logger } from "@sqs-dispatcher/core";
 import {
@@ -13,6 +12,7 @@ import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/st
 import { localConsoleDeps } from "../console/localConsoleDeps.js";
 import { EdgePortInUseError } from "../edge/edgeServer.js";
 import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
+import { projectRoot } from "../projectRoot.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
 import { loadRegistry } from "./loadRegistry.js";
 import { startStatusBoard } from "./statusBoard.js";
@@ -46,8 +46,6 @@ export interface RunDevOptions {
   /** Called once everything is deployed and running (tests use it to look at the deployment). */
   onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment; consoleUrl: string }) => void;
 }
-
-const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 function fileLogger(file: string): { logger: Logger; close(): Promise<void> } {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -92,9 +90,9 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   const out = options.out ?? process.stdout;
   const print = (line: string) => out.write(`${line}\n`);
   const port = options.port ?? DEFAULT_EDGE_PORT;
-  const logFile = options.logFile ?? path.join(projectRoot, ".dispatcher", "dev.log");
+  const logFile = options.logFile ?? path.join(projectRoot(), ".dispatcher", "dev.log");
   const logs = fileLogger(logFile);
-  const registry = await loadRegistry(options.configPath ?? path.join(projectRoot, "dispatcher.config.ts"));
+  const registry = await loadRegistry(options.configPath ?? path.join(projectRoot(), "dispatcher.config.ts"));
 
   let cloud: LocalCloud;
   try {

@@ -1,7 +1,7 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   ConfigValidationError,
+  EnvVar,
   PlatformFunction,
   type Registry,
   type Route,
@@ -9,6 +9,7 @@ import {
   registryWarnings,
   routeParameterPath,
   settingsFor,
+  platformEnvironment as sharedPlatformEnvironment,
 } from "@sqs-dispatcher/config";
 import {
   applyRouteSync,
@@ -22,6 +23,7 @@ import {
 } from "@sqs-dispatcher/core";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
+import { projectRoot as defaultProjectRoot } from "../projectRoot.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
@@ -96,8 +98,6 @@ export interface LocalDeployment {
   stop(): Promise<void>;
 }
 
-const defaultProjectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
-
 /** `path/to/module.exportName` relative to the project root → absolute module path + export. */
 function resolveHandler(projectRoot: string, handler: string): string {
   const dot = handler.lastIndexOf(".");
@@ -126,7 +126,7 @@ export async function deployLocal(
 ): Promise<LocalDeployment> {
   const logger = options.logger ?? silentLogger;
   const stage = options.stage ?? "local";
-  const projectRoot = options.projectRoot ?? defaultProjectRoot;
+  const projectRoot = options.projectRoot ?? defaultProjectRoot();
   const settings = settingsFor(registry, { kind: "local" });
   const routeStoreKind = options.routeStore ?? settings.routeStore;
 
@@ -205,7 +205,7 @@ export async function deployLocal(
         handler: resolveHandler(projectRoot, fn.handler),
         timeoutSec: fn.timeoutSec,
         memoryMb: fn.memoryMb,
-        environment: { ...fn.environment, PROCESSED_TABLE: tables.processed },
+        environment: { ...fn.environment, [EnvVar.ProcessedTable]: tables.processed },
         reservedConcurrency: fn.reservedConcurrency,
         // Handlers stay outside the poller's chain: AWS's recursion guard applies to them.
         recursiveLoop: "Terminate",
@@ -214,25 +214,21 @@ export async function deployLocal(
 
     const maxHandlerTimeoutSec = Math.max(1, ...Object.values(registry.functions).map((f) => f.timeoutSec));
     const platformEnvironment: Record<string, string> = {
-      TOKENS_TABLE: tables.tokens,
-      ROUTE_STORE: routeStoreKind,
-      ...(routeStoreKind === "dynamodb"
-        ? { ROUTES_TABLE: PlatformTables.routes.name }
-        : { ROUTES_PATH: routesPath }),
-      POLLER_FUNCTION_NAME: PlatformFunction.Poller,
-      POLLER_WAIT_TIME_SEC: String(settings.poller.waitTimeSec),
-      POLLER_MARGIN_SEC: String(settings.poller.marginSec),
-      POLLER_RENEW_EVERY_SEC: String(settings.poller.renewEverySec),
-      ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
-      MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
-      RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
-      RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
-      // A restart run is time-boxed to its interval, so it ends before the next one starts.
-      RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
-      PROCESSED_TABLE: tables.processed,
-      DISPATCHER_STAGE: stage,
+      ...sharedPlatformEnvironment({
+        tokensTable: tables.tokens,
+        routeStore: routeStoreKind,
+        ...(routeStoreKind === "dynamodb" ? { routesTable: PlatformTables.routes.name } : { routesPath }),
+        pollerFunction: PlatformFunction.Poller,
+        poller: settings.poller,
+        restart: settings.restart,
+        maxHandlerTimeoutSec,
+        // A restart run is time-boxed to its interval, so it ends before the next one starts.
+        restartIntervalSec: settings.restart.intervalSec,
+        stage,
+      }),
+      [EnvVar.ProcessedTable]: tables.processed,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
-      ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
+      [EnvVar.AlarmNamePrefix]: `${registry.app}-${stage}-`,
     };
     await cloud.lambda.register({
       name: PlatformFunction.Poller,
