@@ -51,7 +51,6 @@ export {
 export {
   AmbiguousInvokeError,
   DispatcherError,
-  HandlerInvocationError,
   HandlerNotRunError,
   isPassingNotRun,
   isRetryable,
