@@ -6,6 +6,8 @@ export default defineConfig({
       "packages/*/src/**/*.test.ts",
       "packages/*/test/**/*.test.ts",
       "test/integration/**/*.test.ts",
+      // Contract tests of the AWS adapters and the CLI's AWS mode against moto (an emulator we did not write).
+      "test/moto/**/*.test.ts",
       // Unit tests of the benchmarks' and the soak's own logic (never their big runs).
       "bench/**/*.test.ts",
       "stacks/**/*.test.ts",

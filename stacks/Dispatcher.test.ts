@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { defineDispatcher, parseRoute, type Route } from "@sqs-dispatcher/config";
 import { PollerMetric, type RouteStore, silentLogger } from "@sqs-dispatcher/core";
 import { createRouteSync } from "@sqs-dispatcher/functions/routeSync";
+import { cloudFormationRequestSchema } from "@sqs-dispatcher/functions/runtime/cloudFormationRequest";
+import { joinRouteSyncSpec } from "@sqs-dispatcher/functions/runtime/routeSyncSpec";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
@@ -172,6 +174,22 @@ function render(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The route-sync parameters the stack writes (tokens rendered as `${Id}`), by name. */
+function routeSyncParameters(template: Template, app: string): Map<string, string> {
+  return new Map(
+    Object.values(resourcesOf(template, "AWS::SSM::Parameter"))
+      .filter((p) => String(p.Properties?.Name).startsWith(`/${app}/test/route-sync/`))
+      .map((p) => [String(p.Properties?.Name), render(p.Properties?.Value)]),
+  );
+}
+
+/** The deploy's route-sync spec as route-sync would read it from those parameters. */
+function routeSyncSpecOf(template: Template, app: string) {
+  const values = routeSyncParameters(template, app);
+  const spec = joinRouteSyncSpec(values, [...values.keys()].sort());
+  return { ...spec, routes: spec.routes as Record<string, unknown>[] };
+}
+
 const allStatements = () =>
   [dispatcher, admin, ledger].flatMap((t) =>
     Object.values(resourcesOf(t, "AWS::IAM::Policy")).flatMap(
@@ -186,9 +204,8 @@ const platformNames = [
   "shop-test-scale-up",
   "shop-test-scale-down",
   "shop-test-admin-api",
-  // The route sync custom resource: its function and CDK's Provider framework function.
+  // The route sync custom resource's function (its ServiceToken: no Provider framework in front).
   "shop-test-route-sync",
-  "shop-test-route-sync-provider",
 ];
 
 describe("Dispatcher stack", () => {
@@ -317,29 +334,31 @@ describe("Dispatcher stack", () => {
     }
   });
 
-  it("writes the routes through one route sync custom resource, not as CloudFormation parameters", () => {
-    // SST writes its own `/sst/...` metadata parameters; no route is a CloudFormation resource any more.
+  it("writes the routes through one route sync custom resource whose properties carry no routes", () => {
+    // SST writes its own `/sst/...` metadata parameters; no route is a CloudFormation resource, and the
+    // only parameters of the app are the deploy's route-sync spec, beside the routes path.
     const params = Object.values(resourcesOf(dispatcher, "AWS::SSM::Parameter")).filter((p) =>
       String(p.Properties?.Name).startsWith("/shop/"),
     );
-    expect(params).toEqual([]);
+    expect(params.map((p) => p.Properties?.Name)).toEqual(["/shop/test/route-sync/0"]);
+    expect(params[0]?.Properties?.Tier).toBe("Standard");
     const syncs = Object.values(resourcesOf(dispatcher, "Custom::RouteSync"));
     expect(syncs).toHaveLength(1);
     const props = syncs[0]?.Properties ?? {};
-    expect(render(props.ServiceToken)).toBe(
-      `\${${functionId(dispatcher, "shop-test-route-sync-provider")}.Arn}`,
-    );
-    expect(props).toMatchObject({ ResetRoutes: "false", RouteStore: "ssm:/shop/test/routes/" });
+    expect(render(props.ServiceToken)).toBe(`\${${functionId(dispatcher, "shop-test-route-sync")}.Arn}`);
+    expect(props).toMatchObject({ RouteStore: "ssm:/shop/test/routes/", ServiceTimeout: "360" });
     expect(props.DeployId).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(Object.keys(props).sort()).toEqual([
-      "DeployId",
-      "ResetRoutes",
-      "RouteStore",
-      "Routes",
-      "ServiceToken",
-    ]);
+    expect(Object.keys(props).sort()).toEqual(["DeployId", "RouteStore", "ServiceTimeout", "ServiceToken"]);
+    // The parameters are written before the sync runs (and restored before it on a rollback).
+    const paramId = Object.entries(resourcesOf(dispatcher, "AWS::SSM::Parameter")).find(
+      ([, p]) => p.Properties?.Name === "/shop/test/route-sync/0",
+    )?.[0];
+    expect(dispatcher.toJSON().Resources.RouteSync?.DependsOn).toContain(paramId);
 
-    const routes = JSON.parse(render(props.Routes)) as Record<string, unknown>[];
+    const spec = routeSyncSpecOf(dispatcher, "shop");
+    expect(spec).toMatchObject({ deployId: props.DeployId, resetRoutes: false });
+    const routes = spec.routes;
+
     const ref = (id: string) => `\${${id}}`;
     const fn = (name: string) => ref(functionId(dispatcher, name));
     const queue = (name: string) =>
@@ -385,22 +404,24 @@ describe("Dispatcher stack", () => {
     dispatcher.hasOutput("RouteEditsKept", { Value: { "Fn::GetAtt": ["RouteSync", "KeptEdits"] } });
   });
 
-  it("gives the route sync function the properties its handler accepts (stack and handler agree)", async () => {
+  it("gives the route sync function the properties and parameters its handler accepts (stack and handler agree)", async () => {
     const props = resourcesOf(dispatcher, "Custom::RouteSync").RouteSync?.Properties ?? {};
     // Resolve the tokens as CloudFormation would: physical queue URLs and function names.
+    const resolve = (value: string) =>
+      value
+        .replace(/\$\{AWS::URLSuffix\}/g, "amazonaws.com")
+        // Each queue's own URL: a route's URL must end in its queue's name.
+        .replace(
+          /\$\{(Queue[^}]+)\}/g,
+          (_, id: string) =>
+            `https://sqs.us-east-1.amazonaws.com/123456789012/${String(resourcesOf(dispatcher, "AWS::SQS::Queue")[id]?.Properties?.QueueName)}`,
+        )
+        .replace(/\$\{Handler[^}]+\}/g, "shop-test-record");
     const resolved = Object.fromEntries(
-      Object.entries(props).map(([key, value]) => [
-        key,
-        render(value)
-          .replace(/\$\{AWS::URLSuffix\}/g, "amazonaws.com")
-          // Each queue's own URL: a route's URL must end in its queue's name.
-          .replace(
-            /\$\{(Queue[^}]+)\}/g,
-            (_, id: string) =>
-              `https://sqs.us-east-1.amazonaws.com/123456789012/${String(resourcesOf(dispatcher, "AWS::SQS::Queue")[id]?.Properties?.QueueName)}`,
-          )
-          .replace(/\$\{Handler[^}]+\}/g, "shop-test-record"),
-      ]),
+      Object.entries(props).map(([key, value]) => [key, resolve(render(value))]),
+    );
+    const parameters = new Map(
+      [...routeSyncParameters(dispatcher, "shop")].map(([name, value]) => [name, resolve(value)]),
     );
     const stored = new Map<string, Route>();
     const store: RouteStore = {
@@ -412,36 +433,41 @@ describe("Dispatcher stack", () => {
     const sync = createRouteSync({
       routes: store,
       location: "ssm:/shop/test/routes/",
+      spec: { read: async () => joinRouteSyncSpec(parameters, [...parameters.keys()]) },
       clock: { now: () => 1, monotonic: () => 1, sleep: async () => {} },
       logger: silentLogger,
     });
-    const response = await sync.onEvent({
-      RequestType: "Create",
-      LogicalResourceId: "RouteSync",
-      ResourceProperties: resolved,
-    });
+    const response = await sync.onEvent(
+      cloudFormationRequestSchema.parse({
+        RequestType: "Create",
+        ServiceToken: resolved.ServiceToken,
+        ResponseURL: "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x",
+        StackId: "arn:aws:cloudformation:us-east-1:123456789012:stack/shop-test-Dispatcher/1",
+        RequestId: "r",
+        LogicalResourceId: "RouteSync",
+        ResourceType: "Custom::RouteSync",
+        ResourceProperties: resolved,
+      }),
+    );
     expect(response.Data.Written).toBe("3");
     expect([...stored.keys()].sort()).toEqual(["legacy", "orders", "payments.fifo"]);
   });
 
-  it("bundles the route sync function with the route store's environment and puts the Provider in front of it", () => {
+  it("bundles the route sync function with the route store's environment, its spec's parameters and the resource it serves", () => {
     dispatcher.hasResourceProperties("AWS::Lambda::Function", {
       FunctionName: "shop-test-route-sync",
       Handler: "packages/functions/src/routeSync.handler",
       Timeout: 300,
       Environment: {
-        Variables: Match.objectLike({ ROUTE_STORE: "ssm", ROUTES_PATH: "/shop/test/routes/" }),
+        Variables: Match.objectLike({
+          ROUTE_STORE: "ssm",
+          ROUTES_PATH: "/shop/test/routes/",
+          ROUTE_SYNC_SPEC_PARAMETERS: "/shop/test/route-sync/0",
+          DISPATCHER_STACK_ID: { Ref: "AWS::StackId" },
+          ROUTE_SYNC_RESOURCE_ID: "RouteSync",
+        }),
       },
     });
-    const provider = resourcesOf(dispatcher, "AWS::Lambda::Function")[
-      functionId(dispatcher, "shop-test-route-sync-provider")
-    ];
-    expect(
-      render(
-        (provider?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables
-          .USER_ON_EVENT_FUNCTION_ARN,
-      ),
-    ).toBe(`\${${functionId(dispatcher, "shop-test-route-sync")}.Arn}`);
   });
 
   it("reads the reset flag from DISPATCHER_RESET_ROUTES, refusing values it does not know", () => {
@@ -672,18 +698,11 @@ describe("IAM least privilege", () => {
     ).toEqual([
       { actions: ["ssm:GetParametersByPath"], resources: [base, `${base}/*`] },
       { actions: ["ssm:DeleteParameter", "ssm:PutParameter"], resources: [`${base}/*`] },
-    ]);
-  });
-
-  it("lets the Provider framework function invoke and describe exactly the route sync function", () => {
-    const statements = statementsOf(dispatcher, "shop-test-route-sync-provider");
-    const arn = `\${${functionId(dispatcher, "shop-test-route-sync")}.Arn}`;
-    expect(
-      statements.map((s) => ({ actions: actionsOf(s), resources: resourcesOfStatement(s).map(render) })),
-    ).toEqual([
-      // `:*` are the function's versions and aliases, not other functions.
-      { actions: ["lambda:InvokeFunction"], resources: [arn, `${arn}:*`] },
-      { actions: ["lambda:GetFunction"], resources: [arn] },
+      {
+        actions: ["ssm:GetParameters"],
+        resources: [`arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/route-sync/0`],
+      },
+      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
     ]);
   });
 
@@ -826,16 +845,18 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
     const params = Object.values(resourcesOf(ledger, "AWS::SSM::Parameter")).filter((p) =>
       String(p.Properties?.Name).startsWith("/ledger/"),
     );
-    expect(params).toHaveLength(0);
+    expect(params.map((p) => p.Properties?.Name)).toEqual(["/ledger/test/route-sync/0"]);
     expect(ledger.findResources("Custom::AWS")).toEqual({});
     const syncs = Object.values(resourcesOf(ledger, "Custom::RouteSync"));
     expect(syncs).toHaveLength(1);
     const routesTableId = Object.entries(resourcesOf(ledger, "AWS::DynamoDB::Table")).find(
       ([, t]) => t.Properties?.TableName === "ledger-test-routes",
     )?.[0];
-    expect(syncs[0]?.Properties).toMatchObject({ ResetRoutes: "true", DeployId: "ledger-1" });
+    expect(syncs[0]?.Properties).toMatchObject({ DeployId: "ledger-1" });
     expect(render(syncs[0]?.Properties?.RouteStore)).toBe(`dynamodb:\${${routesTableId}}`);
-    const routes = JSON.parse(render(syncs[0]?.Properties?.Routes)) as Record<string, unknown>[];
+    const spec = routeSyncSpecOf(ledger, "ledger");
+    expect(spec).toMatchObject({ deployId: "ledger-1", resetRoutes: true });
+    const routes = spec.routes;
     expect(routes).toEqual([
       expect.objectContaining({
         queueName: "entries",
@@ -851,6 +872,13 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
         actions: ["dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem"],
         resources: [`\${${routesTableId}.Arn}`],
       },
+      {
+        actions: ["ssm:GetParameters"],
+        resources: [
+          `arn:\${AWS::Partition}:ssm:us-east-1:${ledgerAccount}:parameter/ledger/test/route-sync/0`,
+        ],
+      },
+      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
     ]);
   });
 
@@ -882,8 +910,7 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
       MetricName: "ApproximateNumberOfMessagesVisible",
       Dimensions: [{ Name: "QueueName", Value: "legacy-orders" }],
     });
-    const sync = Object.values(resourcesOf(ledger, "Custom::RouteSync"))[0];
-    const routes = JSON.parse(render(sync?.Properties?.Routes)) as { queueName: string; queueUrl: string }[];
+    const routes = routeSyncSpecOf(ledger, "ledger").routes as { queueName: string; queueUrl: string }[];
     expect(routes.find((r) => r.queueName === "legacy-orders")?.queueUrl).toBe(
       `https://sqs.us-east-1.\${AWS::URLSuffix}/${ledgerAccount}/legacy-orders`,
     );
@@ -926,7 +953,14 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         ([, t]) => t.Properties?.TopicName === topicName,
       )?.[0] as string;
       const statements = resourcePolicyStatements(dispatcher, "AWS::SNS::TopicPolicy", "Topics", topicId);
-      const alarms = `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:shop-test-*`;
+      // Exactly the stage's tier alarms, by ARN: a wildcard on the prefix would let stage "test-eu" in.
+      const alarms = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Alarm"))
+        .map(
+          (a) =>
+            `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:${String(a.Properties?.AlarmName)}`,
+        )
+        .sort();
+      expect(alarms).toHaveLength(5);
       const publish = statements.filter((s) => s.Condition && !("Bool" in s.Condition));
       expect(publish.every((s) => actionsOf(s as Statement).join() === "sns:Publish")).toBe(true);
       expect(
@@ -940,24 +974,24 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
           effect: "Allow",
           principal: { Service: "cloudwatch.amazonaws.com" },
           condition: {
-            ArnLike: { "aws:SourceArn": expect.anything() },
+            ArnEquals: { "aws:SourceArn": expect.anything() },
             StringEquals: { "aws:SourceAccount": account },
           },
         },
         {
           effect: "Deny",
           principal: { AWS: "*" },
-          condition: { ArnNotLike: { "aws:SourceArn": expect.anything() } },
+          condition: { ArnNotEquals: { "aws:SourceArn": expect.anything() } },
         },
       ]);
       for (const s of publish) {
-        const arn = Object.values(s.Condition ?? {}).flatMap((c) => Object.values(c))[0];
-        expect(render(arn)).toBe(alarms);
+        const arns = Object.values(s.Condition ?? {}).flatMap((c) => Object.values(c))[0] as unknown[];
+        expect(arns.map(render).sort()).toEqual(alarms);
       }
     }
   });
 
-  it("tells each scale function its own topic and the stage's alarm prefix, so forged records are ignored", () => {
+  it("tells each scale function its own topic, app and stage (which name its alarms exactly), so forged records are ignored", () => {
     for (const [fn, topic] of [
       ["shop-test-scale-up", "shop-test-scale-up"],
       ["shop-test-scale-down", "shop-test-scale-down"],
@@ -968,7 +1002,7 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
           Variables: Record<string, unknown>;
         }
       ).Variables;
-      expect(variables["ALARM_NAME_PREFIX"]).toBe("shop-test-");
+      expect(variables).toMatchObject({ DISPATCHER_APP: "shop", DISPATCHER_STAGE: "test" });
       expect(render(variables["SCALE_TOPIC_ARN"])).toBe(
         `arn:\${AWS::Partition}:sns:us-east-1:${account}:${topic}`,
       );
@@ -1071,8 +1105,16 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
       { effect: "Allow", actions: ["lambda:InvokeFunction"], resources: [poller] },
       { effect: "Allow", actions: ["sqs:GetQueueAttributes"], resources: routed },
     ]);
+    const tierAlarms = Object.values(resourcesOf(dispatcher, "AWS::CloudWatch::Alarm"))
+      .map(
+        (a) =>
+          `arn:\${AWS::Partition}:cloudwatch:us-east-1:${account}:alarm:${String(a.Properties?.AlarmName)}`,
+      )
+      .sort();
     for (const fn of ["shop-test-scale-up", "shop-test-scale-down"]) {
       expect(fullStatementSet(dispatcher, fn)).toEqual([
+        // Each notification is checked against its alarm: exactly the stage's tier alarms, no prefix.
+        { effect: "Allow", actions: ["cloudwatch:DescribeAlarms"], resources: tierAlarms },
         { effect: "Allow", actions: ["dynamodb:DeleteItem", "dynamodb:PutItem"], resources: [events] },
         {
           effect: "Allow",
@@ -1177,8 +1219,7 @@ describe("Dispatcher stack: route policies", () => {
   });
 
   it("stores filters, onNoMatch and maxRate with the route, invoke naming the deployed function", () => {
-    const sync = Object.values(resourcesOf(ledger, "Custom::RouteSync"))[0];
-    const routes = JSON.parse(render(sync?.Properties?.Routes)) as Record<string, unknown>[];
+    const routes = routeSyncSpecOf(ledger, "ledger").routes;
     expect(routes.find((r) => r["queueName"] === "entries")).toMatchObject({
       filters: [{ body: { kind: ["entry"] } }],
       onNoMatch: "forward:entries-parked",
@@ -1191,24 +1232,34 @@ describe("Dispatcher stack: route policies", () => {
     expect(routes.find((r) => r["queueName"] === "entries")).not.toHaveProperty("alarms.0.metric");
   });
 
-  it("lets the poller send to a forward target and invoke the no-match function, nothing wider", () => {
+  it("lets the poller send to the forward targets run-time routes may name and invoke the no-match function, nothing wider", () => {
     const statements = statementsOf(ledger, "ledger-test-poller");
     const sends = statements.filter((s) => actionsOf(s).includes("sqs:SendMessage"));
-    expect(
-      sends.map((s) => ({ actions: actionsOf(s), resources: resourcesOfStatement(s).map(render) })),
-    ).toEqual([
-      {
-        actions: ["sqs:GetQueueUrl", "sqs:SendMessage"],
-        resources: [`arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:entries-parked`],
-      },
+    const receives = statements.filter((s) => actionsOf(s).includes("sqs:ReceiveMessage"));
+    expect(sends.map(actionsOf)).toEqual([["sqs:GetQueueUrl", "sqs:SendMessage"]]);
+    // The registry's forward target, then every queue a run-time route may forward to: the registry's
+    // queues and routableQueues, exactly those the poller may read (`routes set` refuses any other).
+    expect(resourcesOfStatement(sends[0]!).map(render)).toEqual([
+      `arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:entries-parked`,
+      ...resourcesOfStatement(receives[0]!).map(render),
     ]);
+    expect(resourcesOfStatement(sends[0]!).map(render)).toContain(
+      `arn:\${AWS::Partition}:sqs:us-east-1:${ledgerAccount}:ledger-reports-*`,
+    );
     const invokes = statements
       .filter((s) => actionsOf(s).includes("lambda:InvokeFunction"))
       .flatMap(resourcesOfStatement)
       .map(render);
     expect(invokes.some((r) => r.endsWith(":function:ledger-test-noop"))).toBe(true);
-    // The shop registry forwards nowhere: its poller may send to no queue.
-    expect(statementsOf(dispatcher, "shop-test-poller").flatMap(actionsOf)).not.toContain("sqs:SendMessage");
+    // The shop registry names no forward target: its poller may send only to the queues it may read.
+    const shop = statementsOf(dispatcher, "shop-test-poller");
+    const shopSends = shop
+      .filter((s) => actionsOf(s).includes("sqs:SendMessage"))
+      .flatMap(resourcesOfStatement);
+    const shopReads = shop
+      .filter((s) => actionsOf(s).includes("sqs:ReceiveMessage"))
+      .flatMap(resourcesOfStatement);
+    expect(shopSends.map(render)).toEqual(shopReads.map(render));
   });
 
   it("lets restart read the age metric only when a depth-mode route uses maxAgeSec", () => {

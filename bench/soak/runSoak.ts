@@ -31,6 +31,8 @@ export interface SoakOptions {
   logger?: Logger;
   /** Progress lines (phase changes, counts). */
   onProgress?: (line: string) => void;
+  /** Enforce the stack's IAM on every function (default true): a denied call breaks the soak. */
+  enforceIam?: boolean;
 }
 
 /**
@@ -51,7 +53,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const startedAt = clock.now();
 
   const registry = soakRegistry(perQueue);
-  const cloud = await startLocalCloud({ port: 0, logger: options.logger ?? silentLogger });
+  const cloud = await startLocalCloud({
+    port: 0,
+    logger: options.logger ?? silentLogger,
+    enforceIam: options.enforceIam ?? true,
+  });
   const deployment = await deployLocal(cloud, registry, { logger: options.logger ?? silentLogger }).catch(
     async (error: unknown) => {
       await cloud.stop();

@@ -21,6 +21,8 @@ export interface SoakReport {
   /** The settings the soak ran with (batches in flight per loop, timer renewal). */
   settings: { concurrency: number; renewEverySec: number; staleAfterSec: number; fifoGroups: number };
   faultCounts: FaultCounts;
+  /** Calls the platform's functions made that their roles do not allow (`function: action on resource`). */
+  iamDenied: string[];
   environmentsKilled: number;
   /** The `record` handler as the local Lambda service saw it (cold starts, timeouts, throttles). */
   handler: { invocations: number; errors: number; timeouts: number; throttles: number; coldStarts: number };
@@ -103,9 +105,18 @@ export async function buildSoakReport(
     scaledDown: afterPeak.some((n) => n < peakA),
     fifoOrder: { groups: orderLogs.size, deliveries: orderedDeliveries, violations },
   };
+  const iamDenied = cloud.iam
+    .usage()
+    .flatMap((u) => u.denied.map((d) => `${u.functionName}: ${d.action} on ${d.resource} (${d.count}×)`));
   return {
     invariants,
-    broken: brokenInvariants(invariants),
+    broken: [
+      ...brokenInvariants(invariants),
+      ...(iamDenied.length > 0
+        ? [`the stack's IAM denied ${iamDenied.length} authorization(s): ${iamDenied.join("; ")}`]
+        : []),
+    ],
+    iamDenied,
     durationSec: (clock.now() - startedAt) / 1000,
     settings: {
       concurrency: soakConcurrency,

@@ -5,7 +5,7 @@ import { restartScheduleMinutes } from "./restart.js";
 
 /** The environment every platform function gets (table names, route store, poller settings). */
 export function createPlatformEnvironment(
-  { stage, settings, name }: StackBuild,
+  { stage, settings, name, registry }: StackBuild,
   tokensTable: Table,
   { routesTable, routesPath }: RouteStoreLocation,
   maxHandlerTimeoutSec: number,
@@ -18,6 +18,7 @@ export function createPlatformEnvironment(
     pollerFunction: name(PlatformFunction.Poller),
     poller: settings.poller,
     restart: settings.restart,
+    limits: registry.limits,
     maxHandlerTimeoutSec,
     // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
     restartIntervalSec: restartScheduleMinutes(settings.restart.intervalSec) * 60,

@@ -43,9 +43,12 @@ export function createPollerFunction(
   );
   allow(poller, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [tokensTable.tableArn]);
   grantRoutesRead(poller);
-  // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage.
-  if (forwardTargetArns.length > 0) {
-    allow(poller, ["sqs:GetQueueUrl", "sqs:SendMessage"], forwardTargetArns);
-  }
+  // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage. Run-time routes may forward
+  // to the registry's queues and routableQueues (`routes set` refuses any other), so those are granted too.
+  allow(
+    poller,
+    ["sqs:GetQueueUrl", "sqs:SendMessage"],
+    [...new Set([...forwardTargetArns, ...routedQueueArns])],
+  );
   return { poller, pollerArn };
 }

@@ -1,4 +1,10 @@
-import { AwsLimits, NoMatchKind, parseNoMatchAction, type RouteConfig } from "@sqs-dispatcher/config";
+import {
+  AwsLimits,
+  deadLetterQueueName,
+  NoMatchKind,
+  parseNoMatchAction,
+  type RouteConfig,
+} from "@sqs-dispatcher/config";
 import { Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Queue } from "sst/constructs";
@@ -12,10 +18,7 @@ export interface RoutedQueue {
   readonly imported: boolean;
 }
 
-/** The DLQ name of a created queue: `<name>-dlq`, or `<base>-dlq.fifo` for a FIFO queue. */
-export function deadLetterQueueName(queueName: string): string {
-  return queueName.endsWith(".fifo") ? `${queueName.slice(0, -".fifo".length)}-dlq.fifo` : `${queueName}-dlq`;
-}
+export { deadLetterQueueName };
 
 /**
  * Imports the existing queue `queueName` of the stack's own account and region. The URL is given

@@ -1,31 +1,29 @@
-import {
-  EnvVar,
-  formatNoMatchAction,
-  NoMatchKind,
-  parseNoMatchAction,
-  parseRoute,
-  type Route,
-} from "@sqs-dispatcher/config";
+import { formatNoMatchAction, NoMatchKind, parseNoMatchAction, parseRoute } from "@sqs-dispatcher/config";
 import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
-import { CustomResource, RemovalPolicy } from "aws-cdk-lib";
+import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
+import { type CfnResource, CustomResource, Duration } from "aws-cdk-lib";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
-import * as cr from "aws-cdk-lib/custom-resources";
 import type { Function as SstFunction } from "sst/constructs";
 import type { DispatcherStackOptions, RouteStoreLocation, StackBuild } from "./context.js";
 import { StackConfigurationError } from "./errors.js";
-import { allow, createDispatcherFunction, logRetention, PlatformHandler } from "./functions.js";
+import { allow, createDispatcherFunction, PlatformHandler } from "./functions.js";
 import { routesParameterArn } from "./grants.js";
 import type { RoutedQueue } from "./queues.js";
+import { type RegistryRoute, writeRouteSyncSpec } from "./routeSyncSpec.js";
 
 /**
- * Functions only the AWS stack has (the local deploy syncs routes in-process): the route sync and
- * the CDK Provider framework function in front of it. Registry functions may not take these names.
+ * Functions only the AWS stack has (the local deploy syncs routes in-process): the route sync.
+ * Registry functions may not take these names.
  */
 export const StackFunction = {
   RouteSync: "route-sync",
-  RouteSyncProvider: "route-sync-provider",
 } as const;
+
+/** The logical id of the `Custom::RouteSync` resource; route-sync serves requests for it alone. */
+export const routeSyncResourceId = "RouteSync";
+
+/** How long one route sync may run, seconds. */
+const routeSyncTimeoutSec = 300;
 
 /** The environment variable that makes a deploy reset run-time route edits (`DISPATCHER_RESET_ROUTES=1`). */
 export const resetRoutesVariable = "DISPATCHER_RESET_ROUTES";
@@ -51,14 +49,14 @@ export function registryRoutesOf(
   build: StackBuild,
   queues: readonly RoutedQueue[],
   handlerFunctions: ReadonlyMap<string, SstFunction>,
-): Omit<Route, "source" | "updatedAt">[] {
+): RegistryRoute[] {
   const { registry, name } = build;
   const registryRoutes = registry.routes.map((route, i) => {
     const routed = queues[i];
     const handler = handlerFunctions.get(route.function);
     if (!routed || !handler)
       throw new StackConfigurationError(`route '${route.queue.name}' has no queue or function`);
-    const stored: Omit<Route, "source" | "updatedAt"> = {
+    const stored: RegistryRoute = {
       queueName: route.queue.name,
       queueUrl: routed.queue.queueUrl,
       functionName: handler.functionName,
@@ -90,18 +88,31 @@ export function registryRoutesOf(
  * The route store is written by a custom resource, not by CloudFormation: on every deploy it applies
  * the same redeploy-versus-edit rule as the local deploy (`planRouteSync`, see packages/functions/src/routeSync.ts), which
  * needs the stored routes, and CloudFormation cannot read those.
+ *
+ * What to write comes from stack-owned parameters ({@link writeRouteSyncSpec}), not from the
+ * resource's properties, and the function is the resource's ServiceToken itself (no Provider
+ * framework in front of it), so it sees CloudFormation's own request and can tell it from one
+ * invoked straight into it: invoke rights on route-sync are not write rights on the routes.
  */
 export function createRouteSync(
   build: StackBuild,
   { routesTable, routesPath }: RouteStoreLocation,
-  registryRoutes: readonly Omit<Route, "source" | "updatedAt">[],
+  registryRoutes: readonly RegistryRoute[],
   options: Pick<DispatcherStackOptions, "resetRoutes" | "deployId">,
 ): CustomResource {
   const { stack, settings, name } = build;
+  const deployId = options.deployId ?? new Date().toISOString();
+  const spec = writeRouteSyncSpec(build, registryRoutes, {
+    deployId,
+    resetRoutes: options.resetRoutes ?? resetRoutesFromEnv(),
+  });
   const routeStoreEnvironment: Record<string, string> = {
     [EnvVar.RouteStore]: settings.routeStore,
     ...(routesPath !== undefined ? { [EnvVar.RoutesPath]: routesPath } : {}),
     ...(routesTable ? { [EnvVar.RoutesTable]: routesTable.tableName } : {}),
+    [EnvVar.RouteSyncSpecParameters]: spec.names.join(","),
+    [EnvVar.StackId]: stack.stackId,
+    [EnvVar.RouteSyncResourceId]: routeSyncResourceId,
   };
   const routeSyncFunction = createDispatcherFunction(
     stack,
@@ -110,7 +121,7 @@ export function createRouteSync(
     {
       handler: PlatformHandler.routeSync,
       // One write per route, sequentially, within SSM's put throughput; generous for large registries.
-      timeout: 300,
+      timeout: routeSyncTimeoutSec,
       memorySize: 256,
       environment: routeStoreEnvironment,
       recursiveLoop: lambda.RecursiveLoop.TERMINATE,
@@ -128,32 +139,27 @@ export function createRouteSync(
       [routesTable.tableArn],
     );
   }
-  // The Provider framework answers CloudFormation (success, failure, response URL) for the function.
-  // Named and given its own log group like every function here (no LogRetention custom resource).
-  const providerName = name(StackFunction.RouteSyncProvider);
-  const routeSyncProvider = new cr.Provider(stack, "RouteSyncProvider", {
-    onEventHandler: routeSyncFunction,
-    providerFunctionName: providerName,
-    // The framework logs each response it sends CloudFormation; the default (FATAL) hides why a deploy hangs.
-    frameworkLambdaLoggingLevel: lambda.ApplicationLogLevel.INFO,
-    logGroup: new logs.LogGroup(stack, "RouteSyncProviderLogs", {
-      logGroupName: `/aws/lambda/${providerName}`,
-      retention: logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    }),
-  });
-  const frameworkFunction = routeSyncProvider.node.findChild("framework-onEvent").node
-    .defaultChild as lambda.CfnFunction;
-  frameworkFunction.recursiveLoop = lambda.RecursiveLoop.TERMINATE;
+  allow(routeSyncFunction, ["ssm:GetParameters"], spec.arns);
+  // Is CloudFormation making this change now? (A request invoked straight in finds the resource *_COMPLETE.)
+  allow(routeSyncFunction, ["cloudformation:DescribeStackResource"], [stack.stackId]);
   const routeSyncProperties: RouteSyncProperties = {
-    Routes: stack.toJsonString(registryRoutes),
-    ResetRoutes: (options.resetRoutes ?? resetRoutesFromEnv()) ? "true" : "false",
     RouteStore: routesPath !== undefined ? `ssm:${routesPath}` : `dynamodb:${routesTable?.tableName ?? ""}`,
-    DeployId: options.deployId ?? new Date().toISOString(),
+    DeployId: deployId,
   };
-  return new CustomResource(stack, "RouteSync", {
-    serviceToken: routeSyncProvider.serviceToken,
+  const resource = new CustomResource(stack, routeSyncResourceId, {
+    serviceToken: routeSyncFunction.functionArn,
     resourceType: "Custom::RouteSync",
     properties: routeSyncProperties,
+    // A function that dies without answering fails the deploy after this, not after CloudFormation's hour.
+    serviceTimeout: Duration.seconds(routeSyncTimeoutSec + 60),
   });
+  // The parameters are written (and on a rollback restored) before the sync reads them.
+  for (const parameter of spec.parameters) resource.node.addDependency(parameter);
+  const cfn = resource.node.defaultChild as CfnResource;
+  if (stack.resolve(cfn.logicalId) !== routeSyncResourceId) {
+    throw new StackConfigurationError(
+      `the route sync resource's logical id is '${String(stack.resolve(cfn.logicalId))}', not '${routeSyncResourceId}' as its function expects`,
+    );
+  }
+  return resource;
 }

@@ -1,6 +1,9 @@
 import { defineDispatcher } from "@sqs-dispatcher/config";
 
-/** The registry the CLI integration tests load with `--config`: two functions, no deployed routes. */
+/**
+ * The registry the CLI integration tests load with `--config`: two functions, no deployed routes, and
+ * the `pol-*` queues run-time routes may forward to.
+ */
 export default defineDispatcher({
   app: "clitest",
   functions: {
@@ -8,4 +11,5 @@ export default defineDispatcher({
     other: { handler: "packages/functions/src/handlers/noop.handler", timeoutSec: 10 },
   },
   routes: [],
+  routableQueues: ["pol-*"],
 });

@@ -149,6 +149,14 @@ describe("dispatcher routes set: route policies", () => {
       "error: --on-no-match: forwards to the route's own queue 'pol-refused'",
     ],
     [
+      "a forward target the poller's role may not send to",
+      async () => {
+        await createQueue("audit-elsewhere");
+        return ["--on-no-match", "forward:audit-elsewhere"];
+      },
+      "error: --on-no-match: the poller may not send to queue 'audit-elsewhere'",
+    ],
+    [
       "a rate that is not positive",
       async () => ["--max-rate", "0"],
       "error: --max-rate: must be a number greater than 0\n",

@@ -5,6 +5,7 @@ import { type LocalCloud, runDev } from "@sqs-dispatcher/local";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDispatcher } from "./cliHarness.js";
+import { waitFor } from "./support/waitFor.js";
 
 /** Where the browser test leaves its screenshot (ignored by git). */
 const outputDir = path.join("test-results", "console");
@@ -18,6 +19,7 @@ let dlqUrl: (queue: string) => string;
 let consoleUrl: string;
 let browser: Browser;
 let page: Page;
+let printed = "";
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
@@ -34,12 +36,19 @@ beforeAll(async () => {
       statusIntervalMs: 60_000,
       logFile: path.join(outputDir, "dev.log"),
       signal: stop.signal,
-      out: { write: () => true, isTTY: false },
+      out: {
+        write: (text: string) => {
+          printed += text;
+          return true;
+        },
+        isTTY: false,
+      },
       onReady: (r) => {
         cloud = r.cloud;
         sqs = r.deployment.clients.sqs;
         dlqUrl = (queue) => r.deployment.queues.find((q) => q.name === queue)?.dlqUrl ?? "";
-        consoleUrl = r.consoleUrl;
+        // The URL `pnpm dev` prints, with the console's per-run secret, is the way in.
+        consoleUrl = /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)\n/.exec(printed)?.[1] ?? "";
         resolve();
       },
     });
@@ -60,6 +69,13 @@ beforeAll(async () => {
   // A laptop screen.
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on("pageerror", (error) => pageErrors.push(error.message));
+  // A Content-Security-Policy violation is logged as a console error (the browser's own favicon
+  // request, answered by the admin API, is not the page's).
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.location().url.endsWith("/favicon.ico")) {
+      pageErrors.push(`${message.text()} (${message.location().url})`);
+    }
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -82,8 +98,24 @@ async function routePaused(queue: string): Promise<boolean> {
 
 describe("the web console of a running local platform", () => {
   it("plots every registry queue, pauses and resumes a route by keyboard, and is screenshotted", async () => {
-    await page.goto(consoleUrl);
+    expect(consoleUrl).toMatch(/\?token=[\w-]{43}$/);
+    const origin = consoleUrl.replace(/\/\?token=.*$/, "");
+    // Without the secret a browser gets no page.
+    const stranger = await browser.newPage();
+    expect((await stranger.goto(`${origin}/`))?.status()).toBe(401);
+    await stranger.close();
+
+    const response = await page.goto(consoleUrl);
     expect(await page.title()).toBe("sqs-dispatcher console");
+    // The token went into a cookie; the address bar (and the history) no longer hold it.
+    expect(page.url()).toBe(`${origin}/`);
+    expect(await response?.allHeaders()).toMatchObject({
+      "x-frame-options": "DENY",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": expect.stringMatching(/^default-src 'self'; frame-ancestors 'none'/),
+    });
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/" });
 
     // Depth comes from GetMetricData on AWS/SQS, loops from the tokens: both draw once the platform runs.
     for (const queue of registryQueues) {
@@ -101,16 +133,13 @@ describe("the web console of a running local platform", () => {
     await page.locator(`${card("orders")} button[data-action="pause"]`).focus();
     // The page refreshes every few seconds; the focused button must keep the focus across it.
     const updated = await page.locator("#updated").textContent();
-    await page.waitForFunction(
-      `document.querySelector("#updated").textContent !== ${JSON.stringify(updated)}`,
-      undefined,
-      { timeout: 15_000 },
-    );
-    await expect(
-      page.evaluate(
-        `document.activeElement.closest("section").dataset.queue + ":" + document.activeElement.dataset.action`,
-      ),
-    ).resolves.toBe("orders:pause");
+    // (Locators, not evaluated strings: the page's Content-Security-Policy allows no eval.)
+    await waitFor(async () => (await page.locator("#updated").textContent()) !== updated, {
+      timeoutMs: 15_000,
+      description: "the page's next refresh",
+    });
+    const focused = `${await page.locator("section:has(:focus)").getAttribute("data-queue")}:${await page.locator(":focus").getAttribute("data-action")}`;
+    expect(focused).toBe("orders:pause");
     await page.keyboard.press("Enter");
     const dialog = page.locator("dialog#confirm");
     await dialog.waitFor({ state: "visible" });
@@ -158,10 +187,12 @@ describe("the web console of a running local platform", () => {
     await dialog.waitFor({ state: "visible" });
     await expect(page.locator("#confirm-cli").textContent()).resolves.toContain("dlq redrive orders");
     await page.locator("#confirm-ok").click();
-    await page.waitForFunction(
-      `/redrive of orders-dlq: completed, moved 1\\/1/.test(document.querySelector("#notice").textContent)`,
-      undefined,
-      { timeout: 20_000 },
+    await waitFor(
+      async () =>
+        /redrive of orders-dlq: completed, moved 1\/1/.test(
+          (await page.locator("#notice").textContent()) ?? "",
+        ),
+      { timeoutMs: 20_000, description: "the page to report the redrive task" },
     );
 
     await page.screenshot({ path: path.join(outputDir, "console.png"), fullPage: true });

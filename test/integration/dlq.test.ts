@@ -148,6 +148,20 @@ describe("dispatcher dlq", () => {
     expect(out.code).toBe(1);
     expect(out.stderr).toContain("poison-dlq-nope");
   });
+
+  it("prints a dead letter's C1 controls escaped in peek's table (SQS refuses C0 in bodies, not C1)", async () => {
+    // CSI "clear screen", OSC "set title", ST, NEL: a terminal may act on each.
+    const body = "before\u009b2J\u009d0;owned\u009c\u0085after";
+    await sendTo(platform.dlqUrl("poison"), [body]);
+    await waitFor(async () => (await dlqVisible("poison")) >= 1, {
+      timeoutMs: 10_000,
+      description: "the dead letter visible",
+    });
+    const out = await dispatcher("dlq", "peek", "poison");
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("before\\u009b2J\\u009d0;owned\\u009c\\u0085after");
+    expect(out.stdout.replace(/\n/g, "")).not.toMatch(/\p{Cc}/u);
+  });
 });
 
 describe("AWS CLI against the local SQS's message move tasks", () => {
@@ -211,18 +225,29 @@ describe("dispatcher console", () => {
       },
     );
     try {
-      const url = await waitFor(() => /Console: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout)?.[1], {
-        timeoutMs: 15_000,
-        description: "the console's URL",
-      });
-      const page = await fetch(url);
+      const loginUrl = await waitFor(
+        () => /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{43})\s/.exec(stdout)?.[1],
+        { timeoutMs: 15_000, description: "the console's URL with its secret" },
+      );
+      const url = loginUrl.replace(/\?token=.*$/, "");
+      // Without the secret: no page, and the bare header (any local process can send it) is refused.
+      expect((await fetch(url)).status).toBe(401);
+      expect(
+        (await fetch(`${url}console/api/state`, { headers: { "x-dispatcher-console": "1" } })).status,
+      ).toBe(401);
+      // The printed URL sets the session cookie and redirects to the bare page, as a browser follows it.
+      const login = await fetch(loginUrl, { redirect: "manual" });
+      expect(login.status).toBe(303);
+      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      const page = await fetch(url, { headers: { cookie } });
       expect(page.headers.get("content-type")).toContain("text/html");
+      expect(page.headers.get("x-frame-options")).toBe("DENY");
       expect(await page.text()).toContain("/console/uPlot.iife.min.js");
       expect((await fetch(`${url}console/uPlot.iife.min.js`)).status).toBe(200);
-      // Without the console's header (what a cross-site page would send) the API refuses.
-      expect((await fetch(`${url}console/api/state`)).status).toBe(403);
+      // The session without the console's header (what a cross-site form could send) is refused too.
+      expect((await fetch(`${url}console/api/state`, { headers: { cookie } })).status).toBe(401);
 
-      const headers = { "x-dispatcher-console": "1" };
+      const headers = { "x-dispatcher-console": "1", cookie };
       const state = (await (await fetch(`${url}console/api/state`, { headers })).json()) as {
         queues: { name: string; state: string; dlq: { name: string } | null }[];
       };

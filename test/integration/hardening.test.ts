@@ -155,7 +155,7 @@ describe("hardening on the local platform", () => {
     expect(reasons.sort()).toEqual(
       [
         `forged: AlarmArn 'arn:aws:cloudwatch:${region}:${accountId}:alarm:elsewhere' does not name alarm '${alarmOf(1)}'`,
-        "forged: alarm 'itest-prod-harden-depth-1' is not one of this stage's (names start with 'itest-local-')",
+        `forged: alarm 'itest-prod-harden-depth-1' is not a tier alarm of queue 'harden' in this stage (${alarmOf(1)}, ${alarmOf(2)})`,
         `forged: delivered from topic 'arn:aws:sns:${region}:${accountId}:attacker', not this stage's scale-up topic`,
       ].sort(),
     );

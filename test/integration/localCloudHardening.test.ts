@@ -137,6 +137,37 @@ describe("request body caps", () => {
   });
 });
 
+describe("request body caps of the local move-task endpoint", () => {
+  it("refuses a StartMessageMoveTask body over 64 KiB with 413, like the other services' caps", async () => {
+    const res = await send(cloud.port, {
+      method: "POST",
+      host: `127.0.0.1:${cloud.port}`,
+      headers: {
+        authorization: signedFor("sqs"),
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "AmazonSQS.StartMessageMoveTask",
+      },
+      body: Buffer.alloc(2 * 1_048_576, 0x20),
+    });
+    expect(res.status).toBe(413);
+    expect(res.body).toContain("RequestEntityTooLarge");
+  });
+});
+
+describe("the data folder", () => {
+  it("is created 0700 from the start, with dynamodb/ inside it, even where nothing existed", async () => {
+    const nested = join(dataDir, "fresh", "data");
+    const second = await startLocalCloud({ port: 0, dataDir: nested });
+    try {
+      for (const folder of [join(dataDir, "fresh"), nested, join(nested, "dynamodb")]) {
+        expect(((await stat(folder)).mode & 0o777).toString(8), folder).toBe("700");
+      }
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 describe("ssm.json", () => {
   it("is written with mode 0600: it holds SecureString values in plain text", async () => {
     const ssm = new SSMClient({

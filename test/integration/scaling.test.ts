@@ -175,8 +175,8 @@ describe("alarm scaling on the local platform", () => {
     expect(await loops("scale-b")).toBe(2);
   });
 
-  it("scales once when the same notification is delivered twice, and ignores foreign or malformed ones", async () => {
-    const before = await loops("scale-a"); // 4; maxLoops 6 leaves room for one step only if applied once
+  it("scales a transition once however often its notification is delivered, and ignores foreign or malformed ones", async () => {
+    const before = await loops("scale-a"); // 4: one OK takes it to 3, one ALARM step to 5 of maxLoops 6
     const sns = platform.deployment.clients.sns;
     const { accountId, region } = platform.cloud;
     const notification = (overrides: Record<string, unknown> = {}, queueName = "scale-a") =>
@@ -236,13 +236,19 @@ describe("alarm scaling on the local platform", () => {
       ]),
     );
 
+    // A real transition (OK, then ALARM), then its notification replayed: CloudWatch's transition
+    // is what is remembered, so the replays, whatever StateChangeTime they claim, scale no more.
+    await setState(alarmOf("scale-a", 1), "OK");
+    await handledBy(down, ++downCalls);
+    await setState(alarmOf("scale-a", 1), "ALARM");
+    await handledBy(up, ++upCalls);
+    expect(await loops("scale-a")).toBe(before + 1);
     await publish(notification());
-    await publish(notification());
+    await publish(notification({ StateChangeTime: "2030-01-01T00:00:09.000+0000" }));
     upCalls += 2;
     await handledBy(up, upCalls);
-    expect(await loops("scale-a")).toBe(before + 2);
     await holdsFor(
-      async () => (await loops("scale-a")) === before + 2,
+      async () => (await loops("scale-a")) === before + 1,
       1_500,
       "the count to stay after a duplicate",
     );

@@ -16,6 +16,7 @@ import {
   type RouteStoreKind,
   routeParameterPath,
   settingsFor,
+  stageAlarmNamePrefix,
   type Target,
 } from "@sqs-dispatcher/config";
 import {
@@ -34,6 +35,7 @@ import {
   type StatusDeps,
   systemClock,
 } from "@sqs-dispatcher/core";
+import { resolveAwsRegion } from "./awsRegion.js";
 import { CommandFailedError, UsageError } from "./cliErrors.js";
 import type { GlobalFlags } from "./flags.js";
 import type { CliIo } from "./io.js";
@@ -46,7 +48,13 @@ export const localStage = "local";
 /** Where a command acts: the local cloud (test credentials) or an AWS stage (the standard chain). */
 export type CliTarget =
   | { kind: "local"; endpoint: string; region: string; stage: string }
-  | { kind: "aws"; stage: string; region?: string; profile?: string };
+  | {
+      kind: "aws";
+      stage: string;
+      /** `--region`; once the context is built, the region its clients use (resolved as the SDK does). */
+      region?: string;
+      profile?: string;
+    };
 
 /** `--local`/`--endpoint` pick the local cloud; otherwise AWS with `--stage`, DISPATCHER_STAGE or `dev`. */
 export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): CliTarget {
@@ -106,6 +114,8 @@ export interface ResourceNames {
   tokensTable: string;
   routesTable: string;
   routesPath: string;
+  /** What the stage's alarm names start with (`<app>-<stage>-`, also on the local cloud). */
+  alarmPrefix: string;
 }
 
 export function resourceNames(registry: Registry, target: CliTarget): ResourceNames {
@@ -117,6 +127,7 @@ export function resourceNames(registry: Registry, target: CliTarget): ResourceNa
     tokensTable: physical("tokens"),
     routesTable: physical("routes"),
     routesPath: routeParameterPath(registry.app, target.stage),
+    alarmPrefix: stageAlarmNamePrefix(registry.app, target.stage),
   };
 }
 
@@ -164,9 +175,13 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
           credentials: { accessKeyId: "test", secretAccessKey: "test" },
         }
       : {
-          ...(target.region !== undefined ? { region: target.region } : {}),
+          region: await resolveAwsRegion({
+            ...(target.region !== undefined ? { region: target.region } : {}),
+            ...(target.profile !== undefined ? { profile: target.profile } : {}),
+          }),
           ...(target.profile !== undefined ? { profile: target.profile } : {}),
         };
+  if (target.kind === "aws") target.region = clientConfig.region;
   const built: { destroy(): void }[] = [];
   const lazy = <T extends { destroy(): void }>(make: () => T) => {
     let client: T | undefined;
@@ -224,10 +239,12 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
         routes: context.routes,
         leases: context.leases,
         queues: createSqsQueueDirectory({ sqs: sqs() }),
-        alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch() }),
+        alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch(), alarmNamePrefix: names.alarmPrefix }),
         account: createLambdaAccountSettingsReader(lambda()),
         clock: systemClock,
         logger,
+        // A stored route over them is flagged as run time clamps it.
+        limits: registry.limits,
       };
     },
     close() {

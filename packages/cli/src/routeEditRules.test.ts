@@ -28,6 +28,24 @@ function route(queueName: string, fields: Partial<Route> = {}, url?: string): Ro
 }
 
 describe("routeEditRefusals", () => {
+  it("refuses a forward target the poller's role may not send to, on AWS and locally, and accepts routable ones", () => {
+    for (const target of [aws, local]) {
+      const url = target.kind === "local" ? "http://127.0.0.1:4566/000000000000/orders" : undefined;
+      const refusals = (onNoMatch: string) =>
+        routeEditRefusals({
+          registry,
+          target,
+          route: route("orders", { filters: [{ body: { type: ["order"] } }], onNoMatch }, url),
+          stored: [],
+          region: "us-east-1",
+        });
+      expect(refusals("forward:audit")).toEqual([
+        "--on-no-match: the poller may not send to queue 'audit' (its role covers the registry's queues, its forward targets and routableQueues): add 'audit' to routableQueues in dispatcher.config.ts and deploy, then set the route",
+      ]);
+      expect(refusals("forward:reports-parked")).toEqual([]);
+    }
+  });
+
   it("accepts an edit within the limits, to a queue the poller may read", () => {
     expect(
       routeEditRefusals({

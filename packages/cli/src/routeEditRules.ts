@@ -1,12 +1,22 @@
 import {
   isRoutableQueue,
   loopLimitIssues,
+  NoMatchKind,
+  parseNoMatchAction,
   type QueueUrlScope,
   queueUrlProblem,
   type Registry,
   type Route,
+  type RouteStoreKind,
+  routeSizeProblem,
 } from "@sqs-dispatcher/config";
 import type { CliTarget } from "./context.js";
+
+/** Whether the poller's role may send to `queueName`: a queue it may read, or a forward target the registry names. */
+function isForwardTarget(registry: RouteEditInput["registry"], queueName: string): boolean {
+  if (isRoutableQueue(registry, queueName)) return true;
+  return registry.routes.some((r) => r.onNoMatch === `${NoMatchKind.Forward}:${queueName}`);
+}
 
 /** What {@link routeEditRefusals} checks an edited route against. */
 export interface RouteEditInput {
@@ -18,6 +28,8 @@ export interface RouteEditInput {
   stored: readonly Route[];
   /** The region the CLI's SQS client uses on AWS (the stack's partition follows from it). */
   region?: string;
+  /** The store the route is written to: its JSON must fit (SSM's 8 KB, DynamoDB's 400 KB). */
+  storeKind?: RouteStoreKind;
 }
 
 /**
@@ -27,7 +39,10 @@ export interface RouteEditInput {
  * - The registry's loop limits, over the stored routes with this edit applied (the same rule
  *   `defineDispatcher` applies to the registry's routes).
  * - On AWS, only queues the poller's role can read: the registry's and `routableQueues`.
+ * - Everywhere, a forward target the poller's role may send to: those queues and the registry's forward
+ *   targets (the local cloud enforces the stack's IAM too).
  * - The queue URL points at SQS of the target: the stack's partition on AWS, the edge locally.
+ * - The route as stored fits its store (`routeSizeProblem`).
  */
 export function routeEditRefusals(input: RouteEditInput): string[] {
   const { registry, target, route } = input;
@@ -42,6 +57,12 @@ export function routeEditRefusals(input: RouteEditInput): string[] {
       `<queue>: the poller may not read queue '${route.queueName}' on AWS (its role covers the registry's queues and routableQueues): add '${route.queueName}' (or a prefix such as '${route.queueName.replace(/[-_][^-_]*$/, "")}-*') to routableQueues in dispatcher.config.ts and deploy, then set the route`,
     );
   }
+  const forward = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
+  if (forward?.kind === NoMatchKind.Forward && !isForwardTarget(registry, forward.queueName)) {
+    lines.push(
+      `--on-no-match: the poller may not send to queue '${forward.queueName}' (its role covers the registry's queues, its forward targets and routableQueues): add '${forward.queueName}' to routableQueues in dispatcher.config.ts and deploy, then set the route`,
+    );
+  }
   const scope: QueueUrlScope | undefined =
     target.kind === "local"
       ? { kind: "local", edge: target.endpoint }
@@ -50,5 +71,7 @@ export function routeEditRefusals(input: RouteEditInput): string[] {
         : undefined;
   const problem = queueUrlProblem(route.queueUrl, route.queueName, scope);
   if (problem !== undefined) lines.push(`<queue>: the queue's URL '${route.queueUrl}' ${problem}`);
+  const tooBig = input.storeKind === undefined ? undefined : routeSizeProblem(route, input.storeKind);
+  if (tooBig !== undefined) lines.push(`--filters: the route ${tooBig}`);
   return lines;
 }

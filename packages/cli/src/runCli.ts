@@ -24,6 +24,7 @@ const devSchema = z.strictObject({
   adminPort: intFlag(0, 65_535),
   demo: z.boolean(),
   resetRoutes: z.boolean().default(false),
+  enforceIam: z.boolean().default(false),
   config: z.string().min(1).optional(),
 });
 
@@ -142,9 +143,13 @@ Examples:
     .option("--admin-port <port>", "local admin API port on 127.0.0.1 (0 picks a free one)", "4567")
     .option("--no-demo", "deploy the registry but send no demo traffic")
     .option("--reset-routes", "reset routes edited at run time to the registry's")
+    .option(
+      "--enforce-iam",
+      "evaluate every function's calls against its role's policies as the SST stack synthesizes them (first start synthesizes, ~10-30 s); write the used/unused report on stop",
+    )
     .addHelpText(
       "after",
-      "\nExamples:\n  $ pnpm dev\n  $ pnpm dev --no-demo\n  $ pnpm dispatcher dev --port 4570 --admin-port 4571 --data .dispatcher/data\n",
+      "\nExamples:\n  $ pnpm dev\n  $ pnpm dev --no-demo\n  $ pnpm dev --enforce-iam\n  $ pnpm dispatcher dev --port 4570 --admin-port 4571 --data .dispatcher/data\n",
     )
     .action(async (_opts: unknown, command: Command) => {
       const globals = command.optsWithGlobals() as { config?: string };
@@ -156,6 +161,7 @@ Examples:
         dataDir: flags.data,
         demo: flags.demo,
         resetRoutes: flags.resetRoutes,
+        enforceIam: flags.enforceIam,
         ...(flags.config !== undefined
           ? { configPath: path.resolve(io.cwd ?? process.cwd(), flags.config) }
           : {}),

@@ -1,5 +1,5 @@
 import { DispatcherError } from "./dispatcherError.js";
-import type { PollerConfig, RestartConfig, RouteStoreKind } from "./schema.js";
+import type { LoopLimits, PollerConfig, RestartConfig, RouteStoreKind } from "./schema.js";
 
 /**
  * The environment variables the platform's functions read, named once.
@@ -24,12 +24,18 @@ export const EnvVar = {
   RenewEverySec: "POLLER_RENEW_EVERY_SEC",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
+  /** Time the poller keeps for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */
+  ColdStartAllowanceSec: "POLLER_COLD_START_ALLOWANCE_SEC",
   /** The longest timeout of any handler function: one cycle must fit it. */
   MaxHandlerTimeoutSec: "MAX_HANDLER_TIMEOUT_SEC",
   /** Restart: heartbeat age past which a token is stale. */
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
   StartGraceSec: "RESTART_START_GRACE_SEC",
+  /** The registry's `limits.maxLoopsPerRoute`: restart and the scale functions clamp stored routes to it. */
+  MaxLoopsPerRoute: "LIMITS_MAX_LOOPS_PER_ROUTE",
+  /** The registry's `limits.maxLoopsTotal`: restart and the scale functions clamp stored routes to it. */
+  MaxLoopsTotal: "LIMITS_MAX_LOOPS_TOTAL",
   /** Restart: its schedule's interval, seconds (optional): a run's time box is no longer. */
   RestartIntervalSec: "RESTART_INTERVAL_SEC",
   /** `processed` table of the example `record` handler. */
@@ -39,12 +45,23 @@ export const EnvVar = {
   /** Scale functions: the ARN of the topic the function is subscribed to; records from any other are forged. */
   ScaleTopicArn: "SCALE_TOPIC_ARN",
   /**
-   * Prefix of the stage's alarm names (`<app>-<stage>-`): the admin API reads only these alarms, and
-   * the scale functions ignore a notification about any other.
+   * Prefix of the stage's alarm names (`<app>-<stage>-`): status (the admin API, the console) reads
+   * only these alarms.
    */
   AlarmNamePrefix: "ALARM_NAME_PREFIX",
+  /**
+   * Route-sync: the SSM parameters (comma-separated names) where the stack wrote the deploy's
+   * routes and reset flag; route-sync reads what to write from them, never from its event.
+   */
+  RouteSyncSpecParameters: "ROUTE_SYNC_SPEC_PARAMETERS",
+  /** Route-sync: the id (ARN) of the stack whose requests it serves. */
+  StackId: "DISPATCHER_STACK_ID",
+  /** Route-sync: the logical id of the `Custom::RouteSync` resource it serves. */
+  RouteSyncResourceId: "ROUTE_SYNC_RESOURCE_ID",
   /** Set by the local cloud for every function: the edge its SDK clients reach. Unset on AWS. */
   EndpointUrl: "AWS_ENDPOINT_URL",
+  /** The registry's app: with the stage, it names the tier alarms the scale functions accept (`tierAlarmName`). */
+  App: "DISPATCHER_APP",
   /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
   Stage: "DISPATCHER_STAGE",
   /** Set by Lambda: the region the function runs in. */
@@ -108,6 +125,8 @@ export interface PlatformEnvironmentInput {
   pollerFunction: string;
   poller: Pick<PollerConfig, "waitTimeSec" | "marginSec" | "renewEverySec" | "routeCacheTtlSec">;
   restart: Pick<RestartConfig, "staleAfterSec" | "startGraceSec">;
+  /** The registry's loop limits: restart and the scale functions clamp stored routes to them. */
+  limits: LoopLimits;
   /** The longest timeout of any handler function, seconds. */
   maxHandlerTimeoutSec: number;
   /** A restart run's time box: the schedule's real interval, seconds. */
@@ -132,6 +151,8 @@ export function platformEnvironment(input: PlatformEnvironmentInput): Record<str
     [EnvVar.RouteCacheTtlSec]: String(input.poller.routeCacheTtlSec),
     [EnvVar.MaxHandlerTimeoutSec]: String(input.maxHandlerTimeoutSec),
     [EnvVar.StaleAfterSec]: String(input.restart.staleAfterSec),
+    [EnvVar.MaxLoopsPerRoute]: String(input.limits.maxLoopsPerRoute),
+    [EnvVar.MaxLoopsTotal]: String(input.limits.maxLoopsTotal),
     [EnvVar.StartGraceSec]: String(input.restart.startGraceSec),
     [EnvVar.RestartIntervalSec]: String(input.restartIntervalSec),
     [EnvVar.Stage]: input.stage,

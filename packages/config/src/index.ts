@@ -54,8 +54,26 @@ export {
   filtersSchema,
   parseFilterPattern,
 } from "./filterPattern.js";
-export { AwsLimits, lambdaReservedEnvironmentKeys, PlatformLimits } from "./limits.js";
-export { awsResourceName, PlatformFunction } from "./naming.js";
+export {
+  AwsLimits,
+  type LimitedRoute,
+  type LoopCounts,
+  type LoopLimitValues,
+  lambdaReservedEnvironmentKeys,
+  limitRoutes,
+  loopsTotal,
+  PlatformLimits,
+} from "./limits.js";
+export {
+  awsResourceName,
+  deadLetterQueueName,
+  isStageTierAlarm,
+  PlatformFunction,
+  platformFunctionNames,
+  platformHandlerProblem,
+  stageAlarmNamePrefix,
+  tierAlarmName,
+} from "./naming.js";
 export {
   checkNoMatchTarget,
   formatNoMatchAction,
@@ -67,6 +85,13 @@ export {
 export { listOffenders, offendersNamed } from "./offenderList.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
+export {
+  checkRoutesFitStores,
+  largestStoredForm,
+  RouteStoreSizeLimits,
+  routeSizeProblem,
+  storedRouteBytes,
+} from "./routeSize.js";
 export {
   AlarmMetric,
   type AlarmTier,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { messages } from "./issueMessages.testkit.js";
-import { PlatformLimits } from "./limits.js";
+import { type LoopCounts, limitRoutes, loopsTotal, PlatformLimits } from "./limits.js";
 import { defineDispatcher, parseRoute } from "./parse.js";
 import { isRoutableQueue, loopLimitIssues, registryWarnings } from "./schema.js";
 
@@ -90,13 +90,14 @@ describe("loop limits", () => {
     ]);
   });
 
-  it("holds every stored route to the platform's ceiling, so restart's slot ids stay bounded", () => {
+  it("holds every stored route to a loose ceiling (run time clamps it to the registry's limits)", () => {
     expect(
       messages(() => parseRoute({ ...storedRoute, minLoops: 100_000_000, maxLoops: 100_000_000 })),
     ).toEqual([
-      `minLoops: must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`,
-      `maxLoops: must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`,
+      `minLoops: must be at most ${PlatformLimits.maxLoopsTotalCeiling}, the highest limits.maxLoopsTotal a registry may set`,
+      `maxLoops: must be at most ${PlatformLimits.maxLoopsTotalCeiling}, the highest limits.maxLoopsTotal a registry may set`,
     ]);
+    expect(parseRoute({ ...storedRoute, minLoops: 5_000, maxLoops: 5_000 }).minLoops).toBe(5_000);
     expect(
       messages(() =>
         parseRoute({ ...storedRoute, maxLoops: Number.MAX_SAFE_INTEGER, scaleStep: Number.MAX_SAFE_INTEGER }),
@@ -228,5 +229,45 @@ describe("routable queues", () => {
   it("deploys the examples only when asked", () => {
     expect(defineDispatcher(base).examples).toBe(false);
     expect(defineDispatcher({ ...base, examples: true }).examples).toBe(true);
+  });
+});
+
+describe("limitRoutes (the run-time clamp)", () => {
+  const r = (queueName: string, extra: Partial<LoopCounts> = {}): LoopCounts => ({
+    queueName,
+    minLoops: 1,
+    maxLoops: 4,
+    scaleStep: 1,
+    concurrency: 1,
+    ...extra,
+  });
+  const limits = { maxLoopsPerRoute: 50, maxLoopsTotal: 200 };
+
+  it("leaves routes within the limits as they are", () => {
+    const routes = [r("a"), r("b", { maxLoops: 49, concurrency: 4 })];
+    expect(limitRoutes(routes, limits)).toEqual(routes);
+  });
+
+  it("clamps a route over maxLoopsPerRoute, minLoops and scaleStep with it, and says why", () => {
+    const [out] = limitRoutes([r("big", { minLoops: 5000, maxLoops: 5000, scaleStep: 5000 })], limits);
+    expect(out).toMatchObject({ minLoops: 50, maxLoops: 50, scaleStep: 50 });
+    expect(out?.clamped).toMatch(
+      /^clamped: maxLoops 5000 > 50 \(limits.maxLoopsPerRoute\); minLoops 5000 > 50/,
+    );
+  });
+
+  it("cuts the largest routes first until Σ maxLoops × concurrency fits maxLoopsTotal", () => {
+    const out = limitRoutes(
+      [
+        r("a", { maxLoops: 50, concurrency: 4 }),
+        r("b", { maxLoops: 50, concurrency: 4 }),
+        r("c", { maxLoops: 2 }),
+      ],
+      { maxLoopsPerRoute: 50, maxLoopsTotal: 100 },
+    );
+    expect(loopsTotal(out)).toBeLessThanOrEqual(100);
+    expect(out.map((x) => x.maxLoops)).toEqual([12, 12, 2]);
+    expect(out[2]?.clamped).toBeUndefined();
+    expect(out[0]?.clamped).toMatch(/maxLoops cut to 12/);
   });
 });

@@ -2,6 +2,7 @@ import { parseRoute } from "@sqs-dispatcher/config";
 import {
   addLoops,
   describeQueues,
+  limitedRoute,
   type MoveTask,
   type PeekedMessage,
   QueueSeries,
@@ -136,11 +137,12 @@ export async function scaleTo(
   queue: string,
   loops: number,
 ): Promise<{ before: number; after: number; startFailed: number }> {
-  const route = await routeOf(deps, queue);
+  // Within the registry's loop limits, as restart and scale-up hold the route to them.
+  const route = await limitedRoute(deps.status.routes, await routeOf(deps, queue), deps.status.limits);
   if (!Number.isInteger(loops) || loops < route.minLoops || loops > route.maxLoops) {
     throw new ConsoleRequestError(
       400,
-      `loops must be a whole number within ${route.minLoops}-${route.maxLoops}`,
+      `loops must be a whole number within ${route.minLoops}-${route.maxLoops}${route.clamped ? ` (${route.clamped})` : ""}`,
     );
   }
   const before = (await deps.leases.listByQueue(route.queueUrl)).length;

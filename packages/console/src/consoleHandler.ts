@@ -13,6 +13,14 @@ import {
   setPaused,
   startRedrive,
 } from "./consoleApi.js";
+import {
+  consoleCookieName,
+  consoleSecurityHeaders,
+  consoleSessionCookie,
+  cookieValue,
+  createConsoleToken,
+  isConsoleToken,
+} from "./consoleAuth.js";
 import type { ConsoleDeps } from "./consoleDeps.js";
 import { ConsoleRequestError } from "./consoleErrors.js";
 import { LoopHistory } from "./loopHistory.js";
@@ -32,14 +40,28 @@ const assets: Record<string, { file: () => string; type: string }> = {
 };
 
 /**
- * The header every console API call carries. A page of another origin cannot add it without a
- * CORS preflight, which this server never grants: a site the operator visits cannot drive actions.
+ * The header every console API call carries, besides the session cookie. A page of another origin
+ * cannot add it without a CORS preflight, which this server never grants.
  */
 export const CONSOLE_HEADER = "x-dispatcher-console";
 
 const scaleBody = z.strictObject({ loops: z.int().min(0).max(1000) });
 const peekQuery = z.coerce.number().int().min(1).max(50).default(10);
 const minutesQuery = z.coerce.number().int().min(1).max(180).default(15);
+
+function sendText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+    ...headers,
+  });
+  res.end(text);
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -70,8 +92,19 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 /** Serves the console; returns false for a path that is not the console's (the caller answers it). */
 export interface ConsoleHandler {
   (req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /**
+   * The path that logs a browser in, with this run's secret (`/?token=…`): print it after the
+   * server's origin, as Jupyter prints its URL. Anything without the secret gets 401.
+   */
+  readonly loginPath: string;
   /** Stops the background sampling of loop counts. */
   close(): Promise<void>;
+}
+
+/** Options of {@link createConsoleHandler}. */
+export interface ConsoleHandlerOptions {
+  /** The per-run secret (default: 32 random bytes); tests pass their own. */
+  token?: string;
 }
 
 /** How often loop counts are sampled while nobody has the page open (they are not a metric). */
@@ -81,16 +114,25 @@ const loopSampleEveryMs = 10_000;
  * The web console over {@link ConsoleDeps}: `GET /` (the page), `GET /console/<asset>`, and JSON
  * under `/console/api/`: `state`, `metrics?minutes=15`, `POST routes/<q>/pause|resume`,
  * `POST routes/<q>/scale {loops}`, `GET dlq/<q>/peek?count=N`, `POST dlq/<q>/redrive`,
- * `GET dlq/<q>/tasks`. Every API call must carry {@link CONSOLE_HEADER}.
+ * `GET dlq/<q>/tasks`.
+ *
+ * A per-run secret guards it (other users and processes of the host can reach 127.0.0.1 too):
+ * `GET /?token=<secret>` sets it as an `HttpOnly`, `SameSite=Strict` cookie and redirects to `/`,
+ * and the page and every API call must carry that cookie (compared in constant time) and
+ * {@link CONSOLE_HEADER}; anything else gets 401. Every response carries
+ * {@link consoleSecurityHeaders}.
  *
  * @example
  * const handle = createConsoleHandler(deps);
  * createServer(async (req, res) => { if (!(await handle(req, res))) res.writeHead(404).end(); });
+ * console.log(`Console: http://127.0.0.1:${port}${handle.loginPath}`);
  */
 export function createConsoleHandler(
   deps: ConsoleDeps,
   logger: Pick<Logger, "error"> = { error() {} },
+  options: ConsoleHandlerOptions = {},
 ): ConsoleHandler {
+  const token = options.token ?? createConsoleToken();
   const history = new LoopHistory(3 * 60 * 60 * 1000);
   let lastQueues: { name: string; dlq: { name: string } | null }[] | undefined;
   // Loops have a history from the start, not from when someone first opens the page.
@@ -141,17 +183,41 @@ export function createConsoleHandler(
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? "/", "http://console.local");
     const method = req.method ?? "GET";
-    if (url.pathname === "/" || url.pathname === "/console" || url.pathname === "/console/") {
+    const isPage = url.pathname === "/" || url.pathname === "/console" || url.pathname === "/console/";
+    if (!isPage && !url.pathname.startsWith("/console/")) return false;
+    for (const [name, value] of Object.entries(consoleSecurityHeaders)) res.setHeader(name, value);
+    const cookieName = consoleCookieName(req.headers.host);
+    const loggedIn = () => isConsoleToken(cookieValue(req.headers, cookieName), token);
+    if (isPage) {
       if (method !== "GET") return false;
+      const given = url.searchParams.get("token");
+      if (given !== null) {
+        if (!isConsoleToken(given, token)) {
+          sendText(res, 401, "This is not the console's current token: open the URL the console printed.\n");
+          return true;
+        }
+        // The secret moves into a cookie and out of the address bar (and the history).
+        res.writeHead(303, {
+          location: url.pathname,
+          "set-cookie": consoleSessionCookie(cookieName, token),
+          "cache-control": "no-store",
+        });
+        res.end();
+        return true;
+      }
+      if (!loggedIn()) {
+        sendText(res, 401, "The console needs its token: open the URL it printed (…/?token=…).\n");
+        return true;
+      }
       const page = await readFile(`${staticDir}index.html`);
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
       res.end(page);
       return true;
     }
-    if (!url.pathname.startsWith("/console/")) return false;
     const rest = url.pathname.slice("/console/".length);
     if (!rest.startsWith("api/")) {
-      const asset = assets[rest];
+      // Own properties only: `/console/constructor` is no asset.
+      const asset = Object.hasOwn(assets, rest) ? assets[rest] : undefined;
       if (!asset || method !== "GET") return false;
       const body = await readFile(asset.file());
       res.writeHead(200, { "content-type": asset.type, "content-length": body.length });
@@ -164,15 +230,23 @@ export function createConsoleHandler(
       sendJson(res, 403, { message: `the console answers on 127.0.0.1 only, not '${host}'` });
       return true;
     }
-    if (req.headers[CONSOLE_HEADER] !== "1") {
-      sendJson(res, 403, { message: `console API calls need the ${CONSOLE_HEADER} header` });
+    if (!loggedIn() || req.headers[CONSOLE_HEADER] !== "1") {
+      sendJson(res, 401, {
+        message: `console API calls need the console's session (open the URL it printed) and the ${CONSOLE_HEADER} header`,
+      });
       return true;
     }
-    const parts = rest
-      .slice("api/".length)
-      .split("/")
-      .filter((p) => p !== "")
-      .map((p) => decodeURIComponent(p));
+    let parts: string[];
+    try {
+      parts = rest
+        .slice("api/".length)
+        .split("/")
+        .filter((p) => p !== "")
+        .map((p) => decodeURIComponent(p));
+    } catch {
+      sendJson(res, 400, { message: "the path has a malformed % escape" });
+      return true;
+    }
     try {
       sendJson(res, 200, await api(method, parts, url, req));
     } catch (error) {
@@ -187,6 +261,7 @@ export function createConsoleHandler(
     return true;
   };
   return Object.assign(handle, {
+    loginPath: `/?token=${token}`,
     async close() {
       clearInterval(sampler);
       await sampling;

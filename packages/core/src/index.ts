@@ -1,4 +1,5 @@
 export { type AwsClientOptions, type AwsClients, createAwsClients } from "./adapters/aws/clients.js";
+export { createCloudWatchAlarmDirectory } from "./adapters/aws/cloudWatchAlarmDirectory.js";
 export { createCloudWatchAlarmReader } from "./adapters/aws/cloudWatchAlarmReader.js";
 export { createCloudWatchMetricReader } from "./adapters/aws/cloudWatchMetricReader.js";
 export { createDynamoRouteStore, type DynamoRouteStoreOptions } from "./adapters/aws/dynamoRouteStore.js";
@@ -39,6 +40,11 @@ export { type BatchResult, BatchVerdict, readBatchResult } from "./dispatch/batc
 export { type BatchOutcome, dispatchBatch } from "./dispatch/dispatchBatch.js";
 export { holdBackAfterGroupFailure, isFifoQueue } from "./dispatch/fifoOrder.js";
 export { fitPayload, type PayloadChunk } from "./dispatch/fitPayload.js";
+export {
+  coldStartInitAllowanceSec,
+  handlerRequestTimeoutMs,
+  invokeWindowMs,
+} from "./dispatch/invokeWindow.js";
 export type { FunctionInvoker, InvokeResult } from "./dispatch/ports.js";
 export {
   type QueueLocation,
@@ -62,6 +68,7 @@ export {
   TransientError,
 } from "./errors.js";
 export {
+  createFilteredReceive,
   createFilteringQueue,
   defaultNoMatchInvokeBudgetMs,
   type FilteringQueueDeps,
@@ -88,7 +95,7 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore, SeenLease } from "./lease/ports.js";
+export type { LeaseStore, LoopStarter, SeenLease } from "./lease/ports.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export {
@@ -101,7 +108,6 @@ export {
   SQS_NAMESPACE,
 } from "./metrics/metricReader.js";
 export { discardMetrics, type MetricsSink, metricUnits, PollerMetric } from "./metrics/ports.js";
-export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./poller/backoff.js";
 export {
   createPoller,
   type InvocationContext,
@@ -110,7 +116,14 @@ export {
   type PollerSettings,
 } from "./poller/createPoller.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
-export type { LoopStarter, QueueClient, QueueMessage, ReceiveOptions } from "./poller/ports.js";
+export type {
+  EntryFailures,
+  QueueClient,
+  QueueMessage,
+  Receive,
+  ReceiveHold,
+  ReceiveOptions,
+} from "./queue/ports.js";
 export {
   createLoopShare,
   createRateLimitedReceive,
@@ -141,6 +154,8 @@ export {
 export { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./restart/reconcile.js";
 export { RESTART_RETURN_MARGIN_MS, restartBudgetMs } from "./restart/runBudget.js";
 export { isStale, type StalenessSettings, staleSince } from "./restart/staleness.js";
+export { type BackoffPolicy, backoffDelayMs, defaultBackoff } from "./retry/backoff.js";
+export { limitedRoute } from "./routing/limitedRoute.js";
 export { listReadableRoutes, type ReadableRoutes } from "./routing/listReadableRoutes.js";
 export {
   applyRouteSync,
@@ -173,9 +188,16 @@ export {
   defaultScaleInHeadroom,
   desiredDepthLoops,
 } from "./scaling/depthScaling.js";
-export type { QueueDepthReader, QueueScalingLock, ScalingEventLog } from "./scaling/ports.js";
+export type {
+  AlarmDirectory,
+  DescribedAlarm,
+  QueueDepthReader,
+  QueueScalingLock,
+  ScalingEventLog,
+} from "./scaling/ports.js";
 export { type QueueIdentity, queueIdentityOf } from "./scaling/queueIdentity.js";
 export {
+  MAX_RECORDS_PER_EVENT,
   type ScaleDeps,
   ScaleOutcome,
   type ScaleRecordResult,

@@ -21,7 +21,7 @@ import {
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
+import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** A queue as `view=summary` shows it: its state and how many loops it has, not each loop. */
@@ -118,7 +118,7 @@ export function createAdminApiHandler(deps: () => AdminApiDeps) {
 export function adminApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): AdminApiDeps {
   const clients = createAwsClients();
   const logger = new Logger({ serviceName: "sqs-dispatcher-admin-api" });
-  const alarmNamePrefix = optionalEnv(EnvVar.AlarmNamePrefix, env);
+  const alarmNamePrefix = requireEnv(EnvVar.AlarmNamePrefix, env);
   return {
     logger,
     status: {
@@ -127,7 +127,7 @@ export function adminApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Admin
       queues: createSqsQueueDirectory({ sqs: clients.sqs }),
       alarms: createCloudWatchAlarmReader({
         cloudwatch: new CloudWatchClient({}),
-        ...(alarmNamePrefix ? { alarmNamePrefix } : {}),
+        alarmNamePrefix,
       }),
       // Needs lambda:GetAccountSettings; without it status shows the demand without headroom.
       account: createLambdaAccountSettingsReader(clients.lambda),

@@ -165,6 +165,7 @@ describe("restart handler", () => {
             started: [],
             deleted: [{ queueUrl: "u", token: "x" }],
             unreadableRoutes: [],
+            clamped: [{ queueName: "q", reason: "clamped: minLoops 5000 > 50" }],
             left,
             errors: [],
           };
@@ -181,6 +182,7 @@ describe("restart handler", () => {
       started: 0,
       deleted: 1,
       unreadableRoutes: 0,
+      clamped: 1,
       errors: 0,
       left,
     });

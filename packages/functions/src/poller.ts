@@ -6,7 +6,7 @@ import {
   createAwsClients,
   createDynamoLeaseStore,
   createEmfMetricsSink,
-  createFilteringQueue,
+  createFilteredReceive,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
   createLoopShare,
@@ -28,6 +28,7 @@ import type { Context } from "aws-lambda";
 import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
+import { pollerClientTimeouts } from "./runtime/pollerClientTimeouts.js";
 import { describeDroppedEvent, parsePollerEvent, queueUrlScopeFromEnv } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
@@ -46,7 +47,8 @@ export type PollerResult = LoopOutcome | { status: "dropped"; issues: string[] }
 
 /**
  * Builds the poller from the function's environment (once per cold start). `overrides` replace
- * single dependencies: the soak's deliberately broken poller swaps the queue client this way.
+ * single dependencies: the soak's deliberately broken poller swaps the SQS client this way (the
+ * route policies still wrap its receive).
  */
 export function pollerFromEnv(
   logger: PowertoolsLogger,
@@ -54,12 +56,7 @@ export function pollerFromEnv(
   overrides: Partial<PollerDeps> = {},
 ): Poller {
   const settings = pollerSettingsFromEnv(env);
-  const clients = createAwsClients({
-    requestTimeoutMs: {
-      sqs: (settings.waitTimeSec + 10) * 1000,
-      handlerLambda: (settings.maxHandlerTimeoutSec + 5) * 1000,
-    },
-  });
+  const clients = createAwsClients({ requestTimeoutMs: pollerClientTimeouts(settings) });
   const coreLogger = asCoreLogger(logger);
   // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
   const metrics = metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000);
@@ -71,22 +68,24 @@ export function pollerFromEnv(
     logger: asCoreLogger(logger),
   });
   const invoker = createLambdaFunctionInvoker(clients.handlerLambda);
-  // Route policies around the plain SQS client: every receive takes its size from the route's rate
-  // limit (its share per loop), and what it returns has passed the route's filters (onNoMatch applied).
-  const sqsQueue = createSqsQueueClient(clients.sqs);
+  const queue = overrides.queue ?? createSqsQueueClient(clients.sqs);
+  // The loop's receive, from SQS outwards: the route's rate limit sizes each receive (this loop's
+  // share of `maxRate`), then the route's filters settle what no pattern matches (`onNoMatch`)
+  // and hand the loop only the matched messages.
   const shareOf = createLoopShare({
     leases,
     clock: systemClock,
     logger: coreLogger,
     ttlMs: settings.routeCacheTtlMs,
   });
-  const limited = createRateLimitedReceive({
-    queue: sqsQueue,
+  const rateLimited = createRateLimitedReceive({
+    queue,
     clock: systemClock,
     share: async (queueUrl) => shareOf(queueUrl, (await routes.resolve(queueUrl))?.maxRate),
   });
-  const queue = createFilteringQueue({
-    queue: { ...sqsQueue, receive: limited.receive },
+  const receive = createFilteredReceive({
+    queue,
+    receive: rateLimited.receive,
     routes,
     forwarder: createSqsMessageForwarder(clients.sqs),
     invoker,
@@ -100,6 +99,7 @@ export function pollerFromEnv(
     leases,
     routes,
     queue,
+    receive,
     invoker,
     starter: createLambdaLoopStarter(clients.lambda, ownFunctionName(env)),
     clock: systemClock,

@@ -17,7 +17,7 @@ import {
 import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
-import { restartIntervalMsFromEnv, stalenessFromEnv } from "./runtime/functionSettings.js";
+import { loopLimitsFromEnv, restartIntervalMsFromEnv, stalenessFromEnv } from "./runtime/functionSettings.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** A restart run's summary (the full report is logged). */
@@ -29,6 +29,8 @@ export interface RestartResult {
   started: number;
   deleted: number;
   unreadableRoutes: number;
+  /** Stored routes over the loop limits, reconciled clamped. */
+  clamped: number;
   errors: number;
   /** What the run's time box left for the next run. */
   left: RestartLeftover;
@@ -44,6 +46,7 @@ export function restartFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv 
     clock: systemClock,
     logger: asCoreLogger(logger),
     settings: stalenessFromEnv(env),
+    limits: loopLimitsFromEnv(env),
     // Routes with `scaling.mode: "depth"` get their loop count from the queue's depth (and, with
     // `maxAgeSec`, the age of its oldest message, which only CloudWatch reports).
     desiredLoopCount: createDepthLoopCount({
@@ -79,6 +82,7 @@ export function createRestartHandler(
       started: report.started.length,
       deleted: report.deleted.length,
       unreadableRoutes: report.unreadableRoutes.length,
+      clamped: report.clamped.length,
       errors: report.errors.length,
       left: report.left,
     };

@@ -1,5 +1,7 @@
 import type { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import middy from "@middy/core";
 import { parseRoute, type Route } from "@sqs-dispatcher/config";
 import {
@@ -16,60 +18,51 @@ import {
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
-import { EnvVar, requireEnv } from "./runtime/environment.js";
+import {
+  type CloudFormationRequest,
+  type CustomResourceIdentity,
+  createCloudFormationStatusReader,
+  parseCloudFormationRequest,
+  type SendCloudFormationResponse,
+  type StackResourceStatusReader,
+  sendCloudFormationResponse,
+  verifyInProgress,
+} from "./runtime/cloudFormationRequest.js";
+import { EnvVar, requireEnv, requireRegion } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
+import {
+  createSsmRouteSyncSpecSource,
+  type RouteSyncSpecSource,
+  routeSyncSpecNames,
+} from "./runtime/routeSyncSpec.js";
 
 /**
- * The properties of the stack's `Custom::RouteSync` resource, as the stack writes them.
- * CloudFormation hands every scalar property to a custom resource as a string, hence the
- * JSON text and the `"true"`/`"false"` flag.
+ * The properties of the stack's `Custom::RouteSync` resource, as the stack writes them. They
+ * carry no routes: route-sync reads what to write from the deploy's parameters
+ * ({@link RouteSyncSpec}), and the properties only name the deploy and the store.
  */
 export interface RouteSyncProperties {
-  /** JSON array of the registry's routes (stored-route fields without `source`/`updatedAt`). */
-  Routes: string;
-  /** `"true"`: reset run-time edits to the registry (`DISPATCHER_RESET_ROUTES=1` at deploy time). */
-  ResetRoutes: "true" | "false";
   /** Where the routes live ({@link routeStoreLocation}); also the resource's physical id. */
   RouteStore: string;
-  /** Differs on every synthesis, so CloudFormation sends an Update (and the rule runs) on every deploy. */
+  /**
+   * Differs on every synthesis, so CloudFormation sends an Update (and the rule runs) on every
+   * deploy; the deploy's parameters must name the same one.
+   */
   DeployId: string;
 }
 
-// Strict: a property the stack writes and this function ignores is a bug in one of the two.
+// Strict: a property the stack writes and this function ignores is a bug in one of the two, and an
+// event that carries routes (`Routes`, `ResetRoutes`) is not the stack's.
 // ServiceToken (and ServiceTimeout, when set) are CloudFormation's own.
 const propertiesSchema = z.strictObject({
   ServiceToken: z.string(),
   ServiceTimeout: z.string().optional(),
-  Routes: z.string(),
-  ResetRoutes: z.enum(["true", "false"]),
   RouteStore: z.string().min(1),
-  DeployId: z.string(),
+  DeployId: z.string().min(1),
 });
 
-// The envelope is CloudFormation's (StackId, ResponseURL, ...): only the fields used here are checked,
-// so that a field CloudFormation adds one day does not fail every deploy.
-const eventSchema = z.discriminatedUnion("RequestType", [
-  z.object({
-    RequestType: z.literal("Create"),
-    LogicalResourceId: z.string(),
-    ResourceProperties: z.unknown(),
-  }),
-  z.object({
-    RequestType: z.literal("Update"),
-    LogicalResourceId: z.string(),
-    PhysicalResourceId: z.string(),
-    ResourceProperties: z.unknown(),
-  }),
-  z.object({
-    RequestType: z.literal("Delete"),
-    LogicalResourceId: z.string(),
-    PhysicalResourceId: z.string(),
-    ResourceProperties: z.unknown(),
-  }),
-]);
-
-/** What the function returns to CDK's Provider framework, which answers CloudFormation with it. */
+/** What route-sync answers CloudFormation with (besides the request's ids). */
 export interface RouteSyncResponse {
   PhysicalResourceId: string;
   /** `Fn::GetAtt`-able attributes. The whole answer to CloudFormation must stay under 4 KB. */
@@ -82,7 +75,7 @@ export interface RouteSyncResponse {
   };
 }
 
-/** A deploy-time route sync failed; the Provider framework reports it to CloudFormation as FAILED with this message. */
+/** A deploy-time route sync failed; route-sync answers CloudFormation FAILED with this message. */
 export class RouteSyncError extends DispatcherError {
   override readonly name = "RouteSyncError";
 }
@@ -92,13 +85,17 @@ export interface RouteSyncDeps {
   routes: RouteStore;
   /** The store this function is deployed with ({@link routeStoreLocation}). */
   location: string;
+  /** The deploy's wanted routes and reset flag, which only CloudFormation writes. */
+  spec: RouteSyncSpecSource;
   clock: Clock;
   logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
 }
 
-/** The route sync of one function instance: call `onEvent` with each CloudFormation event. */
+/** The route sync of one function instance: call `onEvent` with each verified CloudFormation request. */
 export interface RouteSync {
-  onEvent(event: unknown): Promise<RouteSyncResponse>;
+  /** The store it writes ({@link routeStoreLocation}). */
+  readonly location: string;
+  onEvent(request: CloudFormationRequest): Promise<RouteSyncResponse>;
 }
 
 /** Where a function's route store is, as one string: `ssm:<path>` or `dynamodb:<table>`. */
@@ -132,48 +129,46 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function parseRegistryRoutes(json: string, now: number): Route[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    throw new RouteSyncError(`the Routes property is not JSON (${messageOf(error)})`, {}, { cause: error });
-  }
-  if (!Array.isArray(raw)) throw new RouteSyncError("the Routes property is not a JSON array");
+function parseRegistryRoutes(raw: readonly unknown[], now: number): Route[] {
   return raw.map((route: unknown, i) => {
     try {
       return parseRoute({ ...(route as object), source: "deploy", updatedAt: now });
     } catch (error) {
       throw new RouteSyncError(
-        `route ${i} of the Routes property is invalid: ${messageOf(error)}`,
+        `route ${i} of the deploy's route-sync parameters is invalid: ${messageOf(error)}`,
         { index: i },
-        {
-          cause: error,
-        },
+        { cause: error },
       );
     }
   });
 }
 
+/** Whether a request would change the store: a Delete of another store's resource touches nothing. */
+function writesStore(request: CloudFormationRequest, location: string): boolean {
+  return request.RequestType !== "Delete" || request.PhysicalResourceId === location;
+}
+
 /**
  * The redeploy-versus-edit rule of the local deploy, as a CloudFormation custom resource.
  *
- * - **Create/Update**: read the stored routes, `planRouteSync(registryRoutes, stored, { force: ResetRoutes })`,
- *   apply it. Run-time edits (`source: "edit"`) survive unless forced; deploy routes the registry dropped are
- *   deleted; a route removed with `routes rm` is written again.
+ * - **Create/Update**: read the deploy's spec (the registry's routes and `resetRoutes`, from the
+ *   parameters the stack owns), read the stored routes, `planRouteSync(registryRoutes, stored,
+ *   { force: resetRoutes })`, apply it. Run-time edits (`source: "edit"`) survive unless forced;
+ *   deploy routes the registry dropped are deleted; a route removed with `routes rm` is written again.
  * - **Delete** (stack removal, or the store moved elsewhere): the same plan with no registry routes and no
  *   force, so the routes the deploys wrote (`source: "deploy"`) are deleted and run-time edits are kept, like
  *   the retained tables and queues. A Delete for another store than this function's (after `routeStore`
  *   changed) touches nothing: that store is no longer this function's to write.
  *
- * Any failure rejects, which the Provider framework reports as a FAILED resource (the deploy rolls back).
+ * Nothing in the request says what to write: a Create/Update only names the deploy, which must be
+ * the one the parameters hold. Any failure rejects (answered FAILED: the deploy rolls back).
  *
  * @example
- * const sync = createRouteSync({ routes: routeStoreFromEnv(), location: routeStoreLocation(), clock: systemClock, logger });
- * const { Data } = await sync.onEvent(cloudFormationEvent);
+ * const sync = createRouteSync({ routes, location: routeStoreLocation(), spec, clock: systemClock, logger });
+ * const { Data } = await sync.onEvent(request);
  */
 export function createRouteSync(deps: RouteSyncDeps): RouteSync {
-  const { routes, location, clock, logger } = deps;
+  const { routes, location, spec, clock, logger } = deps;
 
   // Delete ignores the properties (they may come from an older version of the stack): a removal that
   // fails leaves the stack in DELETE_FAILED, so it also deletes what it can around a corrupt stored route.
@@ -201,18 +196,14 @@ export function createRouteSync(deps: RouteSyncDeps): RouteSync {
   }
 
   return {
-    async onEvent(input) {
-      const parsedEvent = eventSchema.safeParse(input);
-      if (!parsedEvent.success) {
-        throw new RouteSyncError(
-          `not a CloudFormation custom resource event: ${z.prettifyError(parsedEvent.error)}`,
-        );
-      }
-      const event = parsedEvent.data;
-      const context = { requestType: event.RequestType, logicalResourceId: event.LogicalResourceId };
+    location,
+    async onEvent(request) {
+      const context = { requestType: request.RequestType, logicalResourceId: request.LogicalResourceId };
       try {
-        if (event.RequestType === "Delete") return await onDelete(event.PhysicalResourceId, context);
-        const parsedProperties = propertiesSchema.safeParse(event.ResourceProperties);
+        if (request.RequestType === "Delete") {
+          return await onDelete(request.PhysicalResourceId ?? "", context);
+        }
+        const parsedProperties = propertiesSchema.safeParse(request.ResourceProperties);
         if (!parsedProperties.success) {
           throw new RouteSyncError(
             `invalid RouteSync properties: ${z.prettifyError(parsedProperties.error)}`,
@@ -226,8 +217,15 @@ export function createRouteSync(deps: RouteSyncDeps): RouteSync {
             context,
           );
         }
-        const wanted = parseRegistryRoutes(properties.Routes, clock.now());
-        const force = properties.ResetRoutes === "true";
+        const wantedSpec = await spec.read();
+        if (wantedSpec.deployId !== properties.DeployId) {
+          throw new RouteSyncError(
+            `the request is for deploy '${properties.DeployId}', the route-sync parameters hold deploy '${wantedSpec.deployId}'`,
+            context,
+          );
+        }
+        const wanted = parseRegistryRoutes(wantedSpec.routes, clock.now());
+        const force = wantedSpec.resetRoutes;
         const plan = planRouteSync(wanted, await routes.list(), { force });
         await applyRouteSync(routes, plan);
         for (const line of describeRouteSync(plan)) logger.info(line, { ...context, force });
@@ -235,7 +233,7 @@ export function createRouteSync(deps: RouteSyncDeps): RouteSync {
       } catch (error) {
         if (error instanceof RouteSyncError) throw error;
         throw new RouteSyncError(
-          `route sync (${event.RequestType}) failed on ${location}: ${messageOf(error)}`,
+          `route sync (${request.RequestType}) failed on ${location}: ${messageOf(error)}`,
           context,
           { cause: error },
         );
@@ -244,26 +242,88 @@ export function createRouteSync(deps: RouteSyncDeps): RouteSync {
   };
 }
 
-/** The Lambda handler around a route sync factory (built once per cold start). */
-export function createRouteSyncHandler(makeSync: () => RouteSync, logger: PowertoolsLogger) {
+/** How the handler tells CloudFormation's requests from anyone else's, and answers them. */
+export interface RouteSyncGate {
+  /** This function's stack, resource and region. */
+  identity: CustomResourceIdentity;
+  /** CloudFormation's view of the resource: a request it is not making now is refused. */
+  stackResources: StackResourceStatusReader;
+  /** Answers CloudFormation at the request's response URL. */
+  respond: SendCloudFormationResponse;
+}
+
+/**
+ * The Lambda handler around a route sync factory (built once per cold start). It is the
+ * resource's `ServiceToken` itself, so it sees CloudFormation's request as sent: a request that
+ * does not name this stack, this resource and CloudFormation's response bucket of this region is
+ * refused unanswered; one CloudFormation is not making right now (`DescribeStackResource`) is
+ * answered FAILED and changes nothing; the others are synced and answered.
+ */
+export function createRouteSyncHandler(
+  makeSync: () => RouteSync,
+  makeGate: () => RouteSyncGate,
+  logger: PowertoolsLogger,
+) {
   let sync: RouteSync | undefined;
+  let gate: RouteSyncGate | undefined;
   return middy(async (event: unknown, context: Context): Promise<RouteSyncResponse> => {
     logger.appendKeys({ requestId: context.awsRequestId });
+    gate ??= makeGate();
     sync ??= makeSync();
-    return sync.onEvent(event);
+    let request: CloudFormationRequest;
+    try {
+      request = parseCloudFormationRequest(event, gate.identity);
+    } catch (error) {
+      logger.error("route sync: refused a request that is not CloudFormation's", { error: messageOf(error) });
+      throw error;
+    }
+    const ids = {
+      StackId: request.StackId,
+      RequestId: request.RequestId,
+      LogicalResourceId: request.LogicalResourceId,
+    };
+    try {
+      if (writesStore(request, sync.location)) await verifyInProgress(request, gate.stackResources);
+      const response = await sync.onEvent(request);
+      await gate.respond(request.ResponseURL, { Status: "SUCCESS", ...ids, ...response });
+      return response;
+    } catch (error) {
+      logger.error("route sync failed", { requestType: request.RequestType, error: messageOf(error) });
+      await gate.respond(request.ResponseURL, {
+        Status: "FAILED",
+        Reason: messageOf(error),
+        // A failed Create has no resource yet: CloudFormation wants some id, and deletes nothing for it.
+        PhysicalResourceId: request.PhysicalResourceId ?? sync.location,
+        ...ids,
+      });
+      throw error;
+    }
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
 const logger = createPowertoolsLogger("route-sync");
 
-/** The deployed route sync (`packages/functions/src/routeSync.handler`), the `onEvent` of the stack's `Custom::RouteSync`. */
+/** The deployed route sync (`packages/functions/src/routeSync.handler`), the `ServiceToken` of the stack's `Custom::RouteSync`. */
 export const handler = createRouteSyncHandler(
   () =>
     createRouteSync({
       routes: routeStoreFromEnv(),
       location: routeStoreLocation(),
+      spec: createSsmRouteSyncSpecSource({
+        ssm: new SSMClient({}),
+        names: routeSyncSpecNames(requireEnv(EnvVar.RouteSyncSpecParameters)),
+      }),
       clock: systemClock,
       logger: asCoreLogger(logger),
     }),
+  () => ({
+    identity: {
+      stackId: requireEnv(EnvVar.StackId),
+      logicalResourceId: requireEnv(EnvVar.RouteSyncResourceId),
+      region: requireRegion(),
+    },
+    stackResources: createCloudFormationStatusReader(new CloudFormationClient({})),
+    respond: sendCloudFormationResponse,
+  }),
   logger,
 );

@@ -54,6 +54,22 @@ export {
 } from "./faults/environmentChaos.js";
 export { createFaultInjector, type FaultCounts, type FaultInjector } from "./faults/faultInjector.js";
 export { CommonFaults, type FaultRule, type FaultRuleInput, faultRuleSchema } from "./faults/faultRule.js";
+export { accessDeniedMessage } from "./iam/accessDenied.js";
+export {
+  createLocalCredentials,
+  type FunctionCredentials,
+  type LocalCredentials,
+} from "./iam/localCredentials.js";
+export { assumedRoleArn, createLocalIam, type LocalIam, type RoleUsage } from "./iam/localIam.js";
+export { type AuthorizationCheck, authorizationChecksOf } from "./iam/requestAuthorization.js";
+export type { LocalRolePolicies, PolicyStatement, RolePolicy } from "./iam/rolePolicy.js";
+export { loadStackRolePolicies, StackPolicySynthesisError } from "./iam/stackRolePolicies.js";
+export {
+  formatPermissionReport,
+  type Grant,
+  type RolePermissionReport,
+  unusedPermissionReport,
+} from "./iam/unusedPermissions.js";
 export { FunctionBuildError } from "./lambda/bundleFunction.js";
 export {
   InvalidFunctionDefinitionError,

@@ -39,6 +39,8 @@ export interface TokenRow {
   lastUsed?: number;
   createdAt: number;
   startedAt?: number;
+  /** Why the loop cannot invoke its handler, while it cannot. */
+  blockedReason?: string;
 }
 
 const handlerPath = (name: string) => `packages/functions/src/handlers/${name}.handler`;
@@ -101,11 +103,15 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-/** Starts a local cloud on a free port and deploys `registry` on it. */
+/**
+ * Starts a local cloud on a free port and deploys `registry` on it. IAM is enforced unless
+ * `cloudOptions.enforceIam` is false: every function calls with its own role, which the stack's
+ * synthesized policies must allow, as on AWS; the test's own clients are the operator's.
+ */
 export async function startTestPlatform(
   registry: Registry,
   options: Omit<DeployLocalOptions, "logger"> = {},
-  cloudOptions: Pick<LocalCloudOptions, "lambdaConcurrency"> = {},
+  cloudOptions: Pick<LocalCloudOptions, "lambdaConcurrency" | "enforceIam"> = {},
 ): Promise<TestPlatform> {
   const logs: CapturedLog[] = [];
   const capture =
@@ -118,7 +124,7 @@ export async function startTestPlatform(
     warn: capture("warn"),
     error: capture("error"),
   };
-  const cloud = await startLocalCloud({ ...cloudOptions, port: 0, logger });
+  const cloud = await startLocalCloud({ enforceIam: true, ...cloudOptions, port: 0, logger });
   let deployment: LocalDeployment;
   try {
     deployment = await deployLocal(cloud, registry, { ...options, logger });

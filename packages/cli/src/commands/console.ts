@@ -74,7 +74,7 @@ Examples:
             periodSec: target.kind === "local" ? localPeriodSec : awsPeriodSec,
           },
         });
-        io.stdout.write(`Console: ${server.url}  (stage ${target.stage}; Ctrl+C stops)\n`);
+        io.stdout.write(`Console: ${server.loginUrl}  (stage ${target.stage}; Ctrl+C stops)\n`);
         try {
           await untilStopped(io.signal);
         } finally {

@@ -229,6 +229,7 @@ async function refuseOutsideLimits(context: CliContext, route: Route): Promise<v
     route,
     stored,
     ...(region !== undefined ? { region } : {}),
+    storeKind: context.routeStoreKind,
   });
   if (lines.length > 0) throw new UsageError(lines.join("\n"), { queueName: route.queueName });
 }

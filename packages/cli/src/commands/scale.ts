@@ -1,4 +1,4 @@
-import { addLoops, removeLoops, systemClock } from "@sqs-dispatcher/core";
+import { addLoops, limitedRoute, removeLoops, systemClock } from "@sqs-dispatcher/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
@@ -29,11 +29,13 @@ Examples:
     )
     .action(
       run(scaleSchema, async ({ flags, context, io }) => {
-        const route = await context.routes.get(flags.queue);
-        if (route === undefined) throw new CommandFailedError(`no route for queue '${flags.queue}'`);
+        const stored = await context.routes.get(flags.queue);
+        if (stored === undefined) throw new CommandFailedError(`no route for queue '${flags.queue}'`);
+        // Within the registry's loop limits, as restart and scale-up hold the route to them.
+        const route = await limitedRoute(context.routes, stored, context.registry.limits);
         if (flags.loops < route.minLoops || flags.loops > route.maxLoops) {
           throw new UsageError(
-            `--loops: ${flags.loops} is outside the route's bounds ${route.minLoops}-${route.maxLoops} (change them with 'routes set ${flags.queue} --min-loops/--max-loops')`,
+            `--loops: ${flags.loops} is outside the route's bounds ${route.minLoops}-${route.maxLoops}${route.clamped ? ` (${route.clamped})` : ""} (change them with 'routes set ${flags.queue} --min-loops/--max-loops')`,
           );
         }
         const before = (await context.leases.listByQueue(route.queueUrl)).length;

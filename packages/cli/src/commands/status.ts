@@ -18,7 +18,8 @@ function functionOf(context: CliContext, q: QueueStatus): string {
 }
 
 function stateOf(q: QueueStatus): string {
-  return q.state === "blocked" && q.blockedReason ? `blocked: ${q.blockedReason}` : q.state;
+  const state = q.state === "blocked" && q.blockedReason ? `blocked: ${q.blockedReason}` : q.state;
+  return q.clamped ? `${state}, ${q.clamped}` : state;
 }
 
 function summary(context: CliContext, queues: readonly QueueStatus[]): string {

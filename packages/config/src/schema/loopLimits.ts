@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PlatformLimits } from "../limits.js";
+import { loopsTotal, PlatformLimits } from "../limits.js";
 import { listOffenders } from "../offenderList.js";
 
 /** The platform's named ceilings on loops (docs/limits.md). */
@@ -48,7 +48,7 @@ export function loopLimitIssues(
       });
     }
   });
-  const total = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
+  const total = loopsTotal(routes);
   if (total > limits.maxLoopsTotal) {
     const parts = [...routes]
       .sort((a, b) => b.maxLoops * b.concurrency - a.maxLoops * a.concurrency)

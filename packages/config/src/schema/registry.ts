@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
+import { checkRoutesFitStores } from "../routeSize.js";
 import { functionNamePattern, functionSchema, isImportedQueue } from "./leaf.js";
 import { loopLimitIssues, loopLimitsSchema } from "./loopLimits.js";
 import { localOverridesSchema, pollerSchema, restartSchema, routeStoreKindSchema } from "./platform.js";
@@ -141,6 +142,7 @@ export const registrySchema = z
       });
     }
     checkReservedConcurrency(registry, ctx);
+    checkRoutesFitStores(registry, (issue) => ctx.addIssue({ code: "custom", ...issue }));
     const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
     checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
     checkNoMatchInvokeFitsStaleness(registry, longestWindowSec, ctx);

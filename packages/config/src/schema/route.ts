@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { filtersSchema } from "../filterPattern.js";
 import { AwsLimits, PlatformLimits } from "../limits.js";
+import { platformHandlerProblem } from "../naming.js";
 import { checkNoMatchTarget, noMatchActionSchema } from "../noMatchAction.js";
 import { queueUrlProblem } from "../queueUrl.js";
 import {
@@ -134,6 +135,15 @@ export const routeConfigSchema = z
   .superRefine((route, ctx) => checkRouteBounds(route, route.queue.name, ctx));
 export type RouteConfig = z.infer<typeof routeConfigSchema>;
 
+const storedLoopCeilingMessage = `must be at most ${PlatformLimits.maxLoopsTotalCeiling}, the highest limits.maxLoopsTotal a registry may set`;
+/**
+ * A stored route's loop counts are bounded loosely: whoever writes the store (by hand in SSM, or
+ * past the CLI) is not obeyed past the registry's `limits`, which restart, scale-up and the
+ * console clamp every stored route to at run time (`limitRoutes`), flagging it in status.
+ */
+const storedLoopCount = (min: number, fallback: number) =>
+  z.int().min(min).max(PlatformLimits.maxLoopsTotalCeiling, storedLoopCeilingMessage).default(fallback);
+
 /**
  * A route as the route store holds it at run time (SSM parameter or DynamoDB item):
  * the queue by name and URL, and the deployed function to invoke.
@@ -145,6 +155,9 @@ export const routeSchema = z
     queueUrl: z.string(),
     functionName: z.string().regex(functionNamePattern, "must be a Lambda function name"),
     ...routeShape,
+    minLoops: storedLoopCount(0, 1),
+    maxLoops: storedLoopCount(1, 1),
+    scaleStep: storedLoopCount(1, 1),
     /** Where the route came from: the registry by a deploy, or an edit at run time. */
     source: z.enum(["deploy", "edit"]).default("deploy"),
     updatedAt: z.int().min(0).default(0),
@@ -153,6 +166,8 @@ export const routeSchema = z
     checkRouteBounds(route, route.queueName, ctx);
     const problem = queueUrlProblem(route.queueUrl, route.queueName);
     if (problem !== undefined) ctx.addIssue({ code: "custom", path: ["queueUrl"], message: problem });
+    const platform = platformHandlerProblem(route.functionName);
+    if (platform !== undefined) ctx.addIssue({ code: "custom", path: ["functionName"], message: platform });
   });
 export type Route = z.infer<typeof routeSchema>;
 export type RouteInput = z.input<typeof routeSchema>;

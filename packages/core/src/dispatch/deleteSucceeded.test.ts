@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../logger.js";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 import { deleteAttempts, deleteSucceeded } from "./deleteSucceeded.js";
 
 const message = (id: string): QueueMessage => ({
@@ -22,7 +22,7 @@ describe("deleteSucceeded", () => {
         calls.push([...handles]);
         if (calls.length === 2) throw new Error("socket hang up");
         // rh-b never deletes.
-        return handles.filter((h) => h === "rh-b");
+        return { retryable: handles.filter((h) => h === "rh-b"), rejected: [] };
       },
     };
     const undeleted = await deleteSucceeded({ queue, clock, retry, logger: silentLogger }, "q", [
@@ -32,5 +32,24 @@ describe("deleteSucceeded", () => {
     expect(undeleted).toBe(1);
     expect(calls).toHaveLength(deleteAttempts);
     expect(calls.slice(1)).toEqual(Array.from({ length: deleteAttempts - 1 }, () => ["rh-b"]));
+  });
+
+  it("does not retry an entry SQS refused (expired receipt handle), and counts it undeleted", async () => {
+    const calls: string[][] = [];
+    const warnings: string[] = [];
+    const queue = {
+      async deleteBatch(_url: string, handles: readonly string[]) {
+        calls.push([...handles]);
+        return { retryable: [], rejected: handles.filter((h) => h === "rh-b") };
+      },
+    };
+    const logger = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+    const undeleted = await deleteSucceeded({ queue, clock, retry, logger }, "q", [
+      message("a"),
+      message("b"),
+    ]);
+    expect(undeleted).toBe(1);
+    expect(calls).toEqual([["rh-a", "rh-b"]]);
+    expect(warnings.some((w) => w.includes("receipt handle"))).toBe(true);
   });
 });

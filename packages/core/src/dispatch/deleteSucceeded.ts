@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
-import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
+import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
 
 /** DeleteMessageBatch attempts before a succeeded message is left to redelivery. */
 export const deleteAttempts = 5;
@@ -15,9 +15,11 @@ export interface DeleteSucceededDeps {
 }
 
 /**
- * Deletes the messages whose handler succeeded (docs/protocol.md, "Receive and dispatch"), retrying the entries
- * a DeleteMessageBatch reported failed, and whole-call errors, with backoff. Never throws:
- * a message that stays undeleted is delivered again (at-least-once), never lost.
+ * Deletes the messages whose handler succeeded (docs/protocol.md, step 4), retrying the entries
+ * SQS failed on its side and whole-call errors, with backoff. An entry SQS refused (its receipt
+ * handle is invalid or has expired) is not retried: that message is back in the queue and will be
+ * delivered again, so it counts as undeleted. Never throws: a message that stays undeleted is
+ * delivered again (at-least-once), never lost.
  *
  * @returns how many messages are still undeleted after every attempt.
  */
@@ -27,10 +29,21 @@ export async function deleteSucceeded(
   messages: readonly QueueMessage[],
 ): Promise<number> {
   let pending = messages.map((m) => m.receiptHandle);
+  let rejected = 0;
   for (let attempt = 0; pending.length > 0 && attempt < deleteAttempts; attempt++) {
     if (attempt > 0) await deps.clock.sleep(backoffDelayMs(attempt - 1, deps.retry));
     try {
-      pending = await deps.queue.deleteBatch(queueUrl, pending);
+      const failures = await deps.queue.deleteBatch(queueUrl, pending);
+      pending = failures.retryable;
+      if (failures.rejected.length > 0) {
+        rejected += failures.rejected.length;
+        deps.logger.warn(
+          "SQS refused the receipt handle of succeeded messages (expired); they will be delivered again",
+          {
+            count: failures.rejected.length,
+          },
+        );
+      }
     } catch (error) {
       deps.logger.warn("DeleteMessageBatch failed", { error: describeError(error), attempt });
     }
@@ -40,5 +53,5 @@ export async function deleteSucceeded(
       count: pending.length,
     });
   }
-  return pending.length;
+  return pending.length + rejected;
 }

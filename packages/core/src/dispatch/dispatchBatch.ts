@@ -1,16 +1,17 @@
 import { AwsLimits } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
+import type { NotRunReason } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
-import type { BackoffPolicy } from "../poller/backoff.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
+import type { BackoffPolicy } from "../retry/backoff.js";
 import { BatchVerdict, readBatchResult } from "./batchResult.js";
 import { deleteSucceeded } from "./deleteSucceeded.js";
 import { holdBackAfterGroupFailure } from "./fifoOrder.js";
 import { fitPayload } from "./fitPayload.js";
 import { type InvokeHandlerDeps, invokeUntilRun } from "./invokeHandler.js";
-import { toSqsEvent } from "./sqsEvent.js";
+import { type SqsEventRecord, toSqsEvent } from "./sqsEvent.js";
 
 export interface DispatchBatchDeps extends InvokeHandlerDeps {
   queue: Pick<QueueClient, "deleteBatch" | "changeVisibility">;
@@ -23,8 +24,16 @@ export interface DispatchBatchDeps extends InvokeHandlerDeps {
   region: string;
   /** Largest serialized event per invoke; default Lambda's synchronous limit (6 MB). */
   payloadLimitBytes?: number;
-  /** Called once the handler is done with the batch, before its deletes: its handler slot is free. */
-  onHandled?: () => void;
+  /**
+   * How long a batch whose handler kept refusing (`reason`) stays invisible when it is handed back,
+   * seconds: the loop's backoff before it tries that handler again. Default 0 (visible at once).
+   */
+  notRunHoldSec?(reason: NotRunReason): number;
+  /**
+   * Called once the handler is done with the batch, before its deletes: its handler slot is free,
+   * and only `deleting` (the succeeded messages) still needs its visibility kept until deleted.
+   */
+  onHandled?: (deleting: readonly QueueMessage[]) => void;
 }
 
 /** What became of one batch's messages. */
@@ -35,7 +44,7 @@ export interface BatchOutcome {
   failed: number;
   /** Succeeded but could not be deleted after retries (delivered again). */
   undeleted: number;
-  /** Never given to the handler (it could not be invoked in time): made visible again at once. */
+  /** Never given to the handler (it could not be invoked in time, or the loop stopped): handed back. */
   released: number;
   /** Every invoke ran and every record succeeded. */
   clean: boolean;
@@ -45,8 +54,9 @@ export interface BatchOutcome {
  * One batch of docs/protocol.md's "Receive and dispatch", from a received batch to its deletes: splits it so that no
  * synchronous invoke exceeds 6 MB, invokes the route's handler with each part in order
  * ({@link invokeUntilRun}), reads each response as Lambda's partial batch responses are read,
- * keeps FIFO group order (a failed record holds back the later records of its group, across
- * parts too), deletes the succeeded records and makes the never-invoked ones visible again.
+ * keeps FIFO group order (once a record failed, the later records of its group are neither
+ * invoked in a later part nor deleted: they return to the queue behind it), deletes the
+ * succeeded records and hands back the never-invoked ones.
  * Never throws.
  */
 export async function dispatchBatch(
@@ -62,41 +72,63 @@ export async function dispatchBatch(
   const chunks = fitPayload(toSqsEvent(messages, queueUrl, deps.region).Records, limit);
   let failed = new Set<string>();
   const notInvoked = new Set<string>();
+  /** FIFO groups with a failed record: their later records are not invoked (they return with it). */
+  const brokenGroups = new Set<string>();
+  const groupOf = (record: SqsEventRecord) => record.attributes["MessageGroupId"];
   const verdicts: string[] = [];
   let clean = true;
-
+  let releaseSec = 0;
+  // Chunks go one after another, each once the previous one answered: a group split across chunks
+  // is invoked in order, and a failure in one chunk keeps the group's later records out of the next.
   for (const chunk of chunks) {
-    const ids = chunk.records.map((r) => r.messageId);
+    let records = chunk.records;
+    if (fifo && brokenGroups.size > 0) {
+      const heldBack = records.filter((r) => brokenGroups.has(groupOf(r) ?? ""));
+      for (const r of heldBack) failed.add(r.messageId);
+      records = records.filter((r) => !brokenGroups.has(groupOf(r) ?? ""));
+      if (records.length === 0) continue;
+    }
+    const ids = records.map((r) => r.messageId);
     if (notInvoked.size > 0 || !deps.mayStartInvoke(0)) {
       for (const id of ids) notInvoked.add(id);
       continue;
     }
-    const attempt = await invokeUntilRun(deps, functionName, chunk.json);
+    const json = records === chunk.records ? chunk.json : (fitPayload(records, limit)[0]?.json ?? chunk.json);
+    const attempt = await invokeUntilRun(deps, functionName, json);
     if (attempt.kind === "not-run") {
       for (const id of ids) notInvoked.add(id);
       clean = false;
+      // A loop that stops (lease lost) hands the batch straight back; one that ran out of retries
+      // keeps it invisible while it backs off, so its next receive does not take the same batch again.
+      if (!attempt.stopped && attempt.reason !== undefined)
+        releaseSec = deps.notRunHoldSec?.(attempt.reason) ?? 0;
       continue;
     }
     metrics.add(queueName, PollerMetric.Batches, 1);
+    const chunkFailed: string[] = [];
     if (attempt.kind === "ambiguous") {
-      for (const id of ids) failed.add(id);
+      chunkFailed.push(...ids);
       verdicts.push("ambiguous");
       clean = false;
-      continue;
+    } else {
+      metrics.add(queueName, PollerMetric.HandlerDuration, attempt.durationMs);
+      const read = readBatchResult(ids, attempt.result);
+      chunkFailed.push(...read.failed);
+      if (read.verdict !== BatchVerdict.AllSucceeded) {
+        clean = false;
+        verdicts.push(read.verdict);
+      }
     }
-    metrics.add(queueName, PollerMetric.HandlerDuration, attempt.durationMs);
-    const read = readBatchResult(ids, attempt.result);
-    for (const id of read.failed) failed.add(id);
-    if (read.verdict !== BatchVerdict.AllSucceeded) {
-      clean = false;
-      verdicts.push(read.verdict);
+    for (const id of chunkFailed) failed.add(id);
+    if (fifo) {
+      for (const r of records) if (failed.has(r.messageId)) brokenGroups.add(groupOf(r) ?? "");
     }
   }
-
-  deps.onHandled?.();
   // Records never invoked count as failed for FIFO order: nothing after them in their group may be deleted.
   if (fifo) failed = holdBackAfterGroupFailure(messages, new Set([...failed, ...notInvoked]));
   for (const id of notInvoked) failed.delete(id);
+  const succeeded = messages.filter((m) => !failed.has(m.messageId) && !notInvoked.has(m.messageId));
+  deps.onHandled?.(succeeded);
 
   if (failed.size > 0) {
     deps.logger.info("batch had failures; they return to the queue", {
@@ -107,8 +139,7 @@ export async function dispatchBatch(
     });
   }
   const released = messages.filter((m) => notInvoked.has(m.messageId));
-  if (released.length > 0) await release(deps, queueUrl, released);
-  const succeeded = messages.filter((m) => !failed.has(m.messageId) && !notInvoked.has(m.messageId));
+  if (released.length > 0) await release(deps, queueUrl, released, releaseSec);
   const undeleted = succeeded.length > 0 ? await deleteSucceeded(deps, queueUrl, succeeded) : 0;
   metrics.add(queueName, PollerMetric.MessagesSucceeded, succeeded.length - undeleted);
   metrics.add(queueName, PollerMetric.MessagesFailed, failed.size);
@@ -121,17 +152,21 @@ export async function dispatchBatch(
   };
 }
 
-/** Makes messages that no handler saw visible again at once, so the next loop gets them without waiting. */
+/**
+ * Hands back messages that no handler saw: visible at once (the next loop gets them without
+ * waiting), or after `visibilitySec` when the loop backs off from a handler that refused them.
+ */
 async function release(
   deps: Pick<DispatchBatchDeps, "queue" | "logger">,
   queueUrl: string,
   messages: readonly QueueMessage[],
+  visibilitySec: number,
 ): Promise<void> {
   try {
     await deps.queue.changeVisibility(
       queueUrl,
       messages.map((m) => m.receiptHandle),
-      0,
+      visibilitySec,
     );
   } catch (error) {
     // Harmless: they return when their visibility timeout ends instead.

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
 
 /** SQS's default visibility timeout, assumed when the queue client cannot read the queue's. */
 const defaultVisibilitySec = 30;
@@ -9,6 +9,10 @@ const defaultVisibilitySec = 30;
 const visibilityCacheMs = 60_000;
 /** Shortest extension interval, so a tiny visibility timeout never spins. */
 const minIntervalMs = 1_000;
+/** Calls per tick for the entries SQS failed on its side (a tick is half a visibility timeout). */
+const extendAttempts = 3;
+/** Pause before retrying those entries. */
+const retryDelayMs = 200;
 
 /** Queue URL → its visibility timeout and when it was read; kept for the life of a poller. */
 export type VisibilityTimeoutCache = Map<string, { sec: number; at: number }>;
@@ -64,6 +68,8 @@ export function createVisibilityExtender(
       done = true;
       stop.abort();
     });
+    /** Receipt handles SQS refused: that receive's hold on them is over, so extending them again is pointless. */
+    const lost = new Set<string>();
     const extender = (async () => {
       if (visibilitySec <= 0) return;
       const intervalMs = Math.max(minIntervalMs, (visibilitySec * 1000) / 2);
@@ -71,16 +77,29 @@ export function createVisibilityExtender(
         await clock.sleep(intervalMs, stop.signal);
         if (done) return;
         // Read at each tick: a batch that is still gathering (batching window) adds messages as it goes.
-        const receipts = messages.map((m) => m.receiptHandle);
+        let receipts = messages.map((m) => m.receiptHandle).filter((h) => !lost.has(h));
         if (receipts.length === 0) continue;
-        try {
-          await queue.changeVisibility(queueUrl, receipts, visibilitySec);
-          logger.debug("extended visibility of a running batch", {
-            messages: receipts.length,
-            visibilitySec,
-          });
-        } catch (error) {
-          logger.warn("could not extend visibility", { error: describeError(error) });
+        for (let attempt = 0; receipts.length > 0 && attempt < extendAttempts && !done; attempt++) {
+          if (attempt > 0) await clock.sleep(retryDelayMs, stop.signal);
+          try {
+            const failures = await queue.changeVisibility(queueUrl, receipts, visibilitySec);
+            for (const h of failures.rejected) lost.add(h);
+            if (failures.rejected.length > 0) {
+              logger.warn(
+                "SQS refused the receipt handle of messages in a running batch; they are back in the queue",
+                {
+                  count: failures.rejected.length,
+                },
+              );
+            }
+            logger.debug("extended visibility of a running batch", {
+              messages: receipts.length - failures.retryable.length - failures.rejected.length,
+              visibilitySec,
+            });
+            receipts = failures.retryable;
+          } catch (error) {
+            logger.warn("could not extend visibility", { error: describeError(error), attempt });
+          }
         }
       }
     })();

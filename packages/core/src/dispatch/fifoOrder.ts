@@ -1,4 +1,4 @@
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 
 /**
  * Keeps FIFO order within each message group: once a record of a group failed,

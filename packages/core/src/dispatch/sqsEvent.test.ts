@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 import { queueLocationOf, toSqsEvent } from "./sqsEvent.js";
 
 // Lambda's own sample events (AWS Lambda developer guide, "Using Lambda with Amazon SQS").

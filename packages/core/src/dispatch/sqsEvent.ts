@@ -1,4 +1,4 @@
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 
 /** A message attribute as Lambda's SQS event source shapes it (camelCase, list fields always present). */
 export interface SqsEventMessageAttribute {

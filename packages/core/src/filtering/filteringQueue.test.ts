@@ -1,7 +1,7 @@
 import { type Route, routeSchema } from "@sqs-dispatcher/config";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../logger.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage } from "../queue/ports.js";
 import { createFilteringQueue } from "./filteringQueue.js";
 
 const url = "http://127.0.0.1:4566/000000000000/orders";
@@ -26,10 +26,11 @@ function setup(route: Route | undefined, batch: QueueMessage[], refuse: string[]
     receive: async () => batch,
     deleteBatch: async (_url, handles) => {
       deleted.push(...handles);
-      return [];
+      return { retryable: [], rejected: [] };
     },
     changeVisibility: async (_url, handles, seconds) => {
       if (seconds === 0) released.push(...handles);
+      return { retryable: [], rejected: [] };
     },
   };
   const filtering = createFilteringQueue({
@@ -118,5 +119,87 @@ describe("createFilteringQueue", () => {
       (await filtering.receive(url, { maxMessages: 10, waitTimeSec: 1 })).map((m) => m.messageId),
     ).toEqual(["b"]);
     expect(deleted).toEqual(["rh-a"]);
+  });
+});
+
+describe("the no-match function inside the loop's hold", () => {
+  const route = routeOf(url, { filters: [{ body: { type: ["order"] } }], onNoMatch: "invoke:audit" });
+  const batch = [message("a", { type: "order" }), message("b", { type: "refund" })];
+
+  it("runs while the loop keeps every received message invisible", async () => {
+    const { filtering } = setup(route, batch);
+    const held: string[][] = [];
+    let invokedWhileHeld = false;
+    let holding = false;
+    const receive = createFilteringQueue({
+      queue: { ...filtering, receive: async () => batch },
+      routes: { resolve: async () => route },
+      forwarder: { forward: async () => [] },
+      invoker: {
+        invoke: async () => {
+          invokedWhileHeld = holding;
+          return {};
+        },
+        probe: async () => {},
+      },
+      clock: { sleep: async () => {}, monotonic: () => 0 },
+      retry: { baseMs: 1, maxMs: 1, random: () => 0 },
+      logger: silentLogger,
+      region: "us-east-1",
+    }).receive;
+    const got = await receive(url, {
+      maxMessages: 10,
+      waitTimeSec: 1,
+      hold: {
+        async whileHolding(messages, work) {
+          held.push(messages.map((m) => m.messageId));
+          holding = true;
+          try {
+            return await work();
+          } finally {
+            holding = false;
+          }
+        },
+        mayStartInvoke: () => true,
+      },
+    });
+    expect(got.map((m) => m.messageId)).toEqual(["a"]);
+    expect(invokedWhileHeld).toBe(true);
+    expect(held).toEqual([["a", "b"]]);
+  });
+
+  it("starts no invoke of the no-match function when the invocation has no time left for one", async () => {
+    let invokes = 0;
+    const released: string[] = [];
+    const receive = createFilteringQueue({
+      queue: {
+        receive: async () => batch,
+        deleteBatch: async () => ({ retryable: [], rejected: [] }),
+        changeVisibility: async (_url, handles) => {
+          released.push(...handles);
+          return { retryable: [], rejected: [] };
+        },
+      },
+      routes: { resolve: async () => route },
+      forwarder: { forward: async () => [] },
+      invoker: {
+        invoke: async () => {
+          invokes++;
+          return {};
+        },
+        probe: async () => {},
+      },
+      clock: { sleep: async () => {}, monotonic: () => 0 },
+      retry: { baseMs: 1, maxMs: 1, random: () => 0 },
+      logger: silentLogger,
+      region: "us-east-1",
+    }).receive;
+    await receive(url, {
+      maxMessages: 10,
+      waitTimeSec: 1,
+      hold: { whileHolding: (_m, work) => work(), mayStartInvoke: () => false },
+    });
+    expect(invokes).toBe(0);
+    expect(released).toEqual(["rh-b"]);
   });
 });

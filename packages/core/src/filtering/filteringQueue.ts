@@ -1,12 +1,12 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import { deleteSucceeded } from "../dispatch/deleteSucceeded.js";
 import { holdBackAfterGroupFailure, isFifoQueue } from "../dispatch/fifoOrder.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
-import type { BackoffPolicy } from "../poller/backoff.js";
-import { describeError } from "../poller/describeError.js";
-import type { QueueClient, QueueMessage } from "../poller/ports.js";
+import type { QueueClient, QueueMessage, Receive } from "../queue/ports.js";
+import type { BackoffPolicy } from "../retry/backoff.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { handleUnmatched } from "./handleUnmatched.js";
 import { partitionByFilters } from "./partitionByFilters.js";
@@ -16,7 +16,10 @@ import type { MessageForwarder } from "./ports.js";
 export const defaultNoMatchInvokeBudgetMs = 10_000;
 
 export interface FilteringQueueDeps {
+  /** Deletes what `onNoMatch` settled and makes what it held back visible again. */
   queue: QueueClient;
+  /** The receive the filters apply to; default `queue.receive`. */
+  receive?: Receive;
   routes: Pick<RouteResolver, "resolve">;
   forwarder: MessageForwarder;
   invoker: FunctionInvoker;
@@ -30,7 +33,7 @@ export interface FilteringQueueDeps {
 }
 
 /**
- * A {@link QueueClient} whose `receive` applies the queue's route filters: it receives, splits the
+ * A receive that applies the queue's route filters: it receives, splits the
  * messages with {@link partitionByFilters}, applies `onNoMatch` to the ones no pattern matches
  * ({@link handleUnmatched}: forward, drop or invoke; then deletes what was settled and makes
  * what the no-match function never saw visible again) and returns only the matched ones, so the
@@ -39,15 +42,14 @@ export interface FilteringQueueDeps {
  * On a FIFO queue a message group with a message left in the queue (not forwarded, failed) keeps
  * its later messages back too: they are made visible again rather than handed to the handler.
  *
- * The other operations are the wrapped client's. This is how the entry point wires filters
- * without touching the loop (`packages/functions/src/poller.ts`); the poller may instead call the
- * same two functions itself.
+ * The loop's assembly puts it around the rate-limited receive (`packages/functions/src/poller.ts`).
  *
  * @example
- * const queue = createFilteringQueue({ queue: createSqsQueueClient(sqs), routes, forwarder, invoker, clock, retry, logger, region });
+ * const receive = createFilteredReceive({ queue: sqsQueue, receive: limited.receive, routes, forwarder, invoker, clock, retry, logger, region });
  */
-export function createFilteringQueue(deps: FilteringQueueDeps): QueueClient {
+export function createFilteredReceive(deps: FilteringQueueDeps): Receive {
   const { queue, clock, logger } = deps;
+  const receive = deps.receive ?? ((queueUrl, options) => queue.receive(queueUrl, options));
   const budgetMs = deps.noMatchInvokeBudgetMs ?? defaultNoMatchInvokeBudgetMs;
 
   const release = async (queueUrl: string, messages: readonly QueueMessage[]) => {
@@ -67,17 +69,17 @@ export function createFilteringQueue(deps: FilteringQueueDeps): QueueClient {
     }
   };
 
-  return {
-    ...queue,
-    async receive(queueUrl, options) {
-      const messages = await queue.receive(queueUrl, options);
-      if (messages.length === 0) return messages;
-      const route = await deps.routes.resolve(queueUrl);
-      if (!route?.filters?.length) return messages;
-      const { matched, unmatched } = partitionByFilters(messages, route.filters);
-      deps.metrics?.add(route.queueName, PollerMetric.MessagesMatched, matched.length);
-      if (unmatched.length === 0) return matched;
+  return async function filteredReceive(queueUrl, options) {
+    const messages = await receive(queueUrl, options);
+    if (messages.length === 0) return messages;
+    const route = await deps.routes.resolve(queueUrl);
+    if (!route?.filters?.length) return messages;
+    const { matched, unmatched } = partitionByFilters(messages, route.filters);
+    deps.metrics?.add(route.queueName, PollerMetric.MessagesMatched, matched.length);
+    if (unmatched.length === 0) return matched;
 
+    const hold = options.hold;
+    const settle = async () => {
       const startedAt = clock.monotonic();
       const outcome = await handleUnmatched(
         {
@@ -87,7 +89,9 @@ export function createFilteringQueue(deps: FilteringQueueDeps): QueueClient {
             clock,
             retry: deps.retry,
             logger,
-            mayStartInvoke: (afterMs) => clock.monotonic() - startedAt + afterMs < budgetMs,
+            // Within the loop's invocation budget, and never longer than the no-match budget.
+            mayStartInvoke: (afterMs) =>
+              (hold?.mayStartInvoke(afterMs) ?? true) && clock.monotonic() - startedAt + afterMs < budgetMs,
             observer: { refused() {}, waiting() {}, ran() {} },
           },
           clock,
@@ -102,16 +106,25 @@ export function createFilteringQueue(deps: FilteringQueueDeps): QueueClient {
       if (outcome.settled.length > 0) {
         await deleteSucceeded({ queue, clock, retry: deps.retry, logger }, queueUrl, outcome.settled);
       }
-      let held = outcome.notRun;
-      let handed = matched;
-      if (isFifoQueue(queueUrl)) {
-        const kept = new Set([...outcome.failed, ...outcome.notRun.map((m) => m.messageId)]);
-        const blocked = holdBackAfterGroupFailure(messages, kept);
-        handed = matched.filter((m) => !blocked.has(m.messageId));
-        held = [...held, ...matched.filter((m) => blocked.has(m.messageId))];
-      }
-      await release(queueUrl, held);
-      return handed;
-    },
+      return outcome;
+    };
+    // Every received message stays invisible while the no-match function runs: the matched ones
+    // reach the batch (and its own extension) only after it.
+    const outcome = hold ? await hold.whileHolding(messages, settle) : await settle();
+    let held = outcome.notRun;
+    let handed = matched;
+    if (isFifoQueue(queueUrl)) {
+      const kept = new Set([...outcome.failed, ...outcome.notRun.map((m) => m.messageId)]);
+      const blocked = holdBackAfterGroupFailure(messages, kept);
+      handed = matched.filter((m) => !blocked.has(m.messageId));
+      held = [...held, ...matched.filter((m) => blocked.has(m.messageId))];
+    }
+    await release(queueUrl, held);
+    return handed;
   };
+}
+
+/** A {@link QueueClient} whose `receive` is {@link createFilteredReceive}'s; the other operations are the wrapped client's. */
+export function createFilteringQueue(deps: FilteringQueueDeps): QueueClient {
+  return { ...deps.queue, receive: createFilteredReceive(deps) };
 }

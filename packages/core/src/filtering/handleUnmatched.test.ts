@@ -4,7 +4,7 @@ import type { SqsEvent } from "../dispatch/sqsEvent.js";
 import { AmbiguousInvokeError, HandlerNotRunError, NotRunReason } from "../errors.js";
 import { silentLogger } from "../logger.js";
 import type { MetricsSink, PollerMetric } from "../metrics/ports.js";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 import { type HandleUnmatchedDeps, handleUnmatched } from "./handleUnmatched.js";
 import type { MessageForwarder } from "./ports.js";
 

@@ -8,8 +8,8 @@ import { toSqsEvent } from "../dispatch/sqsEvent.js";
 import { isRetryable } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
-import { type BackoffPolicy, backoffDelayMs } from "../poller/backoff.js";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
+import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
 import type { MessageForwarder } from "./ports.js";
 
 /** Attempts of a forward (the entries SendMessageBatch refused). */
@@ -107,7 +107,8 @@ async function invokeSecond(
   // The same event, 6 MB split and invoke discipline as the route's own handler gets.
   for (const chunk of fitPayload(toSqsEvent(messages, route.queueUrl, deps.region).Records, limit)) {
     const ids = chunk.records.map((r) => r.messageId);
-    if (notRun.size > 0) {
+    // Nothing is invoked that could not finish inside the caller's budget: those messages are handed back.
+    if (notRun.size > 0 || !deps.invoke.mayStartInvoke(0)) {
       for (const id of ids) notRun.add(id);
       continue;
     }

@@ -5,7 +5,7 @@ import {
   parseRoute,
 } from "@sqs-dispatcher/config";
 import { describe, expect, it } from "vitest";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 import { filterableRecordOf, partitionByFilters } from "./partitionByFilters.js";
 
 function message(

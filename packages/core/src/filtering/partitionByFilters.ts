@@ -1,6 +1,6 @@
 import type { FilterPattern } from "@sqs-dispatcher/config";
 import { sqsEventMessageAttributes } from "../dispatch/sqsEvent.js";
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 import { type FilterableRecord, matchesAnyPattern } from "./matchPattern.js";
 
 /** Messages split by a route's filters. Order within each side is the receive order. */

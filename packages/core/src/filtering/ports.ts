@@ -1,4 +1,4 @@
-import type { QueueMessage } from "../poller/ports.js";
+import type { QueueMessage } from "../queue/ports.js";
 
 /**
  * Sends copies of received messages to another queue (SQS `SendMessageBatch`): the body, every

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { LoopStarter } from "../poller/ports.js";
-import type { LeaseStore } from "./ports.js";
+import type { LeaseStore, LoopStarter } from "./ports.js";
 import type { LoopEvent, TokenKey } from "./token.js";
 
 /** What {@link addLoops} needs. `ids` makes token ids and loopIds (default: random UUIDs). */

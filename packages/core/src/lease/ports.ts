@@ -55,3 +55,8 @@ export interface LeaseStore {
   /** Every token, one strongly consistent Scan page at a time. */
   scan(): AsyncIterable<TokenRecord[]>;
 }
+
+/** Starts a token's poller loop asynchronously (Lambda `Invoke` with `InvocationType: Event`). */
+export interface LoopStarter {
+  start(event: LoopEvent): Promise<void>;
+}

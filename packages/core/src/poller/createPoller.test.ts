@@ -7,6 +7,7 @@ import { AmbiguousInvokeError, HandlerNotRunError, NotRunReason } from "../error
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
 import type { InvocationFence, LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
+import type { EntryFailures } from "../queue/ports.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createPoller, type PollerSettings } from "./createPoller.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
@@ -60,15 +61,16 @@ class FakeQueue implements QueueClient {
     return this.pending.splice(0, options.maxMessages);
   }
 
-  async deleteBatch(_url: string, handles: readonly string[]): Promise<string[]> {
+  async deleteBatch(_url: string, handles: readonly string[]): Promise<EntryFailures> {
     this.deleteCalls.push([...handles]);
     const failed = handles.filter((h) => this.failDeletesOnce.delete(h));
     this.deleted.push(...handles.filter((h) => !failed.includes(h)));
-    return failed;
+    return { retryable: failed, rejected: [] };
   }
 
-  async changeVisibility(_url: string, handles: readonly string[], sec: number): Promise<void> {
+  async changeVisibility(_url: string, handles: readonly string[], sec: number): Promise<EntryFailures> {
     this.visibilityCalls.push({ at: Date.now(), handles: [...handles], sec });
+    return { retryable: [], rejected: [] };
   }
 
   async visibilityTimeoutSec(): Promise<number> {
@@ -610,7 +612,7 @@ describe("invocation fence", () => {
     const h = harness();
     const runs: { invoker: FakeInvoker; outcome: Promise<LoopOutcome> }[] = [];
     const runOne = (requestId: string) => {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 25_000;
       const invoker = new FakeInvoker();
       // Each invocation finds one message of its own waiting.
       h.queue.pending.push(message(requestId));
@@ -646,7 +648,7 @@ describe("invocation fence", () => {
     const outcomes: { requestId: string; outcome: Promise<LoopOutcome> }[] = [];
     let requests = 0;
     const runOne = (requestId: string, starter: LoopStarter) => {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 25_000;
       const outcome = createPoller({
         leases: h.leases,
         routes: { resolve: async () => h.routeOf.current },
@@ -794,7 +796,8 @@ describe("renewing while the last batches finish", () => {
     const renewals: number[] = [];
     h.leases.beforeOp = (op) => void (op === "heartbeat" && renewals.push(Date.now()));
     const started = Date.now();
-    const { outcome } = await h.run(40_000);
+    // 1 s wait + 30 s handler + 10 s for a cold start's init + 1 s margin = 42 s per batch.
+    const { outcome } = await h.run(50_000);
     expect(outcome).toMatchObject({ succeeded: 1, status: LoopOutcomeStatus.Recursed });
     // Receiving stopped after ~8 s (no batch could finish in the rest); the batch ran to ~25 s.
     expect(h.queue.receives.at(-1)?.at ?? 0).toBeLessThan(started + 10_000);
@@ -863,7 +866,7 @@ describe("invokes that did not run the handler", () => {
     expect(outcome).toMatchObject({ received: 2, succeeded: 2, failed: 0, released: 0 });
   });
 
-  it("releases a batch it could never invoke when the invocation runs out of time, without failing it", async () => {
+  it("hands back a batch it could never invoke when the invocation runs out of time, invisible for its backoff, without failing it", async () => {
     const h = harness();
     h.queue.pending = [message("m1")];
     h.invoker.respond = () => {
@@ -874,7 +877,9 @@ describe("invokes that did not run the handler", () => {
     };
     const { outcome } = await h.run(20_000);
     expect(outcome).toMatchObject({ received: 1, succeeded: 0, failed: 0, released: 1 });
-    expect(h.queue.visibilityCalls.at(-1)).toMatchObject({ handles: ["rh-m1"], sec: 0 });
+    const handedBack = h.queue.visibilityCalls.at(-1);
+    expect(handedBack?.handles).toEqual(["rh-m1"]);
+    expect(handedBack?.sec).toBeGreaterThan(0);
     expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Denied);
     // One receive only: while blocked the loop probes instead of receiving more.
     expect(h.queue.receives).toHaveLength(1);
@@ -972,5 +977,132 @@ describe("ending an invocation", () => {
     expect(outcome.status).toBe(LoopOutcomeStatus.StoreUnusable);
     expect(h.queue.receives).toHaveLength(0);
     expect(h.started).toEqual([]);
+  });
+});
+
+describe("the edges of a batch's life", () => {
+  it("keeps extending the succeeded messages' visibility until their deletes are done", async () => {
+    const h = harness();
+    h.queue.visibilitySec = 2;
+    h.queue.pending = [message("m1"), message("m2")];
+    h.invoker.respond = (e) => ({
+      payload: {
+        batchItemFailures: e.Records.filter((r) => r.messageId === "m2").map((r) => ({
+          itemIdentifier: r.messageId,
+        })),
+      },
+    });
+    const deleteBatch = h.queue.deleteBatch.bind(h.queue);
+    let deleting: { from: number; to: number } | undefined;
+    h.queue.deleteBatch = async (url, handles) => {
+      const from = Date.now();
+      await clock.sleep(5_000);
+      deleting = { from, to: Date.now() };
+      return deleteBatch(url, handles);
+    };
+    await h.run();
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+    const during = h.queue.visibilityCalls.filter(
+      (c) => deleting && c.at > deleting.from && c.at < deleting.to,
+    );
+    expect(during.length).toBeGreaterThan(0);
+    // Only the message being deleted: the failed one returns by its visibility timeout.
+    for (const c of during) expect(c.handles).toEqual(["rh-m1"]);
+  });
+
+  it("stops retrying a throttled batch at once when the lease is lost, hands it back and ends", async () => {
+    const h = harness();
+    h.settings.renewEverySec = 2;
+    h.queue.pending = [message("m1")];
+    let invokes = 0;
+    let lostAt = 0;
+    h.invoker.respond = () => {
+      invokes++;
+      throw notRun(NotRunReason.Throttled);
+    };
+    setTimeout(() => {
+      h.leases.put({ ...event, loopId: "loop-2", createdAt: 0 });
+      lostAt = Date.now();
+    }, 3_000);
+    const invokesAt: number[] = [];
+    const respond = h.invoker.respond;
+    h.invoker.respond = (e) => {
+      invokesAt.push(Date.now());
+      return respond(e);
+    };
+    const { outcome } = await h.run(60_000);
+    expect(outcome.status).toBe(LoopOutcomeStatus.TakenOver);
+    expect(outcome).toMatchObject({ released: 1, failed: 0 });
+    expect(h.queue.visibilityCalls.at(-1)).toMatchObject({ handles: ["rh-m1"], sec: 0 });
+    // No retry after the renewal that found the loss (renewals every 2 s).
+    expect(invokesAt.filter((at) => at > lostAt + 2_500)).toEqual([]);
+    expect(invokes).toBeGreaterThan(1);
+    // It ended well before its budget.
+    expect(Date.now()).toBeLessThan(1_700_000_000_000 + 20_000);
+  });
+
+  it("starts no batch, so no invoke, unless the invocation has time for a cold-started handler (timeout + init)", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    // 1 s wait + 5 s handler + 1 s margin fit in 14 s, but not with a cold start's 10 s init on top.
+    const { outcome } = await h.run(14_000);
+    expect(h.invoker.events).toEqual([]);
+    expect(outcome).toMatchObject({ received: 0, released: 0 });
+    expect(h.queue.pending).toHaveLength(1);
+  });
+});
+
+describe("a handler that keeps refusing, across invocations", () => {
+  it("throttled past its budget: shows blocked, hands the batch back invisible, and later invocations take one probe message, not batches", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 5, concurrency: 2 });
+    h.queue.pending = Array.from({ length: 20 }, (_, i) => message(`m${i}`));
+    let throttled = true;
+    h.invoker.respond = () => {
+      if (throttled) throw notRun(NotRunReason.Throttled);
+      return { payload: null };
+    };
+    // Each run is a new poller: a cold environment that remembers nothing but the token.
+    const first = await h.run(30_000);
+    expect(first.outcome.received).toBeLessThanOrEqual(10);
+    expect(first.outcome.released).toBe(first.outcome.received);
+    const handedBack = h.queue.visibilityCalls.filter((c) => c.handles.length > 0).at(-1);
+    expect(handedBack?.sec).toBeGreaterThan(0);
+    expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Throttled);
+
+    for (let i = 0; i < 3; i++) {
+      const next = await h.run(30_000);
+      // A DryRun passes for a throttled function: only a real invoke of one message may probe it.
+      expect(next.outcome.received).toBeLessThanOrEqual(1);
+      expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Throttled);
+    }
+
+    throttled = false;
+    await h.run(30_000);
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+    expect(h.queue.deleted.length).toBeGreaterThan(1);
+    expect(h.invoker.events.some((e) => e.event.Records.length > 1)).toBe(true);
+  });
+
+  it("a KMS refusal whose DryRun passes: probes with one message and goes back to whole batches once it runs", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchSize: 5 });
+    h.queue.pending = Array.from({ length: 12 }, (_, i) => message(`m${i}`));
+    let broken = true;
+    h.invoker.respond = () => {
+      if (broken) throw notRun(NotRunReason.Kms);
+      return { payload: null };
+    };
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBe(NotRunReason.Kms);
+    const sizesBefore = h.invoker.events.length;
+    broken = false;
+    const { outcome } = await h.run(60_000);
+    const sizes = h.invoker.events.slice(sizesBefore).map((e) => e.event.Records.length);
+    expect(sizes[0]).toBe(1);
+    expect(sizes.slice(1).some((n) => n > 1)).toBe(true);
+    expect(outcome.succeeded).toBeGreaterThan(1);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
   });
 });

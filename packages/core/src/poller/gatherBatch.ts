@@ -1,8 +1,9 @@
 import { AwsLimits } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
-import { describeError } from "./describeError.js";
-import type { QueueClient, QueueMessage } from "./ports.js";
+import type { QueueClient, QueueMessage, ReceiveHold, ReceiveOptions } from "../queue/ports.js";
+import type { HeldBatch } from "./heldBatch.js";
 
 export interface GatherBatchDeps {
   queue: Pick<QueueClient, "receive">;
@@ -19,6 +20,8 @@ export interface GatherOptions {
   waitTimeSec: number;
   /** Payload the batch may reach (Lambda's 6 MB synchronous limit). */
   payloadLimitBytes?: number;
+  /** The loop's hold, lent to each receive (see {@link ReceiveOptions.hold}). */
+  hold?: ReceiveHold;
 }
 
 /** A record's size in the event beyond its body and attributes (ids, ARN, receipt handle, keys). */
@@ -36,7 +39,7 @@ function sizeOf(m: QueueMessage): number {
  * The receive of docs/protocol.md's "Receive and dispatch": one long poll, and with a batching window (Lambda's
  * `MaximumBatchingWindowInSeconds`) more receives into the same batch until it holds
  * `batchSize` records, the window has passed, or another receive could push it past the
- * payload limit. Messages are pushed into `into` as they arrive, so the caller can keep
+ * payload limit. Messages are added to `into` as they arrive, so the caller can keep
  * extending their visibility while the window is open. A receive error after the first
  * ends the gathering with what was received; an error on the first propagates.
  */
@@ -44,28 +47,30 @@ export async function gatherBatch(
   deps: GatherBatchDeps,
   queueUrl: string,
   options: GatherOptions,
-  into: QueueMessage[],
+  into: Pick<HeldBatch, "messages" | "add">,
 ): Promise<void> {
   const limit = options.payloadLimitBytes ?? AwsLimits.syncInvokePayloadMaxBytes;
   const first = await deps.queue.receive(queueUrl, {
     maxMessages: Math.min(options.batchSize, AwsLimits.sqsBatchMax),
     waitTimeSec: options.waitTimeSec,
+    ...(options.hold ? { hold: options.hold } : {}),
   });
-  into.push(...first);
+  into.add(first);
   if (options.windowSec <= 0 || first.length === 0) return;
   const closesAt = deps.clock.monotonic() + options.windowSec * 1000;
   let bytes = first.reduce((sum, m) => sum + sizeOf(m), 0);
-  while (into.length < options.batchSize) {
+  while (into.messages.length < options.batchSize) {
     const leftMs = closesAt - deps.clock.monotonic();
     if (leftMs <= 0) return;
-    const room = Math.min(options.batchSize - into.length, AwsLimits.sqsBatchMax);
-    const average = bytes / into.length;
+    const room = Math.min(options.batchSize - into.messages.length, AwsLimits.sqsBatchMax);
+    const average = bytes / into.messages.length;
     if (bytes + average * room > limit) return;
     let more: QueueMessage[];
     try {
       more = await deps.queue.receive(queueUrl, {
         maxMessages: room,
         waitTimeSec: Math.min(AwsLimits.sqsWaitTimeMaxSec, Math.floor(leftMs / 1000)),
+        ...(options.hold ? { hold: options.hold } : {}),
       });
     } catch (error) {
       deps.logger.warn("a receive inside the batching window failed; the batch goes as it is", {
@@ -73,7 +78,7 @@ export async function gatherBatch(
       });
       return;
     }
-    into.push(...more);
+    into.add(more);
     bytes += more.reduce((sum, m) => sum + sizeOf(m), 0);
   }
 }

@@ -1,10 +1,10 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
 import { isTerminalStoreError, type LeaseLossReason, LeaseLostError } from "../errors.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { LoopEvent, LoopState } from "../lease/token.js";
 import type { Logger } from "../logger.js";
-import { type BackoffPolicy, backoffDelayMs } from "./backoff.js";
-import { describeError } from "./describeError.js";
+import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
 import { leaseLossReason } from "./leaseLossReason.js";
 
 /**

@@ -1,8 +1,8 @@
+import { describeError } from "../describeError.js";
 import { LeaseLossReason } from "../errors.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
-import { describeError } from "./describeError.js";
 
 export interface LeaseLossReasonDeps {
   leases: Pick<LeaseStore, "listByQueue">;

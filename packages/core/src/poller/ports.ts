@@ -1,50 +1,7 @@
-import type { LoopEvent } from "../lease/token.js";
-
-/** A message as ReceiveMessage returns it (all system and message attributes requested). */
-export interface QueueMessage {
-  messageId: string;
-  receiptHandle: string;
-  body: string;
-  md5OfBody: string;
-  /** Present when the message has message attributes. */
-  md5OfMessageAttributes?: string;
-  attributes: Record<string, string>;
-  messageAttributes: Record<
-    string,
-    {
-      dataType: string;
-      stringValue?: string;
-      binaryValue?: string;
-      stringListValues?: string[];
-      binaryListValues?: string[];
-    }
-  >;
-}
-
-export interface ReceiveOptions {
-  maxMessages: number;
-  waitTimeSec: number;
-  visibilityTimeoutSec?: number;
-}
-
-/** The SQS operations a loop uses. */
-export interface QueueClient {
-  receive(queueUrl: string, options: ReceiveOptions): Promise<QueueMessage[]>;
-  /** Deletes the messages; returns the receipt handles that failed to delete (to retry). */
-  deleteBatch(queueUrl: string, receiptHandles: readonly string[]): Promise<string[]>;
-  changeVisibility(
-    queueUrl: string,
-    receiptHandles: readonly string[],
-    visibilityTimeoutSec: number,
-  ): Promise<void>;
-  /**
-   * The queue's default visibility timeout (GetQueueAttributes `VisibilityTimeout`).
-   * Optional: without it the poller assumes SQS's default of 30 s when extending visibility.
-   */
-  visibilityTimeoutSec?(queueUrl: string): Promise<number>;
-}
-
-/** Starts a poller loop asynchronously (Lambda `Invoke` with `InvocationType: Event`). */
-export interface LoopStarter {
-  start(event: LoopEvent): Promise<void>;
-}
+/**
+ * The ports a loop uses, in one place: the queue (SQS) and the starter of the next invocation.
+ * Each is defined beside the domain it belongs to; `dispatch/` and `lease/` import them from
+ * there, so nothing outside `poller/` depends on the loop.
+ */
+export type { LoopStarter } from "../lease/ports.js";
+export type { QueueClient, QueueMessage, ReceiveOptions } from "../queue/ports.js";

@@ -1,9 +1,9 @@
 import type { Clock } from "../clock.js";
+import { describeError } from "../describeError.js";
+import type { LoopStarter } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
-import { type BackoffPolicy, backoffDelayMs } from "./backoff.js";
-import { describeError } from "./describeError.js";
-import type { LoopStarter } from "./ports.js";
+import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
 
 export interface RecurseDeps {
   starter: LoopStarter;

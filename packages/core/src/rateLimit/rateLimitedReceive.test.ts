@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TokenRecord } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
-import type { QueueMessage, ReceiveOptions } from "../poller/ports.js";
+import type { QueueMessage, ReceiveOptions } from "../queue/ports.js";
 import { createLoopShare, createRateLimitedReceive } from "./rateLimitedReceive.js";
 
 function fakeClock() {

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { LeaseStore } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
-import type { QueueClient } from "../poller/ports.js";
+import type { QueueClient } from "../queue/ports.js";
 import { createTokenBucket, rateShare, receiveAllowance, type TokenBucket } from "./tokenBucket.js";
 
 /** The shortest a limited receive waits for tokens before it returns no messages. */

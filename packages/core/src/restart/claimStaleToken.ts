@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { LeaseStore } from "../lease/ports.js";
+import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { LoopEvent, TokenRecord } from "../lease/token.js";
-import type { LoopStarter } from "../poller/ports.js";
 
 export interface ClaimDeps {
   leases: Pick<LeaseStore, "claim">;

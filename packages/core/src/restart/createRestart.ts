@@ -1,11 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Route } from "@sqs-dispatcher/config";
+import { type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { addLoops } from "../lease/loops.js";
-import type { LeaseStore } from "../lease/ports.js";
+import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { LoopEvent, TokenKey, TokenRecord } from "../lease/token.js";
 import type { Logger } from "../logger.js";
-import type { LoopStarter } from "../poller/ports.js";
 import { listReadableRoutes } from "../routing/listReadableRoutes.js";
 import type { RouteStore } from "../routing/ports.js";
 import { claimStaleToken } from "./claimStaleToken.js";
@@ -37,6 +36,11 @@ export interface RestartDeps {
   ids?: () => string;
   /** Store calls and loop starts in flight at once (default {@link DEFAULT_RESTART_CONCURRENCY}). */
   concurrency?: number;
+  /**
+   * The registry's loop limits: every stored route is clamped to them (`limitRoutes`) before its
+   * loops are counted, so a route written past them is not obeyed. Unset: routes are taken as stored.
+   */
+  limits?: LoopLimitValues;
 }
 
 /** Limits of one run. */
@@ -76,6 +80,8 @@ export interface RestartReport {
   deleted: TokenKey[];
   /** Stored routes that do not parse: the others are reconciled, orphan deletion is skipped. */
   unreadableRoutes: string[];
+  /** Stored routes over the registry's loop limits, reconciled as clamped (`limitRoutes`), and why. */
+  clamped: { queueName: string; reason: string }[];
   /** What the time box left for the next run. */
   left: RestartLeftover;
   /** Failures that did not stop the run. */
@@ -93,6 +99,7 @@ export function emptyRestartReport(): RestartReport {
     started: [],
     deleted: [],
     unreadableRoutes: [],
+    clamped: [],
     left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
     errors: [],
   };
@@ -191,7 +198,16 @@ export function createRestart(deps: RestartDeps): Restart {
     let routeList: Route[];
     try {
       const readable = await listReadableRoutes(routes);
-      routeList = readable.routes;
+      routeList = deps.limits ? limitRoutes(readable.routes, deps.limits) : readable.routes;
+      for (const route of routeList as (Route & { clamped?: string })[]) {
+        if (route.clamped === undefined) continue;
+        report.clamped.push({ queueName: route.queueName, reason: route.clamped });
+        logger.warn(`restart: route over the loop limits, reconciled as ${route.clamped}`, {
+          queueUrl: queueUrlOf(route),
+          minLoops: route.minLoops,
+          maxLoops: route.maxLoops,
+        });
+      }
       report.unreadableRoutes = readable.unreadable.map((u) => u.key);
       if (readable.unreadable.length > 0) {
         logger.error("restart: stored routes that do not parse; orphan deletion skipped until repaired", {
@@ -258,6 +274,7 @@ export function createRestart(deps: RestartDeps): Restart {
       started: report.started.length,
       deleted: report.deleted.length,
       unreadableRoutes: report.unreadableRoutes.length,
+      clamped: report.clamped.length,
       errors: report.errors.length,
       elapsedMs: clock.now() - startedAt,
       ...(Number.isFinite(budgetMs) ? { budgetMs } : {}),

@@ -38,3 +38,29 @@ export interface QueueScalingLock {
   /** Gives the lock up if `owner` still holds it. */
   release(queueUrl: string, owner: string): Promise<void>;
 }
+
+/** An alarm as CloudWatch describes it now (`DescribeAlarms`). */
+export interface DescribedAlarm {
+  name: string;
+  arn: string;
+  /** `OK`, `ALARM` or `INSUFFICIENT_DATA`. */
+  state: string;
+  namespace?: string;
+  /** The metric's dimensions (`QueueName` for the platform's tier alarms). */
+  dimensions: { name: string; value: string }[];
+  /**
+   * When the state last changed, epoch ms (`StateTransitionedTimestamp`, else
+   * `StateUpdatedTimestamp`): every notification of one transition shares it.
+   */
+  transitionedAt?: number;
+}
+
+/**
+ * Looks up an alarm by its exact name, so a scale function acts only on what CloudWatch says
+ * now, not on what a notification claims: a notification can be invoked straight into the
+ * function by anyone allowed `lambda:InvokeFunction` on it.
+ */
+export interface AlarmDirectory {
+  /** The metric alarm named exactly `alarmName`; undefined when there is none. */
+  describe(alarmName: string): Promise<DescribedAlarm | undefined>;
+}

@@ -4,8 +4,15 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
 import type { LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
-import type { QueueScalingLock, ScalingEventLog } from "./ports.js";
-import { type ScaleDeps, ScaleOutcome, ScalingFailedError, scaleDown, scaleUp } from "./scaleOnAlarm.js";
+import type { AlarmDirectory, DescribedAlarm, QueueScalingLock, ScalingEventLog } from "./ports.js";
+import {
+  MAX_RECORDS_PER_EVENT,
+  type ScaleDeps,
+  ScaleOutcome,
+  ScalingFailedError,
+  scaleDown,
+  scaleUp,
+} from "./scaleOnAlarm.js";
 
 const account = "123456789012";
 const queueUrl = `https://sqs.us-east-1.amazonaws.com/${account}/orders`;
@@ -94,7 +101,32 @@ class MemoryQueueLock implements QueueScalingLock {
   }
 }
 
+/**
+ * CloudWatch's alarms in memory: what DescribeAlarms would answer. Each `transition` is a new
+ * state change with its own time, as CloudWatch records one.
+ */
+class MemoryAlarms implements AlarmDirectory {
+  readonly alarms = new Map<string, DescribedAlarm>();
+  private clock = 0;
+  lookups = 0;
+  transition(name: string, state: string, queueName = name.replace(/^shop-prod-|-depth-\d+$/g, "")): void {
+    this.alarms.set(name, {
+      name,
+      arn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:${name}`,
+      state,
+      namespace: "AWS/SQS",
+      dimensions: [{ name: "QueueName", value: queueName }],
+      transitionedAt: ++this.clock * 60_000,
+    });
+  }
+  async describe(name: string): Promise<DescribedAlarm | undefined> {
+    this.lookups++;
+    return this.alarms.get(name);
+  }
+}
+
 const scaleUpTopicArn = "arn:aws:sns:us-east-1:123456789012:scale-up";
+const tierAlarm = (queue: string, tier: number) => `shop-prod-${queue}-depth-${tier}`;
 
 let leases: FakeLeaseStore;
 let lock: MemoryQueueLock;
@@ -102,6 +134,7 @@ let now: number;
 let started: LoopEvent[];
 let routes: Map<string, Route>;
 let events: MemoryEventLog;
+let alarms: MemoryAlarms;
 let deps: ScaleDeps;
 let idCounter = 0;
 
@@ -113,6 +146,7 @@ function route(overrides: Partial<Route> = {}): Route {
     minLoops: 1,
     maxLoops: 4,
     scaleStep: 2,
+    alarms: [{ threshold: 100 }, { threshold: 500 }],
     ...overrides,
   });
 }
@@ -129,14 +163,20 @@ beforeEach(() => {
   routes = new Map([["orders", route()]]);
   events = new MemoryEventLog();
   lock = new MemoryQueueLock();
+  alarms = new MemoryAlarms();
+  for (const queue of ["orders", "audit"]) {
+    alarms.transition(tierAlarm(queue, 1), "ALARM");
+    alarms.transition(tierAlarm(queue, 2), "ALARM");
+  }
   now = 1_000;
   deps = {
-    routes: { get: async (name) => routes.get(name) },
+    routes: { get: async (name) => routes.get(name), list: async () => [...routes.values()] },
     leases,
     starter: { start: async (e) => void started.push(e) },
     events,
     lock,
-    alarmNamePrefix: "shop-prod-",
+    alarmNameOf: (queue, tier) => tierAlarm(queue, tier),
+    alarms,
     topicArn: scaleUpTopicArn,
     clock: {
       now: () => now,
@@ -165,6 +205,8 @@ describe("scaleUp", () => {
     seedTokens(3);
     await scaleUp(deps, snsEvent(notification()));
     expect(await count()).toBe(4);
+    alarms.transition(tierAlarm("orders", 1), "OK");
+    alarms.transition(tierAlarm("orders", 1), "ALARM");
     const [result] = await scaleUp(
       deps,
       snsEvent(notification({ StateChangeTime: "2026-11-26T15:09:00.000+0000" })),
@@ -250,6 +292,7 @@ describe("scaleUp", () => {
     routes.set("orders", route({ queueUrl: `http://127.0.0.1:4566/${account}/orders` }));
     const [ok] = await scaleUp(deps, snsEvent(notification()));
     expect(ok?.outcome).toBe(ScaleOutcome.Scaled);
+    alarms.transition(tierAlarm("orders", 1), "ALARM");
     const [other] = await scaleUp(
       { ...deps, region: "eu-west-1" },
       snsEvent(notification({ StateChangeTime: "t2" })),
@@ -269,9 +312,25 @@ describe("scaleUp", () => {
   });
 });
 
+describe("scaleUp within the registry's loop limits", () => {
+  it("adds loops only up to the route clamped to limits.maxLoopsPerRoute, not its stored maxLoops", async () => {
+    routes.set("orders", route({ maxLoops: 5_000, scaleStep: 5_000 }));
+    seedTokens(1);
+    const [result] = await scaleUp(
+      { ...deps, limits: { maxLoopsPerRoute: 3, maxLoopsTotal: 200 } },
+      snsEvent(notification()),
+    );
+    expect(result).toMatchObject({ outcome: ScaleOutcome.Scaled, changed: 2 });
+    expect(await count()).toBe(3);
+  });
+});
+
 describe("scaleDown", () => {
   const ok = (overrides: Record<string, unknown> = {}) =>
     notification({ OldStateValue: "ALARM", NewStateValue: "OK", ...overrides });
+  beforeEach(() => {
+    alarms.transition(tierAlarm("orders", 1), "OK");
+  });
 
   it("removes one token on ALARM → OK", async () => {
     seedTokens(3);
@@ -294,6 +353,8 @@ describe("scaleDown", () => {
     expect(await count()).toBe(1);
     routes.set("orders", route({ minLoops: 2 }));
     seedTokens(2);
+    alarms.transition(tierAlarm("orders", 1), "ALARM");
+    alarms.transition(tierAlarm("orders", 1), "OK");
     await scaleDown(deps, snsEvent(ok({ StateChangeTime: "t2" })));
     expect(await count()).toBe(2);
   });
@@ -316,14 +377,30 @@ describe("scaleDown", () => {
 });
 
 describe("forged notifications", () => {
+  const ofAlarm = (name: string, overrides: Record<string, unknown> = {}, queueName = "orders") =>
+    notification(
+      { AlarmName: name, AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:${name}`, ...overrides },
+      queueName,
+    );
+
   it.each([
     [
-      "an alarm of another stage or app",
-      notification({
-        AlarmName: "shop-test-orders-depth-1",
-        AlarmArn: `arn:aws:cloudwatch:us-east-1:${account}:alarm:shop-test-orders-depth-1`,
-      }),
-      "forged: alarm 'shop-test-orders-depth-1' is not one of this stage's (names start with 'shop-prod-')",
+      "an alarm of another app",
+      ofAlarm("shop-test-orders-depth-1"),
+      "forged: alarm 'shop-test-orders-depth-1' is not a tier alarm of queue 'orders' in this stage (shop-prod-orders-depth-1, shop-prod-orders-depth-2)",
+    ],
+    [
+      // Stage "prod-eu" next to "prod": its alarm of queue "orders" shares this stage's prefix.
+      "an alarm of a stage whose name starts with this one's",
+      ofAlarm("shop-prod-eu-orders-depth-1"),
+      "forged: alarm 'shop-prod-eu-orders-depth-1' is not a tier alarm of queue 'orders' in this stage (shop-prod-orders-depth-1, shop-prod-orders-depth-2)",
+    ],
+    [
+      "a prefixed alarm of a tier the route does not have",
+      ofAlarm("shop-prod-orders-depth-3"),
+      expect.stringMatching(
+        /^forged: alarm 'shop-prod-orders-depth-3' is not a tier alarm of queue 'orders'/,
+      ),
     ],
     [
       "an AlarmArn naming another alarm than AlarmName",
@@ -337,6 +414,71 @@ describe("forged notifications", () => {
     expect(await count()).toBe(1);
     expect(started).toHaveLength(0);
     expect(events.keys.size).toBe(0);
+  });
+
+  it("ignores an ALARM for an alarm that CloudWatch has in another state", async () => {
+    seedTokens(1);
+    alarms.transition(tierAlarm("orders", 1), "OK");
+    const [result] = await scaleUp(deps, snsEvent(notification()));
+    expect(result).toMatchObject({
+      outcome: ScaleOutcome.Ignored,
+      reason: "forged: alarm 'shop-prod-orders-depth-1' is in OK, not ALARM",
+    });
+    expect(await count()).toBe(1);
+  });
+
+  it("ignores an OK for an alarm that CloudWatch still has in ALARM (loops stay while it never notifies again)", async () => {
+    seedTokens(3);
+    const [result] = await scaleDown(
+      deps,
+      snsEvent(notification({ OldStateValue: "ALARM", NewStateValue: "OK" })),
+    );
+    expect(result?.reason).toBe("forged: alarm 'shop-prod-orders-depth-1' is in ALARM, not OK");
+    expect(await count()).toBe(3);
+  });
+
+  it("ignores a well-named alarm that does not exist", async () => {
+    alarms.alarms.delete(tierAlarm("orders", 2));
+    const [result] = await scaleUp(deps, snsEvent(ofAlarm(tierAlarm("orders", 2))));
+    expect(result?.reason).toBe("forged: alarm 'shop-prod-orders-depth-2' does not exist");
+    expect(await count()).toBe(0);
+  });
+
+  it("ignores an alarm that watches another queue than the notification names", async () => {
+    routes.set("audit", route({ queueName: "audit", queueUrl: queueUrl.replace("orders", "audit") }));
+    // The audit tier alarm really is in ALARM, but watches "orders".
+    alarms.transition(tierAlarm("audit", 1), "ALARM", "orders");
+    const [result] = await scaleUp(deps, snsEvent(ofAlarm(tierAlarm("audit", 1), {}, "audit")));
+    expect(result?.reason).toBe(
+      "forged: alarm 'shop-prod-audit-depth-1' does not watch queue 'audit' (it watches AWS/SQS orders)",
+    );
+  });
+
+  it("scales a replayed real transition once, whatever StateChangeTime the replays claim", async () => {
+    seedTokens(1);
+    const replays = Array.from({ length: MAX_RECORDS_PER_EVENT }, (_, i) =>
+      notification({ StateChangeTime: `2026-11-26T15:0${i}:00.000+0000` }),
+    );
+    const results = await scaleUp(deps, snsEvent(...replays));
+    expect(results.filter((r) => r.outcome === ScaleOutcome.Scaled)).toHaveLength(1);
+    expect(await count()).toBe(3);
+  });
+
+  it(`ignores an event of more than ${MAX_RECORDS_PER_EVENT} records whole, without looking any up`, async () => {
+    seedTokens(1);
+    const many = Array.from({ length: 1_000 }, (_, i) =>
+      notification({ StateChangeTime: `2026-11-26T15:04:05.${String(i).padStart(3, "0")}+0000` }),
+    );
+    const results = await scaleUp(deps, snsEvent(...many));
+    expect(results).toEqual([
+      {
+        outcome: ScaleOutcome.Ignored,
+        reason: `forged: 1000 records in one event (SNS delivers one; at most ${MAX_RECORDS_PER_EVENT} are read)`,
+        changed: 0,
+      },
+    ]);
+    expect(alarms.lookups).toBe(0);
+    expect(await count()).toBe(1);
   });
 
   it("ignores a record delivered from another topic (a crafted event invoked directly)", async () => {
@@ -363,6 +505,8 @@ describe("concurrent scaling of one queue", () => {
     });
 
   it("two tiers going ALARM → OK at once at floor + 1 end at the floor, not below", async () => {
+    alarms.transition(tierAlarm("orders", 1), "OK");
+    alarms.transition(tierAlarm("orders", 2), "OK");
     routes.set("orders", route({ minLoops: 0 }));
     seedTokens(2);
     const results = await Promise.all([
@@ -393,6 +537,7 @@ describe("concurrent scaling of one queue", () => {
   });
 
   it("fails the record for a retry, and releases its transition, when the lock stays held", async () => {
+    alarms.transition(tierAlarm("orders", 1), "OK");
     seedTokens(3);
     lock.held.set(queueUrl, { owner: "someone", lockedUntil: Number.MAX_SAFE_INTEGER });
     await expect(scaleDown(deps, snsEvent(ok("t9")))).rejects.toBeInstanceOf(ScalingFailedError);
@@ -401,6 +546,7 @@ describe("concurrent scaling of one queue", () => {
   });
 
   it("takes over a lock whose holder died once it expires", async () => {
+    alarms.transition(tierAlarm("orders", 1), "OK");
     seedTokens(3);
     lock.held.set(queueUrl, { owner: "crashed", lockedUntil: now + 500 });
     const [result] = await scaleDown(deps, snsEvent(ok("t10")));

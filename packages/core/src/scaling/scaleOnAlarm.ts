@@ -1,10 +1,10 @@
-import type { Route } from "@sqs-dispatcher/config";
+import type { LoopLimitValues, Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { DispatcherError, TransientError } from "../errors.js";
 import { addLoops, removeLoops } from "../lease/loops.js";
-import type { LeaseStore } from "../lease/ports.js";
+import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { Logger } from "../logger.js";
-import type { LoopStarter } from "../poller/ports.js";
+import { limitedRoute } from "../routing/limitedRoute.js";
 import type { RouteStore } from "../routing/ports.js";
 import {
   type AlarmNotification,
@@ -14,23 +14,27 @@ import {
   alarmSubjectOf,
   transitionKey,
 } from "./alarmNotification.js";
-import type { QueueScalingLock, ScalingEventLog } from "./ports.js";
+import type { AlarmDirectory, DescribedAlarm, QueueScalingLock, ScalingEventLog } from "./ports.js";
 import { queueIdentityOf } from "./queueIdentity.js";
 import { snsEventSchema } from "./snsEvent.js";
 
 /** What the scale-up and scale-down use cases need; the handlers build these once per cold start. */
 export interface ScaleDeps {
-  routes: Pick<RouteStore, "get">;
+  routes: Pick<RouteStore, "get" | "list">;
+  /** The registry's loop limits: scale-up adds loops only within the route clamped to them (`limitRoutes`). */
+  limits?: LoopLimitValues;
   leases: Pick<LeaseStore, "create" | "listByQueue" | "delete">;
   starter: LoopStarter;
   events: ScalingEventLog;
   /** Serialises this queue's scale-ups and scale-downs (see {@link QueueScalingLock}). */
   lock: QueueScalingLock;
   /**
-   * The prefix of this stage's alarm names (`<app>-<stage>-`): a notification about any other alarm
-   * is not ours, whoever published it.
+   * The exact name of a route tier's alarm in this stage (`tierAlarmName` of the registry's app and
+   * this stage): a notification about any other alarm is not ours, whoever published it.
    */
-  alarmNamePrefix: string;
+  alarmNameOf: (queueName: string, tier: number) => string;
+  /** CloudWatch's view of an alarm: every notification is checked against it before anything scales. */
+  alarms: AlarmDirectory;
   /**
    * The ARN of the topic this function is subscribed to: a record that names another topic was not
    * delivered by this stage's subscription (a direct invoke with a crafted event).
@@ -79,6 +83,12 @@ export class ScalingFailedError extends DispatcherError {
   override readonly name = "ScalingFailedError";
 }
 
+/**
+ * The most records one event may carry: SNS delivers one per invocation, so an event with more
+ * was not SNS's and is ignored whole.
+ */
+export const MAX_RECORDS_PER_EVENT = 10;
+
 const Direction = { Up: "up", Down: "down" } as const;
 type Direction = (typeof Direction)[keyof typeof Direction];
 
@@ -113,6 +123,11 @@ async function scaleOnAlarm(
   if (!parsed.success) {
     deps.logger.error("not an SNS event; ignored", { direction, issues: parsed.error.issues });
     return [{ outcome: ScaleOutcome.Ignored, reason: "not an SNS event", changed: 0 }];
+  }
+  if (parsed.data.Records.length > MAX_RECORDS_PER_EVENT) {
+    const reason = `forged: ${parsed.data.Records.length} records in one event (SNS delivers one; at most ${MAX_RECORDS_PER_EVENT} are read)`;
+    deps.logger.warn(`scale-${direction} event ignored`, { direction, reason });
+    return [{ outcome: ScaleOutcome.Ignored, reason, changed: 0 }];
   }
   const results: ScaleRecordResult[] = [];
   const failures: unknown[] = [];
@@ -157,8 +172,9 @@ async function handleRecord(
   if (typeof notification === "string") return ignored(notification);
   const subject = alarmSubjectOf(notification);
   const base = { alarmName: subject.alarmName };
-  const forged = forgedAlarm(subject, deps.alarmNamePrefix);
-  if (forged) return ignored(forged, base);
+  if (!subject.alarmArn.endsWith(`:alarm:${subject.alarmName}`)) {
+    return ignored(`forged: AlarmArn '${subject.alarmArn}' does not name alarm '${subject.alarmName}'`, base);
+  }
 
   const wanted =
     direction === Direction.Up
@@ -175,6 +191,13 @@ async function handleRecord(
   if (!route) return ignored(`no route for queue '${subject.queueName}'`, base);
   const mismatch = locationMismatch(route, subject, deps.region);
   if (mismatch) return ignored(mismatch, { ...base, queueUrl: route.queueUrl });
+  const tierNames = route.alarms.map((_, i) => deps.alarmNameOf(subject.queueName, i + 1));
+  if (!tierNames.includes(subject.alarmName)) {
+    return ignored(
+      `forged: alarm '${subject.alarmName}' is not a tier alarm of queue '${subject.queueName}' in this stage (${tierNames.length === 0 ? "the route has no tiers" : tierNames.join(", ")})`,
+      { ...base, queueUrl: route.queueUrl },
+    );
+  }
   if (route.scaling.mode === "depth") {
     return ignored("route scales by queue depth, not by alarm", { ...base, queueUrl: route.queueUrl });
   }
@@ -182,7 +205,20 @@ async function handleRecord(
     return ignored("route is paused", { ...base, queueUrl: route.queueUrl });
   }
 
-  const key = transitionKey(notification);
+  const alarm = await deps.alarms.describe(subject.alarmName);
+  const unverified = unverifiedAlarm(alarm, subject, notification.NewStateValue);
+  if (unverified !== undefined || alarm === undefined) {
+    return ignored(`forged: ${unverified ?? "no such alarm"}`, { ...base, queueUrl: route.queueUrl });
+  }
+
+  // Keyed by CloudWatch's own transition time: replays of one transition with made-up times scale once.
+  const key = transitionKey({
+    ...notification,
+    StateChangeTime:
+      alarm.transitionedAt !== undefined
+        ? new Date(alarm.transitionedAt).toISOString()
+        : notification.StateChangeTime,
+  });
   if (!(await deps.events.claim(key, deps.clock.now()))) {
     return { outcome: ScaleOutcome.Duplicate, changed: 0, ...base, queueUrl: route.queueUrl };
   }
@@ -207,13 +243,26 @@ async function handleRecord(
   }
 }
 
-/** Why a notification cannot be one of this stage's alarms, or undefined when it can. */
-function forgedAlarm(subject: AlarmSubject, prefix: string): string | undefined {
-  if (!subject.alarmName.startsWith(prefix)) {
-    return `forged: alarm '${subject.alarmName}' is not one of this stage's (names start with '${prefix}')`;
+/**
+ * Why CloudWatch's alarm does not bear the notification out (undefined when it does): it must
+ * exist under that name and ARN, be in the state the notification reports now, and watch the
+ * queue the notification names.
+ */
+function unverifiedAlarm(
+  alarm: DescribedAlarm | undefined,
+  subject: AlarmSubject,
+  claimedState: string,
+): string | undefined {
+  if (alarm === undefined) return `alarm '${subject.alarmName}' does not exist`;
+  if (alarm.arn !== subject.alarmArn) {
+    return `alarm '${subject.alarmName}' is ${alarm.arn}, not ${subject.alarmArn}`;
   }
-  if (!subject.alarmArn.endsWith(`:alarm:${subject.alarmName}`)) {
-    return `forged: AlarmArn '${subject.alarmArn}' does not name alarm '${subject.alarmName}'`;
+  if (alarm.state !== claimedState) {
+    return `alarm '${subject.alarmName}' is in ${alarm.state}, not ${claimedState}`;
+  }
+  const watched = alarm.dimensions.filter((d) => d.name === "QueueName").map((d) => d.value);
+  if (alarm.namespace !== "AWS/SQS" || watched.length !== 1 || watched[0] !== subject.queueName) {
+    return `alarm '${subject.alarmName}' does not watch queue '${subject.queueName}' (it watches ${alarm.namespace ?? "?"} ${watched.join(", ") || "no queue"})`;
   }
   return undefined;
 }
@@ -280,7 +329,15 @@ function locationMismatch(route: Route, subject: AlarmSubject, ownRegion: string
   return undefined;
 }
 
-async function addForAlarm(deps: ScaleDeps, route: Route): Promise<number> {
+async function addForAlarm(deps: ScaleDeps, stored: Route): Promise<number> {
+  // A stored route over the loop limits is held to them, not obeyed.
+  const route = await limitedRoute(deps.routes, stored, deps.limits);
+  if (route.clamped !== undefined) {
+    deps.logger.warn(`scale-up: route over the loop limits, scaled as ${route.clamped}`, {
+      queueUrl: route.queueUrl,
+      maxLoops: route.maxLoops,
+    });
+  }
   const current = (await deps.leases.listByQueue(route.queueUrl)).length;
   const count = Math.min(route.scaleStep, route.maxLoops - current);
   if (count <= 0) return 0;

@@ -1,4 +1,4 @@
-import type { Route } from "@sqs-dispatcher/config";
+import { type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { hasHeartbeatSinceStart } from "../lease/heartbeatSinceStart.js";
 import type { LeaseStore } from "../lease/ports.js";
@@ -32,6 +32,18 @@ export interface StatusDeps {
   logger: Pick<Logger, "warn">;
   /** With it, `describeQueues` adds the concurrency headroom (`capacity`). */
   account?: AccountConcurrencyReader;
+  /** The registry's loop limits: with them, a route over them is flagged (`clamped`), as run time clamps it. */
+  limits?: LoopLimitValues;
+}
+
+/** Why each route over the loop limits is clamped at run time, by queue name (`limitRoutes`). */
+function clampedReasons(deps: StatusDeps, routes: readonly Route[]): Map<string, string> {
+  const reasons = new Map<string, string>();
+  if (deps.limits === undefined) return reasons;
+  for (const route of limitRoutes(routes, deps.limits)) {
+    if (route.clamped !== undefined) reasons.set(route.queueName, route.clamped);
+  }
+  return reasons;
 }
 
 /** The last segment of an ARN (`arn:aws:sqs:us-east-1:123:orders-dlq` → `orders-dlq`). */
@@ -108,6 +120,7 @@ async function statusOf(
   attributes: QueueAttributes | undefined,
   alarms: QueueAlarm[],
   known: Map<string, { url: string; attributes: QueueAttributes | undefined }>,
+  clamped: ReadonlyMap<string, string>,
 ): Promise<QueueStatus> {
   // Loops are keyed by the URL the route gives them; an unrouted queue may still hold leftover tokens.
   const loops = await loopsOf(deps, route?.queueUrl ?? url);
@@ -128,6 +141,7 @@ async function statusOf(
     state,
     blockedReason: state === RouteState.Blocked ? blockedReason : null,
     handlerConcurrency: route === null ? null : loops.length * route.concurrency,
+    clamped: route === null ? null : (clamped.get(route.queueName) ?? null),
     visible: attributes?.visible ?? null,
     inFlight: attributes?.inFlight ?? null,
     delayed: attributes?.delayed ?? null,
@@ -166,6 +180,7 @@ export async function describeQueues(deps: StatusDeps): Promise<StatusReport> {
   const names = new Set<string>([...routeByName.keys()]);
   for (const name of known.keys()) if (!deadLetterNames.has(name)) names.add(name);
 
+  const clamped = clampedReasons(deps, routes);
   const queues = await Promise.all(
     [...names].sort().map(async (name) => {
       const route = routeByName.get(name) ?? null;
@@ -177,7 +192,7 @@ export async function describeQueues(deps: StatusDeps): Promise<StatusReport> {
         : route
           ? await deps.queues.attributes(route.queueUrl)
           : undefined;
-      return statusOf(deps, name, url, route, attributes, alarms, known);
+      return statusOf(deps, name, url, route, attributes, alarms, known, clamped);
     }),
   );
   if (!deps.account) return { queues };
@@ -199,7 +214,12 @@ export async function describeQueue(deps: StatusDeps, queueName: string): Promis
   const url = listedUrl ?? route?.queueUrl;
   if (url === undefined) return { queues: [] };
   const attributes = await deps.queues.attributes(url);
-  return { queues: [await statusOf(deps, queueName, url, route ?? null, attributes, alarms, new Map())] };
+  // The total limit depends on every route: read them all only when limits are known.
+  const clamped =
+    deps.limits === undefined ? new Map<string, string>() : clampedReasons(deps, await readRoutes(deps));
+  return {
+    queues: [await statusOf(deps, queueName, url, route ?? null, attributes, alarms, new Map(), clamped)],
+  };
 }
 
 /** One page of {@link describeQueuesPage}: the queues, and where the next page starts. */
@@ -253,6 +273,7 @@ export async function describeQueuesPage(
     if (attributes?.deadLetterTargetArn) deadLetterNames.add(nameOfArn(attributes.deadLetterTargetArn));
   }
   const shown = page.filter((name) => routeByName.has(name) || !deadLetterNames.has(name));
+  const clamped = clampedReasons(deps, routes);
   const queues = await inBatches(shown, pageConcurrency, (name) => {
     const entry = known.get(name);
     return statusOf(
@@ -263,6 +284,7 @@ export async function describeQueuesPage(
       entry?.attributes,
       alarms,
       known,
+      clamped,
     );
   });
   const last = page[page.length - 1];

@@ -51,6 +51,12 @@ export interface QueueStatus {
   blockedReason: string | null;
   /** Batches the route's loops may have in its handler at once (loops × the route's concurrency); null when unrouted. */
   handlerConcurrency: number | null;
+  /**
+   * Why run time does not obey the stored route (`clamped: minLoops 5000 > 50`): it is over the
+   * registry's loop limits, and restart, scale-up and the scale actions hold it to them. Null
+   * when it is within them (or unrouted, or the limits are unknown).
+   */
+  clamped: string | null;
   visible: number | null;
   inFlight: number | null;
   delayed: number | null;

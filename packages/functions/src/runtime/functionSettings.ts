@@ -1,5 +1,6 @@
+import type { LoopLimitValues } from "@sqs-dispatcher/config";
 import type { PollerSettings, StalenessSettings } from "@sqs-dispatcher/core";
-import { EnvVar, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
+import { EnvVar, MissingEnvironmentError, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
 
 /** The poller's timing from its environment. */
 export function pollerSettingsFromEnv(
@@ -10,6 +11,9 @@ export function pollerSettingsFromEnv(
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
     renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
+    ...(optionalEnv(EnvVar.ColdStartAllowanceSec, env) !== undefined
+      ? { coldStartAllowanceSec: requireSeconds(EnvVar.ColdStartAllowanceSec, env) }
+      : {}),
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };
@@ -21,6 +25,19 @@ export function stalenessFromEnv(env: NodeJS.ProcessEnv = process.env): Stalenes
     staleAfterMs: requireSeconds(EnvVar.StaleAfterSec, env) * 1000,
     startGraceMs: requireSeconds(EnvVar.StartGraceSec, env) * 1000,
   };
+}
+
+/** The registry's loop limits, which restart and the scale functions hold every stored route to. */
+export function loopLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): LoopLimitValues {
+  const read = (name: EnvVar) => {
+    const raw = requireEnv(name, env);
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) {
+      throw new MissingEnvironmentError(`${name} (a whole number of loops, got '${raw}')`);
+    }
+    return value;
+  };
+  return { maxLoopsPerRoute: read(EnvVar.MaxLoopsPerRoute), maxLoopsTotal: read(EnvVar.MaxLoopsTotal) };
 }
 
 /** The poller's own name (set by Lambda), which it invokes to recurse. */

@@ -1,8 +1,11 @@
 import type { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import middy from "@middy/core";
+import { tierAlarmName } from "@sqs-dispatcher/config";
 import {
   createAwsClients,
+  createCloudWatchAlarmDirectory,
   createDynamoLeaseStore,
   createDynamoQueueScalingLock,
   createDynamoScalingEventLog,
@@ -14,6 +17,7 @@ import {
 import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv, requireRegion } from "./environment.js";
 import { asCoreLogger } from "./functionLogger.js";
+import { loopLimitsFromEnv } from "./functionSettings.js";
 import { routeStoreFromEnv } from "./routeStoreFromEnv.js";
 
 /** What one invocation did with the records of its SNS event (each record is also logged). */
@@ -27,6 +31,8 @@ export function scaleDepsFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEn
   const clients = createAwsClients();
   // Lambda sets AWS_REGION; it tells which queues are "ours" when a queue URL names no region.
   const region = requireRegion(env);
+  const app = requireEnv(EnvVar.App, env);
+  const stage = requireEnv(EnvVar.Stage, env);
   return {
     routes: routeStoreFromEnv(env),
     leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),
@@ -39,11 +45,14 @@ export function scaleDepsFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEn
       doc: clients.doc,
       tableName: requireEnv(EnvVar.ScalingEventsTable, env),
     }),
-    alarmNamePrefix: requireEnv(EnvVar.AlarmNamePrefix, env),
+    // Exactly the names the stack gives its tier alarms; each notification is checked against CloudWatch.
+    alarmNameOf: (queueName, tier) => tierAlarmName(app, stage, queueName, tier),
+    alarms: createCloudWatchAlarmDirectory(new CloudWatchClient({})),
     topicArn: requireEnv(EnvVar.ScaleTopicArn, env),
     clock: systemClock,
     logger: asCoreLogger(logger),
     region,
+    limits: loopLimitsFromEnv(env),
   };
 }
 

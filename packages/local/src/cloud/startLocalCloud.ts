@@ -6,6 +6,8 @@ import type { LocalService } from "../edge/localService.js";
 import { createRequestMeter, type RequestMeter } from "../edge/requestMeter.js";
 import { createFaultInjector, type FaultInjector } from "../faults/faultInjector.js";
 import type { FaultRuleInput } from "../faults/faultRule.js";
+import { createLocalCredentials } from "../iam/localCredentials.js";
+import { createLocalIam, type LocalIam } from "../iam/localIam.js";
 import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
 import { createCloudWatchService } from "../monitoring/cloudWatchService.js";
 import { createSnsLambdaDelivery } from "../snsLambda/snsLambdaDelivery.js";
@@ -48,6 +50,12 @@ export interface LocalCloudOptions {
   readonly lambdaConcurrency?: number;
   /** Faults to inject from the start (see {@link FaultInjector}); change them later with `cloud.faults.set`. */
   readonly faults?: readonly FaultRuleInput[];
+  /**
+   * Evaluate every request a function makes against its role's policies, as the stack synthesizes
+   * them (installed by `deployLocal`), and answer AWS's AccessDenied when they do not allow it.
+   * Requests with other credentials (the CLI's, a test's) are the operator's and always allowed.
+   */
+  readonly enforceIam?: boolean;
 }
 
 /** A running local cloud: every service behind one endpoint. */
@@ -65,6 +73,8 @@ export interface LocalCloud {
   readonly faults: FaultInjector;
   /** Requests served so far, per `service:operation`. */
   readonly requests: RequestMeter;
+  /** Each function's credentials and role, and (with `enforceIam`) what each role used and was refused. */
+  readonly iam: LocalIam;
   /** Frees the port and releases every service. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -107,6 +117,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (failures.length > 0) throw new AggregateError(failures, "some local services failed to close");
   };
 
+  const iam = createLocalIam({
+    credentials: createLocalCredentials(),
+    enforce: options.enforceIam ?? false,
+    region,
+    accountId,
+    logger,
+  });
   let lambda: LambdaService;
   let services: LocalService[];
   try {
@@ -128,6 +145,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(lambdaConcurrency !== undefined ? { maxConcurrency: lambdaConcurrency } : {}),
           // Lambda's log pipeline turns EMF lines into metrics: function output goes to CloudWatch.
           onFunctionOutput: (line) => cloudwatch.ingestOutput(line),
+          // Each function calls with its own role's credentials, as Lambda gives it its role's session.
+          credentialsOf: (functionName) => iam.credentials.issue(functionName),
         }),
       ),
     );
@@ -143,7 +162,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const faults = createFaultInjector();
   faults.set(options.faults ?? []);
   const requests = createRequestMeter();
-  const edge = createEdgeServer({ services, logger, faults, meter: requests });
+  const edge = createEdgeServer({ services, logger, faults, meter: requests, gate: iam });
   let port: number;
   try {
     port = await edge.listen(requestedPort);
@@ -164,6 +183,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     lambda,
     faults,
     requests,
+    iam,
     stop() {
       stopping ??= (async () => {
         // The port goes first so nothing new arrives while the services wind down.

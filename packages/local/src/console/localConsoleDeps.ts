@@ -1,4 +1,4 @@
-import { PlatformFunction } from "@sqs-dispatcher/config";
+import { DispatcherError, PlatformFunction } from "@sqs-dispatcher/config";
 import type { ConsoleDeps } from "@sqs-dispatcher/console";
 import {
   createCloudWatchAlarmReader,
@@ -19,6 +19,13 @@ import type { LocalDeployment } from "../platform/deployLocal.js";
  * "minute" (3 s by default), so 10 s periods give a live plot; on AWS it is CloudWatch's 60 s.
  */
 export const LOCAL_CONSOLE_PERIOD_SEC = 10;
+
+/** The stage's alarm prefix the local deploy gives the platform functions (as the stack does). */
+function alarmNamePrefixOf(env: Record<string, string>): string {
+  const prefix = env["ALARM_NAME_PREFIX"];
+  if (!prefix) throw new DispatcherError("the local deployment's environment has no ALARM_NAME_PREFIX");
+  return prefix;
+}
 
 /**
  * The console's ports over a local deployment: the same SDK adapters the CLI builds for AWS,
@@ -45,10 +52,18 @@ export function localConsoleDeps(
       queues: createSqsQueueDirectory({ sqs: clients.sqs }),
       alarms: createCloudWatchAlarmReader({
         cloudwatch: clients.cloudwatch,
-        ...(env["ALARM_NAME_PREFIX"] ? { alarmNamePrefix: env["ALARM_NAME_PREFIX"] } : {}),
+        alarmNamePrefix: alarmNamePrefixOf(env),
       }),
       clock: systemClock,
       logger: options.logger ?? { warn() {} },
+      ...(env["LIMITS_MAX_LOOPS_PER_ROUTE"] && env["LIMITS_MAX_LOOPS_TOTAL"]
+        ? {
+            limits: {
+              maxLoopsPerRoute: Number(env["LIMITS_MAX_LOOPS_PER_ROUTE"]),
+              maxLoopsTotal: Number(env["LIMITS_MAX_LOOPS_TOTAL"]),
+            },
+          }
+        : {}),
     },
     routes,
     leases,

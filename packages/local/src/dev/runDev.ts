@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, fchmodSync, openSync } from "node:fs";
 import path from "node:path";
 import { type ConsoleHandler, createConsoleHandler } from "@sqs-dispatcher/console";
 import { createCloudWatchMetricReader, type Logger } from "@sqs-dispatcher/core";
@@ -11,7 +11,9 @@ import { describeLocalCloud } from "../cloud/runCloud.js";
 import { DEFAULT_EDGE_PORT, type LocalCloud, startLocalCloud } from "../cloud/startLocalCloud.js";
 import { localConsoleDeps } from "../console/localConsoleDeps.js";
 import { EdgePortInUseError } from "../edge/edgeServer.js";
+import { writePermissionReport } from "../iam/permissionReportFile.js";
 import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
+import { ensurePrivateDirSync } from "../privateDir.js";
 import { projectRoot } from "../projectRoot.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
 import { loadRegistry } from "./loadRegistry.js";
@@ -25,6 +27,11 @@ export interface RunDevOptions {
   dataDir?: string;
   /** Reset routes edited at run time to the registry's (`--reset-routes`). */
   resetRoutes?: boolean;
+  /**
+   * Enforce the stack's IAM on every function's calls (`--enforce-iam`); on stop, the roles' used and
+   * never-used grants are written to `.dispatcher/iam-report.txt` (and `.json`).
+   */
+  enforceIam?: boolean;
   /** Send bursty demo traffic (default true; `--no-demo` sends nothing). */
   demo?: boolean;
   /** Messages per demo burst and queue (default 3,000 on the first queue, 1,000 FIFO, 500 others); tests send a few. */
@@ -44,12 +51,16 @@ export interface RunDevOptions {
   /** Where the summary and the status board are written (default stdout). */
   out?: NodeJS.WriteStream | { write(chunk: string): unknown; isTTY?: boolean };
   /** Called once everything is deployed and running (tests use it to look at the deployment). */
+  /** `consoleUrl` is the one printed: it carries the console's per-run secret (`/?token=…`). */
   onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment; consoleUrl: string }) => void;
 }
 
 function fileLogger(file: string): { logger: Logger; close(): Promise<void> } {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const stream = createWriteStream(file, { flags: "a" });
+  // The log holds message bodies and errors: the owner's alone, as the data folder is.
+  ensurePrivateDirSync(path.dirname(file));
+  const fd = openSync(file, "a", 0o600);
+  fchmodSync(fd, 0o600);
+  const stream = createWriteStream(file, { fd });
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
     stream.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
   };
@@ -100,6 +111,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       port,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       logger: logs.logger,
+      enforceIam: options.enforceIam ?? false,
     });
   } catch (error) {
     await logs.close();
@@ -137,7 +149,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       logger: logs.logger,
       console: consoleHandler,
     });
-    print(`Console: ${adminApi.url}/`);
+    print(`Console: ${adminApi.url}${consoleHandler.loginPath}`);
     print(`Admin API: ${adminApi.url}/queues (and /queues/{name}?view=summary|loops)`);
     print(`Logs: ${logFile}`);
     print(
@@ -179,7 +191,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
       ...(options.statusIntervalMs !== undefined ? { intervalMs: options.statusIntervalMs } : {}),
       ...(options.statusPlainEvery !== undefined ? { plainEvery: options.statusPlainEvery } : {}),
     });
-    options.onReady?.({ cloud, deployment, consoleUrl: `${adminApi.url}/` });
+    options.onReady?.({ cloud, deployment, consoleUrl: `${adminApi.url}${consoleHandler.loginPath}` });
 
     const why = await untilStopped(options.signal);
     print(`\n${why === "abort" ? "Stopping" : `${why}: stopping`}: demo, schedule, loops, local cloud...`);
@@ -192,6 +204,18 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     await deployment?.stop().catch(() => undefined);
     await cloud.stop();
     await logs.close();
+  }
+  if (cloud.iam.enforcing) {
+    const { reports, textFile } = await writePermissionReport(
+      cloud.iam,
+      cloud.accountId,
+      path.join(projectRoot(), ".dispatcher"),
+    );
+    const unused = reports.reduce((n, r) => n + r.unused.length, 0);
+    const denied = reports.reduce((n, r) => n + r.denied.length, 0);
+    print(
+      `IAM: ${denied} denied authorization(s), ${unused} grant(s) never used; see ${path.relative(process.cwd(), textFile)}`,
+    );
   }
   print(`Stopped; port ${cloud.port} is free.`);
   process.exitCode = 0;

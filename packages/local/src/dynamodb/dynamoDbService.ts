@@ -1,8 +1,8 @@
-import { mkdir } from "node:fs/promises";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { LocalService } from "../edge/localService.js";
+import { ensurePrivateDir } from "../privateDir.js";
 
 export interface DynamoDbServiceOptions {
   /** Persist tables under `<dataDir>/dynamodb` (LevelDB); in memory when absent. */
@@ -41,7 +41,8 @@ export async function createDynamoDbService(options: DynamoDbServiceOptions): Pr
   let path: string | undefined;
   if (options.dataDir !== undefined) {
     path = join(options.dataDir, "dynamodb");
-    await mkdir(path, { recursive: true });
+    await ensurePrivateDir(options.dataDir);
+    await ensurePrivateDir(path);
   }
 
   const originalCreate = dynaliteDb.create;

@@ -6,7 +6,7 @@ import { sendAwsJsonError } from "./awsJsonError.js";
 import type { LocalService } from "./localService.js";
 import { operationOf } from "./operationOf.js";
 import type { RequestMeter } from "./requestMeter.js";
-import { signingScopeOf } from "./signingScope.js";
+import { type SigningScope, signingScopeOf } from "./signingScope.js";
 
 /** The edge never binds anything but loopback: the local cloud accepts any credentials. */
 export const EDGE_HOST = "127.0.0.1";
@@ -65,6 +65,13 @@ export interface EdgeServerOptions {
   readonly faults?: FaultInjector;
   /** Counts every routed request by service and operation. */
   readonly meter?: RequestMeter;
+  /** Authorizes a request before its service sees it (the local IAM); answers it when it refuses. */
+  readonly gate?: RequestGate;
+}
+
+/** Decides whether a request reaches its service: the request to hand on, or `undefined` once answered. */
+export interface RequestGate {
+  admit(scope: SigningScope, req: IncomingMessage, res: ServerResponse): Promise<IncomingMessage | undefined>;
 }
 
 /**
@@ -126,8 +133,10 @@ export function createEdgeServer(options: EdgeServerOptions): EdgeServer {
       return;
     }
     options.meter?.count(scope.service, operationOf(req.method, req.url, req.headers));
-    if (options.faults && (await options.faults.intercept(scope.service, req, res))) return;
-    await service.handle(req, res);
+    const admitted = options.gate ? await options.gate.admit(scope, req, res) : req;
+    if (admitted === undefined) return;
+    if (options.faults && (await options.faults.intercept(scope.service, admitted, res))) return;
+    await service.handle(admitted, res);
   };
 
   const server = createServer((req, res) => {

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@sqs-dispatcher/core";
+import type { FunctionCredentials } from "../iam/localCredentials.js";
 import {
   type EnvironmentInvocation,
   ExecutionEnvironment,
@@ -24,6 +25,8 @@ export interface EnvironmentPoolOptions {
   maxConcurrency: number;
   /** Sees every line of every function's output. */
   onFunctionOutput?: (line: string) => void;
+  /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
+  credentialsOf?: (functionName: string) => FunctionCredentials;
 }
 
 /** The execution environments of every function, and the concurrency they run within. */
@@ -83,8 +86,9 @@ export function createEnvironmentPool(options: EnvironmentPoolOptions): Environm
       AWS_REGION: options.region,
       AWS_DEFAULT_REGION: options.region,
       AWS_ENDPOINT_URL: options.endpoint(),
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
+      // Each function signs with its own access key, which the edge maps to its role.
+      AWS_ACCESS_KEY_ID: options.credentialsOf?.(def.name).accessKeyId ?? "test",
+      AWS_SECRET_ACCESS_KEY: options.credentialsOf?.(def.name).secretAccessKey ?? "test",
       // Lambda gives every function session credentials; locally the session token names the
       // function, so the edge's fault rules can tell which function a request came from (`caller`).
       AWS_SESSION_TOKEN: sessionTokenOf(def.name),

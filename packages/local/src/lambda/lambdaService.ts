@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
+import type { FunctionCredentials } from "../iam/localCredentials.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
 import { bundleBootstrap, bundleFunction } from "./bundleFunction.js";
 import { busyCount, createEnvironmentPool } from "./environmentPool.js";
@@ -55,6 +56,8 @@ export interface LambdaServiceOptions {
   maxConcurrency?: number;
   /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
   onFunctionOutput?: (line: string) => void;
+  /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
+  credentialsOf?: (functionName: string) => FunctionCredentials;
 }
 
 const stdoutLogger: Logger = {
@@ -108,6 +111,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     idleMs,
     maxConcurrency,
     ...(options.onFunctionOutput ? { onFunctionOutput: options.onFunctionOutput } : {}),
+    ...(options.credentialsOf ? { credentialsOf: options.credentialsOf } : {}),
   });
   const asyncInvocations = createAsyncInvocations({
     functions,

@@ -6,7 +6,13 @@ import {
   PutMetricAlarmCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { CreateTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns";
-import { PlatformFunction, type Registry, tierDescription, tierMetricName } from "@sqs-dispatcher/config";
+import {
+  PlatformFunction,
+  type Registry,
+  tierAlarmName,
+  tierDescription,
+  tierMetricName,
+} from "@sqs-dispatcher/config";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { ensureTable, type TableSpec } from "../platform/ensureTable.js";
 import type { LocalClients } from "../platform/localClients.js";
@@ -41,11 +47,6 @@ export interface LocalScaling {
   alarmNames: string[];
   /** The environment of the scale functions. */
   environment: Record<string, string>;
-}
-
-/** The name of a route tier's alarm: the SST stack's `<app>-<stage>-<queue>-depth-<n>`. */
-export function tierAlarmName(app: string, stage: string, queueName: string, tier: number): string {
-  return `${app}-${stage}-${queueName}-depth-${tier}`;
 }
 
 /**

@@ -21,8 +21,10 @@ import {
   type RouteStore,
   silentLogger,
 } from "@sqs-dispatcher/core";
+import type { LocalIam } from "../iam/localIam.js";
+import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
-import { deployLocalScaling, type LocalScaling } from "../monitoring/deployScaling.js";
+import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../monitoring/deployScaling.js";
 import { projectRoot as defaultProjectRoot } from "../projectRoot.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
@@ -40,6 +42,8 @@ export interface DeployTarget {
     unregister(name: string): Promise<void>;
     killEnvironments(name?: string): Promise<number>;
   };
+  /** The local IAM (`startLocalCloud`'s): when enforcing, the deploy installs the stack's role policies. */
+  iam?: Pick<LocalIam, "enforcing" | "setRolePolicies">;
 }
 
 /** The platform's own functions (poller, restart, scale, admin); a registry may not declare functions with these names. */
@@ -173,6 +177,21 @@ export async function deployLocal(
         ? createDynamoRouteStore({ doc: clients.doc, tableName: PlatformTables.routes.name })
         : createSsmRouteStore({ ssm: clients.ssm, path: routesPath });
 
+    if (cloud.iam?.enforcing) {
+      // Before any function runs: every call it makes is evaluated against these.
+      cloud.iam.setRolePolicies(
+        await loadStackRolePolicies({
+          registry,
+          stage,
+          routeStore: routeStoreKind,
+          region: cloud.region,
+          accountId: cloud.accountId,
+          projectRoot: defaultProjectRoot(),
+          tables: localTableNames(tables, ScalingEventsTable.name),
+        }),
+      );
+    }
+
     const now = Date.now();
     const wanted: Route[] = registry.routes.map((r, i) => ({
       queueName: r.queue.name,
@@ -221,12 +240,17 @@ export async function deployLocal(
         pollerFunction: PlatformFunction.Poller,
         poller: settings.poller,
         restart: settings.restart,
+        limits: registry.limits,
         maxHandlerTimeoutSec,
         // A restart run is time-boxed to its interval, so it ends before the next one starts.
         restartIntervalSec: settings.restart.intervalSec,
         stage,
       }),
+      // A local execution environment's init is a worker thread starting, well under a second, and
+      // local pollers run for seconds: keeping Lambda's 10 s for it would leave no batch room to start.
+      [EnvVar.ColdStartAllowanceSec]: "0",
       [EnvVar.ProcessedTable]: tables.processed,
+      [EnvVar.App]: registry.app,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
       [EnvVar.AlarmNamePrefix]: `${registry.app}-${stage}-`,
     };

@@ -15,6 +15,7 @@ import {
   moveTaskOperations,
   SqsApiError,
 } from "./messageMoveTasks.js";
+import { enforceReceiptHandles, type HookableApp } from "./receiptHandles.js";
 
 /** fauxqs names every queue URL and ARN with this account; other account ids are not honoured by it. */
 export const FAUXQS_ACCOUNT_ID = "000000000000";
@@ -73,6 +74,9 @@ export async function createSqsSnsService(options: SqsSnsServiceOptions): Promis
       body.QueueUrl = canonicalQueueUrl(body.QueueUrl, options.endpoint());
     }
   });
+  if (sqsStore && !enforceReceiptHandles(app as unknown as HookableApp, sqsStore)) {
+    options.logger?.warn("fauxqs's SqsStore changed shape; invalid receipt handles are accepted");
+  }
   await app.ready();
 
   return {
@@ -95,6 +99,32 @@ export async function createSqsSnsService(options: SqsSnsServiceOptions): Promis
   };
 }
 
+/**
+ * The largest move-task request body read: the requests carry a few ARNs and numbers, far below
+ * SQS's 1 MiB request limit; past it the body is drained and dropped, and the client gets 413.
+ */
+export const MAX_MOVE_TASK_BODY_BYTES = 64 * 1024;
+
+const requestTooLarge = "RequestEntityTooLarge";
+
+async function readMoveTaskBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size <= MAX_MOVE_TASK_BODY_BYTES) chunks.push(buffer);
+  }
+  if (size > MAX_MOVE_TASK_BODY_BYTES) {
+    throw new SqsApiError(
+      requestTooLarge,
+      requestTooLarge,
+      `request body of ${size} bytes is larger than ${MAX_MOVE_TASK_BODY_BYTES} bytes`,
+    );
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /** Serves a message move task operation in SQS's AWS JSON 1.0 protocol (errors as botocore and SDK v3 read them). */
 async function answerMoveTask(
   tasks: MessageMoveTasks,
@@ -105,9 +135,7 @@ async function answerMoveTask(
 ): Promise<void> {
   const contentType = "application/x-amz-json-1.0";
   try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString("utf8");
+    const text = await readMoveTaskBody(req);
     let input: unknown = {};
     try {
       input = text.length > 0 ? JSON.parse(text) : {};
@@ -128,7 +156,7 @@ async function answerMoveTask(
       error instanceof SqsApiError ? error : new SqsApiError("InternalError", "InternalError", String(error));
     sendAwsJson(
       res,
-      apiError.code === "InternalError" ? 500 : 400,
+      apiError.code === "InternalError" ? 500 : apiError.code === requestTooLarge ? 413 : 400,
       { __type: `com.amazonaws.sqs#${apiError.code}`, message: apiError.message },
       contentType,
       { "x-amzn-query-error": `${apiError.queryCode};Sender` },

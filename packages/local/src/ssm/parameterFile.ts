@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { ensurePrivateDir } from "../privateDir.js";
 import type { ParameterPersistence, StoredParameter } from "./parameterStore.js";
 
 interface ParameterFileContents {
@@ -31,7 +32,7 @@ export async function loadParameterFile(path: string): Promise<StoredParameter[]
 export function parameterFilePersistence(path: string): ParameterPersistence {
   return {
     async save(parameters) {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      await ensurePrivateDir(dirname(path));
       const contents: ParameterFileContents = { format: 1, parameters };
       const temporary = `${path}.${process.pid}.tmp`;
       await writeFile(temporary, JSON.stringify(contents), { mode: 0o600 });

@@ -395,7 +395,10 @@ function resolveTier(
   if (value.length > limit) {
     throw new SsmError(
       SsmErrorCode.ValidationException,
-      `${effective} tier parameters support a maximum parameter value of ${limit} characters.`,
+      // AWS's own wording (a Standard parameter's also says how to get more room).
+      effective === ParameterTier.Advanced
+        ? `Advanced tier parameters support a maximum parameter value of ${limit} characters.`
+        : `Standard tier parameters support a maximum parameter value of ${limit} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html`,
     );
   }
   return effective;

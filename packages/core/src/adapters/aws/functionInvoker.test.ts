@@ -1,3 +1,5 @@
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
@@ -72,6 +74,31 @@ describe("createLambdaFunctionInvoker", () => {
   });
 
   it.each([
+    [
+      "the SDK's connection timeout",
+      sdkError("TimeoutError", undefined, {
+        message:
+          "@smithy/node-http-handler - the request socket did not establish a connection with the server within the configured timeout of 3000 ms.",
+      }),
+    ],
+    ["a TCP connect timeout", sdkError("TimeoutError", undefined, { code: "ETIMEDOUT", syscall: "connect" })],
+  ])("reads %s as not run: the request was never sent", async (_what, error) => {
+    mock.on(InvokeCommand).rejects(error);
+    expect(await invoker.invoke("record", "{}").catch((e: unknown) => e)).toMatchObject({
+      name: "HandlerNotRunError",
+      reason: NotRunReason.Unreachable,
+    });
+  });
+
+  it.each([
+    [
+      "the SDK's request timeout",
+      sdkError("TimeoutError", undefined, {
+        code: "ETIMEDOUT",
+        message:
+          "@smithy/node-http-handler - [ERROR] a request has exceeded the configured 15000 ms requestTimeout.",
+      }),
+    ],
     ["a connection reset", sdkError("Error", undefined, { code: "ECONNRESET" })],
     ["a request timeout", sdkError("TimeoutError", undefined)],
     ["a Lambda service error", sdkError("ServiceException", 500)],
@@ -87,5 +114,25 @@ describe("createLambdaFunctionInvoker", () => {
     expect(await invoker.probe("gone").catch((e: unknown) => e)).toMatchObject({
       reason: NotRunReason.NotFound,
     });
+  });
+});
+
+describe("createLambdaFunctionInvoker against a port nothing listens on", () => {
+  it("reads the real SDK's refused connection as not run", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const real = new LambdaClient({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+      maxAttempts: 1,
+    });
+    const error = await createLambdaFunctionInvoker(real)
+      .invoke("record", "{}")
+      .catch((e: unknown) => e);
+    real.destroy();
+    expect(error).toMatchObject({ name: "HandlerNotRunError", reason: NotRunReason.Unreachable });
   });
 });

@@ -1,7 +1,7 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { DispatcherError, isRetryable, TransientError } from "../../errors.js";
+import type { LoopStarter } from "../../lease/ports.js";
 import type { LoopEvent } from "../../lease/token.js";
-import type { LoopStarter } from "../../poller/ports.js";
 
 /** Starts a loop by invoking the poller function asynchronously (`InvocationType: Event`). */
 export function createLambdaLoopStarter(lambda: LambdaClient, pollerFunctionName: string): LoopStarter {

@@ -1,4 +1,5 @@
 import {
+  type BatchResultErrorEntry,
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
@@ -7,15 +8,65 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { isRetryable, TransientError } from "../../errors.js";
-import type { QueueClient, QueueMessage } from "../../poller/ports.js";
+import type { EntryFailures, QueueClient, QueueMessage } from "../../queue/ports.js";
 
 /** SQS's batch limit for DeleteMessageBatch / ChangeMessageVisibilityBatch. */
 const batchMax = 10;
+
+/**
+ * How many 10-entry batch calls a pass keeps in flight: a 10,000-message batch is 1,000 calls, which
+ * one after another (~15 ms each) take longer than a 30 s visibility timeout allows.
+ */
+const batchCallConcurrency = 16;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Runs one batch operation over any number of receipt handles as concurrent 10-entry calls (a
+ * bounded number at once) and sorts what did not take effect: entries SQS failed on its side and
+ * every entry of a call that failed as a whole are retryable; entries SQS refused as the sender's
+ * fault (an invalid or expired receipt handle) are rejected. One failed call never stops the rest
+ * of the pass; only when every call failed does the first error propagate, so its cause is seen.
+ */
+async function inConcurrentCalls(
+  queueUrl: string,
+  receiptHandles: readonly string[],
+  call: (entries: { id: string; handle: string }[]) => Promise<BatchResultErrorEntry[]>,
+): Promise<EntryFailures> {
+  const failures: EntryFailures = { retryable: [], rejected: [] };
+  const parts = chunks(receiptHandles, batchMax);
+  let next = 0;
+  let failedCalls = 0;
+  let firstError: unknown;
+  async function worker(): Promise<void> {
+    while (next < parts.length) {
+      const part = parts[next++] as string[];
+      try {
+        const failed = await call(part.map((handle, i) => ({ id: String(i), handle })));
+        for (const f of failed) {
+          const handle = part[Number(f.Id)];
+          if (handle === undefined) continue;
+          (f.SenderFault ? failures.rejected : failures.retryable).push(handle);
+        }
+      } catch (error) {
+        failedCalls++;
+        firstError ??= error;
+        failures.retryable.push(...part);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(batchCallConcurrency, parts.length) }, worker));
+  if (parts.length > 0 && failedCalls === parts.length) throw translate(firstError, queueUrl);
+  // Keep the caller's order, whatever order the calls finished in.
+  const order = new Map(receiptHandles.map((h, i) => [h, i]));
+  const byOrder = (a: string, b: string) => (order.get(a) ?? 0) - (order.get(b) ?? 0);
+  failures.retryable.sort(byOrder);
+  failures.rejected.sort(byOrder);
+  return failures;
 }
 
 function translate(error: unknown, queueUrl: string): unknown {
@@ -78,47 +129,31 @@ export function createSqsQueueClient(sqs: SQSClient): QueueClient {
       }
     },
 
-    async deleteBatch(queueUrl, receiptHandles) {
-      const failed: string[] = [];
-      for (const chunk of chunks(receiptHandles, batchMax)) {
-        try {
-          const out = await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: chunk.map((handle, i) => ({ Id: String(i), ReceiptHandle: handle })),
-            }),
-          );
-          for (const f of out.Failed ?? []) {
-            const handle = chunk[Number(f.Id)];
-            if (handle !== undefined) failed.push(handle);
-          }
-        } catch (error) {
-          // The whole chunk failed; report it for retry rather than losing the other chunks' results.
-          if (!isRetryable(error)) throw translate(error, queueUrl);
-          failed.push(...chunk);
-        }
-      }
-      return failed;
-    },
+    deleteBatch: (queueUrl, receiptHandles) =>
+      inConcurrentCalls(queueUrl, receiptHandles, async (entries) => {
+        const out = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: entries.map(({ id, handle }) => ({ Id: id, ReceiptHandle: handle })),
+          }),
+        );
+        return out.Failed ?? [];
+      }),
 
-    async changeVisibility(queueUrl, receiptHandles, visibilityTimeoutSec) {
-      for (const chunk of chunks(receiptHandles, batchMax)) {
-        try {
-          await sqs.send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: chunk.map((handle, i) => ({
-                Id: String(i),
-                ReceiptHandle: handle,
-                VisibilityTimeout: visibilityTimeoutSec,
-              })),
-            }),
-          );
-        } catch (error) {
-          throw translate(error, queueUrl);
-        }
-      }
-    },
+    changeVisibility: (queueUrl, receiptHandles, visibilityTimeoutSec) =>
+      inConcurrentCalls(queueUrl, receiptHandles, async (entries) => {
+        const out = await sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: entries.map(({ id, handle }) => ({
+              Id: id,
+              ReceiptHandle: handle,
+              VisibilityTimeout: visibilityTimeoutSec,
+            })),
+          }),
+        );
+        return out.Failed ?? [];
+      }),
 
     async visibilityTimeoutSec(queueUrl) {
       try {

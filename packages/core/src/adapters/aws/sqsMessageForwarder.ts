@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { isRetryable, TransientError } from "../../errors.js";
 import type { MessageForwarder } from "../../filtering/ports.js";
-import type { QueueMessage } from "../../poller/ports.js";
+import type { QueueMessage } from "../../queue/ports.js";
 
 /** SendMessageBatch limits: 10 entries, and 1 MiB for the whole request's bodies and attributes. */
 const entriesMax = 10;
