@@ -50,6 +50,15 @@ export default defineDispatcher({
       minLoops: 1,
       maxLoops: 2,
     },
+    // Quiet routes: no dedicated loop at rest; one shared loop long-polls all of them (the console
+    // shows its group), and a burst on one adds dedicated loops through depth mode.
+    ...["invoices", "refunds", "webhooks"].map((name) => ({
+      queue: { name, visibilityTimeoutSec: 30, maxReceiveCount: 3 },
+      function: "record",
+      minLoops: 0,
+      maxLoops: 2,
+      scaling: { mode: "depth" as const, targetPerLoop: 500, scaleInCooldownSec: 60 },
+    })),
   ],
   // Production: a loop runs for 15 minutes per invocation and restart looks every minute.
   poller: { timeoutSec: 900, waitTimeSec: 20, marginSec: 5, renewEverySec: 60, routeCacheTtlSec: 10 },

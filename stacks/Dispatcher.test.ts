@@ -243,12 +243,16 @@ describe("Dispatcher stack", () => {
       FunctionName: "shop-test-poller",
       Timeout: 900,
       MemorySize: 512,
+      // The registry's default limits: maxLoopsTotal 200 + max(10, 25 %) headroom.
+      ReservedConcurrentExecutions: 250,
       Environment: {
         Variables: Match.objectLike({
           TOKENS_TABLE: Match.anyValue(),
           ROUTE_STORE: "ssm",
           ROUTES_PATH: "/shop/test/routes/",
           POLLER_FUNCTION_NAME: "shop-test-poller",
+          LIMITS_MAX_LOOPS_PER_ROUTE: "50",
+          LIMITS_MAX_LOOPS_TOTAL: "200",
           POLLER_WAIT_TIME_SEC: "20",
           POLLER_MARGIN_SEC: "5",
           POLLER_RENEW_EVERY_SEC: "60",
@@ -381,6 +385,7 @@ describe("Dispatcher stack", () => {
         alarms: [{ threshold: 100, periodSec: 60, evaluationPeriods: 1 }],
         scaling: { mode: "alarm" },
         paused: false,
+        idle: "shared",
       },
       expect.objectContaining({
         queueName: "orders",
@@ -644,7 +649,12 @@ describe("IAM least privilege", () => {
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",
         "sqs:GetQueueAttributes",
+        // Run-time forward targets: only the routed queues (see the ledger registry's test).
+        "sqs:GetQueueUrl",
+        "sqs:SendMessage",
         "lambda:InvokeFunction",
+        "lambda:GetFunctionConfiguration",
+        "lambda:GetFunctionConcurrency",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
         "dynamodb:Query",
@@ -702,7 +712,12 @@ describe("IAM least privilege", () => {
         actions: ["ssm:GetParameters"],
         resources: [`arn:\${AWS::Partition}:ssm:us-east-1:${account}:parameter/shop/test/route-sync/0`],
       },
-      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
+      {
+        actions: ["cloudformation:DescribeStackResource"],
+        resources: [
+          `arn:\${AWS::Partition}:cloudformation:us-east-1:${account}:stack/test-sqs-dispatcher-Dispatcher/*`,
+        ],
+      },
     ]);
   });
 
@@ -878,7 +893,12 @@ describe("Dispatcher stack on the DynamoDB route store", () => {
           `arn:\${AWS::Partition}:ssm:us-east-1:${ledgerAccount}:parameter/ledger/test/route-sync/0`,
         ],
       },
-      { actions: ["cloudformation:DescribeStackResource"], resources: [`\${AWS::StackId}`] },
+      {
+        actions: ["cloudformation:DescribeStackResource"],
+        resources: [
+          `arn:\${AWS::Partition}:cloudformation:us-east-1:${ledgerAccount}:stack/test-sqs-dispatcher-LedgerDispatcher/*`,
+        ],
+      },
     ]);
   });
 
@@ -1082,11 +1102,21 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         ].sort(),
       },
       {
+        // What a loop reads of its route's function (timeout, reserved concurrency): the handlers only.
+        effect: "Allow",
+        actions: ["lambda:GetFunctionConcurrency", "lambda:GetFunctionConfiguration"],
+        resources: handlerNames
+          .map((n) => `arn:\${AWS::Partition}:lambda:us-east-1:${account}:function:${n}`)
+          .sort(),
+      },
+      {
         effect: "Allow",
         actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         resources: [tokens],
       },
       routesRead,
+      // A run-time route may forward to a routed queue: the poller may send to exactly those.
+      { effect: "Allow", actions: ["sqs:GetQueueUrl", "sqs:SendMessage"], resources: routed },
     ]);
     expect(fullStatementSet(dispatcher, "shop-test-restart")).toEqual([
       {

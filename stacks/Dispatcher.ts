@@ -78,11 +78,17 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
     checkStackCapacity(registry, settings, options.accountConcurrency ?? accountConcurrencyFromEnv());
     const name = (logical: string) => awsResourceName(registry.app, stage, logical);
     const build: StackBuild = { stack, registry, stage, settings, name };
-    const { maxHandlerTimeoutSec } = checkStackRegistry(build);
+    const { maxHandlerTimeoutSec, handlerTimeoutsSec } = checkStackRegistry(build);
 
     const tables = createTables(build);
     const { tokensTable, processedTable, routesTable, routesPath } = tables;
-    const platformEnvironment = createPlatformEnvironment(build, tokensTable, tables, maxHandlerTimeoutSec);
+    const platformEnvironment = createPlatformEnvironment(
+      build,
+      tokensTable,
+      tables,
+      maxHandlerTimeoutSec,
+      handlerTimeoutsSec,
+    );
     const platformFunction = createPlatformFunctionFactory(build, platformEnvironment);
     const handlerFunctions = createHandlerFunctions(build, processedTable);
 

@@ -26,6 +26,8 @@ export interface ResolveTarget {
   readonly accountId: string;
   /** A literal account id the synthesizer wrote into ARNs (SST's test app writes one); replaced by `accountId`. */
   readonly synthesizedAccountId?: string;
+  /** The stack's name, for `AWS::StackName` and `AWS::StackId` (default `stack`). */
+  readonly stackName?: string;
 }
 
 /** A template construct the resolver cannot turn into text. */
@@ -100,6 +102,8 @@ function createResolver(resources: Record<string, CfnResource>, target: ResolveT
     "AWS::Region": target.region,
     "AWS::AccountId": target.accountId,
     "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": target.stackName ?? "stack",
+    "AWS::StackId": `arn:${target.partition}:cloudformation:${target.region}:${target.accountId}:stack/${target.stackName ?? "stack"}/local`,
   };
   const literal = (text: string) =>
     target.synthesizedAccountId !== undefined && target.synthesizedAccountId !== target.accountId

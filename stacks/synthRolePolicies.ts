@@ -58,6 +58,7 @@ export async function synthesizeRolePolicies(
       region: target.region,
       accountId: target.accountId,
       synthesizedAccountId: stack.account,
+      stackName: stack.stackName,
     });
   } finally {
     await rm(outdir, { recursive: true, force: true });

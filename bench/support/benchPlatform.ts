@@ -134,6 +134,8 @@ export interface TokenRow {
   loopId: string;
   lastUsed?: number;
   createdAt: number;
+  /** Why the loop cannot invoke its handler, while it cannot. */
+  blockedReason?: string;
 }
 
 /** The tokens (loops) of one queue, strongly consistent. */

@@ -1,4 +1,10 @@
-import { type FunctionConfig, PlatformFunction, registryWarnings } from "@sqs-dispatcher/config";
+import {
+  builtFunctions,
+  checkRouteFits,
+  type FunctionConfig,
+  PlatformFunction,
+  registryWarnings,
+} from "@sqs-dispatcher/config";
 import { Annotations } from "aws-cdk-lib";
 import type { StackBuild } from "./context.js";
 import { StackConfigurationError } from "./errors.js";
@@ -7,18 +13,20 @@ import { StackFunction } from "./routeSync.js";
 
 /** The registry functions whose handler is one of the example handlers. */
 export function exampleFunctionsOf(build: Pick<StackBuild, "registry">): [string, FunctionConfig][] {
-  return Object.entries(build.registry.functions).filter(([, fn]) =>
+  return builtFunctions(build.registry.functions).filter(([, fn]) =>
     fn.handler.startsWith(exampleHandlersDir),
   );
 }
 
 /**
  * Refuses, before anything is built, a registry the stack cannot deploy as declared (names taken by
- * platform functions, example handlers without `examples: true`, a poller timeout shorter than one
- * cycle), prints the registry's warnings, and returns the longest handler timeout.
+ * platform functions, example handlers without `examples: true`, a route that does not fit the
+ * stage's loop timing: {@link checkRouteFits}), prints the registry's warnings, and returns the
+ * longest handler timeout and each handler's own, by its deployed name.
  */
-export function checkStackRegistry({ stack, registry, settings }: StackBuild): {
+export function checkStackRegistry({ stack, registry, settings, name }: StackBuild): {
   maxHandlerTimeoutSec: number;
+  handlerTimeoutsSec: Record<string, number>;
 } {
   const functionEntries = Object.entries(registry.functions);
 
@@ -40,12 +48,22 @@ export function checkStackRegistry({ stack, registry, settings }: StackBuild): {
     );
   }
   for (const warning of registryWarnings(registry)) Annotations.of(stack).addWarning(warning);
-  const maxHandlerTimeoutSec = Math.max(1, ...functionEntries.map(([, fn]) => fn.timeoutSec));
-  const cycleSec = settings.poller.waitTimeSec + maxHandlerTimeoutSec + settings.poller.marginSec;
-  if (settings.poller.timeoutSec < cycleSec) {
-    throw new StackConfigurationError(
-      `poller.timeoutSec (${settings.poller.timeoutSec}s) must fit one cycle: waitTimeSec (${settings.poller.waitTimeSec}s) + the longest handler timeout (${maxHandlerTimeoutSec}s) + marginSec (${settings.poller.marginSec}s) = ${cycleSec}s`,
-    );
-  }
-  return { maxHandlerTimeoutSec };
+  // The functions the stack builds; an existing function's timeout is read by each loop (which adapts its budget).
+  const built = builtFunctions(registry.functions);
+  const maxHandlerTimeoutSec = Math.max(1, ...built.map(([, fn]) => fn.timeoutSec));
+  const timing = { ...settings.poller, staleAfterSec: settings.restart.staleAfterSec };
+  const problems = registry.routes.flatMap((route) => {
+    const fn = built.find(([key]) => key === route.function)?.[1];
+    if (fn === undefined) return [];
+    const input = {
+      queueName: route.queue.name,
+      batchWindowSec: route.batchWindowSec,
+      functionName: route.function,
+      handlerTimeoutSec: fn.timeoutSec,
+    };
+    return checkRouteFits(input, timing).map((p) => p.message);
+  });
+  if (problems.length > 0) throw new StackConfigurationError(problems.join("; "));
+  const handlerTimeoutsSec = Object.fromEntries(built.map(([key, fn]) => [name(key), fn.timeoutSec]));
+  return { maxHandlerTimeoutSec, handlerTimeoutsSec };
 }

@@ -9,6 +9,8 @@ export function createPlatformEnvironment(
   tokensTable: Table,
   { routesTable, routesPath }: RouteStoreLocation,
   maxHandlerTimeoutSec: number,
+  /** Each handler function's timeout by its deployed name: a loop budgets a batch with its own handler's. */
+  handlerTimeoutsSec: Record<string, number> = {},
 ): Record<string, string> {
   return platformEnvironment({
     tokensTable: tokensTable.tableName,
@@ -20,6 +22,7 @@ export function createPlatformEnvironment(
     restart: settings.restart,
     limits: registry.limits,
     maxHandlerTimeoutSec,
+    handlerTimeoutsSec,
     // A restart run is time-boxed to the schedule's real interval (whole minutes on EventBridge).
     restartIntervalSec: restartScheduleMinutes(settings.restart.intervalSec) * 60,
     stage,

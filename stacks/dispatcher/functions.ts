@@ -1,5 +1,4 @@
-import type { FunctionConfig } from "@sqs-dispatcher/config";
-import { EnvVar } from "@sqs-dispatcher/config";
+import { builtFunctions, EnvVar, type FunctionConfig } from "@sqs-dispatcher/config";
 import { ArnFormat, RemovalPolicy, type Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -111,7 +110,8 @@ export function createHandlerFunctions(
   const makeFunction = (id: string, functionName: string, props: DispatcherFunctionProps) =>
     createDispatcherFunction(stack, id, functionName, props);
   const handlerFunctions = new Map<string, SstFunction>();
-  for (const [fnName, fn] of Object.entries(registry.functions)) {
+  // External functions exist already: the stack builds only the registry's own handlers.
+  for (const [fnName, fn] of builtFunctions(registry.functions)) {
     handlerFunctions.set(fnName, createHandlerFunction(fnName, fn));
   }
   function createHandlerFunction(fnName: string, fn: FunctionConfig): SstFunction {

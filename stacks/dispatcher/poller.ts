@@ -1,7 +1,9 @@
-import { PlatformFunction } from "@sqs-dispatcher/config";
+import { PlatformFunction, pollerReservedConcurrency } from "@sqs-dispatcher/config";
+import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import type { Function as SstFunction, Table } from "sst/constructs";
 import type { StackBuild } from "./context.js";
+import { handlerFunctionArns } from "./functionGrants.js";
 import { allow, createDispatcherFunction, functionArn, PlatformHandler } from "./functions.js";
 import type { RoutesReadGrant } from "./grants.js";
 
@@ -16,16 +18,18 @@ export interface PollerResources {
 
 /** The poller: the one function allowed to invoke itself indefinitely. */
 export function createPollerFunction(
-  { stack, registry, settings, name }: StackBuild,
+  build: StackBuild,
   { platformEnvironment, tokensTable, routedQueueArns, forwardTargetArns, grantRoutesRead }: PollerResources,
 ): { poller: SstFunction; pollerArn: string } {
+  const { stack, settings, name } = build;
   const pollerName = name(PlatformFunction.Poller);
-  const functionEntries = Object.entries(registry.functions);
   const poller = createDispatcherFunction(stack, "Poller", pollerName, {
     handler: PlatformHandler.poller,
     timeout: settings.poller.timeoutSec,
     memorySize: settings.poller.memoryMb,
-    environment: platformEnvironment,
+    environment: { ...platformEnvironment, [EnvVar.PollerTimeoutSec]: String(settings.poller.timeoutSec) },
+    // Loops can never take the whole account, whatever the stored routes say (docs/limits.md).
+    reservedConcurrentExecutions: pollerReservedConcurrency(build.registry.limits),
     recursiveLoop: lambda.RecursiveLoop.ALLOW,
   });
   // DeleteMessageBatch and ChangeMessageVisibilityBatch are authorized as their single forms.
@@ -36,11 +40,12 @@ export function createPollerFunction(
   );
   // The ARN is built from the name: a GetAtt on the poller itself would be a dependency cycle.
   const pollerArn = functionArn(stack, pollerName);
-  allow(
-    poller,
-    ["lambda:InvokeFunction"],
-    [pollerArn, ...functionEntries.map(([fnName]) => functionArn(stack, name(fnName)))],
-  );
+  const handlerArns = handlerFunctionArns(build);
+  allow(poller, ["lambda:InvokeFunction"], [pollerArn, ...handlerArns]);
+  // What a loop reads of its route's function (timeout, reserved concurrency), cached.
+  if (handlerArns.length > 0) {
+    allow(poller, ["lambda:GetFunctionConfiguration", "lambda:GetFunctionConcurrency"], handlerArns);
+  }
   allow(poller, ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"], [tokensTable.tableArn]);
   grantRoutesRead(poller);
   // onNoMatch "forward:<queue>": SendMessageBatch is authorized as SendMessage. Run-time routes may forward

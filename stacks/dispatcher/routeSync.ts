@@ -1,4 +1,11 @@
-import { formatNoMatchAction, NoMatchKind, parseNoMatchAction, parseRoute } from "@sqs-dispatcher/config";
+import {
+  externalFunctionRef,
+  formatNoMatchAction,
+  isExternalFunction,
+  NoMatchKind,
+  parseNoMatchAction,
+  parseRoute,
+} from "@sqs-dispatcher/config";
 import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import { type CfnResource, CustomResource, Duration } from "aws-cdk-lib";
@@ -36,11 +43,20 @@ export function resetRoutesFromEnv(env: NodeJS.ProcessEnv = process.env): boolea
   throw new StackConfigurationError(`${resetRoutesVariable} must be 1, true, 0 or false (got '${raw}')`);
 }
 
+/** How a stored route names a registry function: an external one as written, a built one by its physical name. */
+function storedFunctionName(
+  { registry, name }: Pick<StackBuild, "registry" | "name">,
+  fnName: string,
+): string {
+  const fn = registry.functions[fnName];
+  return fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : name(fnName);
+}
+
 /** `invoke:<registry function>` names the deployed function at run time, as `functionName` does. */
-function physicalNoMatch({ name }: Pick<StackBuild, "name">, onNoMatch: string): string {
+function physicalNoMatch(build: Pick<StackBuild, "registry" | "name">, onNoMatch: string): string {
   const action = parseNoMatchAction(onNoMatch);
   return action?.kind === NoMatchKind.Invoke
-    ? formatNoMatchAction({ ...action, functionName: name(action.functionName) })
+    ? formatNoMatchAction({ ...action, functionName: storedFunctionName(build, action.functionName) })
     : onNoMatch;
 }
 
@@ -50,16 +66,19 @@ export function registryRoutesOf(
   queues: readonly RoutedQueue[],
   handlerFunctions: ReadonlyMap<string, SstFunction>,
 ): RegistryRoute[] {
-  const { registry, name } = build;
+  const { registry } = build;
   const registryRoutes = registry.routes.map((route, i) => {
     const routed = queues[i];
+    const fn = registry.functions[route.function];
     const handler = handlerFunctions.get(route.function);
-    if (!routed || !handler)
+    const functionName =
+      fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : handler?.functionName;
+    if (!routed || functionName === undefined)
       throw new StackConfigurationError(`route '${route.queue.name}' has no queue or function`);
     const stored: RegistryRoute = {
       queueName: route.queue.name,
       queueUrl: routed.queue.queueUrl,
-      functionName: handler.functionName,
+      functionName,
       batchSize: route.batchSize,
       batchWindowSec: route.batchWindowSec,
       concurrency: route.concurrency,
@@ -69,6 +88,7 @@ export function registryRoutesOf(
       alarms: route.alarms,
       scaling: route.scaling,
       paused: route.paused,
+      idle: route.idle,
       ...(route.filters !== undefined ? { filters: route.filters } : {}),
       ...(route.onNoMatch !== undefined ? { onNoMatch: physicalNoMatch(build, route.onNoMatch) } : {}),
       ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),
@@ -77,7 +97,7 @@ export function registryRoutesOf(
     parseRoute({
       ...stored,
       queueUrl: `https://sqs.us-east-1.amazonaws.com/000000000000/${route.queue.name}`,
-      functionName: name(route.function),
+      functionName: storedFunctionName(build, route.function),
     });
     return stored;
   });
@@ -141,7 +161,11 @@ export function createRouteSync(
   }
   allow(routeSyncFunction, ["ssm:GetParameters"], spec.arns);
   // Is CloudFormation making this change now? (A request invoked straight in finds the resource *_COMPLETE.)
-  allow(routeSyncFunction, ["cloudformation:DescribeStackResource"], [stack.stackId]);
+  allow(
+    routeSyncFunction,
+    ["cloudformation:DescribeStackResource"],
+    [stack.formatArn({ service: "cloudformation", resource: "stack", resourceName: `${stack.stackName}/*` })],
+  );
   const routeSyncProperties: RouteSyncProperties = {
     RouteStore: routesPath !== undefined ? `ssm:${routesPath}` : `dynamodb:${routesTable?.tableName ?? ""}`,
     DeployId: deployId,

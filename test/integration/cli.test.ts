@@ -145,7 +145,11 @@ describe("dispatcher routes", () => {
   it.each([
     [
       ["--function", "nope"],
-      "error: --function: 'nope' is not a function of the registry (functions: record, other)\n",
+      "error: --function: function 'nope' does not exist; create it first (aws --endpoint-url <edge> lambda create-function ...)\n",
+    ],
+    [
+      ["--function", "arn:aws:lambda:us-east-1:12345:function:x"],
+      "error: --function: 'arn:aws:lambda:us-east-1:12345:function:x' is neither a function of the registry (functions: record, other) nor a Lambda function name or ARN\n",
     ],
     [
       ["--function", "record", "--min-loops", "3", "--max-loops", "2"],

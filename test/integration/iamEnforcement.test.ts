@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
@@ -8,7 +9,7 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { type LocalRolePolicies, unusedPermissionReport } from "@sqs-dispatcher/local";
+import { type LocalRolePolicies, runDev, unusedPermissionReport } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { waitFor } from "./support/waitFor.js";
@@ -190,7 +191,7 @@ describe("IAM enforced from the stack's synthesized policies", () => {
         policies: poller.policies.map((p) => ({ ...p, statements: p.statements.filter((s) => !isSend(s)) })),
       },
     };
-    platform.cloud.iam.setRolePolicies(withoutSend);
+    await platform.cloud.iam.setRolePolicies(withoutSend);
     try {
       await platform.send("iam-forwarding", [{ type: "refund", n: 3 }]);
       const parkedArn = "arn:aws:sqs:us-east-1:000000000000:iam-parked";
@@ -203,7 +204,7 @@ describe("IAM enforced from the stack's synthesized policies", () => {
       // Nothing else the poller does is denied: only the forward.
       expect(deniedOf("poller").every((d) => d.resource === parkedArn)).toBe(true);
     } finally {
-      platform.cloud.iam.setRolePolicies(original);
+      await platform.cloud.iam.setRolePolicies(original);
     }
     // With the statement back, the same message (returned to its queue) is forwarded.
     await arrives(
@@ -240,4 +241,43 @@ describe("IAM enforced from the stack's synthesized policies", () => {
     );
     expect(poller.used).toEqual(expect.arrayContaining([expect.objectContaining(receives("iam-orders"))]));
   });
+});
+
+describe("pnpm dev --enforce-iam", () => {
+  it("enforces the stack's IAM on the demo registry and writes the roles' used and unused grants when it stops", async () => {
+    const chunks: string[] = [];
+    const controller = new AbortController();
+    const done = runDev({
+      port: 0,
+      adminApiPort: 0,
+      demo: false,
+      enforceIam: true,
+      signal: controller.signal,
+      logFile: ".dispatcher/test-dev-iam.log",
+      out: { write: (chunk: string) => chunks.push(chunk), isTTY: false },
+      onReady: ({ cloud }) => {
+        expect(cloud.iam.enforcing).toBe(true);
+        expect(Object.keys(cloud.iam.rolePolicies())).toEqual(
+          expect.arrayContaining(["poller", "restart", "record"]),
+        );
+      },
+    });
+    try {
+      await waitFor(() => chunks.join("").includes("proc/s"), {
+        timeoutMs: 90_000,
+        description: "a status board",
+      });
+    } finally {
+      controller.abort();
+      await done;
+    }
+    const output = chunks.join("");
+    expect(output).toMatch(
+      /IAM: 0 denied authorization\(s\), \d+ grant\(s\) never used; see .*iam-report\.txt/,
+    );
+    const report = JSON.parse(await readFile(".dispatcher/iam-report.json", "utf8")) as {
+      functionName: string;
+    }[];
+    expect(report.map((r) => r.functionName)).toEqual(expect.arrayContaining(["poller", "restart"]));
+  }, 180_000);
 });

@@ -197,6 +197,7 @@ describe("DynamoDB lease store against the local cloud", () => {
       alarms: [],
       scaling: { mode: "alarm" },
       paused: false,
+      idle: "shared",
       source: "deploy",
       updatedAt: 0,
     } satisfies Route;

@@ -61,24 +61,24 @@ describe("routes set refuses numbers past the limits (exit 2, nothing written)",
       "--min-loops/--max-loops 100000000",
       ["--min-loops", "100000000", "--max-loops", "100000000"],
       [
-        "--min-loops: must be at most 1000, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)",
-        "--max-loops: must be at most 1000, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)",
+        "--min-loops: must be at most 10000, the highest limits.maxLoopsTotal a registry may set",
+        "--max-loops: must be at most 10000, the highest limits.maxLoopsTotal a registry may set",
       ],
     ],
     [
       "--max-loops 5000 --scale-step 5000",
       ["--max-loops", "5000", "--scale-step", "5000"],
       [
-        "--max-loops: must be at most 1000, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)",
-        "--scale-step: must be at most 1000, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)",
+        "--max-loops: maxLoops (5000) of queue 'lim-a' exceeds limits.maxLoopsPerRoute (50); lower maxLoops or raise limits.maxLoopsPerRoute in dispatcher.config.ts",
+        "--max-loops: the routes' maxLoops × concurrency add up to 20000 (lim-a 5000×4), above limits.maxLoopsTotal (200); lower maxLoops or concurrency, or raise limits.maxLoopsTotal within the account's Lambda concurrency",
       ],
     ],
     [
       "--max-loops/--scale-step 9007199254740991",
       ["--max-loops", "9007199254740991", "--scale-step", "9007199254740991"],
       [
-        "--max-loops: must be at most 1000, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)",
-        "--scale-step: must be at most 1000, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)",
+        "--max-loops: must be at most 10000, the highest limits.maxLoopsTotal a registry may set",
+        "--scale-step: must be at most 10000, the highest limits.maxLoopsTotal a registry may set",
       ],
     ],
     [
@@ -147,7 +147,7 @@ describe("route-store contents that do not parse", () => {
       { queueUrl: "https://evil.example/000000000000/lim-evil" },
       "queueUrl: must be an SQS endpoint",
     ],
-    ["maxLoops past the ceiling", { maxLoops: 100_000_000 }, "maxLoops: must be at most 1000"],
+    ["maxLoops past the ceiling", { maxLoops: 100_000_000 }, "maxLoops: must be at most 10000"],
   ])("%s: routes list shows the rest and exits 1 naming it; show exits 1", async (_name, fields, message) => {
     const name = `lim-evil-${Object.keys(fields)[0]}`;
     await ssm.send(

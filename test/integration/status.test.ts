@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { tierAlarmName } from "@sqs-dispatcher/config";
 import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "./cliHarness.js";
@@ -176,9 +177,14 @@ describe("dispatcher status", () => {
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     });
     try {
+      // Named as the stage (`clitest`, stage `local`) names its tier alarms: status shows no other.
+      const orders = tierAlarmName("clitest", "local", "st-orders", 1);
+      const loose = tierAlarmName("clitest", "local", "st-loose", 1);
       for (const [name, queue] of [
+        [orders, "st-orders"],
+        [loose, "st-loose"],
+        [tierAlarmName("clitest", "local-other", "st-orders", 1), "st-orders"],
         ["st-orders-tier-1", "st-orders"],
-        ["st-loose-tier-1", "st-loose"],
       ] as const) {
         await cloudwatch.send(
           new PutMetricAlarmCommand({
@@ -195,16 +201,15 @@ describe("dispatcher status", () => {
         );
       }
       await cloudwatch.send(
-        new SetAlarmStateCommand({ AlarmName: "st-orders-tier-1", StateValue: "ALARM", StateReason: "test" }),
+        new SetAlarmStateCommand({ AlarmName: orders, StateValue: "ALARM", StateReason: "test" }),
       );
       const run = await cli(cloud.endpoint, "status", "--json");
       const byName = new Map(
         run.stdout && JSON.parse(run.stdout).queues.map((q: { name: string }) => [q.name, q]),
       );
-      expect(byName.get("st-orders")).toMatchObject({
-        alarms: [{ name: "st-orders-tier-1", state: "ALARM" }],
-      });
-      expect(byName.get("st-loose")).toMatchObject({ alarms: [{ name: "st-loose-tier-1" }] });
+      expect(byName.get("st-orders")).toMatchObject({ alarms: [{ name: orders, state: "ALARM" }] });
+      expect((byName.get("st-orders") as { alarms: unknown[] }).alarms).toHaveLength(1);
+      expect(byName.get("st-loose")).toMatchObject({ alarms: [{ name: loose }] });
     } finally {
       cloudwatch.destroy();
     }

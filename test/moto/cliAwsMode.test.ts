@@ -221,12 +221,15 @@ describe("the CLI's AWS mode against moto", () => {
     const out = { stdout: "", stderr: "" };
     const running = dispatcherUntil(stop.signal, out, "console", "--stage", "dev", "--port", "0");
     try {
-      const origin = await waitFor(() => /Console: (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stdout)?.[1], {
+      const loginUrl = await waitFor(() => /Console: (http:\/\/127\.0\.0\.1:\d+\S*)/.exec(out.stdout)?.[1], {
         timeoutMs: 20_000,
         description: `the console's URL (stderr: ${out.stderr})`,
       });
-      const state = await fetch(`${origin}/console/api/state`, {
-        headers: { "x-dispatcher-console": "1" },
+      // Logs in as a browser does: the printed URL's token becomes the session cookie.
+      const login = await fetch(loginUrl, { redirect: "manual" });
+      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+      const state = await fetch(`${new URL(loginUrl).origin}/console/api/state`, {
+        headers: { "x-dispatcher-console": "1", cookie },
       });
       expect(state.status).toBe(200);
       const body = (await state.json()) as {

@@ -9,6 +9,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   awsResourceName,
+  builtFunctions,
   defineDispatcher,
   PlatformFunction,
   type Registry,
@@ -23,7 +24,9 @@ import {
   createCloudWatchAlarmReader,
   createDynamoLeaseStore,
   createDynamoRouteStore,
+  createFunctionInfoCache,
   createLambdaAccountSettingsReader,
+  createLambdaFunctionInfoReader,
   createLambdaLoopStarter,
   createSqsDeadLetterQueues,
   createSqsQueueDirectory,
@@ -164,6 +167,8 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
   const target = resolveTarget(flags, env);
   const registry = await loadRegistry(flags.config, io.cwd ?? process.cwd());
   const names = resourceNames(registry, target);
+  /** The functions the platform built, as routes store them (every other function is external). */
+  const builtNames = new Set(builtFunctions(registry.functions).map(([name]) => names.functionName(name)));
   const settingsTarget: Target =
     target.kind === "local" ? { kind: "local" } : { kind: "aws", stage: target.stage };
   const routeStoreKind = settingsFor(registry, settingsTarget).routeStore;
@@ -241,6 +246,14 @@ export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliC
         queues: createSqsQueueDirectory({ sqs: sqs() }),
         alarms: createCloudWatchAlarmReader({ cloudwatch: cloudwatch(), alarmNamePrefix: names.alarmPrefix }),
         account: createLambdaAccountSettingsReader(lambda()),
+        functions: {
+          isBuilt: (ref) => builtNames.has(ref),
+          info: createFunctionInfoCache({
+            reader: createLambdaFunctionInfoReader(lambda()),
+            clock: systemClock,
+            ttlMs: 5_000,
+          }),
+        },
         clock: systemClock,
         logger,
         // A stored route over them is flagged as run time clamps it.

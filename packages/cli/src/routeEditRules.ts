@@ -1,4 +1,6 @@
 import {
+  checkRouteFits,
+  isExternalFunction,
   isRoutableQueue,
   loopLimitIssues,
   NoMatchKind,
@@ -9,6 +11,7 @@ import {
   type Route,
   type RouteStoreKind,
   routeSizeProblem,
+  settingsFor,
 } from "@sqs-dispatcher/config";
 import type { CliTarget } from "./context.js";
 
@@ -74,4 +77,33 @@ export function routeEditRefusals(input: RouteEditInput): string[] {
   const tooBig = input.storeKind === undefined ? undefined : routeSizeProblem(route, input.storeKind);
   if (tooBig !== undefined) lines.push(`--filters: the route ${tooBig}`);
   return lines;
+}
+
+/**
+ * {@link checkRouteFits} for an edited route, with the target's poller and restart settings and the
+ * timeout of the registry function it invokes (`functionKey`; none: nothing to check, as for a
+ * route whose function left the registry), as `--batch-window` lines; empty when it fits.
+ */
+export function routeFitRefusals(
+  registry: Registry,
+  target: CliTarget,
+  route: Route,
+  functionKey: string | undefined,
+): string[] {
+  const fn = functionKey === undefined ? undefined : registry.functions[functionKey];
+  // An existing function's timeout is Lambda's: `routes set` checks it against the queue's visibility
+  // timeout once read, and the loop blocks the route (`blocked: budget`) while it does not fit.
+  if (functionKey === undefined || fn === undefined || isExternalFunction(fn)) return [];
+  const settings = settingsFor(
+    registry,
+    target.kind === "local" ? { kind: "local" } : { kind: "aws", stage: target.stage },
+  );
+  const timing = { ...settings.poller, staleAfterSec: settings.restart.staleAfterSec };
+  const input = {
+    queueName: route.queueName,
+    batchWindowSec: route.batchWindowSec,
+    functionName: functionKey,
+    handlerTimeoutSec: fn.timeoutSec,
+  };
+  return checkRouteFits(input, timing).map((p) => `--batch-window: ${p.message}`);
 }

@@ -116,7 +116,10 @@ Examples:
     .command("cloud")
     .description("run the local cloud (SQS, SNS, DynamoDB, Lambda, SSM, CloudWatch alarms) in the foreground")
     .option("--port <port>", "edge port on 127.0.0.1", "4566")
-    .option("--data <dir>", "persist DynamoDB and SSM under this folder (default: in memory)")
+    .option(
+      "--data <dir>",
+      "persist DynamoDB, SSM and functions created with the Lambda API under this folder (default: in memory)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  $ pnpm dispatcher cloud\n  $ pnpm dispatcher cloud --port 4570 --data .dispatcher/data\n",
@@ -139,7 +142,10 @@ Examples:
       "run the whole platform locally: local cloud, registry deployed, and a demo with live status",
     )
     .option("--port <port>", "edge port on 127.0.0.1", "4566")
-    .option("--data <dir>", "persist DynamoDB and SSM under this folder (default: in memory)")
+    .option(
+      "--data <dir>",
+      "persist DynamoDB, SSM and functions created with the Lambda API under this folder (default: in memory)",
+    )
     .option("--admin-port <port>", "local admin API port on 127.0.0.1 (0 picks a free one)", "4567")
     .option("--no-demo", "deploy the registry but send no demo traffic")
     .option("--reset-routes", "reset routes edited at run time to the registry's")

@@ -22,12 +22,16 @@ export const EnvVar = {
   MarginSec: "POLLER_MARGIN_SEC",
   /** The poller renews its lease when this long has passed since its last verified renewal, seconds. */
   RenewEverySec: "POLLER_RENEW_EVERY_SEC",
+  /** Quiet routes one shared loop polls at most (restart assigns groups of this size). */
+  SharedQueuesPerLoop: "POLLER_SHARED_QUEUES_PER_LOOP",
   /** Route cache TTL in the poller, seconds. */
   RouteCacheTtlSec: "ROUTE_CACHE_TTL_SEC",
   /** Time the poller keeps for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */
   ColdStartAllowanceSec: "POLLER_COLD_START_ALLOWANCE_SEC",
-  /** The longest timeout of any handler function: one cycle must fit it. */
+  /** The longest timeout of any handler function: a batch for a function not in HANDLER_TIMEOUTS_SEC must fit it. */
   MaxHandlerTimeoutSec: "MAX_HANDLER_TIMEOUT_SEC",
+  /** Each handler function's timeout, seconds, as JSON `{ "<function name>": seconds }` (optional). */
+  HandlerTimeoutsSec: "HANDLER_TIMEOUTS_SEC",
   /** Restart: heartbeat age past which a token is stale. */
   StaleAfterSec: "RESTART_STALE_AFTER_SEC",
   /** Restart: age past which a token that never heartbeat is stale. */
@@ -64,6 +68,11 @@ export const EnvVar = {
   App: "DISPATCHER_APP",
   /** The stage (`prod`, `local`, …): the `Stage` dimension of the poller's metrics. */
   Stage: "DISPATCHER_STAGE",
+  /**
+   * The poller's own timeout, seconds (optional): no invoke it makes can outlast it, so it bounds the
+   * request timeout of invokes of functions the platform did not build.
+   */
+  PollerTimeoutSec: "POLLER_TIMEOUT_SEC",
   /** Set by Lambda: the region the function runs in. */
   AwsRegion: "AWS_REGION",
   /** Set by Lambda (and some shells): the fallback region. */
@@ -114,6 +123,27 @@ export function requireSeconds(name: EnvVar, env: NodeJS.ProcessEnv = process.en
   return value;
 }
 
+/** Reads an optional JSON object of whole numbers of seconds by name (`{ "record": 10 }`); empty when unset. */
+export function optionalSecondsByName(
+  name: EnvVar,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, number> {
+  const raw = optionalEnv(name, env);
+  if (raw === undefined) return {};
+  const invalid = (options?: ErrorOptions) =>
+    new MissingEnvironmentError(`${name} (a JSON object of whole seconds by name, got '${raw}')`, options);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (cause) {
+    throw invalid({ cause });
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalid();
+  const entries = Object.entries(parsed);
+  if (!entries.every(([, v]) => Number.isInteger(v) && (v as number) >= 0)) throw invalid();
+  return Object.fromEntries(entries) as Record<string, number>;
+}
+
 /** What the platform functions' environment is made of, on AWS and on the local cloud alike. */
 export interface PlatformEnvironmentInput {
   tokensTable: string;
@@ -123,12 +153,17 @@ export interface PlatformEnvironmentInput {
   /** The routes table, with the `dynamodb` route store. */
   routesTable?: string | undefined;
   pollerFunction: string;
-  poller: Pick<PollerConfig, "waitTimeSec" | "marginSec" | "renewEverySec" | "routeCacheTtlSec">;
+  poller: Pick<
+    PollerConfig,
+    "waitTimeSec" | "marginSec" | "renewEverySec" | "routeCacheTtlSec" | "sharedQueuesPerLoop"
+  >;
   restart: Pick<RestartConfig, "staleAfterSec" | "startGraceSec">;
   /** The registry's loop limits: restart and the scale functions clamp stored routes to them. */
   limits: LoopLimits;
   /** The longest timeout of any handler function, seconds. */
   maxHandlerTimeoutSec: number;
+  /** Each handler function's timeout, seconds, by the name routes give it: a loop budgets a batch with its own handler's. */
+  handlerTimeoutsSec: Record<string, number>;
   /** A restart run's time box: the schedule's real interval, seconds. */
   restartIntervalSec: number;
   stage: string;
@@ -148,8 +183,10 @@ export function platformEnvironment(input: PlatformEnvironmentInput): Record<str
     [EnvVar.WaitTimeSec]: String(input.poller.waitTimeSec),
     [EnvVar.MarginSec]: String(input.poller.marginSec),
     [EnvVar.RenewEverySec]: String(input.poller.renewEverySec),
+    [EnvVar.SharedQueuesPerLoop]: String(input.poller.sharedQueuesPerLoop),
     [EnvVar.RouteCacheTtlSec]: String(input.poller.routeCacheTtlSec),
     [EnvVar.MaxHandlerTimeoutSec]: String(input.maxHandlerTimeoutSec),
+    [EnvVar.HandlerTimeoutsSec]: JSON.stringify(input.handlerTimeoutsSec),
     [EnvVar.StaleAfterSec]: String(input.restart.staleAfterSec),
     [EnvVar.MaxLoopsPerRoute]: String(input.limits.maxLoopsPerRoute),
     [EnvVar.MaxLoopsTotal]: String(input.limits.maxLoopsTotal),

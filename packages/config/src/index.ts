@@ -32,6 +32,7 @@ export {
   EnvVar,
   MissingEnvironmentError,
   optionalEnv,
+  optionalSecondsByName,
   type PlatformEnvironmentInput,
   platformEnvironment,
   requireEnv,
@@ -55,6 +56,14 @@ export {
   parseFilterPattern,
 } from "./filterPattern.js";
 export {
+  type FunctionRef,
+  functionArnProblem,
+  functionRefRule,
+  parseFunctionRef,
+  unqualifiedRef,
+  visibilityFitProblem,
+} from "./functionRef.js";
+export {
   AwsLimits,
   type LimitedRoute,
   type LoopCounts,
@@ -63,6 +72,7 @@ export {
   limitRoutes,
   loopsTotal,
   PlatformLimits,
+  pollerReservedConcurrency,
 } from "./limits.js";
 export {
   awsResourceName,
@@ -85,6 +95,15 @@ export {
 export { listOffenders, offendersNamed } from "./offenderList.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
+export { isSharedQuietRoute } from "./quietRoutes.js";
+export { type FunctionHome, isRoutableFunction, routableFunctionSchema } from "./routableFunctions.js";
+export {
+  checkRouteFits,
+  type LoopTiming,
+  type RouteFitProblem,
+  RouteFitRule,
+  type RouteTimingInput,
+} from "./routeBudget.js";
 export {
   checkRoutesFitStores,
   largestStoredForm,
@@ -96,9 +115,17 @@ export {
   AlarmMetric,
   type AlarmTier,
   alarmTierSchema,
+  builtFunctions,
   createdQueueDefaults,
+  defaultSharedQueuesPerLoop,
+  type ExternalFunctionConfig,
+  externalFunctionRef,
+  externalFunctionSchema,
   type FunctionConfig,
   functionSchema,
+  type IdleMode,
+  idleModeSchema,
+  isExternalFunction,
   isImportedQueue,
   isQueueName,
   isRoutableQueue,
@@ -112,12 +139,14 @@ export {
   queueNameRule,
   queueSchema,
   type Registry,
+  type RegistryFunction,
   type RegistryInput,
   type RestartConfig,
   type Route,
   type RouteConfig,
   type RouteInput,
   type RouteStoreKind,
+  registryFunctionSchema,
   registryWarnings,
   restartSchema,
   routeConfigSchema,
@@ -125,5 +154,6 @@ export {
   routeStoreKindSchema,
   type Scaling,
   scalingSchema,
+  sharedQueuesPerLoopMax,
 } from "./schema.js";
 export { routeParameterPath, settingsFor, type Target } from "./settings.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { messages } from "./issueMessages.testkit.js";
 import { type LoopCounts, limitRoutes, loopsTotal, PlatformLimits } from "./limits.js";
+import { platformHandlerProblem } from "./naming.js";
 import { defineDispatcher, parseRoute } from "./parse.js";
 import { isRoutableQueue, loopLimitIssues, registryWarnings } from "./schema.js";
 
@@ -269,5 +270,32 @@ describe("limitRoutes (the run-time clamp)", () => {
     expect(out.map((x) => x.maxLoops)).toEqual([12, 12, 2]);
     expect(out[2]?.clamped).toBeUndefined();
     expect(out[0]?.clamped).toMatch(/maxLoops cut to 12/);
+  });
+});
+
+describe("a route's handler", () => {
+  it.each([
+    "poller",
+    "route-sync",
+    "shop-prod-scale-up",
+    "shop-prod-eu-admin-api",
+  ])("refuses the platform's own function %s", (functionName) => {
+    expect(messages(() => parseRoute({ ...storedRoute, functionName }))).toEqual([
+      expect.stringMatching(/^functionName: is the platform's own '[a-z-]+' function/),
+    ]);
+  });
+
+  it.each([
+    ["arn:aws:lambda:us-east-1:123456789012:function:shop-prod-restart", "restart"],
+    ["arn:aws:lambda:us-east-1:123456789012:function:shop-prod-scale-down:live", "scale-down"],
+  ])("names the platform function an ARN points at: %s", (arn, name) => {
+    expect(platformHandlerProblem(arn)).toContain(`'${name}'`);
+  });
+
+  it("accepts a function of the user's", () => {
+    expect(parseRoute({ ...storedRoute, functionName: "shop-prod-record" }).functionName).toBe(
+      "shop-prod-record",
+    );
+    expect(platformHandlerProblem("pollerish")).toBeUndefined();
   });
 });

@@ -168,3 +168,17 @@ function fairShares(routes: readonly LoopCounts[], caps: readonly number[], budg
   }
   return shares;
 }
+
+/**
+ * The poller's reserved concurrency, from the registry's loop limits: at most `maxLoopsTotal` loops
+ * run at once whatever routes are stored (restart and scale-up clamp every route, and Σ maxLoops ≤
+ * Σ maxLoops × concurrency ≤ `maxLoopsTotal`), plus headroom for the moments two invocations hold
+ * one loop: a loop's self-invoke starts before its invocation returns, and a stale loop that
+ * restart replaced may still be finishing. Headroom: a quarter of the loops, at least 10.
+ * docs/limits.md states the same formula.
+ *
+ * @example pollerReservedConcurrency({ maxLoopsPerRoute: 50, maxLoopsTotal: 200 }) // 250
+ */
+export function pollerReservedConcurrency(limits: LoopLimitValues): number {
+  return limits.maxLoopsTotal + Math.max(10, Math.ceil(limits.maxLoopsTotal / 4));
+}

@@ -134,7 +134,7 @@ describe("defineDispatcher", () => {
         }),
       ),
     ).toContain(
-      "local.restart.staleAfterSec: local restart.staleAfterSec (30s) must exceed the longest gap between lease renewals: poller.renewEverySec (5) + poller.waitTimeSec (3) + the longest batching window (25) + poller.marginSec (2) = 35s; raise staleAfterSec above 35 or lower renewEverySec",
+      "routes[0].batchWindowSec: local route 'q': its loops' lease would go stale between renewals: renewEverySec (5s) + waitTimeSec (3s) + batchWindowSec (25s) + marginSec (2s) = 35s, not below restart staleAfterSec (30s); shorten batchWindowSec to at most 19s, lower renewEverySec, or raise staleAfterSec above 35s",
     );
   });
 
@@ -162,7 +162,7 @@ describe("defineDispatcher", () => {
   it("imports a queue by name: no created-queue settings, and no visibility rule against the handler", () => {
     const registry = defineDispatcher({
       ...base,
-      functions: { record: { handler: "packages/functions/src/handlers/record.handler", timeoutSec: 900 } },
+      functions: { record: { handler: "packages/functions/src/handlers/record.handler", timeoutSec: 600 } },
       routes: [{ queue: { name: "legacy-orders", import: true }, function: "record" }],
     });
     const queue = registry.routes[0]?.queue;

@@ -1,6 +1,7 @@
 import { parseRoute } from "@sqs-dispatcher/config";
 import {
   addLoops,
+  dedicatedTokens,
   describeQueues,
   limitedRoute,
   type MoveTask,
@@ -22,6 +23,8 @@ export interface ConsoleQueue {
   state: RouteState;
   blockedReasons: string[];
   functionName: string | null;
+  /** The route's function when the platform did not build it: its ARN (or name when unread) and reserved concurrency. */
+  externalFunction: { arn: string; reservedConcurrency: number | null } | null;
   loops: number;
   minLoops: number | null;
   maxLoops: number | null;
@@ -59,6 +62,9 @@ export async function readState(deps: ConsoleDeps, history: LoopHistory): Promis
         state: q.state,
         blockedReasons: blockedReasonsOf(q),
         functionName: route?.functionName ?? null,
+        externalFunction: q.function?.external
+          ? { arn: q.function.arn ?? q.function.ref, reservedConcurrency: q.function.reservedConcurrency }
+          : null,
         loops: q.loops.length,
         minLoops: route?.minLoops ?? null,
         maxLoops: route?.maxLoops ?? null,
@@ -145,7 +151,7 @@ export async function scaleTo(
       `loops must be a whole number within ${route.minLoops}-${route.maxLoops}${route.clamped ? ` (${route.clamped})` : ""}`,
     );
   }
-  const before = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const before = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   let startFailed = 0;
   if (loops > before) {
     const result = await addLoops(
@@ -157,7 +163,7 @@ export async function scaleTo(
   } else if (loops < before) {
     await removeLoops({ leases: deps.leases }, route.queueUrl, before - loops, { floor: loops });
   }
-  const after = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const after = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   return { before, after, startFailed };
 }
 

@@ -388,7 +388,11 @@
     card.stateBadge.textContent = queue.state;
     const n = (v) => (v === null || v === undefined ? "-" : String(v));
     card.facts.replaceChildren(
-      ...(queue.functionName ? [fact("function", queue.functionName)] : []),
+      ...(queue.functionName && !queue.externalFunction ? [fact("function", queue.functionName)] : []),
+      ...(queue.externalFunction ? [fact("external function", queue.externalFunction.arn)] : []),
+      ...(queue.externalFunction?.reservedConcurrency != null
+        ? [fact("reserved", String(queue.externalFunction.reservedConcurrency))]
+        : []),
       fact(
         "loops",
         queue.minLoops === null ? n(queue.loops) : `${queue.loops} (${queue.minLoops}–${queue.maxLoops})`,

@@ -11,6 +11,7 @@ export {
 } from "./adapters/aws/emfMetricsSink.js";
 export { createLambdaFunctionInvoker } from "./adapters/aws/functionInvoker.js";
 export { createLambdaAccountSettingsReader } from "./adapters/aws/lambdaAccountSettings.js";
+export { createLambdaFunctionInfoReader } from "./adapters/aws/lambdaFunctionInfo.js";
 export { createDynamoLeaseStore, type DynamoLeaseStoreOptions } from "./adapters/aws/leaseStore.js";
 export { createLambdaLoopStarter } from "./adapters/aws/loopStarter.js";
 export { createSqsQueueClient } from "./adapters/aws/queueClient.js";
@@ -86,6 +87,18 @@ export {
   partitionByFilters,
 } from "./filtering/partitionByFilters.js";
 export type { MessageForwarder } from "./filtering/ports.js";
+export {
+  createFunctionInfoCache,
+  type FunctionInfoCache,
+  type FunctionInfoCacheOptions,
+} from "./functions/functionInfoCache.js";
+export { FunctionInfoUnavailableError } from "./functions/functionInfoErrors.js";
+export {
+  type FunctionDetails,
+  type FunctionInfo,
+  type FunctionInfoReader,
+  FunctionState,
+} from "./functions/ports.js";
 export { hasHeartbeatSinceStart } from "./lease/heartbeatSinceStart.js";
 export {
   type AddLoopsDeps,
@@ -95,7 +108,21 @@ export {
   type RemoveLoopsDeps,
   removeLoops,
 } from "./lease/loops.js";
-export type { LeaseStore, LoopStarter, SeenLease } from "./lease/ports.js";
+export type { GroupStore, LeaseStore, LoopStarter, SeenLease } from "./lease/ports.js";
+export {
+  dedicatedTokens,
+  GROUP_LEASE_TOKEN,
+  groupIdPattern,
+  groupLease,
+  groupLeaseKey,
+  groupOfLeaseRow,
+  isGroupLeaseRow,
+  isMemberRow,
+  isSharedLoopEvent,
+  type PollerEvent,
+  SHARED_MEMBER_TOKEN,
+  type SharedLoopEvent,
+} from "./lease/sharedGroup.js";
 export type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export {
@@ -115,6 +142,12 @@ export {
   type PollerDeps,
   type PollerSettings,
 } from "./poller/createPoller.js";
+export {
+  createSharedLoop,
+  SHARED_EXTRA_BATCHES,
+  type SharedLoop,
+  type SharedLoopDeps,
+} from "./poller/createSharedLoop.js";
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type {
   EntryFailures,
@@ -207,6 +240,11 @@ export {
 } from "./scaling/scaleOnAlarm.js";
 export { type SnsEvent, snsEventSchema } from "./scaling/snsEvent.js";
 export { describeCapacity } from "./status/describeCapacity.js";
+export {
+  describeFunction,
+  type FunctionStatusSource,
+  type HandlerFunctionStatus,
+} from "./status/describeFunction.js";
 export {
   describeQueue,
   describeQueues,

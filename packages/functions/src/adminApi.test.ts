@@ -17,6 +17,7 @@ const route: Route = {
   alarms: [],
   scaling: { mode: "alarm" },
   paused: false,
+  idle: "shared",
   source: "deploy",
   updatedAt: 0,
 };

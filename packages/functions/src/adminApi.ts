@@ -131,6 +131,11 @@ export function adminApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Admin
       }),
       // Needs lambda:GetAccountSettings; without it status shows the demand without headroom.
       account: createLambdaAccountSettingsReader(clients.lambda),
+      // The stack names every function it builds `<app>-<stage>-<name>` (the alarm prefix): any other
+      // is one it did not build. The API's role reads no function configuration, so none is shown.
+      ...(alarmNamePrefix
+        ? { functions: { isBuilt: (ref: string) => ref.startsWith(alarmNamePrefix) } }
+        : {}),
       clock: systemClock,
       logger: { warn: (message, fields) => logger.warn({ message, ...fields }) },
     },

@@ -167,6 +167,7 @@ describe("restart handler", () => {
             unreadableRoutes: [],
             clamped: [{ queueName: "q", reason: "clamped: minLoops 5000 > 50" }],
             left,
+            shared: { claimed: [], started: [], joined: [], left: [], ended: [] },
             errors: [],
           };
         },

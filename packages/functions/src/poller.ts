@@ -7,27 +7,37 @@ import {
   createDynamoLeaseStore,
   createEmfMetricsSink,
   createFilteredReceive,
+  createFunctionInfoCache,
+  createLambdaFunctionInfoReader,
   createLambdaFunctionInvoker,
   createLambdaLoopStarter,
   createLoopShare,
   createPoller,
   createRateLimitedReceive,
   createRouteResolver,
+  createSharedLoop,
   createSqsMessageForwarder,
   createSqsQueueClient,
   DispatcherError,
   defaultBackoff,
+  type InvocationContext,
+  isSharedLoopEvent,
   type LoopOutcome,
   LoopOutcomeStatus,
   type MetricsSink,
-  type Poller,
   type PollerDeps,
+  type PollerEvent,
+  SHARED_EXTRA_BATCHES,
   systemClock,
 } from "@sqs-dispatcher/core";
 import type { Context } from "aws-lambda";
 import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
-import { ownFunctionName, pollerSettingsFromEnv } from "./runtime/functionSettings.js";
+import {
+  ownFunctionName,
+  pollerSettingsFromEnv,
+  sharedQueuesPerLoopFromEnv,
+} from "./runtime/functionSettings.js";
 import { pollerClientTimeouts } from "./runtime/pollerClientTimeouts.js";
 import { describeDroppedEvent, parsePollerEvent, queueUrlScopeFromEnv } from "./runtime/pollerEvent.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
@@ -42,6 +52,11 @@ export class RecursionFailedError extends DispatcherError {
   }
 }
 
+/** The poller function's work: one invocation of a dedicated loop or of a shared loop, by its event. */
+export interface PollerRunner {
+  run(event: PollerEvent, context: InvocationContext): Promise<LoopOutcome>;
+}
+
 /** What the poller returns: the loop's outcome, or `dropped` for a malformed event. */
 export type PollerResult = LoopOutcome | { status: "dropped"; issues: string[] };
 
@@ -54,9 +69,21 @@ export function pollerFromEnv(
   logger: PowertoolsLogger,
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<PollerDeps> = {},
-): Poller {
+): PollerRunner {
   const settings = pollerSettingsFromEnv(env);
-  const clients = createAwsClients({ requestTimeoutMs: pollerClientTimeouts(settings) });
+  const sharedQueuesPerLoop = sharedQueuesPerLoopFromEnv(env);
+  // A route's function may be one the platform did not build, with a longer timeout than the
+  // registry's: the poller's own timeout bounds every invoke it makes.
+  const longestInvokeSec = Math.max(
+    settings.maxHandlerTimeoutSec,
+    Number(optionalEnv(EnvVar.PollerTimeoutSec, env) ?? 0),
+  );
+  const clients = createAwsClients({
+    // A shared loop holds a long poll per member and may have a delete or visibility change in
+    // flight for each, beside its extra batches' handler invokes (all to one host locally).
+    maxSockets: Math.max(50, 2 * sharedQueuesPerLoop + 2 * SHARED_EXTRA_BATCHES + 10),
+    requestTimeoutMs: pollerClientTimeouts({ ...settings, maxHandlerTimeoutSec: longestInvokeSec }),
+  });
   const coreLogger = asCoreLogger(logger);
   // Metrics leave a loop as often as its lease is renewed: each minute on AWS, every few seconds locally.
   const metrics = metricsFromEnv(env, (settings.renewEverySec ?? 60) * 1000);
@@ -95,19 +122,49 @@ export function pollerFromEnv(
     region: settings.region ?? "us-east-1",
     metrics,
   });
-  return createPoller({
+  const starter = createLambdaLoopStarter(clients.lambda, ownFunctionName(env));
+  // A function's configuration is cached as long as a route: a changed timeout shows within that TTL.
+  const functions = createFunctionInfoCache({
+    reader: createLambdaFunctionInfoReader(clients.lambda),
+    clock: systemClock,
+    ttlMs: settings.routeCacheTtlMs,
+  });
+  const dedicated = createPoller({
     leases,
     routes,
     queue,
     receive,
     invoker,
-    starter: createLambdaLoopStarter(clients.lambda, ownFunctionName(env)),
+    starter,
     clock: systemClock,
     logger: coreLogger,
     settings,
     metrics,
+    functions,
     ...overrides,
   });
+  const { starter: _dedicatedStarter, ...sharedOverrides } = overrides;
+  const shared = createSharedLoop({
+    leases,
+    groups: leases,
+    routes,
+    queue,
+    receive,
+    invoker,
+    starter,
+    clock: systemClock,
+    logger: coreLogger,
+    settings,
+    metrics,
+    functions,
+    // A member joins or leaves within a route-cache TTL, as a route edit takes effect.
+    membersEveryMs: settings.routeCacheTtlMs,
+    ...sharedOverrides,
+  });
+  return {
+    run: (event, context) =>
+      isSharedLoopEvent(event) ? shared.run(event, context) : dedicated.run(event, context),
+  };
 }
 
 /**
@@ -131,12 +188,12 @@ export function metricsFromEnv(env: NodeJS.ProcessEnv = process.env, flushEveryM
  * identity, run one invocation of the loop.
  */
 export function createPollerHandler(
-  makePoller: () => Poller,
+  makePoller: () => PollerRunner,
   logger: PowertoolsLogger,
   /** Where queue URLs may point (default: no scope, any SQS endpoint or the local edge). */
   scope?: QueueUrlScope,
 ) {
-  let poller: Poller | undefined;
+  let poller: PollerRunner | undefined;
   return middy(
     async (event: unknown, context: Context): Promise<PollerResult> => {
       const parsed = parsePollerEvent(event, scope);
@@ -147,8 +204,7 @@ export function createPollerHandler(
         });
         return { status: "dropped", issues: parsed.issues };
       }
-      const { queueUrl, token, loopId } = parsed.event;
-      logger.appendKeys({ queueUrl, token, loopId, requestId: context.awsRequestId });
+      logger.appendKeys({ ...parsed.event, requestId: context.awsRequestId });
       poller ??= makePoller();
       const outcome = await poller.run(parsed.event, {
         remainingTimeMs: () => context.getRemainingTimeInMillis(),

@@ -17,7 +17,12 @@ import {
 import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
-import { loopLimitsFromEnv, restartIntervalMsFromEnv, stalenessFromEnv } from "./runtime/functionSettings.js";
+import {
+  loopLimitsFromEnv,
+  restartIntervalMsFromEnv,
+  sharedQueuesPerLoopFromEnv,
+  stalenessFromEnv,
+} from "./runtime/functionSettings.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";
 
 /** A restart run's summary (the full report is logged). */
@@ -39,10 +44,13 @@ export interface RestartResult {
 /** Builds restart from the function's environment (once per cold start). */
 export function restartFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv = process.env): Restart {
   const clients = createAwsClients();
+  const leases = createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) });
+  const starter = createLambdaLoopStarter(clients.lambda, requireEnv(EnvVar.PollerFunction, env));
   return createRestart({
-    leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),
+    leases,
     routes: routeStoreFromEnv(env),
-    starter: createLambdaLoopStarter(clients.lambda, requireEnv(EnvVar.PollerFunction, env)),
+    starter,
+    shared: { groups: leases, starter, perLoop: sharedQueuesPerLoopFromEnv(env) },
     clock: systemClock,
     logger: asCoreLogger(logger),
     settings: stalenessFromEnv(env),

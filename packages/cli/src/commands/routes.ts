@@ -10,6 +10,7 @@ import {
   parseRoute,
   type Route,
   type RouteInput,
+  visibilityFitProblem,
 } from "@sqs-dispatcher/config";
 import {
   createSqsQueueClient,
@@ -24,7 +25,8 @@ import type { CliContext } from "../context.js";
 import { globalFlags, intFlag, numberFlag, queueArg, routeRefusal } from "../flags.js";
 import { json, table } from "../format.js";
 import type { CliIo } from "../io.js";
-import { routeEditRefusals } from "../routeEditRules.js";
+import { routeEditRefusals, routeFitRefusals } from "../routeEditRules.js";
+import { type RouteFunction, routeFunctionOf, storedRouteFunctionOf } from "../routeFunction.js";
 import type { RunAction } from "./action.js";
 
 const listSchema = z.strictObject({ ...globalFlags });
@@ -173,43 +175,36 @@ function printRoutes(io: CliIo, context: CliContext, asJson: boolean, routes: re
 /**
  * Refuses what the registry schema refuses for a created queue, before anything is written: a queue
  * whose visibility timeout is shorter than its handler's timeout, which Lambda's event source refuses too.
- * The queue exists already here, so its actual `VisibilityTimeout` is what counts.
+ * The queue exists already here, so its actual `VisibilityTimeout` is what counts; a function the
+ * platform did not build has its timeout read from Lambda.
  */
 async function refuseShortVisibility(
   context: CliContext,
-  flagFunction: string | undefined,
-  existing: Route | undefined,
+  target: RouteFunction | undefined,
   queueName: string,
   queueUrl: string,
   batchWindowSec: number,
 ): Promise<void> {
-  const functionKey =
-    flagFunction ??
-    Object.keys(context.registry.functions).find(
-      (name) => context.names.functionName(name) === existing?.functionName,
-    );
-  const fn = functionKey === undefined ? undefined : context.registry.functions[functionKey];
   // A route whose function left the registry: parseRoute and the deploy say so; there is no timeout to compare.
-  if (functionKey === undefined || fn === undefined) return;
+  if (target?.timeoutSec === undefined) return;
   const visibilityTimeoutSec = await createSqsQueueClient(context.sqs).visibilityTimeoutSec?.(queueUrl);
   if (visibilityTimeoutSec === undefined) return;
-  if (visibilityTimeoutSec < fn.timeoutSec) {
-    // The wording of the registry schema's rule (packages/config/src/schema.ts).
-    throw new UsageError(
-      `<queue>: queue visibility timeout (${visibilityTimeoutSec}s) must be at least the timeout of function '${functionKey}' (${fn.timeoutSec}s), as Lambda requires`,
-      { queueName, queueUrl, visibilityTimeoutSec, function: functionKey, timeoutSec: fn.timeoutSec },
-    );
-  }
-  if (batchWindowSec > 0 && visibilityTimeoutSec < fn.timeoutSec + batchWindowSec) {
-    throw new UsageError(
-      `--batch-window: a batching window of ${batchWindowSec}s plus the timeout of function '${functionKey}' (${fn.timeoutSec}s) does not fit the queue's visibility timeout (${visibilityTimeoutSec}s): shorten the window or raise the queue's visibility timeout to at least ${fn.timeoutSec + batchWindowSec}`,
-      { queueName, queueUrl, visibilityTimeoutSec, function: functionKey, batchWindowSec },
-    );
-  }
+  const problem = visibilityFitProblem({
+    visibilityTimeoutSec,
+    functionLabel: target.label,
+    timeoutSec: target.timeoutSec,
+    batchWindowSec,
+  });
+  if (problem === undefined) return;
+  throw new UsageError(
+    `${problem.field === "visibility" ? "<queue>" : "--batch-window"}: ${problem.message}`,
+    { queueName, queueUrl, visibilityTimeoutSec, function: target.label, timeoutSec: target.timeoutSec },
+  );
 }
 
 /**
- * Refuses, before anything is written, an edit that breaks the registry's loop limits over every
+ * Refuses, before anything is written, an edit whose timing its loops cannot keep
+ * ({@link routeFitRefusals}), that breaks the registry's loop limits over every
  * stored route, targets a queue the poller's role cannot read on AWS, or names a queue URL outside
  * the target's SQS (see {@link routeEditRefusals}).
  */
@@ -223,14 +218,20 @@ async function refuseOutsideLimits(context: CliContext, route: Route): Promise<v
     stored = error.valid;
   }
   const region = context.target.kind === "aws" ? await context.sqs.config.region() : undefined;
-  const lines = routeEditRefusals({
-    registry: context.registry,
-    target: context.target,
-    route,
-    stored,
-    ...(region !== undefined ? { region } : {}),
-    storeKind: context.routeStoreKind,
-  });
+  const functionKey = Object.keys(context.registry.functions).find(
+    (name) => context.names.functionName(name) === route.functionName,
+  );
+  const lines = [
+    ...routeFitRefusals(context.registry, context.target, route, functionKey),
+    ...routeEditRefusals({
+      registry: context.registry,
+      target: context.target,
+      route,
+      stored,
+      ...(region !== undefined ? { region } : {}),
+      storeKind: context.routeStoreKind,
+    }),
+  ];
   if (lines.length > 0) throw new UsageError(lines.join("\n"), { queueName: route.queueName });
 }
 
@@ -288,7 +289,10 @@ Examples:
     .command("set")
     .argument("<queue>", "queue name (the queue must exist)")
     .description("create or edit a route at run time; takes effect within the poller's route cache TTL")
-    .option("--function <name>", "registry function that handles the queue's batches")
+    .option(
+      "--function <name>",
+      "function that handles the queue's batches: a registry function, or a Lambda function name or ARN (qualified or not) that routableFunctions allows (locally: any function of the local cloud)",
+    )
     .option(
       "--batch-size <n>",
       "records per handler invocation (1-10; up to 10,000 on a standard queue with --batch-window)",
@@ -319,6 +323,8 @@ Unset flags keep the route's current values (or the schema defaults for a new ro
 
 Examples:
   $ pnpm dispatcher routes set orders --function record --local
+  $ pnpm dispatcher routes set billing --function billing-handler --local
+  $ pnpm dispatcher routes set billing --function arn:aws:lambda:eu-west-1:123456789012:function:billing:live --stage prod
   $ pnpm dispatcher routes set orders --function powertoolsRecord --batch-size 5 --max-loops 8 --local
   $ pnpm dispatcher routes set orders --concurrency 8 --local
   $ pnpm dispatcher routes set logs --batch-size 500 --batch-window 5 --local
@@ -330,12 +336,8 @@ Examples:
     )
     .action(
       run(setSchema, async ({ flags, context, io }) => {
-        const functions = Object.keys(context.registry.functions);
-        if (flags.function !== undefined && !functions.includes(flags.function)) {
-          throw new UsageError(
-            `--function: '${flags.function}' is not a function of the registry (functions: ${functions.join(", ") || "none"})`,
-          );
-        }
+        const target =
+          flags.function === undefined ? undefined : await routeFunctionOf(context, flags.function);
         let existing: Route | undefined;
         try {
           existing = await context.routes.get(flags.queue);
@@ -353,8 +355,7 @@ Examples:
         }
         await refuseShortVisibility(
           context,
-          flags.function,
-          existing,
+          target ?? (existing && (await storedRouteFunctionOf(context, existing.functionName))),
           flags.queue,
           queueUrl,
           flags.batchWindow ?? existing?.batchWindowSec ?? 0,
@@ -366,10 +367,7 @@ Examples:
           ...existing,
           queueName: flags.queue,
           queueUrl,
-          functionName:
-            flags.function !== undefined
-              ? context.names.functionName(flags.function)
-              : (existing?.functionName ?? ""),
+          functionName: target?.stored ?? existing?.functionName ?? "",
           ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
           ...(flags.batchWindow !== undefined ? { batchWindowSec: flags.batchWindow } : {}),
           ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),

@@ -1,4 +1,4 @@
-import { addLoops, limitedRoute, removeLoops, systemClock } from "@sqs-dispatcher/core";
+import { addLoops, dedicatedTokens, limitedRoute, removeLoops, systemClock } from "@sqs-dispatcher/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
@@ -38,7 +38,7 @@ Examples:
             `--loops: ${flags.loops} is outside the route's bounds ${route.minLoops}-${route.maxLoops}${route.clamped ? ` (${route.clamped})` : ""} (change them with 'routes set ${flags.queue} --min-loops/--max-loops')`,
           );
         }
-        const before = (await context.leases.listByQueue(route.queueUrl)).length;
+        const before = dedicatedTokens(await context.leases.listByQueue(route.queueUrl)).length;
         let started: string[] = [];
         let removed: string[] = [];
         let startFailed: string[] = [];
@@ -57,7 +57,7 @@ Examples:
             })
           ).map((k) => k.token);
         }
-        const after = (await context.leases.listByQueue(route.queueUrl)).length;
+        const after = dedicatedTokens(await context.leases.listByQueue(route.queueUrl)).length;
         if (flags.json) {
           io.stdout.write(json({ queue: flags.queue, before, after, started, removed, startFailed }));
         } else {

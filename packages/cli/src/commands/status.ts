@@ -14,22 +14,50 @@ function functionOf(context: CliContext, q: QueueStatus): string {
   const fn = q.route.functionName;
   const name =
     Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === fn) ?? fn;
-  return name;
+  const described = q.function;
+  // A function the platform built is the registry's to describe; only an external one gets Lambda's view.
+  if (described === null || !described.external) return name;
+  // A function the platform did not build is shown by its ARN, with what Lambda says of it.
+  const shown = `external ${described.arn ?? fn}`;
+  const notes = [
+    described.state === "missing" ? "missing" : null,
+    described.reservedConcurrency !== null ? `reserved ${described.reservedConcurrency}` : null,
+  ].filter((n) => n !== null);
+  return notes.length > 0 ? `${shown} (${notes.join(", ")})` : shown;
 }
 
 function stateOf(q: QueueStatus): string {
-  const state = q.state === "blocked" && q.blockedReason ? `blocked: ${q.blockedReason}` : q.state;
+  if (q.state !== "blocked" || !q.blockedReason) return q.clamped ? `${q.state}, ${q.clamped}` : q.state;
+  // Another account's function: only its owner can let the poller in (docs/registry.md).
+  const hint =
+    q.blockedReason.startsWith("access-denied") && q.function?.external
+      ? ` (the function's owner must allow the poller's role: aws lambda add-permission --function-name ${q.function.arn ?? q.function.ref} --principal <poller role ARN> --action lambda:InvokeFunction --statement-id sqs-dispatcher)`
+      : "";
+  const state = `blocked: ${q.blockedReason}${hint}`;
   return q.clamped ? `${state}, ${q.clamped}` : state;
 }
 
 function summary(context: CliContext, queues: readonly QueueStatus[]): string {
   return table(
-    ["QUEUE", "FUNCTION", "STATE", "LOOPS", "HANDLERS", "VISIBLE", "IN FLIGHT", "DELAYED", "DLQ", "ALARMS"],
+    [
+      "QUEUE",
+      "FUNCTION",
+      "STATE",
+      "LOOPS",
+      "SHARED",
+      "HANDLERS",
+      "VISIBLE",
+      "IN FLIGHT",
+      "DELAYED",
+      "DLQ",
+      "ALARMS",
+    ],
     queues.map((q) => [
       q.name,
       functionOf(context, q),
       stateOf(q),
       q.route ? `${q.loops.length} (${q.route.minLoops}-${q.route.maxLoops})` : String(q.loops.length),
+      sharedOf(q),
       q.route ? `${q.handlerConcurrency} (${q.loops.length}×${q.route.concurrency})` : "-",
       count(q.visible),
       count(q.inFlight),
@@ -40,8 +68,17 @@ function summary(context: CliContext, queues: readonly QueueStatus[]): string {
   );
 }
 
+/** The group of the shared loop that polls the queue, with its heartbeat age; `-` when none does. */
+function sharedOf(q: QueueStatus): string {
+  if (!q.shared) return "-";
+  const loop = q.shared.loop;
+  if (!loop) return `${q.shared.group} (no lease row)`;
+  return `${q.shared.group} (${loop.lastUsed === null ? "starting" : age(loop.heartbeatAgeMs)})`;
+}
+
 function loopTable(q: QueueStatus): string {
-  if (q.loops.length === 0) return "no loops\n";
+  if (q.loops.length === 0)
+    return q.shared ? `no dedicated loops; shared loop ${sharedOf(q)}\n` : "no loops\n";
   return table(
     ["TOKEN", "LOOP ID", "HEARTBEAT AGE", "STARTED", "BLOCKED"],
     q.loops.map((l) => [

@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { AwsLimits } from "../limits.js";
 
+/** The most quiet routes one shared loop may poll (its sockets and route reads grow with it). */
+export const sharedQueuesPerLoopMax = 100;
+/** Quiet routes per shared loop by default (docs/protocol.md, "Shared loops"). */
+export const defaultSharedQueuesPerLoop = 50;
+
 export const pollerSchema = z.strictObject({
   /** The poller function's timeout: one invocation runs cycles until this nears. */
   timeoutSec: z.int().min(10).max(AwsLimits.lambdaTimeoutMaxSec).default(900),
@@ -17,6 +22,12 @@ export const pollerSchema = z.strictObject({
   renewEverySec: z.int().min(1).max(600).default(60),
   /** How long a resolved route is cached by a loop; bounds how long an edit takes to apply. */
   routeCacheTtlSec: z.int().min(0).max(300).default(10),
+  /**
+   * Quiet routes one shared loop long-polls at once (docs/protocol.md, "Shared loops", says why
+   * this default): each member holds one long poll and may have a delete in flight, and the loop's
+   * SQS client gets sockets for both.
+   */
+  sharedQueuesPerLoop: z.int().min(1).max(sharedQueuesPerLoopMax).default(defaultSharedQueuesPerLoop),
 });
 export type PollerConfig = z.infer<typeof pollerSchema>;
 

@@ -1,13 +1,16 @@
 import { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
+import { routableFunctionSchema } from "../routableFunctions.js";
 import { checkRoutesFitStores } from "../routeSize.js";
-import { functionNamePattern, functionSchema, isImportedQueue } from "./leaf.js";
+import { isExternalFunction, registryFunctionSchema } from "./externalFunction.js";
+import { functionNamePattern, isImportedQueue } from "./leaf.js";
 import { loopLimitIssues, loopLimitsSchema } from "./loopLimits.js";
 import { localOverridesSchema, pollerSchema, restartSchema, routeStoreKindSchema } from "./platform.js";
 import {
   checkNoMatchInvokeFitsStaleness,
   checkRenewalFitsStaleness,
   checkReservedConcurrency,
+  checkRoutesFit,
 } from "./registryChecks.js";
 import { routeConfigSchema } from "./route.js";
 
@@ -33,7 +36,7 @@ export const registrySchema = z
     app: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be lowercase letters, digits and '-'"),
     functions: z.record(
       z.string().regex(functionNamePattern, "must be a Lambda function name"),
-      functionSchema,
+      registryFunctionSchema,
     ),
     routes: z.array(routeConfigSchema).default([]),
     poller: pollerSchema.default(pollerSchema.parse({})),
@@ -62,6 +65,12 @@ export const registrySchema = z
       )
       .default([]),
     /**
+     * Functions outside the registry that run-time routes may target: names and name prefixes ending in
+     * `*` (this account and region), or function ARNs (any account; qualified ARNs as written). On AWS
+     * the poller's role may invoke exactly these, besides the registry's functions.
+     */
+    routableFunctions: z.array(routableFunctionSchema).default([]),
+    /**
      * Deploy the example handlers (packages/functions/src/handlers/, which obey `sleepMs`/`fail`/`crash`
      * in message bodies) and their `processed` table to AWS. Off by default: they are for the local cloud.
      */
@@ -79,6 +88,8 @@ export const registrySchema = z
           path: ["routes", i, "function"],
           message: `names function '${route.function}', which the registry does not declare (declared: ${Object.keys(registry.functions).join(", ") || "none"})`,
         });
+      } else if (isExternalFunction(fn)) {
+        // Its timeout is Lambda's to tell: the deploys and `routes set` read it and apply the same rule.
       } else if (!isImportedQueue(route.queue) && route.queue.visibilityTimeoutSec < fn.timeoutSec) {
         ctx.addIssue({
           code: "custom",
@@ -108,6 +119,7 @@ export const registrySchema = z
       } else if (
         noMatch?.kind === NoMatchKind.Invoke &&
         noMatchFn !== undefined &&
+        !isExternalFunction(noMatchFn) &&
         !isImportedQueue(route.queue) &&
         route.queue.visibilityTimeoutSec < noMatchFn.timeoutSec
       ) {
@@ -144,15 +156,16 @@ export const registrySchema = z
     checkReservedConcurrency(registry, ctx);
     checkRoutesFitStores(registry, (issue) => ctx.addIssue({ code: "custom", ...issue }));
     const longestWindowSec = Math.max(0, ...registry.routes.map((r) => r.batchWindowSec));
-    checkRenewalFitsStaleness(registry.poller, registry.restart, longestWindowSec, [], ctx);
+    const local = {
+      poller: { ...registry.poller, ...registry.local.poller },
+      restart: { ...registry.restart, ...registry.local.restart },
+    };
+    // The settings alone first (no window), then each route with its own window and handler.
+    checkRenewalFitsStaleness(registry.poller, registry.restart, 0, [], ctx);
+    checkRoutesFit(registry, registry.poller, registry.restart, [], ctx);
     checkNoMatchInvokeFitsStaleness(registry, longestWindowSec, ctx);
-    checkRenewalFitsStaleness(
-      { ...registry.poller, ...registry.local.poller },
-      { ...registry.restart, ...registry.local.restart },
-      longestWindowSec,
-      ["local"],
-      ctx,
-    );
+    checkRenewalFitsStaleness(local.poller, local.restart, 0, ["local"], ctx);
+    checkRoutesFit(registry, local.poller, local.restart, ["local"], ctx);
   });
 
 export type Registry = z.infer<typeof registrySchema>;

@@ -1,6 +1,8 @@
 import type { z } from "zod";
 import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
 import { listOffenders } from "../offenderList.js";
+import { checkRouteFits } from "../routeBudget.js";
+import { isExternalFunction, type RegistryFunction } from "./externalFunction.js";
 import type { FunctionConfig } from "./leaf.js";
 import type { PollerConfig, RestartConfig } from "./platform.js";
 import type { Registry } from "./registry.js";
@@ -11,11 +13,12 @@ import type { RouteConfig } from "./route.js";
  * `concurrency`): below that, the route's own loop throttles itself on every cycle.
  */
 export function checkReservedConcurrency(
-  registry: { functions: Record<string, FunctionConfig>; routes: RouteConfig[] },
+  registry: { functions: Record<string, RegistryFunction>; routes: RouteConfig[] },
   ctx: z.RefinementCtx,
 ): void {
   registry.routes.forEach((route, i) => {
-    const reserved = registry.functions[route.function]?.reservedConcurrency;
+    const fn = registry.functions[route.function];
+    const reserved = fn === undefined || isExternalFunction(fn) ? undefined : fn.reservedConcurrency;
     if (reserved === undefined || reserved >= route.concurrency) return;
     ctx.addIssue({
       code: "custom",
@@ -33,7 +36,7 @@ export function checkReservedConcurrency(
 export function registryWarnings(registry: Registry): string[] {
   const warnings: string[] = [];
   for (const [name, fn] of Object.entries(registry.functions)) {
-    if (fn.reservedConcurrency === undefined) continue;
+    if (isExternalFunction(fn) || fn.reservedConcurrency === undefined) continue;
     const routes = registry.routes.filter((r) => r.function === name);
     const peak = routes.reduce((sum, r) => sum + r.maxLoops * r.concurrency, 0);
     if (peak > fn.reservedConcurrency) {
@@ -49,6 +52,43 @@ export function registryWarnings(registry: Registry): string[] {
     }
   }
   return warnings;
+}
+
+/**
+ * {@link checkRouteFits} for every route of the registry, with the given (AWS or local) settings;
+ * each problem is reported on the route's `batchWindowSec`.
+ */
+export function checkRoutesFit(
+  registry: {
+    functions: Record<string, RegistryFunction>;
+    routes: readonly { queue: { name: string }; function: string; batchWindowSec: number }[];
+  },
+  poller: PollerConfig,
+  restart: RestartConfig,
+  path: string[],
+  ctx: z.RefinementCtx,
+): void {
+  const where = path.length ? `${path.join(".")} ` : "";
+  registry.routes.forEach((route, i) => {
+    const fn = registry.functions[route.function];
+    // An existing function's timeout is Lambda's to tell: `routes set`, the local deploy and the loop
+    // read it (the loop blocks the route while it does not fit).
+    if (fn === undefined || isExternalFunction(fn)) return;
+    const timing = { ...poller, staleAfterSec: restart.staleAfterSec };
+    const input = {
+      queueName: route.queue.name,
+      batchWindowSec: route.batchWindowSec,
+      functionName: route.function,
+      handlerTimeoutSec: fn.timeoutSec,
+    };
+    for (const problem of checkRouteFits(input, timing)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["routes", i, "batchWindowSec"],
+        message: `${where}${problem.message}`,
+      });
+    }
+  });
 }
 
 /**
@@ -81,7 +121,7 @@ export function checkRenewalFitsStaleness(
  */
 export function checkNoMatchInvokeFitsStaleness(
   registry: {
-    functions: Record<string, { timeoutSec: number }>;
+    functions: Record<string, RegistryFunction>;
     routes: { onNoMatch?: string | undefined }[];
     poller: PollerConfig;
     restart: RestartConfig;
@@ -94,7 +134,8 @@ export function checkNoMatchInvokeFitsStaleness(
     const action = route.onNoMatch === undefined ? undefined : parseNoMatchAction(route.onNoMatch);
     if (action?.kind !== NoMatchKind.Invoke) return;
     const fn = registry.functions[action.functionName];
-    if (fn === undefined) return;
+    // An external function's timeout is unknown until Lambda is asked.
+    if (fn === undefined || isExternalFunction(fn)) return;
     for (const [where, poller, restart] of [
       ["", registry.poller, registry.restart],
       [

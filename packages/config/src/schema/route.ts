@@ -1,22 +1,20 @@
 import { z } from "zod";
 import { filtersSchema } from "../filterPattern.js";
+import { functionRefRule, parseFunctionRef } from "../functionRef.js";
 import { AwsLimits, PlatformLimits } from "../limits.js";
 import { platformHandlerProblem } from "../naming.js";
 import { checkNoMatchTarget, noMatchActionSchema } from "../noMatchAction.js";
 import { queueUrlProblem } from "../queueUrl.js";
-import {
-  AlarmMetric,
-  type AlarmTier,
-  alarmTierSchema,
-  functionNamePattern,
-  queueSchema,
-  scalingSchema,
-} from "./leaf.js";
+import { AlarmMetric, type AlarmTier, alarmTierSchema, queueSchema, scalingSchema } from "./leaf.js";
 
 /** Most batches in flight per loop (Lambda's provisioned-mode poller does up to 10 concurrent invokes). */
 export const routeConcurrencyMax = 10;
 /** Batches in flight per loop when a route does not say (docs/protocol.md says why this number). */
 export const defaultRouteConcurrency = 4;
+
+/** How a quiet route waits: see `idle` in the route shape. */
+export const idleModeSchema = z.enum(["shared", "sleep"]);
+export type IdleMode = z.infer<typeof idleModeSchema>;
 
 const loopCeilingMessage = `must be at most ${PlatformLimits.maxLoopsPerRouteCeiling}, the platform's ceiling per route (limits.maxLoopsPerRoute may set a lower one)`;
 
@@ -55,6 +53,13 @@ const routeShape = {
   onNoMatch: noMatchActionSchema.optional(),
   /** Messages per second the route receives at most, across all its loops. Unset: no limit. */
   maxRate: z.number().positive().max(100_000).optional(),
+  /**
+   * How a quiet route (`minLoops: 0`) waits for messages while it has no dedicated loop: `shared`
+   * (a shared loop long-polls it with other quiet routes: a first message within a long poll) or
+   * `sleep` (nothing polls it until restart finds its queue not empty: up to a restart interval).
+   * Ignored while `minLoops` is above 0.
+   */
+  idle: idleModeSchema.default("shared"),
 };
 
 function checkRouteBounds(
@@ -153,7 +158,10 @@ export const routeSchema = z
     queueName: z.string().min(1),
     /** Checked with `queueUrlProblem`: an SQS endpoint (or the local edge) ending in `/<account>/<queueName>`. */
     queueUrl: z.string(),
-    functionName: z.string().regex(functionNamePattern, "must be a Lambda function name"),
+    /** The function's name or ARN (qualified or not), passed to Invoke as `FunctionName`. */
+    functionName: z
+      .string()
+      .refine((ref) => parseFunctionRef(ref) !== undefined, { message: functionRefRule }),
     ...routeShape,
     minLoops: storedLoopCount(0, 1),
     maxLoops: storedLoopCount(1, 1),

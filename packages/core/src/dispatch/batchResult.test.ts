@@ -8,12 +8,24 @@ describe("readBatchResult", () => {
   it.each([
     ["no payload", {}],
     ["a null payload", { payload: null }],
-    ["a JSON string payload", { payload: "ok" }],
     ["an empty object", { payload: {} }],
     ["an empty batchItemFailures", { payload: { batchItemFailures: [] } }],
     ["a null batchItemFailures", { payload: { batchItemFailures: null } }],
   ])("treats %s as complete success", (_name, result) => {
     expect(readBatchResult(ids, result)).toEqual({ verdict: BatchVerdict.AllSucceeded, failed: new Set() });
+  });
+
+  it.each([
+    ["a JSON string", "ok"],
+    ["an empty JSON string", ""],
+    ["a number", 42],
+    ["a boolean", true],
+    ["an array", [{ itemIdentifier: "a" }]],
+  ])("fails the whole batch on %s: not a partial batch response, which Lambda cannot read either", (_name, payload) => {
+    expect(readBatchResult(ids, { payload })).toEqual({
+      verdict: BatchVerdict.Malformed,
+      failed: new Set(ids),
+    });
   });
 
   it("fails the named records", () => {

@@ -22,8 +22,9 @@ export interface BatchResult {
 /**
  * Reads a handler's response the way Lambda's SQS event source does with
  * `ReportBatchItemFailures` (developer guide, "Implementing partial batch responses"):
- * a response that is not valid JSON fails the batch; a missing, null or empty
- * `batchItemFailures` (or no response at all) is complete success; a list naming known messageIds fails
+ * a response that is not valid JSON, or is JSON but not an object (a string, number, boolean or
+ * array), fails the batch; a missing, null or empty `batchItemFailures` (or no response at all,
+ * or null) is complete success; a list naming known messageIds fails
  * those; a list that is not a list, or has an entry whose `itemIdentifier` is
  * missing, empty, not a string or not a messageId of the batch, fails the batch.
  */
@@ -32,9 +33,13 @@ export function readBatchResult(messageIds: readonly string[], result: InvokeRes
   if (result.functionError !== undefined) return { verdict: BatchVerdict.FunctionError, failed: all() };
   if (result.invalidJson) return { verdict: BatchVerdict.Malformed, failed: all() };
   const payload = result.payload;
-  if (payload === null || typeof payload !== "object" || !("batchItemFailures" in payload)) {
+  if (payload === null || payload === undefined)
     return { verdict: BatchVerdict.AllSucceeded, failed: new Set() };
-  }
+  // A string, number, boolean or array is valid JSON but no partial batch response: Lambda cannot
+  // read one into its response type, and the safe reading retries the batch rather than delete it.
+  if (typeof payload !== "object" || Array.isArray(payload))
+    return { verdict: BatchVerdict.Malformed, failed: all() };
+  if (!("batchItemFailures" in payload)) return { verdict: BatchVerdict.AllSucceeded, failed: new Set() };
   const failures = (payload as { batchItemFailures: unknown }).batchItemFailures;
   if (failures === null || failures === undefined)
     return { verdict: BatchVerdict.AllSucceeded, failed: new Set() };

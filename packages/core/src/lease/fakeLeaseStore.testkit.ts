@@ -1,5 +1,6 @@
 import { LeaseLostError } from "../errors.js";
-import type { LeaseStore, SeenLease } from "./ports.js";
+import type { GroupStore, LeaseStore, SeenLease } from "./ports.js";
+import { groupLeaseKey, SHARED_MEMBER_TOKEN } from "./sharedGroup.js";
 import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./token.js";
 
 /**
@@ -8,18 +9,18 @@ import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } fro
  * Each operation yields to the event loop first, so concurrent callers interleave
  * the way concurrent requests do.
  */
-export class FakeLeaseStore implements LeaseStore {
+export class FakeLeaseStore implements LeaseStore, GroupStore {
   readonly rows = new Map<string, TokenRecord>();
   /** Scan page size in rows. */
   pageSize = 100;
   /** Called before each operation; throw from it to inject a failure. */
-  beforeOp: (op: keyof LeaseStore) => void = () => {};
+  beforeOp: (op: keyof LeaseStore | keyof GroupStore) => void = () => {};
 
   private key(k: TokenKey): string {
     return `${k.queueUrl}\u0000${k.token}`;
   }
 
-  private async enter(op: keyof LeaseStore): Promise<void> {
+  private async enter(op: keyof LeaseStore | keyof GroupStore): Promise<void> {
     await Promise.resolve();
     this.beforeOp(op);
   }
@@ -82,5 +83,61 @@ export class FakeLeaseStore implements LeaseStore {
     await this.enter("scan");
     const all = [...this.rows.values()].map((r) => ({ ...r }));
     for (let i = 0; i < all.length; i += this.pageSize) yield all.slice(i, i + this.pageSize);
+  }
+
+  async addMember(queueUrl: string, group: string, now: number): Promise<boolean> {
+    await this.enter("addMember");
+    const k = { queueUrl, token: SHARED_MEMBER_TOKEN };
+    if (this.rows.has(this.key(k))) return false;
+    this.rows.set(this.key(k), { ...k, loopId: "", group, createdAt: now });
+    return true;
+  }
+
+  async removeMember(queueUrl: string, group: string): Promise<boolean> {
+    await this.enter("removeMember");
+    const k = this.key({ queueUrl, token: SHARED_MEMBER_TOKEN });
+    if (this.rows.get(k)?.group !== group) return false;
+    return this.rows.delete(k);
+  }
+
+  async createGroup(
+    group: string,
+    loopId: string,
+    members: readonly string[],
+    now: number,
+  ): Promise<boolean> {
+    await this.enter("createGroup");
+    const k = groupLeaseKey(group);
+    if (this.rows.has(this.key(k))) return false;
+    const row: TokenRecord = { ...k, loopId, createdAt: now, startedAt: now };
+    if (members.length > 0) row.members = [...new Set(members)].sort();
+    this.rows.set(this.key(k), row);
+    return true;
+  }
+
+  async updateMembers(group: string, add: readonly string[], remove: readonly string[]): Promise<boolean> {
+    await this.enter("updateMembers");
+    const row = this.rows.get(this.key(groupLeaseKey(group)));
+    if (!row) return false;
+    const set = new Set(row.members ?? []);
+    for (const url of add) set.add(url);
+    for (const url of remove) set.delete(url);
+    if (set.size > 0) row.members = [...set].sort();
+    else delete row.members;
+    return true;
+  }
+
+  async deleteEmptyGroup(group: string): Promise<boolean> {
+    await this.enter("deleteEmptyGroup");
+    const k = this.key(groupLeaseKey(group));
+    const row = this.rows.get(k);
+    if (!row || (row.members?.length ?? 0) > 0) return false;
+    return this.rows.delete(k);
+  }
+
+  async readGroup(group: string): Promise<TokenRecord | undefined> {
+    await this.enter("readGroup");
+    const row = this.rows.get(this.key(groupLeaseKey(group)));
+    return row ? { ...row, ...(row.members ? { members: [...row.members] } : {}) } : undefined;
   }
 }

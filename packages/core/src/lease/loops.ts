@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { LeaseStore, LoopStarter } from "./ports.js";
+import { dedicatedTokens } from "./sharedGroup.js";
 import type { LoopEvent, TokenKey } from "./token.js";
 
 /** What {@link addLoops} needs. `ids` makes token ids and loopIds (default: random UUIDs). */
@@ -83,10 +84,13 @@ export async function removeLoops(
   options: { floor: number },
 ): Promise<TokenKey[]> {
   const random = deps.random ?? Math.random;
-  const remaining: TokenKey[] = (await deps.leases.listByQueue(queueUrl)).map(({ queueUrl, token }) => ({
-    queueUrl,
-    token,
-  }));
+  // The shared loop's member row is not a dedicated loop to remove.
+  const remaining: TokenKey[] = dedicatedTokens(await deps.leases.listByQueue(queueUrl)).map(
+    ({ queueUrl, token }) => ({
+      queueUrl,
+      token,
+    }),
+  );
   const deleted: TokenKey[] = [];
   while (deleted.length < count && remaining.length > options.floor) {
     const index = Math.min(remaining.length - 1, Math.floor(random() * remaining.length));

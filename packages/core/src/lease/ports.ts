@@ -1,3 +1,4 @@
+import type { PollerEvent } from "./sharedGroup.js";
 import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "./token.js";
 
 /**
@@ -56,7 +57,30 @@ export interface LeaseStore {
   scan(): AsyncIterable<TokenRecord[]>;
 }
 
-/** Starts a token's poller loop asynchronously (Lambda `Invoke` with `InvocationType: Event`). */
-export interface LoopStarter {
-  start(event: LoopEvent): Promise<void>;
+/**
+ * The writes of shared loops' groups (docs/protocol.md, "Shared loops"): member rows keyed by
+ * queue URL, and one lease row per group holding the lease and the member set. DynamoDB's
+ * transactions are not used (the local DynamoDB has none): restart orders its writes so that a
+ * queue in a group's set always has its member row, and repairs a half-done change at its next run.
+ * The group's lease itself (heartbeat, fence, claim) goes through {@link LeaseStore} on
+ * `groupLease(event)`.
+ */
+export interface GroupStore {
+  /** Writes a queue's member row naming `group`, if the queue has none; false when it has one. */
+  addMember(queueUrl: string, group: string, now: number): Promise<boolean>;
+  /** Deletes a queue's member row if it still names `group`; false otherwise. */
+  removeMember(queueUrl: string, group: string): Promise<boolean>;
+  /** Creates a group's lease row (a new loopId, the given members) if it does not exist; false when it does. */
+  createGroup(group: string, loopId: string, members: readonly string[], now: number): Promise<boolean>;
+  /** Adds and removes queue URLs of an existing group's member set; false when the group has no lease row. */
+  updateMembers(group: string, add: readonly string[], remove: readonly string[]): Promise<boolean>;
+  /** Deletes a group's lease row if its member set is empty (its loop ends as revoked); false otherwise. */
+  deleteEmptyGroup(group: string): Promise<boolean>;
+  /** A group's lease row (strongly consistent), undefined when there is none. */
+  readGroup(group: string): Promise<TokenRecord | undefined>;
+}
+
+/** Starts a poller loop, dedicated or shared, asynchronously (Lambda `Invoke` with `InvocationType: Event`). */
+export interface LoopStarter<E extends PollerEvent = LoopEvent> {
+  start(event: E): Promise<void>;
 }

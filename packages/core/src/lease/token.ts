@@ -28,6 +28,17 @@ export interface TokenRecord extends LoopEvent {
    * route as `blocked` with this reason.
    */
   blockedReason?: string;
+  /**
+   * On a shared member row (token `shared`, see `lease/sharedGroup.ts`): the group whose shared
+   * loop polls this queue. Absent on a dedicated loop's token. A member row has no lease of its
+   * own (`loopId` is empty): the group's lease row holds it.
+   */
+  group?: string;
+  /**
+   * On a group's lease row: the queue URLs its shared loop polls. The member rows are the
+   * assignment; this set is their index, kept in agreement by restart's reconcile.
+   */
+  members?: string[];
 }
 
 /** What a loop reports about itself with each renewal. */

@@ -105,6 +105,7 @@ function route(overrides: Partial<Route> = {}): Route {
     alarms: [],
     scaling: { mode: "alarm" },
     paused: false,
+    idle: "shared",
     source: "deploy",
     updatedAt: 0,
     ...overrides,
@@ -129,6 +130,10 @@ interface Harness {
   routeOf: { current: Route | undefined };
   /** The poller's settings for the next run (a copy of the defaults). */
   settings: PollerSettings;
+  /** Error lines the poller logged. */
+  errors: string[];
+  /** When set, every route read fails with it. */
+  routeError?: Error;
   run: (
     invocationMs?: number,
     loop?: LoopEvent,
@@ -143,8 +148,15 @@ function harness(): Harness {
   const started: LoopEvent[] = [];
   const starter: LoopStarter = { start: async (e) => void started.push(e) };
   const routeOf: { current: Route | undefined } = { current: route() };
-  const routes: RouteResolver = { resolve: async () => routeOf.current };
+  const routes: RouteResolver = {
+    resolve: async () => {
+      if (h.routeError) throw h.routeError;
+      return routeOf.current;
+    },
+  };
+  const errors: string[] = [];
   const h: Harness = {
+    errors,
     leases,
     queue,
     invoker,
@@ -159,7 +171,7 @@ function harness(): Harness {
         invoker,
         starter,
         clock,
-        logger: silentLogger,
+        logger: { ...silentLogger, error: (m: string) => void errors.push(m) },
         settings: h.settings,
         retry: { baseMs: 100, maxMs: 2_000, random: () => 0.5 },
       });
@@ -796,8 +808,7 @@ describe("renewing while the last batches finish", () => {
     const renewals: number[] = [];
     h.leases.beforeOp = (op) => void (op === "heartbeat" && renewals.push(Date.now()));
     const started = Date.now();
-    // 1 s wait + 30 s handler + 10 s for a cold start's init + 1 s margin = 42 s per batch.
-    const { outcome } = await h.run(50_000);
+    const { outcome } = await h.run(40_000);
     expect(outcome).toMatchObject({ succeeded: 1, status: LoopOutcomeStatus.Recursed });
     // Receiving stopped after ~8 s (no batch could finish in the rest); the batch ran to ~25 s.
     expect(h.queue.receives.at(-1)?.at ?? 0).toBeLessThan(started + 10_000);
@@ -980,6 +991,116 @@ describe("ending an invocation", () => {
   });
 });
 
+describe("the time budget of a route", () => {
+  it("never starts a route whose batching window cannot fit the invocation: shows blocked: budget, logs once a minute, idles, recurses", async () => {
+    const h = harness();
+    // wait 1 + window 100 + handler 5 + margin 1 = 107 s > a 90 s invocation.
+    h.routeOf.current = route({ batchWindowSec: 100 });
+    h.queue.pending = [message("m1")];
+    const states: (string | undefined)[] = [];
+    const heartbeat = h.leases.heartbeat.bind(h.leases);
+    h.leases.heartbeat = async (lease, now, fence, state) => {
+      states.push(state?.blockedReason);
+      return heartbeat(lease, now, fence, state);
+    };
+    const startedAt = Date.now();
+    const { outcome, deadline } = await h.run(90_000);
+    expect(h.queue.receives).toHaveLength(0);
+    expect(states).toContain("budget");
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    // It idled through the invocation instead of recursing at once, and recursed once.
+    expect(Date.now() - startedAt).toBeGreaterThan(60_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    const budgetErrors = h.errors.filter((m) => m.includes("does not fit"));
+    expect(budgetErrors.length).toBeGreaterThanOrEqual(1);
+    expect(budgetErrors.length).toBeLessThanOrEqual(2);
+  });
+
+  it("clears blocked: budget once the route fits again", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchWindowSec: 30 });
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    h.routeOf.current = route();
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+  });
+
+  it("budgets a batch with the route's own handler timeout, not the longest of any function", async () => {
+    const h = harness();
+    h.settings = { ...settings, maxHandlerTimeoutSec: 600, handlerTimeoutSec: { record: 5 } };
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+
+  it("ends the invocation in time while the route store keeps failing, and recurses", async () => {
+    const h = harness();
+    h.routeError = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    const { outcome, deadline } = await h.run(30_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    expect(h.queue.receives).toHaveLength(0);
+  });
+});
+
+describe("the queue's visibility timeout", () => {
+  it("receives nothing until it could read the queue's visibility timeout, then extends by it (never an assumed 30 s)", async () => {
+    const h = harness();
+    h.queue.visibilitySec = 20;
+    let reads = 0;
+    const read = h.queue.visibilityTimeoutSec.bind(h.queue);
+    h.queue.visibilityTimeoutSec = async () => {
+      reads++;
+      if (reads <= 2) throw Object.assign(new Error("Rate exceeded"), { name: "RequestThrottled" });
+      return read();
+    };
+    const readAt: number[] = [];
+    const receive = h.queue.receive.bind(h.queue);
+    h.queue.receive = async (url, options) => {
+      readAt.push(reads);
+      return receive(url, options);
+    };
+    h.queue.pending = [message("m1")];
+    h.invoker.respond = () => clock.sleep(25_000).then(() => ({ payload: null }));
+    await h.run(120_000);
+    expect(readAt.length).toBeGreaterThan(0);
+    expect(readAt.every((n) => n >= 3)).toBe(true);
+    expect(h.queue.visibilityCalls.length).toBeGreaterThan(0);
+    expect(h.queue.visibilityCalls.every((c) => c.sec === 20)).toBe(true);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+});
+
+describe("FIFO receive attempts", () => {
+  it("gives each FIFO receive a ReceiveRequestAttemptId and reuses it when retrying a failed receive", async () => {
+    const h = harness();
+    h.leases.put({ ...event, queueUrl: fifoUrl, createdAt: 0 });
+    h.routeOf.current = route({ queueUrl: fifoUrl, queueName: "orders.fifo" });
+    h.queue.pending = [message("m1", "G"), message("m2", "G")];
+    h.queue.receiveError = Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+    await h.run(30_000, { ...event, queueUrl: fifoUrl });
+    const ids = h.queue.receives.map((r) => r.options.attemptId);
+    expect(ids.length).toBeGreaterThan(2);
+    expect(ids.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
+    // The failed first receive's id is retried once; every later receive has a new one.
+    expect(ids[1]).toBe(ids[0]);
+    expect(new Set(ids.slice(1)).size).toBe(ids.length - 1);
+  });
+
+  it("gives a standard queue's receives none", async () => {
+    const h = harness();
+    h.queue.pending = [message("m1")];
+    await h.run(10_000);
+    expect(h.queue.receives.every((r) => r.options.attemptId === undefined)).toBe(true);
+  });
+});
+
 describe("the edges of a batch's life", () => {
   it("keeps extending the succeeded messages' visibility until their deletes are done", async () => {
     const h = harness();
@@ -1040,16 +1161,6 @@ describe("the edges of a batch's life", () => {
     // It ended well before its budget.
     expect(Date.now()).toBeLessThan(1_700_000_000_000 + 20_000);
   });
-
-  it("starts no batch, so no invoke, unless the invocation has time for a cold-started handler (timeout + init)", async () => {
-    const h = harness();
-    h.queue.pending = [message("m1")];
-    // 1 s wait + 5 s handler + 1 s margin fit in 14 s, but not with a cold start's 10 s init on top.
-    const { outcome } = await h.run(14_000);
-    expect(h.invoker.events).toEqual([]);
-    expect(outcome).toMatchObject({ received: 0, released: 0 });
-    expect(h.queue.pending).toHaveLength(1);
-  });
 });
 
 describe("a handler that keeps refusing, across invocations", () => {
@@ -1104,5 +1215,63 @@ describe("a handler that keeps refusing, across invocations", () => {
     expect(sizes.slice(1).some((n) => n > 1)).toBe(true);
     expect(outcome.succeeded).toBeGreaterThan(1);
     expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+  });
+});
+
+describe("the time budget of a route", () => {
+  it("never starts a route whose batching window cannot fit the invocation: shows blocked: budget, logs once a minute, idles, recurses", async () => {
+    const h = harness();
+    // wait 1 + window 100 + handler 5 + margin 1 = 107 s > a 90 s invocation.
+    h.routeOf.current = route({ batchWindowSec: 100 });
+    h.queue.pending = [message("m1")];
+    const states: (string | undefined)[] = [];
+    const heartbeat = h.leases.heartbeat.bind(h.leases);
+    h.leases.heartbeat = async (lease, now, fence, state) => {
+      states.push(state?.blockedReason);
+      return heartbeat(lease, now, fence, state);
+    };
+    const startedAt = Date.now();
+    const { outcome, deadline } = await h.run(90_000);
+    expect(h.queue.receives).toHaveLength(0);
+    expect(states).toContain("budget");
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    // It idled through the invocation instead of recursing at once, and recursed once.
+    expect(Date.now() - startedAt).toBeGreaterThan(60_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    const budgetErrors = h.errors.filter((m) => m.includes("does not fit"));
+    expect(budgetErrors.length).toBeGreaterThanOrEqual(1);
+    expect(budgetErrors.length).toBeLessThanOrEqual(2);
+  });
+
+  it("clears blocked: budget once the route fits again", async () => {
+    const h = harness();
+    h.routeOf.current = route({ batchWindowSec: 30 });
+    await h.run(30_000);
+    expect(h.leases.get(event)?.blockedReason).toBe("budget");
+    h.routeOf.current = route();
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+    expect(h.leases.get(event)?.blockedReason).toBeUndefined();
+  });
+
+  it("budgets a batch with the route's own handler timeout, not the longest of any function", async () => {
+    const h = harness();
+    h.settings = { ...settings, maxHandlerTimeoutSec: 600, handlerTimeoutSec: { record: 5 } };
+    h.queue.pending = [message("m1")];
+    await h.run(30_000);
+    expect(h.queue.deleted).toEqual(["rh-m1"]);
+  });
+
+  it("ends the invocation in time while the route store keeps failing, and recurses", async () => {
+    const h = harness();
+    h.routeError = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    const { outcome, deadline } = await h.run(30_000);
+    expect(Date.now()).toBeLessThan(deadline);
+    expect(outcome.status).toBe(LoopOutcomeStatus.Recursed);
+    expect(h.started).toEqual([event]);
+    expect(h.queue.receives).toHaveLength(0);
   });
 });

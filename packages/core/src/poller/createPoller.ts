@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
-import { invokeWindowMs } from "../dispatch/invokeWindow.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
+import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import type { LoopEvent } from "../lease/token.js";
 import type { Logger } from "../logger.js";
@@ -15,7 +15,22 @@ import { endInvocation } from "./endOfInvocation.js";
 import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
 import type { LoopOutcome } from "./loopOutcome.js";
-import { createQueueLane } from "./queueLane.js";
+import { createQueueLane, type LaneTiming, type QueueLaneDeps } from "./queueLane.js";
+
+/** The timing a lane keeps to, from the poller's settings (dedicated and shared loops alike). */
+export function laneTimingOf(settings: PollerSettings): LaneTiming {
+  return {
+    waitMs: settings.waitTimeSec * 1000,
+    marginMs: settings.marginSec * 1000,
+    renewEverySec: settings.renewEverySec ?? 0,
+    ...(settings.staleAfterSec !== undefined ? { staleAfterSec: settings.staleAfterSec } : {}),
+    handlerTimeoutSecOf: (functionName) =>
+      settings.handlerTimeoutSec?.[functionName] ?? settings.maxHandlerTimeoutSec,
+    ...(settings.coldStartAllowanceSec !== undefined
+      ? { coldStartAllowanceSec: settings.coldStartAllowanceSec }
+      : {}),
+  };
+}
 
 /** Timing of one poller invocation. */
 export interface PollerSettings {
@@ -23,8 +38,12 @@ export interface PollerSettings {
   waitTimeSec: number;
   /** Slack kept beyond one full cycle before the invocation ends, seconds. */
   marginSec: number;
-  /** The longest timeout of any handler function, seconds: every batch started must fit it. */
+  /** The longest timeout of any handler function, seconds: a batch for a function not in `handlerTimeoutSec` must fit it. */
   maxHandlerTimeoutSec: number;
+  /** Each handler function's own timeout, seconds, by the name routes give it: a batch must fit its handler's. */
+  handlerTimeoutSec?: Readonly<Record<string, number>>;
+  /** Restart's stale threshold, seconds: a route whose window would let it take over a live loop is not run. */
+  staleAfterSec?: number;
   /**
    * Renew the lease when this long has passed since the last verified renewal, seconds.
    * Default 0: before every receive.
@@ -63,6 +82,8 @@ export interface PollerDeps {
   retry?: BackoffPolicy;
   /** Makes the random part of invocation ids; default random UUIDs. */
   ids?: () => string;
+  /** The handlers' configuration as Lambda reports it (cached); see {@link QueueLaneDeps.functions}. */
+  functions?: FunctionInfoCache;
 }
 
 export type { InvocationContext } from "./loopInvocation.js";
@@ -92,16 +113,12 @@ export function createPoller(deps: PollerDeps): Poller {
   const retry = deps.retry ?? defaultBackoff;
   const metrics = deps.metrics ?? discardMetrics;
   const marginMs = settings.marginSec * 1000;
-  const timing = {
-    waitMs: settings.waitTimeSec * 1000,
-    marginMs,
-    // A cold start's init comes on top of the handler's timeout: every batch started must fit both.
-    handlerMs: invokeWindowMs(settings.maxHandlerTimeoutSec, settings.coldStartAllowanceSec),
-  };
+  const timing = laneTimingOf(settings);
   const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
   const visibilityCache: VisibilityTimeoutCache = new Map();
   const refusing: RefusingFunctions = new Map();
+  const budgetLoggedAt = new Map<string, number>();
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     const invocation = createLoopInvocation(
@@ -134,9 +151,12 @@ export function createPoller(deps: PollerDeps): Poller {
         timing,
         visibilityCache,
         refusing,
+        budgetLoggedAt,
+        ids,
         // A cold environment does not remember a block: the token does, from the last invocation.
         blockedBefore: async () =>
           (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,
+        ...(deps.functions ? { functions: deps.functions } : {}),
       },
       invocation,
     );

@@ -4,6 +4,7 @@ import { describeError } from "../describeError.js";
 import type { Logger } from "../logger.js";
 import type { QueueClient, QueueMessage, ReceiveHold, ReceiveOptions } from "../queue/ports.js";
 import type { HeldBatch } from "./heldBatch.js";
+import type { ReceiveAttempts } from "./receiveAttempts.js";
 
 export interface GatherBatchDeps {
   queue: Pick<QueueClient, "receive">;
@@ -20,6 +21,8 @@ export interface GatherOptions {
   waitTimeSec: number;
   /** Payload the batch may reach (Lambda's 6 MB synchronous limit). */
   payloadLimitBytes?: number;
+  /** The lane's FIFO receive attempt ids; none: receives carry no attempt id. */
+  attempts?: ReceiveAttempts;
   /** The loop's hold, lent to each receive (see {@link ReceiveOptions.hold}). */
   hold?: ReceiveHold;
 }
@@ -50,7 +53,21 @@ export async function gatherBatch(
   into: Pick<HeldBatch, "messages" | "add">,
 ): Promise<void> {
   const limit = options.payloadLimitBytes ?? AwsLimits.syncInvokePayloadMaxBytes;
-  const first = await deps.queue.receive(queueUrl, {
+  const receive = async (receiveOptions: ReceiveOptions) => {
+    const attemptId = options.attempts?.next();
+    try {
+      const messages = await deps.queue.receive(queueUrl, {
+        ...receiveOptions,
+        ...(attemptId !== undefined ? { attemptId } : {}),
+      });
+      options.attempts?.answered();
+      return messages;
+    } catch (error) {
+      options.attempts?.failed();
+      throw error;
+    }
+  };
+  const first = await receive({
     maxMessages: Math.min(options.batchSize, AwsLimits.sqsBatchMax),
     waitTimeSec: options.waitTimeSec,
     ...(options.hold ? { hold: options.hold } : {}),
@@ -67,7 +84,7 @@ export async function gatherBatch(
     if (bytes + average * room > limit) return;
     let more: QueueMessage[];
     try {
-      more = await deps.queue.receive(queueUrl, {
+      more = await receive({
         maxMessages: room,
         waitTimeSec: Math.min(AwsLimits.sqsWaitTimeMaxSec, Math.floor(leftMs / 1000)),
         ...(options.hold ? { hold: options.hold } : {}),

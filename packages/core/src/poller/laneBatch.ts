@@ -12,6 +12,7 @@ import type { BatchSlots } from "./batchSlots.js";
 import { gatherBatch } from "./gatherBatch.js";
 import { createHeldBatch } from "./heldBatch.js";
 import type { LoopLog } from "./loopInvocation.js";
+import type { ReceiveAttempts } from "./receiveAttempts.js";
 
 /** How a batch's gathering ended: how many messages it received, or the first receive's error. */
 export type Gathered = { received: number } | { error: unknown };
@@ -32,6 +33,8 @@ export interface LaneBatchDeps {
   region: string;
   waitTimeSec: number;
   payloadLimitBytes?: number;
+  /** The lane's FIFO receive attempt ids. */
+  attempts: ReceiveAttempts;
   slots: BatchSlots;
   /** Runs the batch's work while extending the visibility of what it holds. */
   whileExtendingVisibility: <T>(
@@ -78,6 +81,7 @@ export function startLaneBatch(deps: LaneBatchDeps, route: Route): Promise<Gathe
             batchSize: route.batchSize,
             windowSec: route.batchWindowSec,
             waitTimeSec: deps.waitTimeSec,
+            attempts: deps.attempts,
             hold: {
               whileHolding: (messages, work) => deps.whileExtendingVisibility(queueUrl, messages, work),
               mayStartInvoke: deps.mayStartInvoke,

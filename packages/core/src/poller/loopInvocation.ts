@@ -34,6 +34,8 @@ export interface LoopInvocation {
   readonly outcome: LoopOutcome;
   /** Time left before Lambda ends the invocation, ms. */
   remainingMs(): number;
+  /** The time the invocation had when it started, ms: its length as far as the loop can tell. */
+  readonly lengthMs: number;
   /** Renews the lease when a renewal is due (concurrent callers share one); false once the invocation ended. */
   renewIfDue(): Promise<boolean>;
   /**
@@ -131,6 +133,7 @@ export function createLoopInvocation(
     log,
     outcome,
     remainingMs,
+    lengthMs: remainingMs(),
     async renewIfDue() {
       if (end !== undefined) return false;
       if (renewing) return renewing;

@@ -4,7 +4,9 @@ import { describeError } from "../describeError.js";
 import type { BatchOutcome } from "../dispatch/dispatchBatch.js";
 import { createVisibilityExtender, type VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import { isFifoQueue } from "../dispatch/fifoOrder.js";
+import { invokeWindowMs } from "../dispatch/invokeWindow.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
+import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { MetricsSink } from "../metrics/ports.js";
 import type { QueueClient, Receive } from "../queue/ports.js";
 import { type BackoffPolicy, backoffDelayMs } from "../retry/backoff.js";
@@ -12,18 +14,28 @@ import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { createAdaptiveConcurrency } from "./adaptiveConcurrency.js";
 import { type BatchSlots, createBatchSlots, minIdleMs } from "./batchSlots.js";
+import { createFunctionFit } from "./functionFit.js";
 import { createHandlerAvailability, Readiness, type RefusingFunctions } from "./handlerAvailability.js";
 import { startLaneBatch } from "./laneBatch.js";
 import type { LoopInvocation } from "./loopInvocation.js";
+import { createReceiveAttempts } from "./receiveAttempts.js";
+import { createRouteFitGate } from "./routeFit.js";
+import { ensureVisibilityKnown } from "./visibilityKnown.js";
 
-/** The timing a lane keeps to, ms. */
+/** The timing a lane keeps to. */
 export interface LaneTiming {
-  /** Long-poll wait of each receive. */
+  /** Long-poll wait of each receive, ms. */
   waitMs: number;
-  /** Slack kept beyond one full cycle before the invocation ends. */
+  /** Slack kept beyond one full cycle before the invocation ends, ms. */
   marginMs: number;
-  /** The handler timeout every batch started must fit. */
-  handlerMs: number;
+  /** The loop's renewal interval, seconds (for the staleness rule). */
+  renewEverySec: number;
+  /** Restart's stale threshold, seconds, when the poller knows it. */
+  staleAfterSec?: number;
+  /** The timeout of a handler function, seconds: a batch started for it must fit it. */
+  handlerTimeoutSecOf(functionName: string): number;
+  /** Time kept for a handler's cold-start init beyond its timeout, seconds (default Lambda's 10). */
+  coldStartAllowanceSec?: number;
 }
 
 /** What a lane needs beyond its invocation; the maps are kept across warm invocations. */
@@ -43,12 +55,22 @@ export interface QueueLaneDeps {
   timing: LaneTiming;
   visibilityCache: VisibilityTimeoutCache;
   refusing: RefusingFunctions;
+  /** When each queue's budget error was last logged (see {@link createRouteFitGate}). */
+  budgetLoggedAt: Map<string, number>;
+  /** Makes FIFO receive attempt ids. */
+  ids: () => string;
   /** The `blockedReason` the loop's token carried when the invocation began (an earlier invocation's). */
   blockedBefore?: () => Promise<string | undefined>;
+  /**
+   * The handlers' configuration as Lambda reports it (cached): with it a batch's budget follows the
+   * route's function's timeout, and a timeout that no longer fits blocks the lane (see `functionFit.ts`).
+   */
+  functions?: FunctionInfoCache;
 }
 
 /**
- * One queue's share of a loop invocation: its route, its batch slots (up to the route's
+ * One queue's share of a loop invocation: its route and whether it fits the loop's timing
+ * ({@link createRouteFitGate}), its batch slots (up to the route's
  * `concurrency` batches in the handler), the gathering and dispatch of each batch, and the
  * handling of invokes that did not run its handler (it receives nothing new while a batch waits
  * on one, and probes a refusing function before receiving for it again). An invocation drives
@@ -70,9 +92,22 @@ export interface QueueLane {
 export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation): QueueLane {
   const { queueUrl, routes, clock, retry, metrics, timing } = deps;
   const { log, outcome } = invocation;
-  const { waitMs, marginMs, handlerMs } = timing;
+  const { waitMs, marginMs } = timing;
+  /** Why the route's function's timeout keeps the lane from receiving; undefined while it fits. */
+  let timeoutBlocked: string | undefined;
+  const fitOf =
+    deps.functions &&
+    createFunctionFit({
+      functions: deps.functions,
+      queue: deps.queue,
+      clock,
+      logger: log,
+      visibilityCache: deps.visibilityCache,
+      defaultHandlerMsOf: (functionName) => timing.handlerTimeoutSecOf(functionName) * 1000,
+    });
   const queueName = queueNameOf(queueUrl);
   const slots = createBatchSlots(clock);
+  const attempts = createReceiveAttempts(isFifoQueue(queueUrl), deps.ids);
   const concurrency = createAdaptiveConcurrency();
   const availability = createHandlerAvailability({
     invoker: deps.invoker,
@@ -83,6 +118,21 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
     concurrency,
     refusing: deps.refusing,
     onBlockedChange: () => invocation.expediteRenewal(),
+  });
+  const fitGate = createRouteFitGate({
+    clock,
+    log,
+    queueUrl,
+    loggedAt: deps.budgetLoggedAt,
+    onChange: () => invocation.expediteRenewal(),
+    timing: () => ({
+      // The invocation's length as Lambda gave it, in whole seconds as the poller's timeout is set.
+      timeoutSec: Math.ceil(invocation.lengthMs / 1000),
+      waitTimeSec: deps.waitTimeSec,
+      marginSec: marginMs / 1000,
+      renewEverySec: timing.renewEverySec,
+      staleAfterSec: timing.staleAfterSec,
+    }),
   });
   const whileExtendingVisibility = createVisibilityExtender({
     queue: deps.queue,
@@ -105,7 +155,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
   /** A one-message batch whose invoke tells whether a refusing handler runs again; one at a time. */
   let probing = false;
 
-  const startBatch = (route: Route) =>
+  const startBatch = (route: Route, handlerMs: number) =>
     startLaneBatch(
       {
         queueUrl,
@@ -121,6 +171,7 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         region: deps.region,
         waitTimeSec: deps.waitTimeSec,
         payloadLimitBytes: deps.payloadLimitBytes,
+        attempts,
         slots,
         whileExtendingVisibility,
         mayStartInvoke: (afterMs) => invocation.remainingMs() - afterMs - marginMs >= handlerMs,
@@ -143,25 +194,18 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
       availability.restore(await deps.blockedBefore().catch(() => undefined));
     }
     let consecutiveErrors = 0;
-    for (let first = true; ; first = false) {
+    for (;;) {
       if (!(await invocation.renewIfDue())) return;
       const remaining = invocation.remainingMs();
-      if (first && remaining < waitMs + handlerMs + marginMs) {
-        // A configuration error (poller timeout shorter than one cycle): keep the token alive and
-        // recurse at a bounded rate rather than spin, and say so loudly.
-        log.error("invocation too short for one full cycle; receiving nothing", {
-          remainingMs: remaining,
-          cycleBudgetMs: waitMs + handlerMs + marginMs,
-        });
-        await clock.sleep(Math.max(0, Math.min(Math.max(waitMs, minIdleMs), remaining - marginMs)));
-        return;
-      }
       let route: Route | undefined;
       try {
         route = await routes.resolve(queueUrl);
       } catch (error) {
         log.error("could not read the route; the loop goes on", { error: describeError(error) });
-        await waitForChange(backoffDelayMs(consecutiveErrors++, retry));
+        const delay = backoffDelayMs(consecutiveErrors++, retry);
+        // The next read may fail as long as this one did: end in time to recurse.
+        if (invocation.remainingMs() - delay < waitMs + marginMs) return;
+        await waitForChange(delay);
         continue;
       }
       if (!route || route.paused) {
@@ -169,6 +213,34 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         // reconcile, and then the next renewal ends this loop.
         if (remaining < waitMs + marginMs) return;
         log.debug(route ? "route paused; idling" : "no route; idling");
+        await waitForChange(Math.max(waitMs, minIdleMs));
+        continue;
+      }
+      // The route's function's timeout: as Lambda reports it (cached) when the lane can read it, so a
+      // timeout changed after the deploy is noticed; else the one the registry gave.
+      let handlerTimeoutSec = timing.handlerTimeoutSecOf(route.functionName);
+      if (fitOf) {
+        const fit = await fitOf(queueUrl, route);
+        const reason = fit.ok ? undefined : fit.blockedReason;
+        if (reason !== timeoutBlocked) {
+          timeoutBlocked = reason;
+          if (reason !== undefined) {
+            log.error("the route's function cannot be given its timeout; receiving nothing", { reason });
+          }
+          invocation.expediteRenewal();
+        }
+        if (!fit.ok) {
+          if (remaining < waitMs + marginMs) return;
+          await waitForChange(Math.max(waitMs, minIdleMs));
+          continue;
+        }
+        handlerTimeoutSec = fit.handlerMs / 1000;
+      }
+      // A cold start's init comes on top of the handler's timeout: every batch started must fit both.
+      const handlerMs = invokeWindowMs(handlerTimeoutSec, timing.coldStartAllowanceSec);
+      if (!fitGate.fits(route, handlerMs / 1000)) {
+        // A route that can never fit idles like a paused one: the loop renews and recurses, never spins.
+        if (remaining < waitMs + marginMs) return;
         await waitForChange(Math.max(waitMs, minIdleMs));
         continue;
       }
@@ -182,6 +254,17 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
         await waitForChange(Number.POSITIVE_INFINITY);
         continue;
       }
+      try {
+        await ensureVisibilityKnown(deps.queue, deps.visibilityCache, clock, queueUrl);
+      } catch (error) {
+        log.warn("could not read the queue's visibility timeout; receiving nothing until it is known", {
+          error: describeError(error),
+        });
+        const delay = backoffDelayMs(consecutiveErrors++, retry);
+        if (invocation.remainingMs() - delay < waitMs + marginMs) return;
+        await waitForChange(delay);
+        continue;
+      }
       const readiness = await availability.readiness(route.functionName);
       if (readiness === Readiness.Wait) {
         await waitForChange(backoffDelayMs(consecutiveErrors++, { ...retry, baseMs: minIdleMs }));
@@ -190,7 +273,10 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
       outcome.cycles++;
       // A probe risks one message's receive on a handler that may still refuse, never a whole batch.
       probing = readiness === Readiness.Probe;
-      const started = await startBatch(probing ? { ...route, batchSize: 1, batchWindowSec: 0 } : route);
+      const started = await startBatch(
+        probing ? { ...route, batchSize: 1, batchWindowSec: 0 } : route,
+        handlerMs,
+      );
       if ("error" in started || started.received === 0) probing = false;
       outcome.maxInFlight = Math.max(outcome.maxInFlight, slots.inHandler());
       if ("error" in started) {
@@ -207,5 +293,10 @@ export function createQueueLane(deps: QueueLaneDeps, invocation: LoopInvocation)
     }
   }
 
-  return { queueUrl, slots, blockedReason: () => availability.blockedReason(), run };
+  return {
+    queueUrl,
+    slots,
+    blockedReason: () => fitGate.blockedReason() ?? availability.blockedReason() ?? timeoutBlocked,
+    run,
+  };
 }

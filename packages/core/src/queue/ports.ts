@@ -24,6 +24,11 @@ export interface ReceiveOptions {
   waitTimeSec: number;
   visibilityTimeoutSec?: number;
   /**
+   * FIFO queues: `ReceiveRequestAttemptId`. A receive retried with the id of one whose answer was
+   * lost gets the same messages again instead of leaving them invisible (and their groups locked).
+   */
+  attemptId?: string;
+  /**
    * The loop's hold on what this receive takes, for a policy around the receive that works on the
    * messages before handing them over (the filters' no-match function): without it that work would
    * run with the messages' visibility unextended and outside the invocation's budget.

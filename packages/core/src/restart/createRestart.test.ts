@@ -26,6 +26,7 @@ function route(queueUrl: string, minLoops: number, maxLoops: number): Route {
     alarms: [],
     scaling: { mode: "alarm" },
     paused: false,
+    idle: "shared",
     source: "deploy",
     updatedAt: 0,
   };

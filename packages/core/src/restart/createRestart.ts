@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/config";
+import { isSharedQuietRoute, type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { addLoops } from "../lease/loops.js";
-import type { LeaseStore, LoopStarter } from "../lease/ports.js";
+import type { GroupStore, LeaseStore, LoopStarter } from "../lease/ports.js";
+import { dedicatedTokens, isGroupLeaseRow, isMemberRow, type SharedLoopEvent } from "../lease/sharedGroup.js";
 import type { LoopEvent, TokenKey, TokenRecord } from "../lease/token.js";
 import type { Logger } from "../logger.js";
 import { listReadableRoutes } from "../routing/listReadableRoutes.js";
 import type { RouteStore } from "../routing/ports.js";
+import { claimStaleGroup } from "./claimStaleGroup.js";
 import { claimStaleToken } from "./claimStaleToken.js";
 import { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./reconcile.js";
+import { reconcileSharedGroups, type SharedGroupsReport } from "./reconcileSharedGroups.js";
 import { isStale, type StalenessSettings, staleSince } from "./staleness.js";
 import { runPool } from "./workPool.js";
 
@@ -36,6 +39,11 @@ export interface RestartDeps {
   ids?: () => string;
   /** Store calls and loop starts in flight at once (default {@link DEFAULT_RESTART_CONCURRENCY}). */
   concurrency?: number;
+  /**
+   * Shared loops (docs/protocol.md, "Shared loops"): with it, a run also assigns the shared-quiet
+   * routes to groups of `perLoop`, starts and ends groups' loops, and takes over stale groups.
+   */
+  shared?: { groups: GroupStore; starter: LoopStarter<SharedLoopEvent>; perLoop: number };
   /**
    * The registry's loop limits: every stored route is clamped to them (`limitRoutes`) before its
    * loops are counted, so a route written past them is not obeyed. Unset: routes are taken as stored.
@@ -84,6 +92,8 @@ export interface RestartReport {
   clamped: { queueName: string; reason: string }[];
   /** What the time box left for the next run. */
   left: RestartLeftover;
+  /** Shared groups: stale ones claimed (new loop started), and what reconcile changed. */
+  shared: { claimed: SharedLoopEvent[] } & Omit<SharedGroupsReport, "errors">;
   /** Failures that did not stop the run. */
   errors: { step: string; queueUrl?: string; token?: string; message: string }[];
 }
@@ -101,6 +111,7 @@ export function emptyRestartReport(): RestartReport {
     unreadableRoutes: [],
     clamped: [],
     left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
+    shared: { claimed: [], started: [], joined: [], left: [], ended: [] },
     errors: [],
   };
 }
@@ -166,7 +177,11 @@ export function createRestart(deps: RestartDeps): Restart {
 
     // 2. Claim the stale ones, the stalest first, in parallel, within the claim share of the box.
     const now = clock.now();
-    const stale = seen
+    // Member rows hold no lease (their group's row does); a group without members is ended below.
+    const claimable = seen.filter((row) =>
+      isGroupLeaseRow(row) ? deps.shared !== undefined && (row.members?.length ?? 0) > 0 : !isMemberRow(row),
+    );
+    const stale = claimable
       .filter((token) => isStale(token, now, settings))
       .sort((a, b) => staleSince(a, settings) - staleSince(b, settings));
     report.stale = stale.length;
@@ -176,6 +191,21 @@ export function createRestart(deps: RestartDeps): Restart {
       expired: () => clock.now() >= claimDeadline,
       work: async (token) => {
         try {
+          if (isGroupLeaseRow(token) && deps.shared) {
+            const shared = await claimStaleGroup({ leases, starter: deps.shared.starter, clock, ids }, token);
+            if (shared) {
+              report.shared.claimed.push(shared);
+              logger.info("restart: claimed a stale shared group and started its loop", {
+                ...shared,
+                previousLoopId: token.loopId,
+                lastUsed: token.lastUsed,
+                members: token.members?.length ?? 0,
+              });
+            } else {
+              report.claimLost.push({ queueUrl: token.queueUrl, token: token.token });
+            }
+            return;
+          }
           const event = await claimStaleToken({ leases, starter, clock, ids }, token);
           if (event) {
             report.claimed.push(event);
@@ -221,6 +251,31 @@ export function createRestart(deps: RestartDeps): Restart {
       return finish(report, startedAt, budgetMs);
     }
 
+    // 3a. Shared groups first, whatever the time box left: one plan, a few writes, and what keeps
+    // every quiet route polled. From a complete scan only: a missing row would read as a member to move.
+    if (deps.shared && !report.left.scanIncomplete) {
+      const quiet = routeList.filter(isSharedQuietRoute).map(queueUrlOf);
+      const groups = await reconcileSharedGroups(
+        { groups: deps.shared.groups, starter: deps.shared.starter, clock, ids },
+        quiet,
+        seen,
+        deps.shared.perLoop,
+        report.unreadableRoutes.length === 0,
+      );
+      const { errors, ...changes } = groups;
+      Object.assign(report.shared, changes);
+      for (const e of errors) fail(e.step, e.error, { queueUrl: e.queueUrl ?? `group ${e.group}` });
+      if (changes.started.length + changes.joined.length + changes.left.length + changes.ended.length > 0) {
+        logger.info("restart: shared groups reconciled", {
+          started: changes.started,
+          joined: changes.joined.length,
+          left: changes.left.length,
+          ended: changes.ended,
+        });
+      }
+    }
+
+    // 3b. Every readable route's dedicated loops.
     const reconciled = await runPool({
       items: routeList,
       concurrency,
@@ -239,7 +294,8 @@ export function createRestart(deps: RestartDeps): Restart {
     // 4. Delete the tokens of removed routes, only when the route list is complete.
     if (report.unreadableRoutes.length === 0) {
       const routedUrls = new Set(routeList.map(queueUrlOf));
-      const orphans = seen.filter((token) => !routedUrls.has(token.queueUrl));
+      // Member and group rows are the shared groups' reconcile's to remove.
+      const orphans = dedicatedTokens(seen).filter((token) => !routedUrls.has(token.queueUrl));
       const deletions = await runPool({
         items: orphans,
         concurrency,
@@ -287,7 +343,8 @@ export function createRestart(deps: RestartDeps): Restart {
 
   async function reconcileRoute(route: Route, queueUrl: string, report: RestartReport): Promise<void> {
     // A fresh consistent read, not the scan snapshot: scale functions may have changed it meanwhile.
-    const tokens = await leases.listByQueue(queueUrl);
+    // The shared loop's member row is not one of the route's dedicated loops.
+    const tokens = dedicatedTokens(await leases.listByQueue(queueUrl));
     const current = tokens.length;
     const desired = clampLoopCount(route, await desiredLoopCount(route, current));
     if (desired > current) {

@@ -44,7 +44,7 @@ describe("createDepthLoopCount", () => {
     expect(await desired(alarmRoute, 9)).toBe(5);
   });
 
-  it("gives an alarm-mode route with minLoops 0 one loop while its queue holds messages, and none while empty", async () => {
+  it("gives an alarm-mode route with minLoops 0 that sleeps one loop while its queue holds messages, and none while empty", async () => {
     let visible = 0;
     const reads: string[] = [];
     const desired = createDepthLoopCount({
@@ -57,7 +57,7 @@ describe("createDepthLoopCount", () => {
       clock: { now: () => 0 },
       logger: silentLogger,
     });
-    const idle = { ...alarmRoute, minLoops: 0 };
+    const idle = { ...alarmRoute, minLoops: 0, idle: "sleep" as const };
     expect(await desired(idle, 0)).toBe(0);
     visible = 3;
     expect(await desired(idle, 0)).toBe(1);
@@ -65,6 +65,31 @@ describe("createDepthLoopCount", () => {
     expect(await desired(idle, 2)).toBe(2);
     expect(await desired({ ...idle, paused: true }, 0)).toBe(0);
     expect(reads).toHaveLength(2);
+  });
+
+  it("gives a shared-quiet route no loop for its depth (its shared loop polls it), and depth mode counts the shared loop", async () => {
+    let visible = 3;
+    const desired = createDepthLoopCount({
+      depth: { visibleMessages: async () => visible },
+      clock: { now: () => 0 },
+      logger: silentLogger,
+    });
+    expect(await desired({ ...alarmRoute, minLoops: 0, idle: "shared" }, 0)).toBe(0);
+    const depthRoute = {
+      ...alarmRoute,
+      minLoops: 0,
+      maxLoops: 5,
+      idle: "shared" as const,
+      scaling: { mode: "depth" as const, targetPerLoop: 100, scaleInCooldownSec: 0 },
+    };
+    // 3 messages: one loop (the shared one) is enough.
+    expect(await desired(depthRoute, 0)).toBe(0);
+    visible = 350;
+    expect(await desired(depthRoute, 0)).toBe(3);
+    visible = 10_000;
+    expect(await desired(depthRoute, 3)).toBe(5);
+    visible = 0;
+    expect(await desired(depthRoute, 5)).toBe(0);
   });
 
   it("keeps the count when the depth cannot be read", async () => {

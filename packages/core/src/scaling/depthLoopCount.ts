@@ -1,3 +1,4 @@
+import { isSharedQuietRoute } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { type DesiredLoopCount, keepWithinBounds } from "../restart/reconcile.js";
@@ -34,7 +35,8 @@ export function createDepthLoopCount(deps: DepthLoopCountDeps): DesiredLoopCount
       const wanted = await fallback(route, current);
       // `minLoops: 0` lets a route idle with no loop, not leave messages unread: a queue that holds
       // messages gets one loop (alarm scaling adds more; scale-down never goes below one).
-      if (wanted === 0 && route.maxLoops > 0 && !route.paused) {
+      // A shared-quiet route is polled by its shared loop already: depth adds nothing there.
+      if (wanted === 0 && route.maxLoops > 0 && !route.paused && !isSharedQuietRoute(route)) {
         try {
           if ((await deps.depth.visibleMessages(route.queueUrl)) > 0) return 1;
         } catch (error) {
@@ -57,6 +59,9 @@ export function createDepthLoopCount(deps: DepthLoopCountDeps): DesiredLoopCount
       });
       return keepWithinBounds(route, current);
     }
+    // A shared-quiet route's shared loop counts as one of its loops: depth mode adds dedicated loops
+    // beyond it, and takes them all away again once one loop is enough.
+    const sharedLoop = isSharedQuietRoute(route) ? 1 : 0;
     const maxAgeSec = route.scaling.maxAgeSec;
     let ageOfOldestSec: number | undefined;
     if (maxAgeSec !== undefined && deps.depth.ageOfOldestSec) {
@@ -74,24 +79,25 @@ export function createDepthLoopCount(deps: DepthLoopCountDeps): DesiredLoopCount
       ...(maxAgeSec !== undefined ? { maxAgeSec } : {}),
       ...(ageOfOldestSec !== undefined ? { ageOfOldestSec } : {}),
       visible,
-      current,
+      current: current + sharedLoop,
       minLoops: route.minLoops,
-      maxLoops: route.maxLoops,
+      maxLoops: route.maxLoops + sharedLoop,
       targetPerLoop: route.scaling.targetPerLoop,
       scaleInCooldownSec: route.scaling.scaleInCooldownSec,
       now: deps.clock.now(),
       state: states.get(route.queueUrl),
     });
     states.set(route.queueUrl, decision.state);
-    if (decision.desired !== current) {
+    const desired = decision.desired - sharedLoop;
+    if (desired !== current) {
       deps.logger.info("depth mode: loop count follows the queue depth", {
         queueUrl: route.queueUrl,
         visible,
         ageOfOldestSec,
         current,
-        desired: decision.desired,
+        desired,
       });
     }
-    return decision.desired;
+    return desired;
   };
 }

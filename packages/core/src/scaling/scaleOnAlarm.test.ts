@@ -346,8 +346,8 @@ describe("scaleDown", () => {
     expect(leases.get({ queueUrl, token: "seed-0" })).toBeDefined();
   });
 
-  it("never goes below max(1, minLoops)", async () => {
-    routes.set("orders", route({ minLoops: 0 }));
+  it("never goes below max(1, minLoops) on a route without a shared loop", async () => {
+    routes.set("orders", route({ minLoops: 0, idle: "sleep" }));
     seedTokens(1);
     expect((await scaleDown(deps, snsEvent(ok())))[0]?.outcome).toBe(ScaleOutcome.AtBound);
     expect(await count()).toBe(1);
@@ -357,6 +357,14 @@ describe("scaleDown", () => {
     alarms.transition(tierAlarm("orders", 1), "OK");
     await scaleDown(deps, snsEvent(ok({ StateChangeTime: "t2" })));
     expect(await count()).toBe(2);
+  });
+
+  it("takes a shared-quiet route's last dedicated loop away (its shared loop polls on), never the member row", async () => {
+    routes.set("orders", route({ minLoops: 0, idle: "shared" }));
+    seedTokens(1);
+    await leases.addMember(queueUrl, "g-0", 0);
+    expect((await scaleDown(deps, snsEvent(ok())))[0]?.outcome).toBe(ScaleOutcome.Scaled);
+    expect((await leases.listByQueue(queueUrl)).map((t) => t.token)).toEqual(["shared"]);
   });
 
   it.each([
@@ -507,7 +515,7 @@ describe("concurrent scaling of one queue", () => {
   it("two tiers going ALARM → OK at once at floor + 1 end at the floor, not below", async () => {
     alarms.transition(tierAlarm("orders", 1), "OK");
     alarms.transition(tierAlarm("orders", 2), "OK");
-    routes.set("orders", route({ minLoops: 0 }));
+    routes.set("orders", route({ minLoops: 0, idle: "sleep" }));
     seedTokens(2);
     const results = await Promise.all([
       // Each picks a different victim, as two random picks would: without the lock both would delete.

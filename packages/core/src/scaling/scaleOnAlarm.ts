@@ -1,8 +1,9 @@
-import type { LoopLimitValues, Route } from "@sqs-dispatcher/config";
+import { isSharedQuietRoute, type LoopLimitValues, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { DispatcherError, TransientError } from "../errors.js";
 import { addLoops, removeLoops } from "../lease/loops.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
+import { dedicatedTokens } from "../lease/sharedGroup.js";
 import type { Logger } from "../logger.js";
 import { limitedRoute } from "../routing/limitedRoute.js";
 import type { RouteStore } from "../routing/ports.js";
@@ -338,7 +339,7 @@ async function addForAlarm(deps: ScaleDeps, stored: Route): Promise<number> {
       maxLoops: route.maxLoops,
     });
   }
-  const current = (await deps.leases.listByQueue(route.queueUrl)).length;
+  const current = dedicatedTokens(await deps.leases.listByQueue(route.queueUrl)).length;
   const count = Math.min(route.scaleStep, route.maxLoops - current);
   if (count <= 0) return 0;
   const result = await addLoops(
@@ -363,7 +364,8 @@ async function removeForOk(deps: ScaleDeps, route: Route): Promise<number> {
     { leases: deps.leases, ...(deps.random && { random: deps.random }) },
     route.queueUrl,
     1,
-    { floor: Math.max(1, route.minLoops) },
+    // A shared-quiet route keeps being polled by its shared loop: its dedicated loops may all go.
+    { floor: isSharedQuietRoute(route) ? 0 : Math.max(1, route.minLoops) },
   );
   return removed.length;
 }

@@ -2,11 +2,14 @@ import { type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/c
 import type { Clock } from "../clock.js";
 import { hasHeartbeatSinceStart } from "../lease/heartbeatSinceStart.js";
 import type { LeaseStore } from "../lease/ports.js";
+import { dedicatedTokens, groupLeaseKey, isMemberRow } from "../lease/sharedGroup.js";
+import type { TokenRecord } from "../lease/token.js";
 import type { Logger } from "../logger.js";
 import type { RouteStore } from "../routing/ports.js";
 import { queueNameOf } from "../routing/queueName.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
 import { describeCapacity } from "./describeCapacity.js";
+import { describeFunction, type FunctionStatusSource } from "./describeFunction.js";
 import type {
   AccountConcurrencyReader,
   AlarmReader,
@@ -19,6 +22,7 @@ import {
   type QueueLoopStatus,
   type QueueStatus,
   RouteState,
+  type SharedLoopStatus,
   type StatusReport,
 } from "./queueStatus.js";
 
@@ -32,6 +36,8 @@ export interface StatusDeps {
   logger: Pick<Logger, "warn">;
   /** With it, `describeQueues` adds the concurrency headroom (`capacity`). */
   account?: AccountConcurrencyReader;
+  /** With it, each routed queue shows its function (`function`): external or built, ARN, timeout, reserved concurrency. */
+  functions?: FunctionStatusSource;
   /** The registry's loop limits: with them, a route over them is flagged (`clamped`), as run time clamps it. */
   limits?: LoopLimitValues;
 }
@@ -51,23 +57,38 @@ function nameOfArn(arn: string): string {
   return arn.slice(arn.lastIndexOf(":") + 1);
 }
 
-async function loopsOf(deps: StatusDeps, queueUrl: string): Promise<QueueLoopStatus[]> {
+function loopStatusOf(t: TokenRecord, now: number): QueueLoopStatus {
+  // A claimed token keeps the old loop's lastUsed until the new loop heartbeats: not this loop's.
+  const beat = hasHeartbeatSinceStart(t) ? t.lastUsed : undefined;
+  return {
+    token: t.token,
+    loopId: t.loopId,
+    lastUsed: beat ?? null,
+    heartbeatAgeMs: Math.max(0, now - (beat ?? t.startedAt ?? t.createdAt)),
+    startedAt: t.startedAt ?? null,
+    blockedReason: t.blockedReason ?? null,
+  };
+}
+
+/** A queue's dedicated loops, and the shared loop (its group's lease row) when one polls it. */
+async function loopsOf(
+  deps: StatusDeps,
+  queueUrl: string,
+): Promise<{ loops: QueueLoopStatus[]; shared: SharedLoopStatus | null }> {
   const now = deps.clock.now();
   const tokens = await deps.leases.listByQueue(queueUrl);
-  return tokens
-    .map((t) => {
-      // A claimed token keeps the old loop's lastUsed until the new loop heartbeats: not this loop's.
-      const beat = hasHeartbeatSinceStart(t) ? t.lastUsed : undefined;
-      return {
-        token: t.token,
-        loopId: t.loopId,
-        lastUsed: beat ?? null,
-        heartbeatAgeMs: Math.max(0, now - (beat ?? t.startedAt ?? t.createdAt)),
-        startedAt: t.startedAt ?? null,
-        blockedReason: t.blockedReason ?? null,
-      };
-    })
+  const loops = dedicatedTokens(tokens)
+    .map((t) => loopStatusOf(t, now))
     .sort((a, b) => a.token.localeCompare(b.token));
+  const group = tokens.find(isMemberRow)?.group;
+  if (group === undefined) return { loops, shared: null };
+  const lease = (await deps.leases.listByQueue(groupLeaseKey(group).queueUrl)).find(
+    (t) => t.token === groupLeaseKey(group).token,
+  );
+  return {
+    loops,
+    shared: { group, members: lease?.members?.length ?? 0, loop: lease ? loopStatusOf(lease, now) : null },
+  };
 }
 
 /**
@@ -123,7 +144,7 @@ async function statusOf(
   clamped: ReadonlyMap<string, string>,
 ): Promise<QueueStatus> {
   // Loops are keyed by the URL the route gives them; an unrouted queue may still hold leftover tokens.
-  const loops = await loopsOf(deps, route?.queueUrl ?? url);
+  const { loops, shared } = await loopsOf(deps, route?.queueUrl ?? url);
   const blockedReason = loops.find((l) => l.blockedReason !== null)?.blockedReason ?? null;
   const state =
     route === null
@@ -138,6 +159,7 @@ async function statusOf(
     url,
     route,
     loops,
+    shared,
     state,
     blockedReason: state === RouteState.Blocked ? blockedReason : null,
     handlerConcurrency: route === null ? null : loops.length * route.concurrency,
@@ -146,6 +168,8 @@ async function statusOf(
     inFlight: attributes?.inFlight ?? null,
     delayed: attributes?.delayed ?? null,
     dlq: await dlqOf(deps, attributes, known),
+    function:
+      route === null || !deps.functions ? null : await describeFunction(deps.functions, route.functionName),
     alarms: alarms
       .filter((a) => a.queueName === name)
       .map((a) => ({ name: a.name, state: a.state }))

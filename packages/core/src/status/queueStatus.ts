@@ -1,4 +1,5 @@
 import type { Route } from "@sqs-dispatcher/config";
+import type { HandlerFunctionStatus } from "./describeFunction.js";
 
 /** One token of a queue and the loop holding it, as status shows it. */
 export interface QueueLoopStatus {
@@ -27,6 +28,15 @@ export const RouteState = {
 } as const;
 export type RouteState = (typeof RouteState)[keyof typeof RouteState];
 
+/** The shared loop that polls a quiet queue: its group, and the group's lease as a loop's. */
+export interface SharedLoopStatus {
+  group: string;
+  /** Queues the group polls. */
+  members: number;
+  /** Null when the group's lease row is missing (restart recreates it). */
+  loop: QueueLoopStatus | null;
+}
+
 /** A queue's dead-letter queue and how many messages wait in it. */
 export interface DeadLetterStatus {
   name: string;
@@ -44,8 +54,10 @@ export interface QueueStatus {
   url: string;
   /** The stored route; null when the queue is not routed. */
   route: Route | null;
-  /** One entry per token of the queue. */
+  /** One entry per dedicated loop's token of the queue. */
   loops: QueueLoopStatus[];
+  /** The shared loop polling the queue (its group and that group's lease); null when none does. */
+  shared: SharedLoopStatus | null;
   state: RouteState;
   /** Why the route is `blocked` (the first blocked loop's reason); null otherwise. */
   blockedReason: string | null;
@@ -62,6 +74,8 @@ export interface QueueStatus {
   delayed: number | null;
   /** The queue's DLQ from its RedrivePolicy; null when it has none. */
   dlq: DeadLetterStatus | null;
+  /** The route's handler function (external or built, its ARN, timeout, reserved concurrency); null when unrouted or not described. */
+  function: HandlerFunctionStatus | null;
   alarms: { name: string; state: string }[];
 }
 

@@ -6,6 +6,7 @@ export {
   EnvVar,
   MissingEnvironmentError,
   optionalEnv,
+  optionalSecondsByName,
   requireEnv,
   requireRegion,
   requireSeconds,

@@ -1,6 +1,13 @@
 import type { LoopLimitValues } from "@sqs-dispatcher/config";
 import type { PollerSettings, StalenessSettings } from "@sqs-dispatcher/core";
-import { EnvVar, MissingEnvironmentError, optionalEnv, requireEnv, requireSeconds } from "./environment.js";
+import {
+  EnvVar,
+  MissingEnvironmentError,
+  optionalEnv,
+  optionalSecondsByName,
+  requireEnv,
+  requireSeconds,
+} from "./environment.js";
 
 /** The poller's timing from its environment. */
 export function pollerSettingsFromEnv(
@@ -10,6 +17,10 @@ export function pollerSettingsFromEnv(
     waitTimeSec: requireSeconds(EnvVar.WaitTimeSec, env),
     marginSec: requireSeconds(EnvVar.MarginSec, env),
     maxHandlerTimeoutSec: requireSeconds(EnvVar.MaxHandlerTimeoutSec, env),
+    handlerTimeoutSec: optionalSecondsByName(EnvVar.HandlerTimeoutsSec, env),
+    ...(optionalEnv(EnvVar.StaleAfterSec, env) !== undefined
+      ? { staleAfterSec: requireSeconds(EnvVar.StaleAfterSec, env) }
+      : {}),
     renewEverySec: requireSeconds(EnvVar.RenewEverySec, env),
     ...(optionalEnv(EnvVar.ColdStartAllowanceSec, env) !== undefined
       ? { coldStartAllowanceSec: requireSeconds(EnvVar.ColdStartAllowanceSec, env) }
@@ -17,6 +28,16 @@ export function pollerSettingsFromEnv(
     routeCacheTtlMs: requireSeconds(EnvVar.RouteCacheTtlSec, env) * 1000,
     region: optionalEnv(EnvVar.AwsRegion, env) ?? optionalEnv(EnvVar.AwsDefaultRegion, env) ?? "us-east-1",
   };
+}
+
+/** Quiet routes per shared loop (`poller.sharedQueuesPerLoop`) from the environment. */
+export function sharedQueuesPerLoopFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = requireEnv(EnvVar.SharedQueuesPerLoop, env);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new MissingEnvironmentError(`${EnvVar.SharedQueuesPerLoop} (a whole number above 0, got '${raw}')`);
+  }
+  return value;
 }
 
 /** Restart's staleness thresholds from its environment. */

@@ -1,5 +1,5 @@
 import { type QueueUrlScope, queueUrlProblem } from "@sqs-dispatcher/config";
-import type { LoopEvent } from "@sqs-dispatcher/core";
+import { groupIdPattern, type PollerEvent } from "@sqs-dispatcher/core";
 import { z } from "zod";
 import { EnvVar, optionalEnv } from "./environment.js";
 
@@ -36,6 +36,17 @@ export function pollerEventSchemaFor(scope?: QueueUrlScope) {
   });
 }
 
+/**
+ * A shared loop's event: its group and loopId, nothing else (strict). The members come from the
+ * group's row in the tokens table, never from the event, so the event's size does not grow with them.
+ */
+export const sharedLoopEventSchema = z.strictObject({
+  group: z.string({ error: "group must be a string" }).regex(groupIdPattern, "group must be g-<number>"),
+  loopId: z
+    .string({ error: "loopId must be a string" })
+    .regex(loopIdentityPattern, `loopId ${loopIdentityRule}`),
+});
+
 /** The poller event's schema without a scope (any SQS endpoint or the local edge). */
 export const pollerEventSchema = pollerEventSchemaFor();
 
@@ -57,8 +68,16 @@ export const droppedEventLogChars = 512;
 export function parsePollerEvent(
   input: unknown,
   scope?: QueueUrlScope,
-): { ok: true; event: LoopEvent } | { ok: false; issues: string[] } {
-  const result = (scope === undefined ? pollerEventSchema : pollerEventSchemaFor(scope)).safeParse(input);
+): { ok: true; event: PollerEvent } | { ok: false; issues: string[] } {
+  // An event naming a group is a shared loop's: parsed by its own schema, so each shape's
+  // messages say what is wrong with it rather than that it is neither.
+  const shared = typeof input === "object" && input !== null && "group" in input;
+  const schema = shared
+    ? sharedLoopEventSchema
+    : scope === undefined
+      ? pollerEventSchema
+      : pollerEventSchemaFor(scope);
+  const result = schema.safeParse(input);
   if (result.success) return { ok: true, event: result.data };
   return {
     ok: false,

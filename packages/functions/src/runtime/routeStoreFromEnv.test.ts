@@ -1,4 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
 import { MissingEnvironmentError } from "./environment.js";
 import { routeStoreFromEnv } from "./routeStoreFromEnv.js";
 
@@ -24,5 +26,34 @@ describe("routeStoreFromEnv", () => {
   ])("names the variable that is missing or wrong (%j)", (env, message) => {
     expect(() => routeStoreFromEnv(env)).toThrow(MissingEnvironmentError);
     expect(() => routeStoreFromEnv(env)).toThrow(message);
+  });
+
+  describe("a route store that never answers", () => {
+    let server: Server | undefined;
+    afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+    it.each([
+      ["ssm", { ROUTE_STORE: "ssm", ROUTES_PATH: "/app/dev/routes/" }],
+      ["dynamodb", { ROUTE_STORE: "dynamodb", ROUTES_TABLE: "routes" }],
+    ])(
+      "fails the read after its request timeout instead of hanging the loop (%s)",
+      async (_kind, env) => {
+        // Accepts every request and never answers: a half-open connection.
+        server = createServer(() => {});
+        await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+        const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const store = routeStoreFromEnv(
+          { AWS_REGION: "us-east-1", ...env },
+          {
+            region: "us-east-1",
+            endpoint,
+            requestTimeoutMs: 200,
+            credentials: { accessKeyId: "k", secretAccessKey: "s" },
+          },
+        );
+        await expect(store.list()).rejects.toThrow(/timeout|timed out|socket/i);
+      },
+      20_000,
+    );
   });
 });

@@ -35,7 +35,10 @@ export const DEFAULT_EDGE_PORT = 4566;
 export interface LocalCloudOptions {
   /** Edge port on 127.0.0.1; `0` picks a free one. Default 4566. */
   readonly port?: number;
-  /** Persist DynamoDB (`<dataDir>/dynamodb`) and SSM (`<dataDir>/ssm.json`); in memory when absent. */
+  /**
+   * Persist DynamoDB (`<dataDir>/dynamodb`), SSM (`<dataDir>/ssm.json`) and the functions created
+   * through the Lambda API (`<dataDir>/lambda`); in memory when absent.
+   */
   readonly dataDir?: string;
   /** Default `us-east-1`. */
   readonly region?: string;
@@ -145,8 +148,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           ...(lambdaConcurrency !== undefined ? { maxConcurrency: lambdaConcurrency } : {}),
           // Lambda's log pipeline turns EMF lines into metrics: function output goes to CloudWatch.
           onFunctionOutput: (line) => cloudwatch.ingestOutput(line),
+          // Lambda publishes AWS/Lambda metrics (invocations, concurrency, duration) to CloudWatch.
+          onMetric: (identity, sample) => cloudwatch.metricData.put(identity, sample),
           // Each function calls with its own role's credentials, as Lambda gives it its role's session.
           credentialsOf: (functionName) => iam.credentials.issue(functionName),
+          ...dir(options.dataDir),
         }),
       ),
     );

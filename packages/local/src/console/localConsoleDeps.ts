@@ -1,10 +1,12 @@
-import { DispatcherError, PlatformFunction } from "@sqs-dispatcher/config";
+import { builtFunctions, DispatcherError, PlatformFunction } from "@sqs-dispatcher/config";
 import type { ConsoleDeps } from "@sqs-dispatcher/console";
 import {
   createCloudWatchAlarmReader,
   createCloudWatchMetricReader,
   createDynamoLeaseStore,
   createDynamoRouteStore,
+  createFunctionInfoCache,
+  createLambdaFunctionInfoReader,
   createLambdaLoopStarter,
   createSqsDeadLetterQueues,
   createSqsQueueDirectory,
@@ -32,7 +34,7 @@ function alarmNamePrefixOf(env: Record<string, string>): string {
  * aimed at the local cloud's edge (one code path).
  */
 export function localConsoleDeps(
-  deployment: Pick<LocalDeployment, "clients" | "platformEnvironment" | "tables">,
+  deployment: Pick<LocalDeployment, "clients" | "platformEnvironment" | "tables" | "registry">,
   options: { endpoint: string; stage?: string; logger?: Pick<Logger, "warn"> },
 ): ConsoleDeps {
   const { clients, platformEnvironment: env } = deployment;
@@ -42,6 +44,8 @@ export function localConsoleDeps(
       : createSsmRouteStore({ ssm: clients.ssm, path: env["ROUTES_PATH"] ?? "" });
   const leases = createDynamoLeaseStore({ doc: clients.doc, tableName: deployment.tables.tokens });
   const stage = options.stage ?? env["DISPATCHER_STAGE"] ?? "local";
+  // Locally a built function is named by its registry name.
+  const built = new Set(builtFunctions(deployment.registry.functions).map(([name]) => name));
   return {
     stage,
     target: `local cloud ${options.endpoint}`,
@@ -54,6 +58,14 @@ export function localConsoleDeps(
         cloudwatch: clients.cloudwatch,
         alarmNamePrefix: alarmNamePrefixOf(env),
       }),
+      functions: {
+        isBuilt: (ref) => built.has(ref),
+        info: createFunctionInfoCache({
+          reader: createLambdaFunctionInfoReader(clients.lambda),
+          clock: systemClock,
+          ttlMs: 5_000,
+        }),
+      },
       clock: systemClock,
       logger: options.logger ?? { warn() {} },
       ...(env["LIMITS_MAX_LOOPS_PER_ROUTE"] && env["LIMITS_MAX_LOOPS_TOTAL"]

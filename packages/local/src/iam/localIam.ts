@@ -10,7 +10,7 @@ import {
   authorizationChecksOf,
   UnauthorizableRequestError,
 } from "./requestAuthorization.js";
-import type { LocalRolePolicies, RolePolicy } from "./rolePolicy.js";
+import { type LocalRolePolicies, listOf, type RolePolicy } from "./rolePolicy.js";
 
 /** Far above any request a function makes (6 MB Lambda payloads); bounds what the edge buffers. */
 const maxAuthorizedBodyBytes = 7 * 1024 * 1024;
@@ -28,8 +28,12 @@ export interface LocalIam {
   /** Whether requests from functions are evaluated (operator credentials are never). */
   readonly enforcing: boolean;
   readonly credentials: LocalCredentials;
-  /** Installs the roles a deploy synthesized (replacing those of the same functions). */
-  setRolePolicies(policies: LocalRolePolicies): void;
+  /**
+   * Installs the roles a deploy synthesized (replacing those of the same functions), and resolves once
+   * the decisions on every ARN the statements name are made: the evaluator loads each service's action
+   * data on first use, which must not land on a function's first calls (restart's run is time-boxed).
+   */
+  setRolePolicies(policies: LocalRolePolicies): Promise<void>;
   /** The roles in force, by local function name. */
   rolePolicies(): LocalRolePolicies;
   /**
@@ -119,9 +123,22 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
   return {
     enforcing: options.enforce,
     credentials: options.credentials,
-    setRolePolicies(policies) {
+    async setRolePolicies(policies) {
       roles = { ...roles, ...policies };
       decisions = new Map();
+      const warming: Promise<boolean>[] = [];
+      for (const [functionName, role] of Object.entries(policies)) {
+        for (const statement of role.policies.flatMap((p) => p.statements)) {
+          for (const action of listOf(statement.Action)) {
+            for (const resource of listOf(statement.Resource)) {
+              if (!action.includes("*") && !resource.includes("*")) {
+                warming.push(decide(functionName, role, { action, resource }));
+              }
+            }
+          }
+        }
+      }
+      await Promise.all(warming);
     },
     rolePolicies: () => roles,
     async admit(scope, req, res) {

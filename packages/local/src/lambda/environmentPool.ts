@@ -7,6 +7,7 @@ import {
   type InvocationOutcome,
 } from "./executionEnvironment.js";
 import type { CountersOf, FunctionRecord } from "./functionRecord.js";
+import type { ExecutionObserver } from "./lambdaMetrics.js";
 import { sessionTokenOf } from "./sessionToken.js";
 
 /** An execution refused for lack of concurrency, with the reason Lambda gives. */
@@ -25,6 +26,8 @@ export interface EnvironmentPoolOptions {
   maxConcurrency: number;
   /** Sees every line of every function's output. */
   onFunctionOutput?: (line: string) => void;
+  /** Sees every execution start, end and throttle (the `AWS/Lambda` metrics). */
+  observer?: ExecutionObserver;
   /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
   credentialsOf?: (functionName: string) => FunctionCredentials;
 }
@@ -93,12 +96,12 @@ export function createEnvironmentPool(options: EnvironmentPoolOptions): Environm
       // function, so the edge's fault rules can tell which function a request came from (`caller`).
       AWS_SESSION_TOKEN: sessionTokenOf(def.name),
       AWS_LAMBDA_FUNCTION_NAME: def.name,
-      AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+      AWS_LAMBDA_FUNCTION_VERSION: record.version,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(def.memoryMb),
       AWS_LAMBDA_FUNCTION_TIMEOUT: String(def.timeoutSec),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${def.name}`,
       AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-      AWS_EXECUTION_ENV: "AWS_Lambda_nodejs20.x",
+      AWS_EXECUTION_ENV: `AWS_Lambda_${def.runtime ?? "nodejs20.x"}`,
       LAMBDA_TASK_ROOT: record.bundle.taskRoot,
     };
   }
@@ -147,10 +150,12 @@ export function createEnvironmentPool(options: EnvironmentPoolOptions): Environm
     const reserved = def.reservedConcurrency;
     if (reserved !== undefined && busyCount(record.environments) >= reserved) {
       c.throttles += 1;
+      options.observer?.throttled(def.name);
       return { throttled: true, reason: "ReservedFunctionConcurrentInvocationLimitExceeded" };
     }
     if (busyCount(allEnvironments) >= maxConcurrency) {
       c.throttles += 1;
+      options.observer?.throttled(def.name);
       return { throttled: true, reason: "ConcurrentInvocationLimitExceeded" };
     }
     let env: ExecutionEnvironment | undefined;
@@ -162,8 +167,15 @@ export function createEnvironmentPool(options: EnvironmentPoolOptions): Environm
     c.invocations += 1;
     const chosen = env;
     const startedAt = performance.now();
-    return chosen.invoke(invocation).then((outcome) => {
-      c.billedMs += Math.ceil(performance.now() - startedAt);
+    const running = chosen.invoke(invocation);
+    options.observer?.started(def.name, {
+      function: busyCount(record.environments),
+      account: busyCount(allEnvironments),
+    });
+    return running.then((outcome) => {
+      const durationMs = Math.ceil(performance.now() - startedAt);
+      c.billedMs += durationMs;
+      options.observer?.finished(def.name, durationMs, outcome.ok);
       if (!outcome.ok) {
         c.errors += 1;
         if (outcome.timedOut) c.timeouts += 1;

@@ -38,6 +38,11 @@ export interface LocalFunctionDefinition {
   reservedConcurrency?: number;
   /** Defaults to `Terminate`, as on AWS. */
   recursiveLoop?: RecursiveLoop;
+  /** The Node.js runtime reported (`nodejs22.x`); functions run on the machine's Node. Default `nodejs20.x`. */
+  runtime?: string;
+  /** The execution role reported (CreateFunction's `Role`); default `arn:aws:iam::<account>:role/<name>-role`. */
+  role?: string;
+  description?: string;
 }
 
 /** A function definition that AWS would refuse (bad name, timeout, memory, handler). */

@@ -34,6 +34,8 @@ export interface FunctionRecord {
   bundle: FunctionBundle;
   bootstrapPath: string;
   arn: string;
+  /** `$LATEST`, or the number of a published version (installed as `name:version`). */
+  version: string;
   lastModified: string;
   revisionId: string;
   /** Live environments, retired ones that still run an invocation included. */

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
 import type { AsyncInvocations } from "./asyncInvocations.js";
+import type { LambdaControlPlane } from "./controlPlane/lambdaControlPlane.js";
 import type { EnvironmentPool } from "./environmentPool.js";
 import { RecursiveLoop } from "./functionDefinition.js";
 import { parseFunctionName } from "./functionName.js";
@@ -26,13 +27,20 @@ export interface LambdaApiOptions {
   asyncInvocations: Pick<AsyncInvocations, "run">;
   /** Whether the service is closed: a closed service answers 503. */
   isClosed: () => boolean;
+  /** The control plane (CreateFunction, versions, aliases, ...): it serves its own requests and resolves qualifiers. */
+  controlPlane: () => Pick<LambdaControlPlane, "handle" | "resolveKey" | "restored">;
+}
+
+/** The service's API, and Lambda's `FunctionConfiguration` of a record for the control plane's answers. */
+export interface LambdaApi extends Pick<LocalService, "handle"> {
+  configurationOf(record: FunctionRecord): Record<string, unknown>;
 }
 
 /**
  * The REST-JSON API of `@aws-sdk/client-lambda` (Invoke, ListFunctions, GetFunction,
  * GetFunctionConfiguration, GetFunctionConcurrency, GetAccountSettings, GetFunctionRecursionConfig).
  */
-export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "handle"> {
+export function createLambdaApi(options: LambdaApiOptions): LambdaApi {
   const { logger, functions, countersOf, maxConcurrency, isClosed } = options;
   const startExecution = options.pool.startExecution;
 
@@ -42,16 +50,16 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
     return {
       FunctionName: def.name,
       FunctionArn: record.arn,
-      Runtime: "nodejs20.x",
-      Role: `arn:aws:iam::${options.accountId}:role/${def.name}-role`,
+      Runtime: def.runtime ?? "nodejs20.x",
+      Role: def.role ?? `arn:aws:iam::${options.accountId}:role/${def.name}-role`,
       Handler: def.handler,
       CodeSize: record.bundle.codeSize,
-      Description: "",
+      Description: def.description ?? "",
       Timeout: def.timeoutSec,
       MemorySize: def.memoryMb,
       LastModified: record.lastModified,
       CodeSha256: record.bundle.codeSha256,
-      Version: "$LATEST",
+      Version: record.version,
       ...(Object.keys(variables).length > 0 ? { Environment: { Variables: { ...variables } } } : {}),
       TracingConfig: { Mode: "PassThrough" },
       RevisionId: record.revisionId,
@@ -64,13 +72,19 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
     };
   }
 
-  function findFunction(res: ServerResponse, rawName: string): FunctionRecord | undefined {
+  /** The record a `FunctionName` (and the `Qualifier` query parameter, which wins) names. */
+  function findFunction(
+    res: ServerResponse,
+    rawName: string,
+    query?: URLSearchParams,
+  ): FunctionRecord | undefined {
     const parsed = parseFunctionName(rawName);
+    const qualifier = query?.get("Qualifier") ?? parsed?.qualifier;
     const record =
       parsed &&
       (parsed.region === undefined || parsed.region === options.region) &&
       (parsed.accountId === undefined || parsed.accountId === options.accountId)
-        ? functions.get(parsed.name)
+        ? functions.get(options.controlPlane().resolveKey(parsed.name, qualifier) ?? "")
         : undefined;
     if (!record) {
       const arn = `arn:aws:lambda:${options.region}:${options.accountId}:function:${parsed?.name ?? rawName}`;
@@ -79,14 +93,19 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
     return record;
   }
 
-  async function invoke(req: IncomingMessage, res: ServerResponse, rawName: string): Promise<void> {
+  async function invoke(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rawName: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const typeHeader = req.headers["x-amz-invocation-type"];
     const invocationType = (
       typeof typeHeader === "string" ? typeHeader : "RequestResponse"
     ) as InvocationType;
     const limit = invocationType === "Event" ? payloadLimits.asyncBytes : payloadLimits.syncBytes;
     const read = await readBody(req, limit);
-    const record = findFunction(res, rawName);
+    const record = findFunction(res, rawName, query);
     if (!record) return;
     if (!invocationTypes.includes(invocationType)) {
       sendLambdaError(
@@ -206,7 +225,7 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
     const outcome = await started;
     const headers: Record<string, string> = {
       "x-amzn-RequestId": requestId,
-      "X-Amz-Executed-Version": "$LATEST",
+      "X-Amz-Executed-Version": record.version,
     };
     if (outcome.logTail) headers["X-Amz-Log-Result"] = outcome.logTail;
     if (outcome.ok && Buffer.byteLength(outcome.payload) <= payloadLimits.syncBytes) {
@@ -234,7 +253,8 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
       );
       return;
     }
-    const names = [...functions.keys()].sort();
+    // Published versions are installed as `name:version`; ListFunctions shows each function once.
+    const names = [...functions.keys()].filter((key) => !key.includes(":")).sort();
     const marker = query.get("Marker");
     let start = 0;
     if (marker) {
@@ -270,8 +290,8 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
     {
       method: "GET",
       pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/,
-      run: (_req, res, name) => {
-        const record = findFunction(res, name);
+      run: (_req, res, name, query) => {
+        const record = findFunction(res, name, query);
         if (!record) return;
         const reserved = record.def.reservedConcurrency;
         sendJson(res, 200, {
@@ -284,8 +304,8 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
     {
       method: "GET",
       pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
-      run: (_req, res, name) => {
-        const record = findFunction(res, name);
+      run: (_req, res, name, query) => {
+        const record = findFunction(res, name, query);
         if (record) sendJson(res, 200, functionConfiguration(record));
       },
     },
@@ -337,6 +357,7 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
   }
 
   return {
+    configurationOf: functionConfiguration,
     async handle(req, res) {
       const url = new URL(req.url ?? "/", "http://lambda.local");
       try {
@@ -345,6 +366,9 @@ export function createLambdaApi(options: LambdaApiOptions): Pick<LocalService, "
           sendLambdaError(res, 503, LambdaErrorType.Service, "The Lambda service is shutting down");
           return;
         }
+        const controlPlane = options.controlPlane();
+        await controlPlane.restored;
+        if (await controlPlane.handle(req, res, url)) return;
         for (const route of routes) {
           const match = route.pattern.exec(url.pathname);
           if (!match || req.method !== route.method) continue;

@@ -3,8 +3,11 @@ import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
 import type { FunctionCredentials } from "../iam/localCredentials.js";
+import type { MetricIdentity, MetricSample } from "../monitoring/metricStore.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
-import { bundleBootstrap, bundleFunction } from "./bundleFunction.js";
+import { bundleBootstrap, bundleFunction, type FunctionBundle } from "./bundleFunction.js";
+import type { FunctionHost } from "./controlPlane/functionHost.js";
+import { createLambdaControlPlane, type LambdaControlPlane } from "./controlPlane/lambdaControlPlane.js";
 import { busyCount, createEnvironmentPool } from "./environmentPool.js";
 import { type LocalFunctionDefinition, validateFunctionDefinition } from "./functionDefinition.js";
 import {
@@ -15,6 +18,7 @@ import {
   lambdaTimestamp,
 } from "./functionRecord.js";
 import { createLambdaApi } from "./lambdaApi.js";
+import { createLambdaMetrics } from "./lambdaMetrics.js";
 
 export type { LocalFunctionStats } from "./functionRecord.js";
 export { localSessionTokenPrefix, sessionTokenOf } from "./sessionToken.js";
@@ -56,8 +60,12 @@ export interface LambdaServiceOptions {
   maxConcurrency?: number;
   /** Sees every line of every function's output, as Lambda's log pipeline does (EMF metrics). */
   onFunctionOutput?: (line: string) => void;
+  /** Receives the `AWS/Lambda` metrics (`lambdaMetrics.ts`), as Lambda publishes them to CloudWatch. */
+  onMetric?: (identity: MetricIdentity, sample: MetricSample) => void;
   /** The credentials a function runs with (its role's, at the edge); default `test`, the operator's. */
   credentialsOf?: (functionName: string) => FunctionCredentials;
+  /** Functions created through the Lambda API persist under `<dataDir>/lambda`; else they last as long as the service. */
+  dataDir?: string;
 }
 
 const stdoutLogger: Logger = {
@@ -103,6 +111,17 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     return c;
   };
 
+  const onMetric = options.onMetric;
+  const lambdaMetrics = onMetric
+    ? createLambdaMetrics({
+        put: onMetric,
+        now: Date.now,
+        running: () => ({
+          byFunction: new Map([...functions].map(([name, record]) => [name, busyCount(record.environments)])),
+          account: busyCount(pool.allEnvironments),
+        }),
+      })
+    : undefined;
   const pool = createEnvironmentPool({
     endpoint: options.endpoint,
     region: options.region,
@@ -111,6 +130,7 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     idleMs,
     maxConcurrency,
     ...(options.onFunctionOutput ? { onFunctionOutput: options.onFunctionOutput } : {}),
+    ...(lambdaMetrics ? { observer: lambdaMetrics } : {}),
     ...(options.credentialsOf ? { credentialsOf: options.credentialsOf } : {}),
   });
   const asyncInvocations = createAsyncInvocations({
@@ -133,6 +153,66 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     pool,
     asyncInvocations,
     isClosed,
+    controlPlane: () => controlPlane,
+  });
+
+  /** Installs code under `key` (`name`, or `name:version`); a replaced record's warm environments retire. */
+  async function install(
+    key: string,
+    def: LocalFunctionDefinition,
+    bundle: FunctionBundle,
+    version: string,
+  ): Promise<void> {
+    if (closed) throw new Error("the Lambda service is closed");
+    const bootstrapPath = await bundleBootstrap(buildDir, cwd);
+    const previous = functions.get(key);
+    const qualifier = version === "$LATEST" ? "" : `:${version}`;
+    const record: FunctionRecord = {
+      def: structuredClone(def),
+      bundle,
+      bootstrapPath,
+      arn: `arn:aws:lambda:${options.region}:${options.accountId}:function:${def.name}${qualifier}`,
+      version,
+      lastModified: lambdaTimestamp(Date.now()),
+      revisionId: randomUUID(),
+      environments: previous?.environments ?? new Set(),
+    };
+    functions.set(key, record);
+    countersOf(def.name);
+    if (previous) await pool.retire(previous);
+    logger.debug("function registered", { functionName: def.name, version, modulePath: bundle.modulePath });
+  }
+
+  const host: FunctionHost = {
+    install,
+    async remove(key) {
+      const record = functions.get(key);
+      if (!record) return;
+      functions.delete(key);
+      await pool.retire(record);
+    },
+    installed(key) {
+      const record = functions.get(key);
+      return record && { def: record.def, bundle: record.bundle };
+    },
+    configuration(key) {
+      const record = functions.get(key);
+      return record && api.configurationOf(record);
+    },
+    setReservedConcurrency(name, value) {
+      for (const [key, record] of functions) {
+        if (key !== name && !key.startsWith(`${name}:`)) continue;
+        if (value === undefined) delete record.def.reservedConcurrency;
+        else record.def.reservedConcurrency = value;
+      }
+    },
+  };
+  const controlPlane: LambdaControlPlane = createLambdaControlPlane({
+    host,
+    region: options.region,
+    accountId: options.accountId,
+    logger,
+    ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
   });
 
   return {
@@ -143,35 +223,19 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     async register(def) {
       if (closed) throw new Error("the Lambda service is closed");
       validateFunctionDefinition(def);
-      const [bootstrapPath, bundle] = await Promise.all([
-        bundleBootstrap(buildDir, cwd),
-        bundleFunction(def.handler, { cwd, buildDir }),
-      ]);
-      const previous = functions.get(def.name);
-      const record: FunctionRecord = {
-        def: structuredClone(def),
-        bundle,
-        bootstrapPath,
-        arn: `arn:aws:lambda:${options.region}:${options.accountId}:function:${def.name}`,
-        lastModified: lambdaTimestamp(Date.now()),
-        revisionId: randomUUID(),
-        environments: previous?.environments ?? new Set(),
-      };
-      functions.set(def.name, record);
-      countersOf(def.name);
-      if (previous) await pool.retire(previous);
-      logger.debug("function registered", { functionName: def.name, modulePath: bundle.modulePath });
+      await install(def.name, def, await bundleFunction(def.handler, { cwd, buildDir }), "$LATEST");
     },
 
     async unregister(name) {
-      const record = functions.get(name);
-      if (!record) return;
-      functions.delete(name);
-      await pool.retire(record);
+      for (const key of [...functions.keys()]) {
+        if (key === name || key.startsWith(`${name}:`)) await host.remove(key);
+      }
     },
 
     list() {
-      return [...functions.values()].map((record) => structuredClone(record.def));
+      return [...functions.entries()]
+        .filter(([key]) => !key.includes(":"))
+        .map(([, record]) => structuredClone(record.def));
     },
 
     stats(name) {
@@ -201,8 +265,10 @@ export function createLambdaService(options: LambdaServiceOptions): LambdaServic
     async close() {
       if (closed) return;
       closed = true;
+      lambdaMetrics?.stop();
       asyncInvocations.close();
       await pool.close();
+      await controlPlane.close();
     },
   };
 }

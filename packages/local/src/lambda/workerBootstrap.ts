@@ -71,7 +71,10 @@ async function loadHandler(): Promise<Handler | FunctionErrorPayload> {
     }
     return payload;
   }
-  const handler = mod[data.exportName];
+  // A CommonJS module whose exports Node's import cannot name statically still has them on `default`.
+  const cjsExports = mod["default"] as Record<string, unknown> | undefined;
+  const handler =
+    mod[data.exportName] ?? (typeof cjsExports === "object" ? cjsExports?.[data.exportName] : undefined);
   if (typeof handler !== "function") {
     return {
       errorType: "Runtime.HandlerNotFound",

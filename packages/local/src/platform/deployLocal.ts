@@ -1,8 +1,14 @@
 import path from "node:path";
 import {
+  builtFunctions,
   ConfigValidationError,
+  checkRouteFits,
   EnvVar,
+  externalFunctionRef,
+  isExternalFunction,
+  type LoopTiming,
   PlatformFunction,
+  pollerReservedConcurrency,
   type Registry,
   type Route,
   type RouteStoreKind,
@@ -28,6 +34,7 @@ import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../mo
 import { projectRoot as defaultProjectRoot } from "../projectRoot.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
+import { checkExternalFunctions } from "./checkExternalFunctions.js";
 import { type DeployedQueue, ensureQueue } from "./ensureQueue.js";
 import { ensureTable, PlatformTables } from "./ensureTable.js";
 import { createLocalClients, type LocalClients } from "./localClients.js";
@@ -102,6 +109,25 @@ export interface LocalDeployment {
   stop(): Promise<void>;
 }
 
+/** {@link checkRouteFits} for each route of the registry, as config issues on its `batchWindowSec`. */
+function routesThatDoNotFit(registry: Registry, timing: LoopTiming): { path: string; message: string }[] {
+  return registry.routes.flatMap((route, i) => {
+    const fn = registry.functions[route.function];
+    // An existing function's timeout is checked against Lambda's answer (checkExternalFunctions).
+    if (fn === undefined || isExternalFunction(fn)) return [];
+    const input = {
+      queueName: route.queue.name,
+      batchWindowSec: route.batchWindowSec,
+      functionName: route.function,
+      handlerTimeoutSec: fn.timeoutSec,
+    };
+    return checkRouteFits(input, timing).map((p) => ({
+      path: `routes[${i}].batchWindowSec`,
+      message: p.message,
+    }));
+  });
+}
+
 /** `path/to/module.exportName` relative to the project root → absolute module path + export. */
 function resolveHandler(projectRoot: string, handler: string): string {
   const dot = handler.lastIndexOf(".");
@@ -145,6 +171,15 @@ export async function deployLocal(
     }
   }
 
+  // Every route must fit the loop that runs it, with the poller timeout this deploy gives the loop.
+  const pollerTimeoutSec = options.pollerTimeoutSec ?? settings.poller.timeoutSec;
+  const misfits = routesThatDoNotFit(registry, {
+    ...settings.poller,
+    timeoutSec: pollerTimeoutSec,
+    staleAfterSec: settings.restart.staleAfterSec,
+  });
+  if (misfits.length > 0) throw new ConfigValidationError("The dispatcher registry", misfits);
+
   // What the registry allows but will likely hurt, said where the AWS synth says it too.
   for (const warning of registryWarnings(registry)) logger.warn(warning);
 
@@ -170,6 +205,17 @@ export async function deployLocal(
 
     const deployed: DeployedQueue[] = [];
     for (const route of registry.routes) deployed.push(await ensureQueue(clients.sqs, route.queue));
+    await checkExternalFunctions({
+      registry,
+      lambda: clients.lambda,
+      sqs: clients.sqs,
+      queueUrls: deployed.map((q) => q.url),
+    });
+    // Locally a built function's name is its registry name; an external one is named as the registry writes it.
+    const localFunctionName = (fnName: string) => {
+      const fn = registry.functions[fnName];
+      return fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : fnName;
+    };
 
     const routesPath = routeParameterPath(registry.app, stage);
     const routesStore =
@@ -179,7 +225,7 @@ export async function deployLocal(
 
     if (cloud.iam?.enforcing) {
       // Before any function runs: every call it makes is evaluated against these.
-      cloud.iam.setRolePolicies(
+      await cloud.iam.setRolePolicies(
         await loadStackRolePolicies({
           registry,
           stage,
@@ -197,7 +243,7 @@ export async function deployLocal(
       queueName: r.queue.name,
       queueUrl: deployed[i]!.url,
       // Locally a function's name is its registry name; on AWS the stack maps it to the physical name.
-      functionName: r.function,
+      functionName: localFunctionName(r.function),
       batchSize: r.batchSize,
       batchWindowSec: r.batchWindowSec,
       concurrency: r.concurrency,
@@ -207,6 +253,7 @@ export async function deployLocal(
       alarms: r.alarms,
       scaling: r.scaling,
       paused: r.paused,
+      idle: r.idle,
       // Locally `invoke:<function>` needs no mapping: a function's name is its registry name.
       ...(r.filters !== undefined ? { filters: r.filters } : {}),
       ...(r.onNoMatch !== undefined ? { onNoMatch: r.onNoMatch } : {}),
@@ -218,7 +265,7 @@ export async function deployLocal(
     await applyRouteSync(routesStore, plan);
     const report = describeRouteSync(plan);
 
-    for (const [name, fn] of Object.entries(registry.functions)) {
+    for (const [name, fn] of builtFunctions(registry.functions)) {
       await cloud.lambda.register({
         name,
         handler: resolveHandler(projectRoot, fn.handler),
@@ -231,7 +278,10 @@ export async function deployLocal(
       });
     }
 
-    const maxHandlerTimeoutSec = Math.max(1, ...Object.values(registry.functions).map((f) => f.timeoutSec));
+    const maxHandlerTimeoutSec = Math.max(
+      1,
+      ...builtFunctions(registry.functions).map(([, f]) => f.timeoutSec),
+    );
     const platformEnvironment: Record<string, string> = {
       ...sharedPlatformEnvironment({
         tokensTable: tables.tokens,
@@ -242,6 +292,10 @@ export async function deployLocal(
         restart: settings.restart,
         limits: registry.limits,
         maxHandlerTimeoutSec,
+        // Locally a function's name is its registry name.
+        handlerTimeoutsSec: Object.fromEntries(
+          builtFunctions(registry.functions).map(([name, fn]) => [name, fn.timeoutSec]),
+        ),
         // A restart run is time-boxed to its interval, so it ends before the next one starts.
         restartIntervalSec: settings.restart.intervalSec,
         stage,
@@ -257,9 +311,11 @@ export async function deployLocal(
     await cloud.lambda.register({
       name: PlatformFunction.Poller,
       handler: resolveHandler(projectRoot, "packages/functions/src/poller.handler"),
-      timeoutSec: options.pollerTimeoutSec ?? settings.poller.timeoutSec,
+      timeoutSec: pollerTimeoutSec,
       memoryMb: settings.poller.memoryMb,
-      environment: platformEnvironment,
+      environment: { ...platformEnvironment, [EnvVar.PollerTimeoutSec]: String(pollerTimeoutSec) },
+      // As on AWS: loops can never take more than the registry's limits allow, whatever routes say.
+      reservedConcurrency: pollerReservedConcurrency(registry.limits),
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
       recursiveLoop: "Allow",
     });

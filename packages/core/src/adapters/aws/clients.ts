@@ -33,6 +33,8 @@ export interface AwsClientOptions {
    * Defaults: DynamoDB 5 s, SQS 30 s (a 20 s long poll and slack), Lambda 10 s, handler Lambda 15 min.
    */
   requestTimeoutMs?: Partial<Record<"dynamodb" | "sqs" | "lambda" | "handlerLambda", number>>;
+  /** Sockets per host (default 50); a shared loop needs one per member's long poll and more. */
+  maxSockets?: number;
 }
 
 /**
@@ -43,8 +45,8 @@ export interface AwsClientOptions {
  */
 export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const agents = {
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 50 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 50 }),
   };
   const timeouts = { ...defaultRequestTimeoutMs, ...options.requestTimeoutMs };
   const base = (client: keyof typeof defaultRequestTimeoutMs) => ({

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -92,5 +92,38 @@ describe("createDynamoLeaseStore: errors no retry can fix", () => {
     expect(isTerminalStoreError(new LeaseLostError("q", "t", "l"))).toBe(false);
     expect(isTerminalStoreError(new Error("boom"))).toBe(false);
     expect(isTerminalStoreError(sdkError("AccessDeniedException", "raw, untranslated"))).toBe(true);
+  });
+
+  describe("a write that landed but whose reply was lost (the SDK's retry then fails the condition)", () => {
+    const retriedConditionFailure = () =>
+      new ConditionalCheckFailedException({
+        message: "The conditional request failed",
+        $metadata: { attempts: 2 },
+      });
+
+    it("reads a claim's row (consistently) and reports it won when the row carries our loopId and startedAt", async () => {
+      mock.on(UpdateCommand).rejects(retriedConditionFailure());
+      mock.on(GetCommand).resolves({ Item: { ...lease, loopId: "L3", startedAt: 8, createdAt: 1 } });
+      expect(await store.claim(lease, "L", "L3", 8)).toBe(true);
+      expect(mock.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({
+        Key: { queueUrl: lease.queueUrl, token: "t" },
+        ConsistentRead: true,
+      });
+    });
+
+    it("still reports a claim lost to another claimer as false", async () => {
+      mock.on(UpdateCommand).rejects(retriedConditionFailure());
+      mock.on(GetCommand).resolves({ Item: { ...lease, loopId: "other", startedAt: 8, createdAt: 1 } });
+      expect(await store.claim(lease, "L", "L3", 8)).toBe(false);
+    });
+
+    it("reads a create's row and reports it created when the row is ours", async () => {
+      mock.on(PutCommand).rejects(retriedConditionFailure());
+      const token = { ...lease, loopId: "L9", createdAt: 5, startedAt: 5 };
+      mock.on(GetCommand).resolves({ Item: { ...token } });
+      expect(await store.create(token)).toBe(true);
+      mock.on(GetCommand).resolves({ Item: { ...token, loopId: "someone-else" } });
+      expect(await store.create(token)).toBe(false);
+    });
   });
 });

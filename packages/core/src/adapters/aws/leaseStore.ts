@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -15,7 +16,8 @@ import {
   LeaseStoreUnusableError,
   TransientError,
 } from "../../errors.js";
-import type { LeaseStore, SeenLease } from "../../lease/ports.js";
+import type { GroupStore, LeaseStore, SeenLease } from "../../lease/ports.js";
+import { GROUP_LEASE_TOKEN, groupLeaseKey, SHARED_MEMBER_TOKEN } from "../../lease/sharedGroup.js";
 import type { InvocationFence, LoopEvent, LoopState, TokenKey, TokenRecord } from "../../lease/token.js";
 
 export interface DynamoLeaseStoreOptions {
@@ -64,13 +66,18 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
   const record: TokenRecord = {
     queueUrl: String(item["queueUrl"]),
     token: String(item["token"]),
-    loopId: String(item["loopId"]),
+    // A member row has no lease of its own, so no loopId.
+    loopId: typeof item["loopId"] === "string" ? item["loopId"] : "",
     createdAt: Number(item["createdAt"] ?? 0),
   };
   if (typeof item["lastUsed"] === "number") record.lastUsed = item["lastUsed"];
   if (typeof item["startedAt"] === "number") record.startedAt = item["startedAt"];
   if (typeof item["invocationId"] === "string") record.invocationId = item["invocationId"];
   if (typeof item["blockedReason"] === "string") record.blockedReason = item["blockedReason"];
+  if (typeof item["group"] === "string") record.group = item["group"];
+  // The document client reads a string set as a Set.
+  const members = item["members"];
+  if (members instanceof Set || Array.isArray(members)) record.members = [...members].map(String).sort();
   return record;
 }
 
@@ -80,9 +87,26 @@ function toRecord(item: Record<string, unknown>): TokenRecord {
  * Adds the invocation fence (docs/protocol.md) to the heartbeat and claim; a claim is conditioned
  * on the loopId and the lastUsed its claimer saw.
  */
-export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseStore {
+export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseStore & GroupStore {
   const { doc, tableName } = options;
   const key = (k: TokenKey) => ({ queueUrl: k.queueUrl, token: k.token });
+
+  /**
+   * After a failed condition on a create or claim: whether the row is our own write. The SDK retries
+   * a request whose reply was lost (a timeout, a reset), and the retry then fails the condition
+   * that the first attempt's landed write changed; our loopId (unique) and time say it landed.
+   */
+  async function rowIsOurs(k: TokenKey, ours: { loopId: string; startedAt?: number; createdAt?: number }) {
+    try {
+      const out = await doc.send(new GetCommand({ TableName: tableName, Key: key(k), ConsistentRead: true }));
+      const item = out?.Item;
+      if (item === undefined || item["loopId"] !== ours.loopId) return false;
+      if (ours.startedAt !== undefined && item["startedAt"] !== ours.startedAt) return false;
+      return ours.createdAt === undefined || item["createdAt"] === ours.createdAt;
+    } catch (error) {
+      throw translate(error, { ...k, loopId: ours.loopId });
+    }
+  }
 
   return {
     async heartbeat(lease: LoopEvent, now: number, invocation?: InvocationFence, state?: LoopState) {
@@ -136,7 +160,8 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
         );
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        if (isConditionFailure(error))
+          return rowIsOurs(token, { loopId: token.loopId, createdAt: token.createdAt });
         throw translate(error, { queueUrl: token.queueUrl, token: token.token });
       }
     },
@@ -171,7 +196,7 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
         );
         return true;
       } catch (error) {
-        if (isConditionFailure(error)) return false;
+        if (isConditionFailure(error)) return rowIsOurs(k, { loopId: newLoopId, startedAt: now });
         throw translate(error, { ...k, loopId: expected.loopId });
       }
     },
@@ -229,6 +254,126 @@ export function createDynamoLeaseStore(options: DynamoLeaseStoreOptions): LeaseS
         yield (out.Items ?? []).map(toRecord);
         startKey = out.LastEvaluatedKey;
       } while (startKey);
+    },
+
+    async addMember(queueUrl: string, group: string, now: number) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { queueUrl, token: SHARED_MEMBER_TOKEN, group, createdAt: now },
+            ConditionExpression: "attribute_not_exists(#token)",
+            ExpressionAttributeNames: { "#token": "token" },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translate(error, { queueUrl, group });
+      }
+    },
+
+    async removeMember(queueUrl: string, group: string) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: { queueUrl, token: SHARED_MEMBER_TOKEN },
+            ConditionExpression: "#group = :group",
+            ExpressionAttributeNames: { "#group": "group" },
+            ExpressionAttributeValues: { ":group": group },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translate(error, { queueUrl, group });
+      }
+    },
+
+    async createGroup(group: string, loopId: string, members: readonly string[], now: number) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              ...groupLeaseKey(group),
+              loopId,
+              createdAt: now,
+              startedAt: now,
+              // DynamoDB refuses an empty set: a group without members has no attribute.
+              ...(members.length > 0 ? { members: new Set(members) } : {}),
+            },
+            ConditionExpression: "attribute_not_exists(#token)",
+            ExpressionAttributeNames: { "#token": "token" },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translate(error, { group });
+      }
+    },
+
+    async updateMembers(group: string, add: readonly string[], remove: readonly string[]) {
+      const clauses: string[] = [];
+      const values: Record<string, unknown> = {};
+      if (add.length > 0) {
+        clauses.push("ADD members :add");
+        values[":add"] = new Set(add);
+      }
+      if (remove.length > 0) {
+        clauses.push("DELETE members :remove");
+        values[":remove"] = new Set(remove);
+      }
+      if (clauses.length === 0) return true;
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: groupLeaseKey(group),
+            UpdateExpression: clauses.join(" "),
+            ConditionExpression: "attribute_exists(#token)",
+            ExpressionAttributeNames: { "#token": "token" },
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translate(error, { group });
+      }
+    },
+
+    async deleteEmptyGroup(group: string) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: groupLeaseKey(group),
+            // DynamoDB removes a set whose last element was deleted: no attribute means no member.
+            ConditionExpression: "attribute_exists(#token) AND attribute_not_exists(members)",
+            ExpressionAttributeNames: { "#token": "token" },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw translate(error, { group });
+      }
+    },
+
+    async readGroup(group: string) {
+      try {
+        const out = await doc.send(
+          new GetCommand({ TableName: tableName, Key: groupLeaseKey(group), ConsistentRead: true }),
+        );
+        return out.Item && out.Item["token"] === GROUP_LEASE_TOKEN ? toRecord(out.Item) : undefined;
+      } catch (error) {
+        if (isTerminalStoreError(error))
+          throw unusable(error, tableName, { ...groupLeaseKey(group), loopId: "" });
+        throw translate(error, { group });
+      }
     },
   };
 }

@@ -1,13 +1,19 @@
 import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { DispatcherError, isRetryable, TransientError } from "../../errors.js";
 import type { LoopStarter } from "../../lease/ports.js";
-import type { LoopEvent } from "../../lease/token.js";
+import { isSharedLoopEvent, type PollerEvent } from "../../lease/sharedGroup.js";
 
 /** Starts a loop by invoking the poller function asynchronously (`InvocationType: Event`). */
-export function createLambdaLoopStarter(lambda: LambdaClient, pollerFunctionName: string): LoopStarter {
+export function createLambdaLoopStarter(
+  lambda: LambdaClient,
+  pollerFunctionName: string,
+): LoopStarter<PollerEvent> {
   return {
-    async start(event: LoopEvent) {
-      const loopEvent: LoopEvent = { queueUrl: event.queueUrl, token: event.token, loopId: event.loopId };
+    async start(event: PollerEvent) {
+      // Exactly the event's fields: the poller's schema is strict.
+      const loopEvent: PollerEvent = isSharedLoopEvent(event)
+        ? { group: event.group, loopId: event.loopId }
+        : { queueUrl: event.queueUrl, token: event.token, loopId: event.loopId };
       try {
         const out = await lambda.send(
           new InvokeCommand({

@@ -121,6 +121,7 @@ export function createSqsQueueClient(sqs: SQSClient): QueueClient {
             ...(options.visibilityTimeoutSec !== undefined
               ? { VisibilityTimeout: options.visibilityTimeoutSec }
               : {}),
+            ...(options.attemptId !== undefined ? { ReceiveRequestAttemptId: options.attemptId } : {}),
           }),
         );
         return (out.Messages ?? []).map(toQueueMessage);
