@@ -6,6 +6,7 @@ import type { SlowHandlerSweepResult } from "./slowHandlerSweep.js";
 import { defaultRouteConcurrency } from "./support/benchPlatform.js";
 import { round } from "./support/stats.js";
 import { renderTable } from "./support/table.js";
+import { benchTargets } from "./targets.js";
 import { benchThroughput, Contender, type ThroughputResult } from "./throughput.js";
 
 // The project runs on Node 20 (package.json "engines"): the SDK's "needs Node 22 later" warning would repeat in every function's output.
@@ -36,6 +37,7 @@ Runs the benchmarks against a fresh local cloud each and prints tables.
   --sizes LIST   scale model sizes, QUEUESxTOKENS (default 100x1000,300x3000,1000x5000)
   --rest-loops N idle loops for the scale model's at-rest costs (default 20)
   --rest-seconds N how long they are counted (default 90)
+  --rate-seconds N how long each rate is measured (default 60)
   --only LIST    a comma-separated subset (default all)
   --json         print one JSON document instead of tables`;
 
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     "rest-loops": { type: "string", default: "20" },
     "rest-seconds": { type: "string", default: "90" },
+    "rate-seconds": { type: "string", default: "60" },
     only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -71,6 +74,7 @@ const trials = wholeNumber("trials", values.trials);
 const rounds = wholeNumber("rounds", values.rounds);
 const restLoops = wholeNumber("rest-loops", values["rest-loops"]);
 const restSeconds = wholeNumber("rest-seconds", values["rest-seconds"]);
+const rateSeconds = wholeNumber("rate-seconds", values["rate-seconds"]);
 /** `--sizes` as given; the scale model's own defaults (`defaultScaleSizes`) when it is not. */
 const sizes = values.sizes?.split(",").map((raw) => {
   const match = /^(\d+)x(\d+)$/.exec(raw.trim());
@@ -80,7 +84,7 @@ const sizes = values.sizes?.split(",").map((raw) => {
   }
   return { queues: wholeNumber("sizes", match[1] ?? ""), tokens: wholeNumber("sizes", match[2] ?? "") };
 });
-const known = ["throughput", "concurrency", "latency", "recovery", "reaction", "scale", "rate"];
+const known: readonly string[] = benchTargets;
 const only = new Set(values.only ? values.only.split(",") : known);
 for (const name of only) {
   if (!known.includes(name)) {
@@ -317,8 +321,8 @@ if (only.has("scale")) {
 }
 if (only.has("rate")) {
   const { benchRateLimit } = await import("./rateLimit.js");
-  say(`\nrate limit: maxRate 50 and 500 msg/s, 2 loops, messages drained over a minute ...`);
-  const r = await benchRateLimit();
+  say(`\nrate limit: maxRate 50 and 500 msg/s, 2 loops, messages drained over ${rateSeconds} s ...`);
+  const r = await benchRateLimit(rateSeconds);
   results.rate = r;
   say(
     renderTable(

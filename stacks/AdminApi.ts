@@ -3,9 +3,9 @@ import {
   adminApiCacheTtlSec,
   adminApiMethods,
   adminApiRequestParameters,
+  EnvVar,
   PlatformFunction,
 } from "@sqs-dispatcher/config";
-import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import { ArnFormat, Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import * as logs from "aws-cdk-lib/aws-logs";

@@ -1,5 +1,4 @@
-import { builtFunctions, type FunctionConfig } from "@sqs-dispatcher/config";
-import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
+import { builtFunctions, EnvVar, type FunctionConfig } from "@sqs-dispatcher/config";
 import { ArnFormat, RemovalPolicy, type Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";

@@ -28,6 +28,17 @@ export {
   routeReadProblem,
 } from "./capacity.js";
 export { DispatcherError } from "./dispatcherError.js";
+export {
+  EnvVar,
+  MissingEnvironmentError,
+  optionalEnv,
+  optionalSecondsByName,
+  type PlatformEnvironmentInput,
+  platformEnvironment,
+  requireEnv,
+  requireRegion,
+  requireSeconds,
+} from "./environment.js";
 export { ConfigValidationError, describeIssues } from "./errors.js";
 export {
   checkFilterPattern,
@@ -81,6 +92,7 @@ export {
   noMatchActionSchema,
   parseNoMatchAction,
 } from "./noMatchAction.js";
+export { listOffenders, offendersNamed } from "./offenderList.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export { isSharedQuietRoute } from "./quietRoutes.js";

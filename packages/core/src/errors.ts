@@ -39,11 +39,6 @@ export class TransientError extends DispatcherError {
   override readonly name = "TransientError";
 }
 
-/** A handler invocation failed as a whole (FunctionError, invoke error); its records return to the queue. */
-export class HandlerInvocationError extends DispatcherError {
-  override readonly name = "HandlerInvocationError";
-}
-
 const retryableNames = new Set([
   "TransientError",
   "ProvisionedThroughputExceededException",

@@ -58,7 +58,6 @@ export {
 export {
   AmbiguousInvokeError,
   DispatcherError,
-  HandlerInvocationError,
   HandlerNotRunError,
   isPassingNotRun,
   isRetryable,

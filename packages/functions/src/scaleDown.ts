@@ -1,6 +1,6 @@
 import { scaleDown } from "@sqs-dispatcher/core";
 import { createPowertoolsLogger } from "./runtime/functionLogger.js";
-import { createScaleHandler, scaleDepsFromEnv } from "./scaleUp.js";
+import { createScaleHandler, scaleDepsFromEnv } from "./runtime/scaleHandler.js";
 
 const logger = createPowertoolsLogger("scale-down");
 

@@ -90,7 +90,7 @@ export {
   createCloudWatchService,
   DEFAULT_ALARM_TIME_SCALE,
 } from "./monitoring/cloudWatchService.js";
-export { AlarmStateValue, type MetricAlarm } from "./monitoring/metricAlarm.js";
+export type { MetricAlarm } from "./monitoring/metricAlarm.js";
 export {
   type DeployLocalOptions,
   type DeployTarget,

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
   type AdminApiMethod,
@@ -14,6 +13,7 @@ import type { ConsoleHandler } from "@sqs-dispatcher/console";
 import { type Logger, silentLogger } from "@sqs-dispatcher/core";
 import { isEdgeHost } from "../edge/edgeServer.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
+import { projectRoot as defaultProjectRoot } from "../projectRoot.js";
 import { cacheKeyOf, createResponseCache } from "./responseCache.js";
 
 /** Host the local admin API listens on: loopback only, like the edge. */
@@ -21,7 +21,6 @@ export const LOCAL_ADMIN_API_HOST = "127.0.0.1";
 /** Default port of the local admin API (`pnpm dev`); the edge is on 4566. */
 export const DEFAULT_LOCAL_ADMIN_API_PORT = 4567;
 
-const defaultProjectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const adminApiHandler = "packages/functions/src/adminApi.handler";
 
 /** Options of {@link startLocalAdminApi}. */
@@ -111,7 +110,7 @@ function send(res: ServerResponse, statusCode: number, headers: Record<string, s
 export async function startLocalAdminApi(options: LocalAdminApiOptions): Promise<LocalAdminApi> {
   const logger = options.logger ?? silentLogger;
   const functionName = options.functionName ?? PlatformFunction.AdminApi;
-  const projectRoot = options.projectRoot ?? defaultProjectRoot;
+  const projectRoot = options.projectRoot ?? defaultProjectRoot();
   const now = options.now ?? Date.now;
   const [modulePath, exportName] = [
     adminApiHandler.slice(0, adminApiHandler.lastIndexOf(".")),

@@ -1,6 +1,5 @@
 import { createWriteStream, fchmodSync, openSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { type ConsoleHandler, createConsoleHandler } from "@sqs-dispatcher/console";
 import { createCloudWatchMetricReader, type Logger } from "@sqs-dispatcher/core";
 import {
@@ -15,6 +14,7 @@ import { EdgePortInUseError } from "../edge/edgeServer.js";
 import { writePermissionReport } from "../iam/permissionReportFile.js";
 import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
 import { ensurePrivateDirSync } from "../privateDir.js";
+import { projectRoot } from "../projectRoot.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
 import { loadRegistry } from "./loadRegistry.js";
 import { startStatusBoard } from "./statusBoard.js";
@@ -54,8 +54,6 @@ export interface RunDevOptions {
   /** `consoleUrl` is the one printed: it carries the console's per-run secret (`/?token=…`). */
   onReady?: (running: { cloud: LocalCloud; deployment: LocalDeployment; consoleUrl: string }) => void;
 }
-
-const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
 function fileLogger(file: string): { logger: Logger; close(): Promise<void> } {
   // The log holds message bodies and errors: the owner's alone, as the data folder is.
@@ -103,9 +101,9 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
   const out = options.out ?? process.stdout;
   const print = (line: string) => out.write(`${line}\n`);
   const port = options.port ?? DEFAULT_EDGE_PORT;
-  const logFile = options.logFile ?? path.join(projectRoot, ".dispatcher", "dev.log");
+  const logFile = options.logFile ?? path.join(projectRoot(), ".dispatcher", "dev.log");
   const logs = fileLogger(logFile);
-  const registry = await loadRegistry(options.configPath ?? path.join(projectRoot, "dispatcher.config.ts"));
+  const registry = await loadRegistry(options.configPath ?? path.join(projectRoot(), "dispatcher.config.ts"));
 
   let cloud: LocalCloud;
   try {
@@ -211,7 +209,7 @@ export async function runDev(options: RunDevOptions = {}): Promise<void> {
     const { reports, textFile } = await writePermissionReport(
       cloud.iam,
       cloud.accountId,
-      path.join(projectRoot, ".dispatcher"),
+      path.join(projectRoot(), ".dispatcher"),
     );
     const unused = reports.reduce((n, r) => n + r.unused.length, 0);
     const denied = reports.reduce((n, r) => n + r.denied.length, 0);

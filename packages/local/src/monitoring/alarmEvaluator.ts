@@ -1,8 +1,9 @@
 import type { Logger } from "@sqs-dispatcher/core";
+import { AlarmState } from "@sqs-dispatcher/core";
 import { alarmNotificationMessage, alarmNotificationSubject } from "./alarmNotificationMessage.js";
 import type { AlarmStore, AlarmTransition } from "./alarmStore.js";
 import { aggregate, type Datapoint, evaluateAlarm } from "./evaluateAlarm.js";
-import { AlarmStateValue, type MetricAlarm } from "./metricAlarm.js";
+import type { MetricAlarm } from "./metricAlarm.js";
 import { isSupportedSqsMetric, type QueueMetricsSource, SqsMetric } from "./queueMetrics.js";
 
 /** Publishes one message to an SNS topic (through the SDK against the local cloud). */
@@ -80,9 +81,9 @@ export function createAlarmEvaluator(options: AlarmEvaluatorOptions): AlarmEvalu
     });
     if (!alarm.ActionsEnabled) return;
     const actions =
-      alarm.StateValue === AlarmStateValue.Alarm
+      alarm.StateValue === AlarmState.Alarm
         ? alarm.AlarmActions
-        : alarm.StateValue === AlarmStateValue.Ok
+        : alarm.StateValue === AlarmState.Ok
           ? alarm.OKActions
           : alarm.InsufficientDataActions;
     const message = JSON.stringify(

@@ -1,4 +1,5 @@
-import { type AlarmStateValue, type MetricAlarm, regionLongName } from "./metricAlarm.js";
+import type { AlarmState } from "@sqs-dispatcher/core";
+import { type MetricAlarm, regionLongName } from "./metricAlarm.js";
 
 /** CloudWatch's notification timestamps: `2026-11-26T15:04:05.123+0000`. */
 export function notificationTime(epochMs: number): string {
@@ -16,7 +17,7 @@ function notificationStatistic(statistic: string): string {
  */
 export function alarmNotificationMessage(
   alarm: MetricAlarm,
-  oldState: AlarmStateValue,
+  oldState: AlarmState,
   accountId: string,
   region: string,
 ): Record<string, unknown> {

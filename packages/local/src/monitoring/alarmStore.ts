@@ -1,6 +1,6 @@
+import { AlarmState } from "@sqs-dispatcher/core";
 import { CloudWatchError, WireTimestamp } from "./cloudWatchWire.js";
 import {
-  AlarmStateValue,
   ComparisonOperator,
   type Dimension,
   type MetricAlarm,
@@ -11,7 +11,7 @@ import {
 /** A state change that alarm actions must hear about. */
 export interface AlarmTransition {
   alarm: MetricAlarm;
-  oldState: AlarmStateValue;
+  oldState: AlarmState;
 }
 
 export interface AlarmStoreOptions {
@@ -20,7 +20,7 @@ export interface AlarmStoreOptions {
   now: () => number;
 }
 
-const states = new Set<string>(Object.values(AlarmStateValue));
+const states = new Set<string>(Object.values(AlarmState));
 const operators = new Set<string>(Object.values(ComparisonOperator));
 const statistics = new Set<string>(Object.values(Statistic));
 const treatments = new Set<string>(Object.values(TreatMissingData));
@@ -193,7 +193,7 @@ export class AlarmStore {
       OKActions: actions("OKActions"),
       AlarmActions: actions("AlarmActions"),
       InsufficientDataActions: actions("InsufficientDataActions"),
-      StateValue: existing?.StateValue ?? AlarmStateValue.InsufficientData,
+      StateValue: existing?.StateValue ?? AlarmState.InsufficientData,
       StateReason: existing?.StateReason ?? "Unchecked: Initial alarm creation",
       ...(existing?.StateReasonData !== undefined && { StateReasonData: existing.StateReasonData }),
       StateUpdatedTimestamp: existing?.StateUpdatedTimestamp ?? now,
@@ -306,13 +306,13 @@ export class AlarmStore {
       }
     }
     if (!this.alarms.has(name)) throw new CloudWatchError("ResourceNotFound", `Alarm ${name} not found`, 404);
-    return this.transition(name, stateValue as AlarmStateValue, reason, reasonData);
+    return this.transition(name, stateValue as AlarmState, reason, reasonData);
   }
 
   /** Records a new state; the transition when it differs from the current one. */
   transition(
     name: string,
-    state: AlarmStateValue,
+    state: AlarmState,
     reason: string,
     reasonData?: string,
   ): AlarmTransition | undefined {

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { optionalEnv } from "@sqs-dispatcher/config";
 import { type Logger, silentLogger } from "@sqs-dispatcher/core";
 import type { LocalService } from "../edge/localService.js";
-import { optionalEnv } from "../optionalEnv.js";
 import { type AlarmEvaluator, createAlarmEvaluator } from "./alarmEvaluator.js";
 import { AlarmStore } from "./alarmStore.js";
 import {

@@ -1,10 +1,5 @@
-import {
-  AlarmStateValue,
-  ComparisonOperator,
-  type MetricAlarm,
-  Statistic,
-  TreatMissingData,
-} from "./metricAlarm.js";
+import { AlarmState } from "@sqs-dispatcher/core";
+import { ComparisonOperator, type MetricAlarm, Statistic, TreatMissingData } from "./metricAlarm.js";
 
 /** One period's value of an alarm's metric; `value` undefined when the period had no data. */
 export interface Datapoint {
@@ -51,7 +46,7 @@ export function isBreaching(value: number, operator: ComparisonOperator, thresho
 }
 
 export interface Evaluation {
-  state: AlarmStateValue;
+  state: AlarmState;
   reason: string;
   reasonData: string;
 }
@@ -109,7 +104,7 @@ export function evaluateAlarm(alarm: AlarmRule, window: readonly Datapoint[]): E
 
   if (breaching >= m) {
     return {
-      state: AlarmStateValue.Alarm,
+      state: AlarmState.Alarm,
       reason: `Threshold Crossed: ${breaching} out of the last ${n} datapoints [${listed}] ${breaching === 1 ? "was" : "were"} ${operatorWords[alarm.ComparisonOperator]} the threshold (${alarm.Threshold.toFixed(1)}) (minimum ${m} datapoint${m === 1 ? "" : "s"} for OK -> ALARM transition).`,
       reasonData,
     };
@@ -117,14 +112,14 @@ export function evaluateAlarm(alarm: AlarmRule, window: readonly Datapoint[]): E
   if (present.length === 0 && (treat === TreatMissingData.Missing || treat === TreatMissingData.Ignore)) {
     if (treat === TreatMissingData.Ignore) return undefined;
     return {
-      state: AlarmStateValue.InsufficientData,
+      state: AlarmState.InsufficientData,
       reason: `Insufficient Data: ${n} datapoint${n === 1 ? " was" : "s were"} unknown.`,
       reasonData,
     };
   }
   const notBreaching = n - breaching;
   return {
-    state: AlarmStateValue.Ok,
+    state: AlarmState.Ok,
     reason: `Threshold Crossed: ${notBreaching} out of the last ${n} datapoints [${listed}] ${notBreaching === 1 ? "was" : "were"} not ${operatorWords[alarm.ComparisonOperator]} the threshold (${alarm.Threshold.toFixed(1)}) (minimum ${n - m + 1} datapoint${n - m + 1 === 1 ? "" : "s"} for ALARM -> OK transition).`,
     reasonData,
   };

@@ -1,8 +1,4 @@
-import { AlarmState } from "@sqs-dispatcher/core";
-
-/** The alarm states, as CloudWatch spells them (one definition, core's). */
-export const AlarmStateValue = AlarmState;
-export type AlarmStateValue = AlarmState;
+import type { AlarmState } from "@sqs-dispatcher/core";
 
 export const ComparisonOperator = {
   GreaterThanOrEqualToThreshold: "GreaterThanOrEqualToThreshold",
@@ -45,7 +41,7 @@ export interface MetricAlarm {
   OKActions: string[];
   AlarmActions: string[];
   InsufficientDataActions: string[];
-  StateValue: AlarmStateValue;
+  StateValue: AlarmState;
   StateReason: string;
   StateReasonData?: string;
   /** Epoch ms. */

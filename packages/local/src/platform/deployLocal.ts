@@ -1,9 +1,9 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   builtFunctions,
   ConfigValidationError,
   checkRouteFits,
+  EnvVar,
   externalFunctionRef,
   isExternalFunction,
   type LoopTiming,
@@ -15,6 +15,7 @@ import {
   registryWarnings,
   routeParameterPath,
   settingsFor,
+  platformEnvironment as sharedPlatformEnvironment,
 } from "@sqs-dispatcher/config";
 import {
   applyRouteSync,
@@ -30,6 +31,7 @@ import type { LocalIam } from "../iam/localIam.js";
 import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
 import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../monitoring/deployScaling.js";
+import { projectRoot as defaultProjectRoot } from "../projectRoot.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";
 import { checkExternalFunctions } from "./checkExternalFunctions.js";
@@ -126,8 +128,6 @@ function routesThatDoNotFit(registry: Registry, timing: LoopTiming): { path: str
   });
 }
 
-const defaultProjectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
-
 /** `path/to/module.exportName` relative to the project root → absolute module path + export. */
 function resolveHandler(projectRoot: string, handler: string): string {
   const dot = handler.lastIndexOf(".");
@@ -156,7 +156,7 @@ export async function deployLocal(
 ): Promise<LocalDeployment> {
   const logger = options.logger ?? silentLogger;
   const stage = options.stage ?? "local";
-  const projectRoot = options.projectRoot ?? defaultProjectRoot;
+  const projectRoot = options.projectRoot ?? defaultProjectRoot();
   const settings = settingsFor(registry, { kind: "local" });
   const routeStoreKind = options.routeStore ?? settings.routeStore;
 
@@ -232,7 +232,7 @@ export async function deployLocal(
           routeStore: routeStoreKind,
           region: cloud.region,
           accountId: cloud.accountId,
-          projectRoot: defaultProjectRoot,
+          projectRoot: defaultProjectRoot(),
           tables: localTableNames(tables, ScalingEventsTable.name),
         }),
       );
@@ -271,7 +271,7 @@ export async function deployLocal(
         handler: resolveHandler(projectRoot, fn.handler),
         timeoutSec: fn.timeoutSec,
         memoryMb: fn.memoryMb,
-        environment: { ...fn.environment, PROCESSED_TABLE: tables.processed },
+        environment: { ...fn.environment, [EnvVar.ProcessedTable]: tables.processed },
         reservedConcurrency: fn.reservedConcurrency,
         // Handlers stay outside the poller's chain: AWS's recursion guard applies to them.
         recursiveLoop: "Terminate",
@@ -283,43 +283,37 @@ export async function deployLocal(
       ...builtFunctions(registry.functions).map(([, f]) => f.timeoutSec),
     );
     const platformEnvironment: Record<string, string> = {
-      TOKENS_TABLE: tables.tokens,
-      ROUTE_STORE: routeStoreKind,
-      ...(routeStoreKind === "dynamodb"
-        ? { ROUTES_TABLE: PlatformTables.routes.name }
-        : { ROUTES_PATH: routesPath }),
-      POLLER_FUNCTION_NAME: PlatformFunction.Poller,
-      POLLER_WAIT_TIME_SEC: String(settings.poller.waitTimeSec),
-      POLLER_MARGIN_SEC: String(settings.poller.marginSec),
-      POLLER_RENEW_EVERY_SEC: String(settings.poller.renewEverySec),
-      POLLER_SHARED_QUEUES_PER_LOOP: String(settings.poller.sharedQueuesPerLoop),
-      ROUTE_CACHE_TTL_SEC: String(settings.poller.routeCacheTtlSec),
-      MAX_HANDLER_TIMEOUT_SEC: String(maxHandlerTimeoutSec),
-      // Locally a function's name is its registry name.
-      HANDLER_TIMEOUTS_SEC: JSON.stringify(
-        Object.fromEntries(builtFunctions(registry.functions).map(([name, fn]) => [name, fn.timeoutSec])),
-      ),
+      ...sharedPlatformEnvironment({
+        tokensTable: tables.tokens,
+        routeStore: routeStoreKind,
+        ...(routeStoreKind === "dynamodb" ? { routesTable: PlatformTables.routes.name } : { routesPath }),
+        pollerFunction: PlatformFunction.Poller,
+        poller: settings.poller,
+        restart: settings.restart,
+        limits: registry.limits,
+        maxHandlerTimeoutSec,
+        // Locally a function's name is its registry name.
+        handlerTimeoutsSec: Object.fromEntries(
+          builtFunctions(registry.functions).map(([name, fn]) => [name, fn.timeoutSec]),
+        ),
+        // A restart run is time-boxed to its interval, so it ends before the next one starts.
+        restartIntervalSec: settings.restart.intervalSec,
+        stage,
+      }),
       // A local execution environment's init is a worker thread starting, well under a second, and
       // local pollers run for seconds: keeping Lambda's 10 s for it would leave no batch room to start.
-      POLLER_COLD_START_ALLOWANCE_SEC: "0",
-      RESTART_STALE_AFTER_SEC: String(settings.restart.staleAfterSec),
-      LIMITS_MAX_LOOPS_PER_ROUTE: String(registry.limits.maxLoopsPerRoute),
-      LIMITS_MAX_LOOPS_TOTAL: String(registry.limits.maxLoopsTotal),
-      RESTART_START_GRACE_SEC: String(settings.restart.startGraceSec),
-      // A restart run is time-boxed to its interval, so it ends before the next one starts.
-      RESTART_INTERVAL_SEC: String(settings.restart.intervalSec),
-      PROCESSED_TABLE: tables.processed,
-      DISPATCHER_APP: registry.app,
-      DISPATCHER_STAGE: stage,
+      [EnvVar.ColdStartAllowanceSec]: "0",
+      [EnvVar.ProcessedTable]: tables.processed,
+      [EnvVar.App]: registry.app,
       // The tier alarms are named `<app>-<stage>-<queue>-depth-<n>`: status reads only this deployment's.
-      ALARM_NAME_PREFIX: `${registry.app}-${stage}-`,
+      [EnvVar.AlarmNamePrefix]: `${registry.app}-${stage}-`,
     };
     await cloud.lambda.register({
       name: PlatformFunction.Poller,
       handler: resolveHandler(projectRoot, "packages/functions/src/poller.handler"),
       timeoutSec: pollerTimeoutSec,
       memoryMb: settings.poller.memoryMb,
-      environment: { ...platformEnvironment, POLLER_TIMEOUT_SEC: String(pollerTimeoutSec) },
+      environment: { ...platformEnvironment, [EnvVar.PollerTimeoutSec]: String(pollerTimeoutSec) },
       // As on AWS: loops can never take more than the registry's limits allow, whatever routes say.
       reservedConcurrency: pollerReservedConcurrency(registry.limits),
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
