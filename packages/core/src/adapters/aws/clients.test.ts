@@ -1,6 +1,10 @@
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createAwsClients, recursionDetectionMiddlewareName } from "./clients.js";
+import { type AwsClients, createAwsClients, recursionDetectionMiddlewareName } from "./clients.js";
 
 describe("createAwsClients", () => {
   it("keeps handler invocations outside the poller's recursive chain, but not the self-invoke", () => {
@@ -35,3 +39,67 @@ describe("createAwsClients", () => {
     clients.sqs.destroy();
   });
 });
+
+describe("createAwsClients against an endpoint that never answers", () => {
+  let server: Server | undefined;
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+  });
+
+  /** What a call came to: its error, or "hung" when it neither answered nor failed by `guardMs`. */
+  async function outcome(call: Promise<unknown>, guardMs: number): Promise<unknown> {
+    let guard: NodeJS.Timeout | undefined;
+    const hung = new Promise((resolve) => {
+      guard = setTimeout(() => resolve("hung"), guardMs);
+    });
+    try {
+      return await Promise.race([
+        call.then(
+          () => "answered",
+          (error: unknown) => error,
+        ),
+        hung,
+      ]);
+    } finally {
+      clearTimeout(guard);
+    }
+  }
+
+  it.each([
+    ["dynamodb", (c: AwsClients) => c.dynamodb.send(new GetItemCommand({ TableName: "t", Key: {} }))],
+    ["sqs", (c: AwsClients) => c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl }))],
+    ["lambda", (c: AwsClients) => c.lambda.send(new InvokeCommand({ FunctionName: "poller" }))],
+    ["handlerLambda", (c: AwsClients) => c.handlerLambda.send(new InvokeCommand({ FunctionName: "h" }))],
+  ] as const)(
+    "fails a %s call with a TimeoutError once its request timeout passes",
+    async (client, call) => {
+      vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+      vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+      // Accepts every request and never answers: a half-open connection.
+      server = createServer(() => {});
+      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const clients = createAwsClients({
+        region: "us-east-1",
+        endpoint,
+        maxAttempts: 1,
+        requestTimeoutMs: { [client]: 300 },
+      });
+      try {
+        // The guard is far beyond the timeout: without one that throws, the call would hang for ever.
+        const result = await outcome(call(clients), 10_000);
+        expect(result).toMatchObject({
+          name: "TimeoutError",
+          message: expect.stringMatching(/300 ms requestTimeout/),
+        });
+      } finally {
+        for (const c of [clients.dynamodb, clients.sqs, clients.lambda, clients.handlerLambda]) c.destroy();
+      }
+    },
+    20_000,
+  );
+});
+
+const queueUrl = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";

@@ -29,7 +29,8 @@ export interface AwsClientOptions {
   maxAttempts?: number;
   /**
    * Longest wait for a response, per client, ms, so a half-open connection cannot hang a loop
-   * past its budget. SQS must outlast a long poll and the handler client the longest handler.
+   * past its budget: the call then fails with a `TimeoutError`. SQS must outlast a long poll and the
+   * handler client the longest handler.
    * Defaults: DynamoDB 5 s, SQS 30 s (a 20 s long poll and slack), Lambda 10 s, handler Lambda 15 min.
    */
   requestTimeoutMs?: Partial<Record<"dynamodb" | "sqs" | "lambda" | "handlerLambda", number>>;
@@ -52,7 +53,13 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
   const base = (client: keyof typeof defaultRequestTimeoutMs) => ({
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    requestHandler: { ...agents, connectionTimeout: 3_000, requestTimeout: timeouts[client] },
+    requestHandler: {
+      ...agents,
+      connectionTimeout: 3_000,
+      requestTimeout: timeouts[client],
+      // Without it the SDK only logs a warning when the request timeout passes, and the call hangs on.
+      throwOnRequestTimeout: true,
+    },
   });
   const maxAttempts = options.maxAttempts ?? 3;
   const dynamodb = new DynamoDBClient({ ...base("dynamodb"), maxAttempts });
