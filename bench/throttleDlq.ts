@@ -1,9 +1,24 @@
+import { loadavg } from "node:os";
+import { DeleteFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { defineDispatcher } from "@sqs-dispatcher/config";
 import { systemClock } from "@sqs-dispatcher/core";
 import { type BenchPlatform, depth, startBenchPlatform, tokensOf } from "./support/benchPlatform.js";
 
-/** What a long throttle did to a queue that dead-letters after a few receives. */
+/** One sample of the queue while the bench runs. */
+export interface ThrottleSample {
+  atSec: number;
+  phase: "throttled" | "lifted";
+  visible: number;
+  inFlight: number;
+  handled: number;
+  deadLettered: number;
+  blocked: string[];
+  load1: number;
+}
+
+/** What a long throttle did to a queue that dead-letters after a few receives, and what lifting it did. */
 export interface ThrottleDlqResult {
   throttledSec: number;
   loops: number;
@@ -11,27 +26,44 @@ export interface ThrottleDlqResult {
   reservedConcurrency: number;
   maxReceiveCount: number;
   sent: number;
+  /** At the end of the throttle. */
+  atLift: { handled: number; deadLettered: number; left: number };
+  /** Once the queue drained after the lift (or the drain deadline passed). */
+  drainedSec: number | undefined;
+  handled: number;
+  /** Distinct messages the handler recorded at least once. */
+  distinctHandled: number;
   deadLettered: number;
   left: number;
+  /** Handled messages by the receive count of their last handled delivery. */
+  receiveCounts: Record<string, number>;
+  /** Messages the handler ran more than once. */
+  handledTwice: number;
   blockedReasonsSeen: string[];
+  loadAverage: { start: number[]; atLift: number[]; end: number[] };
+  samples: ThrottleSample[];
 }
 
 const loops = 6;
 const routeConcurrency = 2;
 const reserved = 2;
 const maxReceiveCount = 3;
+const sampleEveryMs = 30_000;
 
 /**
  * A handler far narrower than the loops that feed it: reserved concurrency 2 against 6 loops × 2
  * batches each, for `throttledSec` (default 10 minutes), with a queue that dead-letters after 3
- * receives and 30 s poller invocations (about 20 per loop). Every message that reaches the DLQ
- * would have done so without its handler having run: the figure to report is that count.
+ * receives and 30 s poller invocations (about 20 per loop). Then the reserved concurrency is
+ * removed (the throttle lifts) and the bench waits for the queue to drain, up to `drainSec`.
+ * Every message that reaches the DLQ would have done so without its handler having run: the
+ * figure to report is that count, with what the handler ran and the receive counts it saw.
  *
- * Run once: `pnpm tsx bench/throttleDlq.ts [seconds] [messages]`.
+ * Run once: `pnpm tsx bench/throttleDlq.ts [seconds] [messages] [drainSec]`.
  */
 export async function benchThrottleDlq(
   throttledSec = 600,
   sent = throttledSec * 25,
+  drainSec = 600,
 ): Promise<ThrottleDlqResult> {
   const registry = defineDispatcher({
     app: "bench",
@@ -58,6 +90,7 @@ export async function benchThrottleDlq(
       restart: { intervalSec: 3, staleAfterSec: 16, startGraceSec: 10 },
     },
   });
+  const loadStart = loadavg();
   const platform = await startBenchPlatform(registry);
   try {
     const url = platform.url("narrow");
@@ -67,13 +100,63 @@ export async function benchThrottleDlq(
     // at most about 40 messages a second; with the local cloud's own overhead the backlog outlasts
     // the throttle window.
     await fillSleeping(platform, url, sent);
+    const startedAt = systemClock.now();
     const seen = new Set<string>();
-    const until = systemClock.now() + throttledSec * 1000;
+    const samples: ThrottleSample[] = [];
+    const sample = async (phase: ThrottleSample["phase"]) => {
+      const d = await depth(platform, url);
+      const blocked = [
+        ...new Set((await tokensOf(platform, "narrow")).flatMap((t) => t.blockedReason ?? [])),
+      ];
+      for (const reason of blocked) seen.add(reason);
+      const s: ThrottleSample = {
+        atSec: Math.round((systemClock.now() - startedAt) / 1000),
+        phase,
+        ...d,
+        handled: await handledCount(platform),
+        deadLettered: (await depth(platform, dlq)).visible,
+        blocked,
+        load1: Number(loadavg()[0]?.toFixed(2)),
+      };
+      samples.push(s);
+      console.error(JSON.stringify(s));
+      return s;
+    };
+
+    const until = startedAt + throttledSec * 1000;
+    let nextSample = startedAt;
     while (systemClock.now() < until) {
+      if (systemClock.now() >= nextSample) {
+        await sample("throttled");
+        nextSample += sampleEveryMs;
+      }
       for (const t of await tokensOf(platform, "narrow")) if (t.blockedReason) seen.add(t.blockedReason);
       await systemClock.sleep(5_000);
     }
-    const after = await depth(platform, url);
+    const lift = await sample("throttled");
+    const loadAtLift = loadavg();
+    await platform.deployment.clients.lambda.send(
+      new DeleteFunctionConcurrencyCommand({ FunctionName: "narrow" }),
+    );
+    const liftedAt = systemClock.now();
+    let drainedSec: number | undefined;
+    nextSample = liftedAt + sampleEveryMs;
+    while (systemClock.now() < liftedAt + drainSec * 1000) {
+      const d = await depth(platform, url);
+      if (d.visible === 0 && d.inFlight === 0) {
+        drainedSec = Math.round((systemClock.now() - liftedAt) / 1000);
+        break;
+      }
+      if (systemClock.now() >= nextSample) {
+        await sample("lifted");
+        nextSample += sampleEveryMs;
+      }
+      await systemClock.sleep(1_000);
+    }
+    const end = await sample("lifted");
+    const deliveries = await handledMessages(platform);
+    const receiveCounts: Record<string, number> = {};
+    for (const d of deliveries) receiveCounts[d.receiveCount] = (receiveCounts[d.receiveCount] ?? 0) + 1;
     return {
       throttledSec,
       loops,
@@ -81,13 +164,57 @@ export async function benchThrottleDlq(
       reservedConcurrency: reserved,
       maxReceiveCount,
       sent,
-      deadLettered: (await depth(platform, dlq)).visible,
-      left: after.visible + after.inFlight,
+      atLift: { handled: lift.handled, deadLettered: lift.deadLettered, left: lift.visible + lift.inFlight },
+      drainedSec,
+      handled: end.handled,
+      distinctHandled: deliveries.length,
+      deadLettered: end.deadLettered,
+      left: end.visible + end.inFlight,
+      receiveCounts,
+      handledTwice: deliveries.filter((d) => d.deliveries > 1).length,
       blockedReasonsSeen: [...seen],
+      loadAverage: { start: loadStart, atLift: loadAtLift, end: loadavg() },
+      samples,
     };
   } finally {
     await platform.stop();
   }
+}
+
+/** Records the handler reported as succeeded (the `processed` table's per-queue counter). */
+async function handledCount(platform: BenchPlatform): Promise<number> {
+  const { Item } = await platform.deployment.clients.doc.send(
+    new GetCommand({
+      TableName: platform.deployment.tables.processed,
+      Key: { messageId: "#stats#narrow" },
+      ConsistentRead: true,
+    }),
+  );
+  return Number(Item?.succeeded ?? 0);
+}
+
+/** Every message the handler recorded: its delivery count and the receive count of its last delivery. */
+async function handledMessages(
+  platform: BenchPlatform,
+): Promise<{ deliveries: number; receiveCount: number }[]> {
+  const found: { deliveries: number; receiveCount: number }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await platform.deployment.clients.doc.send(
+      new ScanCommand({
+        TableName: platform.deployment.tables.processed,
+        ExclusiveStartKey: start,
+        FilterExpression: "#queue = :q",
+        ExpressionAttributeNames: { "#queue": "queue" },
+        ExpressionAttributeValues: { ":q": "narrow" },
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      found.push({ deliveries: Number(item.deliveries ?? 0), receiveCount: Number(item.receiveCount ?? 0) });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
 }
 
 /** Sends `count` bodies the record handler sleeps 50 ms on, in batches of 10, 8 batches in flight. */
@@ -115,5 +242,6 @@ async function fillSleeping(platform: BenchPlatform, queueUrl: string, count: nu
 if (import.meta.url === `file://${process.argv[1]}`) {
   const seconds = Number(process.argv[2] ?? 600);
   const sent = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
-  console.log(JSON.stringify(await benchThrottleDlq(seconds, sent), null, 2));
+  const drain = process.argv[4] === undefined ? undefined : Number(process.argv[4]);
+  console.log(JSON.stringify(await benchThrottleDlq(seconds, sent, drain), null, 2));
 }
