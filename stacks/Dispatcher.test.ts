@@ -679,7 +679,7 @@ describe("IAM least privilege", () => {
     ]);
   });
 
-  it("lets restart and the scale functions invoke only the poller", () => {
+  it("lets restart and the scale functions invoke only the poller, and share the scaling lock's table", () => {
     for (const name of ["shop-test-restart", "shop-test-scale-up", "shop-test-scale-down"]) {
       const invoke = statementsOf(dispatcher, name).filter((s) =>
         actionsOf(s).some((a) => a.startsWith("lambda:")),
@@ -691,8 +691,11 @@ describe("IAM least privilege", () => {
         actionsOf(s).some((a) => a.startsWith("dynamodb:")),
       );
       const tables = dynamo.flatMap(resourcesOfStatement).map(render).sort();
-      const expected = [`\${${tableId("shop-test-tokens")}.Arn}`];
-      if (name !== "shop-test-restart") expected.push(`\${${tableId("shop-test-scaling-events")}.Arn}`);
+      // The scaling-events table holds the per-queue lock every change of a loop count takes.
+      const expected = [
+        `\${${tableId("shop-test-tokens")}.Arn}`,
+        `\${${tableId("shop-test-scaling-events")}.Arn}`,
+      ];
       expect(tables).toEqual(expected.sort());
     }
   });
@@ -1131,6 +1134,8 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
         ],
         resources: [tokens],
       },
+      // Reconcile changes a loop count under the scale functions' per-queue lock.
+      { effect: "Allow", actions: ["dynamodb:DeleteItem", "dynamodb:PutItem"], resources: [events] },
       routesRead,
       { effect: "Allow", actions: ["lambda:InvokeFunction"], resources: [poller] },
       { effect: "Allow", actions: ["sqs:GetQueueAttributes"], resources: routed },

@@ -18,7 +18,7 @@ import {
 } from "./dispatcher/queues.js";
 import { createRestart } from "./dispatcher/restart.js";
 import { createRouteSync, registryRoutesOf } from "./dispatcher/routeSync.js";
-import { createScaling } from "./dispatcher/scaling.js";
+import { createScaling, createScalingEventsTable } from "./dispatcher/scaling.js";
 import { createTables } from "./dispatcher/tables.js";
 
 export type { DispatcherStackOptions } from "./dispatcher/context.js";
@@ -109,7 +109,15 @@ export function createDispatcherStack(registry: Registry, options: DispatcherSta
       forwardTargetArns,
       grantRoutesRead,
     });
-    const scaleGrants = { platformFunction, tokensTable, grantRoutesRead, pollerArn, routedQueueArns };
+    const scalingEventsTable = createScalingEventsTable(build);
+    const scaleGrants = {
+      platformFunction,
+      tokensTable,
+      scalingEventsTable,
+      grantRoutesRead,
+      pollerArn,
+      routedQueueArns,
+    };
     const { scheduleMinutes } = createRestart(build, scaleGrants);
     createScaling(build, scaleGrants);
 

@@ -1,4 +1,5 @@
 import { PlatformFunction } from "@sqs-dispatcher/config";
+import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import { Cron, type Table } from "sst/constructs";
 import type { StackBuild } from "./context.js";
 import { allow, type PlatformFunctionFactory, PlatformHandler } from "./functions.js";
@@ -16,6 +17,8 @@ export function restartScheduleMinutes(intervalSec: number): number {
 export interface RestartResources {
   readonly platformFunction: PlatformFunctionFactory;
   readonly tokensTable: Table;
+  /** Where the per-queue loop-count lock lives, which reconcile takes as the scale functions do. */
+  readonly scalingEventsTable: Table;
   readonly grantRoutesRead: RoutesReadGrant;
   readonly pollerArn: string;
   readonly routedQueueArns: string[];
@@ -24,10 +27,18 @@ export interface RestartResources {
 /** Restart: claims stale tokens and reconciles loop counts on a schedule. Returns the schedule's minutes. */
 export function createRestart(
   { stack, registry, settings }: StackBuild,
-  { platformFunction, tokensTable, grantRoutesRead, pollerArn, routedQueueArns }: RestartResources,
+  {
+    platformFunction,
+    tokensTable,
+    scalingEventsTable,
+    grantRoutesRead,
+    pollerArn,
+    routedQueueArns,
+  }: RestartResources,
 ): { scheduleMinutes: number } {
   const restart = platformFunction(stack, "Restart", PlatformFunction.Restart, PlatformHandler.restart, {
     timeout: 300,
+    environment: { [EnvVar.ScalingEventsTable]: scalingEventsTable.tableName },
   });
   allow(
     restart,
@@ -41,6 +52,8 @@ export function createRestart(
     ],
     [tokensTable.tableArn],
   );
+  // The per-queue loop-count lock (conditional put/delete of `lock|<queueUrl>`), shared with scaling.
+  allow(restart, ["dynamodb:PutItem", "dynamodb:DeleteItem"], [scalingEventsTable.tableArn]);
   grantRoutesRead(restart);
   allow(restart, ["lambda:InvokeFunction"], [pollerArn]);
   // Depth-mode scaling reads queue depth during reconcile.

@@ -55,24 +55,13 @@ export function restrictToStageAlarms(
   );
 }
 
-/** What the scale functions' grants cover. */
-export interface ScalingResources {
-  readonly platformFunction: PlatformFunctionFactory;
-  readonly tokensTable: Table;
-  readonly grantRoutesRead: RoutesReadGrant;
-  readonly pollerArn: string;
-  readonly routedQueueArns: string[];
-}
-
 /**
- * Scaling: alarm → topic → function. The scale functions remember each alarm transition
- * they acted on (a duplicate SNS delivery scales once); TTL keeps the table small.
+ * The `scaling-events` table: the alarm transitions the scale functions acted on (a duplicate SNS
+ * delivery scales once), and the per-queue lock that scale-up, scale-down and restart's reconcile
+ * take to change a queue's loop count. TTL keeps it small.
  */
-export function createScaling(
-  { stack, registry, stage, name }: StackBuild,
-  { platformFunction, tokensTable, grantRoutesRead, pollerArn, routedQueueArns }: ScalingResources,
-): void {
-  const scalingEventsTable = new Table(stack, "ScalingEvents", {
+export function createScalingEventsTable({ stack, name }: StackBuild): Table {
+  return new Table(stack, "ScalingEvents", {
     fields: { eventKey: "string" },
     primaryIndex: { partitionKey: "eventKey" },
     timeToLiveAttribute: "expiresAt",
@@ -84,6 +73,33 @@ export function createScaling(
       },
     },
   });
+}
+
+/** What the scale functions' grants cover. */
+export interface ScalingResources {
+  readonly platformFunction: PlatformFunctionFactory;
+  readonly tokensTable: Table;
+  readonly scalingEventsTable: Table;
+  readonly grantRoutesRead: RoutesReadGrant;
+  readonly pollerArn: string;
+  readonly routedQueueArns: string[];
+}
+
+/**
+ * Scaling: alarm → topic → function. The scale functions remember each alarm transition
+ * they acted on in `scalingEventsTable` (a duplicate SNS delivery scales once).
+ */
+export function createScaling(
+  { stack, registry, stage, name }: StackBuild,
+  {
+    platformFunction,
+    tokensTable,
+    scalingEventsTable,
+    grantRoutesRead,
+    pollerArn,
+    routedQueueArns,
+  }: ScalingResources,
+): void {
   // Topic ARNs from their names: the functions need them in their environment, and a GetAtt of a
   // topic that subscribes the function would be a dependency cycle.
   const topicArnOf = (topicName: string) => stack.formatArn({ service: "sns", resource: topicName });

@@ -3,13 +3,21 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Route } from "@sqs-dispatcher/config";
 import {
   createDynamoLeaseStore,
+  createDynamoQueueScalingLock,
   createRestart,
   LeaseLostError,
   type LeaseStore,
   type LoopEvent,
   silentLogger,
+  systemClock,
 } from "@sqs-dispatcher/core";
-import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
+import {
+  ensureTable,
+  type LocalCloud,
+  PlatformTables,
+  ScalingEventsTable,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let cloud: LocalCloud;
@@ -28,6 +36,7 @@ beforeAll(async () => {
   doc = DynamoDBDocumentClient.from(dynamodb);
   // The platform's tokens table, as a deploy creates it (waiting until it is ACTIVE).
   await ensureTable(dynamodb, PlatformTables.tokens);
+  await ensureTable(dynamodb, ScalingEventsTable);
   leases = createDynamoLeaseStore({ doc, tableName: "tokens" });
 });
 
@@ -211,7 +220,8 @@ describe("DynamoDB lease store against the local cloud", () => {
       leases,
       routes: { list: async () => [route, ...otherRoutes] },
       starter: { start: async (e) => void started.push(e) },
-      clock: { now: () => Date.now() },
+      lock: createDynamoQueueScalingLock({ doc, tableName: ScalingEventsTable.name }),
+      clock: systemClock,
       logger: silentLogger,
       settings: { staleAfterMs: 60_000, startGraceMs: 60_000 },
     }).run();

@@ -3,6 +3,7 @@ import { BatchWriteCommand, DeleteCommand, PutCommand } from "@aws-sdk/lib-dynam
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import {
   createDynamoLeaseStore,
+  createDynamoQueueScalingLock,
   createLambdaLoopStarter,
   createRestart,
   createSsmRouteStore,
@@ -11,6 +12,7 @@ import {
   silentLogger,
   systemClock,
 } from "@sqs-dispatcher/core";
+import { ScalingEventsTable } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { waitFor } from "./support/waitFor.js";
@@ -162,6 +164,7 @@ describe("restart after an incident left hundreds of tokens stale", () => {
       leases: createDynamoLeaseStore({ doc, tableName: platform.deployment.tables.tokens }),
       routes: createSsmRouteStore({ ssm: platform.deployment.clients.ssm, path: routesPath }),
       starter: createLambdaLoopStarter(platform.deployment.clients.lambda, PlatformFunction.Poller),
+      lock: createDynamoQueueScalingLock({ doc, tableName: ScalingEventsTable.name }),
       clock: systemClock,
       logger: {
         ...silentLogger,

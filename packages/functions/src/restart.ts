@@ -6,6 +6,7 @@ import {
   createAwsClients,
   createDepthLoopCount,
   createDynamoLeaseStore,
+  createDynamoQueueScalingLock,
   createLambdaLoopStarter,
   createRestart,
   createSqsQueueDepthReader,
@@ -50,6 +51,11 @@ export function restartFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv 
     leases,
     routes: routeStoreFromEnv(env),
     starter,
+    // The scale functions' per-queue lock: reconcile changes a route's loop count only under it.
+    lock: createDynamoQueueScalingLock({
+      doc: clients.doc,
+      tableName: requireEnv(EnvVar.ScalingEventsTable, env),
+    }),
     shared: { groups: leases, starter, perLoop: sharedQueuesPerLoopFromEnv(env) },
     clock: systemClock,
     logger: asCoreLogger(logger),

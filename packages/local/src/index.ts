@@ -90,6 +90,7 @@ export {
   createCloudWatchService,
   DEFAULT_ALARM_TIME_SCALE,
 } from "./monitoring/cloudWatchService.js";
+export { ScalingEventsTable } from "./monitoring/deployScaling.js";
 export type { MetricAlarm } from "./monitoring/metricAlarm.js";
 export {
   type DeployLocalOptions,

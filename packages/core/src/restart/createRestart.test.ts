@@ -1,6 +1,7 @@
 import type { Route } from "@sqs-dispatcher/config";
 import { describe, expect, it } from "vitest";
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
+import { MemoryQueueLock } from "../lease/memoryQueueLock.testkit.js";
 import type { LoopEvent } from "../lease/token.js";
 import { type Logger, silentLogger } from "../logger.js";
 import { InvalidStoredRouteError } from "../routing/routeStoreErrors.js";
@@ -40,7 +41,8 @@ function setup(routes: Route[], overrides: Partial<RestartDeps> = {}) {
     leases,
     routes: { list: async () => routes },
     starter: { start: async (e) => void started.push(e) },
-    clock: { now: () => now },
+    lock: new MemoryQueueLock(),
+    clock: { now: () => now, sleep: async () => {} },
     logger: silentLogger,
     settings,
     ids: () => `id-${++n}`,
@@ -204,7 +206,7 @@ describe("restart: claims that a heartbeat or a failed start must not fool", () 
     let failStarts = true;
     const started: LoopEvent[] = [];
     const { leases, restart } = setup([route(q1, 0, 10)], {
-      clock: { now: () => at },
+      clock: { now: () => at, sleep: async () => {} },
       starter: {
         start: async (e) => {
           if (failStarts)
@@ -270,7 +272,7 @@ describe("restart: at scale", () => {
     const { leases, restart } = setup([route(q1, 0, 100)], {
       concurrency: 1,
       logger,
-      clock: { now: () => at },
+      clock: { now: () => at, sleep: async () => {} },
       starter: {
         start: async (e) => {
           at += 1_000; // each start takes a second of the box
@@ -330,7 +332,9 @@ describe("restart: at scale", () => {
 describe("restart: a time box spent while scanning", () => {
   it("stops between pages, says the scan is incomplete, and still claims what it saw", async () => {
     let at = now;
-    const { leases, restart } = setup([route(q1, 0, 100)], { clock: { now: () => at } });
+    const { leases, restart } = setup([route(q1, 0, 100)], {
+      clock: { now: () => at, sleep: async () => {} },
+    });
     leases.pageSize = 2;
     for (let i = 0; i < 6; i++)
       leases.put({ queueUrl: q1, token: `t${i}`, loopId: "L", createdAt: 0, lastUsed: now - 61_000 });
@@ -347,7 +351,9 @@ describe("restart: a time box spent while scanning", () => {
 
   it("calls a scan that reached its last page complete, however late", async () => {
     let at = now;
-    const { leases, restart } = setup([route(q1, 0, 100)], { clock: { now: () => at } });
+    const { leases, restart } = setup([route(q1, 0, 100)], {
+      clock: { now: () => at, sleep: async () => {} },
+    });
     leases.put({ queueUrl: q1, token: "t", loopId: "L", createdAt: 0, lastUsed: now });
     leases.beforeOp = (op) => {
       if (op === "scan") at += 10_000;

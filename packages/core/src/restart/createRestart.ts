@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isSharedQuietRoute, type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
+import { type QueueScalingLock, withLoopCountLock } from "../lease/loopCountLock.js";
 import { addLoops } from "../lease/loops.js";
 import type { GroupStore, LeaseStore, LoopStarter } from "../lease/ports.js";
 import { dedicatedTokens, isGroupLeaseRow, isMemberRow, type SharedLoopEvent } from "../lease/sharedGroup.js";
@@ -24,11 +25,21 @@ export const DEFAULT_RESTART_CONCURRENCY = 32;
  */
 export const CLAIM_SHARE_OF_BUDGET = 0.7;
 
+/** How long reconcile holds a queue's loop-count lock at most, ms: the scale functions' own lease on it. */
+export const RECONCILE_LOCK_TTL_MS = 60_000;
+
 export interface RestartDeps {
   leases: LeaseStore;
   routes: Pick<RouteStore, "list">;
   starter: LoopStarter;
-  clock: Pick<Clock, "now">;
+  /**
+   * The per-queue lock scale-up and scale-down take (`lease/loopCountLock.ts`): reconcile adds and
+   * deletes a route's loops under it, counting the route's tokens again once it holds it.
+   */
+  lock: QueueScalingLock;
+  /** How long reconcile waits for another holder of a queue's lock, ms (default 20 s; never past the time box). */
+  lockWaitMs?: number;
+  clock: Pick<Clock, "now" | "sleep">;
   logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   settings: StalenessSettings;
   /** The queue URL a route's tokens are keyed by (default `route.queueUrl`). */
@@ -283,7 +294,7 @@ export function createRestart(deps: RestartDeps): Restart {
       work: async (route) => {
         const queueUrl = queueUrlOf(route);
         try {
-          await reconcileRoute(route, queueUrl, report);
+          await reconcileRoute(route, queueUrl, report, deadline);
         } catch (error) {
           fail("reconcile", error, { queueUrl });
         }
@@ -341,35 +352,72 @@ export function createRestart(deps: RestartDeps): Restart {
     return report;
   }
 
-  async function reconcileRoute(route: Route, queueUrl: string, report: RestartReport): Promise<void> {
+  async function reconcileRoute(
+    route: Route,
+    queueUrl: string,
+    report: RestartReport,
+    deadline: number,
+  ): Promise<void> {
     // A fresh consistent read, not the scan snapshot: scale functions may have changed it meanwhile.
     // The shared loop's member row is not one of the route's dedicated loops.
-    const tokens = dedicatedTokens(await leases.listByQueue(queueUrl));
-    const current = tokens.length;
+    const current = dedicatedTokens(await leases.listByQueue(queueUrl)).length;
     const desired = clampLoopCount(route, await desiredLoopCount(route, current));
-    if (desired > current) {
-      const inUse = new Set(tokens.map((t) => t.token));
-      const result = await addLoops({ leases, starter, clock, ids }, queueUrl, desired - current, {
-        tokenIds: freeSlotIds(inUse, desired - current),
+    if (desired === current) return;
+    // The change is made under the queue's lock, which the scale functions take too, and counts
+    // the tokens again once it holds it: a scale-up or scale-down may have run since the read above.
+    const waitMs = Math.max(0, Math.min(deps.lockWaitMs ?? 20_000, deadline - clock.now()));
+    await withLoopCountLock(
+      { lock: deps.lock, clock, logger },
+      queueUrl,
+      { ttlMs: RECONCILE_LOCK_TTL_MS, waitMs },
+      async () => {
+        const tokens = dedicatedTokens(await leases.listByQueue(queueUrl));
+        if (desired > current) await addToCount(queueUrl, tokens, desired, report);
+        else await deleteToCount(queueUrl, tokens, desired, report);
+      },
+    );
+  }
+
+  /** Adds loops until the queue has `desired` (nothing when it has them already). */
+  async function addToCount(
+    queueUrl: string,
+    tokens: TokenRecord[],
+    desired: number,
+    report: RestartReport,
+  ): Promise<void> {
+    const current = tokens.length;
+    if (desired <= current) return;
+    const inUse = new Set(tokens.map((t) => t.token));
+    const result = await addLoops({ leases, starter, clock, ids }, queueUrl, desired - current, {
+      tokenIds: freeSlotIds(inUse, desired - current),
+    });
+    report.started.push(...result.started);
+    for (const { event, error } of result.startFailed) recordFailure(report, "start loop", error, event);
+    if (result.started.length > 0) {
+      logger.info("restart: added loops to reach the route's count", {
+        queueUrl,
+        current,
+        desired,
+        started: result.started.length,
       });
-      report.started.push(...result.started);
-      for (const { event, error } of result.startFailed) recordFailure(report, "start loop", error, event);
-      if (result.started.length > 0) {
-        logger.info("restart: added loops to reach the route's count", {
-          queueUrl,
-          current,
-          desired,
-          started: result.started.length,
-        });
-      }
-    } else if (desired < current) {
-      // Deterministic choice (highest token ids first) so concurrent restarts delete the same extras.
-      const extras = [...tokens].sort((a, b) => (a.token < b.token ? 1 : a.token > b.token ? -1 : 0));
-      for (const token of extras.slice(0, current - desired)) {
-        if (await leases.delete(token)) report.deleted.push({ queueUrl, token: token.token });
-      }
-      logger.info("restart: deleted loops above the route's count", { queueUrl, current, desired });
     }
+  }
+
+  /** Deletes loops until the queue has `desired` (nothing when it has no more). */
+  async function deleteToCount(
+    queueUrl: string,
+    tokens: TokenRecord[],
+    desired: number,
+    report: RestartReport,
+  ): Promise<void> {
+    const current = tokens.length;
+    if (desired >= current) return;
+    // Deterministic choice (highest token ids first) so concurrent restarts delete the same extras.
+    const extras = [...tokens].sort((a, b) => (a.token < b.token ? 1 : a.token > b.token ? -1 : 0));
+    for (const token of extras.slice(0, current - desired)) {
+      if (await leases.delete(token)) report.deleted.push({ queueUrl, token: token.token });
+    }
+    logger.info("restart: deleted loops above the route's count", { queueUrl, current, desired });
   }
 
   function recordFailure(report: RestartReport, step: string, error: unknown, key?: Partial<TokenKey>): void {

@@ -1,6 +1,7 @@
 import type { Route } from "@sqs-dispatcher/config";
 import { describe, expect, it } from "vitest";
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
+import { MemoryQueueLock } from "../lease/memoryQueueLock.testkit.js";
 import { groupLeaseKey, SHARED_MEMBER_TOKEN, type SharedLoopEvent } from "../lease/sharedGroup.js";
 import type { LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
@@ -42,7 +43,8 @@ function setup(routes: Route[], perLoop = 2) {
     routes: { list: async () => list },
     starter: { start: async (e) => void started.push(e) },
     shared: { groups: leases, starter: { start: async (e) => void shared.push(e) }, perLoop },
-    clock: { now: () => now },
+    lock: new MemoryQueueLock(),
+    clock: { now: () => now, sleep: async () => {} },
     logger: silentLogger,
     settings,
     ids: () => `id-${++n}`,

@@ -25,19 +25,8 @@ export interface QueueDepthReader {
   ageOfOldestSec?(queueUrl: string): Promise<number | undefined>;
 }
 
-/**
- * A per-queue lock that serialises the scale functions' changes to one queue's loop count, so two
- * scale-downs at `floor + 1` cannot each delete a different token and end below the floor, and two
- * scale-ups cannot both add up to `maxLoops`. Kept in the `scaling-events` table under
- * `lock|<queueUrl>`: a conditional write that only one holder at a time wins, expiring after
- * `ttlMs` so a crashed holder does not block the queue for long.
- */
-export interface QueueScalingLock {
-  /** Takes the lock for `ttlMs` unless another holder's is still live; false when held. */
-  acquire(queueUrl: string, owner: string, now: number, ttlMs: number): Promise<boolean>;
-  /** Gives the lock up if `owner` still holds it. */
-  release(queueUrl: string, owner: string): Promise<void>;
-}
+/** The per-queue lock scale-up, scale-down and restart's reconcile share: see `lease/loopCountLock.ts`. */
+export type { QueueScalingLock } from "../lease/loopCountLock.js";
 
 /** An alarm as CloudWatch describes it now (`DescribeAlarms`). */
 export interface DescribedAlarm {

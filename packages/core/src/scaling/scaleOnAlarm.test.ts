@@ -2,9 +2,11 @@ import type { Route } from "@sqs-dispatcher/config";
 import { routeSchema } from "@sqs-dispatcher/config";
 import { beforeEach, describe, expect, it } from "vitest";
 import { FakeLeaseStore } from "../lease/fakeLeaseStore.testkit.js";
+import { MemoryQueueLock } from "../lease/memoryQueueLock.testkit.js";
 import type { LoopEvent } from "../lease/token.js";
 import { silentLogger } from "../logger.js";
-import type { AlarmDirectory, DescribedAlarm, QueueScalingLock, ScalingEventLog } from "./ports.js";
+import { createRestart } from "../restart/createRestart.js";
+import type { AlarmDirectory, DescribedAlarm, ScalingEventLog } from "./ports.js";
 import {
   MAX_RECORDS_PER_EVENT,
   type ScaleDeps,
@@ -80,24 +82,6 @@ class MemoryEventLog implements ScalingEventLog {
   }
   async release(key: string): Promise<void> {
     this.keys.delete(key);
-  }
-}
-
-/** The lock's conditional semantics in memory: one live holder at a time, expiring at `lockedUntil`. */
-class MemoryQueueLock implements QueueScalingLock {
-  readonly held = new Map<string, { owner: string; lockedUntil: number }>();
-  acquired = 0;
-  async acquire(queueUrl: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
-    await Promise.resolve();
-    const current = this.held.get(queueUrl);
-    if (current && current.lockedUntil >= now) return false;
-    this.held.set(queueUrl, { owner, lockedUntil: now + ttlMs });
-    this.acquired++;
-    return true;
-  }
-  async release(queueUrl: string, owner: string): Promise<void> {
-    await Promise.resolve();
-    if (this.held.get(queueUrl)?.owner === owner) this.held.delete(queueUrl);
   }
 }
 
@@ -560,5 +544,99 @@ describe("concurrent scaling of one queue", () => {
     const [result] = await scaleDown(deps, snsEvent(ok("t10")));
     expect(result?.outcome).toBe(ScaleOutcome.Scaled);
     expect(await count()).toBe(2);
+  });
+});
+
+describe("restart's reconcile racing a scale function on one queue", () => {
+  /**
+   * Holds the first two reads of the queue's tokens until both are in, so the two changes start
+   * from the same count, as two functions reading at the same moment would.
+   */
+  function readTogether(): void {
+    const list = leases.listByQueue.bind(leases);
+    const waiting: (() => void)[] = [];
+    let reads = 0;
+    leases.listByQueue = async (url) => {
+      if (++reads <= 2) {
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === 2) for (const go of waiting) go();
+        });
+      }
+      return list(url);
+    };
+  }
+
+  /** Restart over the same tokens and lock; its sleeps let the other function run meanwhile. */
+  function restartBeside(queueRoute: Route) {
+    return createRestart({
+      leases,
+      routes: { list: async () => [queueRoute] },
+      starter: { start: async (e) => void started.push(e) },
+      lock,
+      clock: {
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+          await new Promise((resolve) => setImmediate(resolve));
+        },
+      },
+      logger: silentLogger,
+      settings: { staleAfterMs: 600_000, startGraceMs: 600_000 },
+      ids: () => `r-${++idCounter}`,
+    });
+  }
+
+  const seedLive = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      leases.put({ queueUrl, token: `seed-${i}`, loopId: `l-${i}`, createdAt: now, lastUsed: now });
+    }
+  };
+
+  it("a reconcile adding to minLoops and a scale-up at maxLoops − 1 end at maxLoops, not above", async () => {
+    const orders = route({ minLoops: 4, maxLoops: 4, scaleStep: 2 });
+    routes.set("orders", orders);
+    seedLive(3);
+    readTogether();
+    const [report] = await Promise.all([
+      restartBeside(orders).run(),
+      scaleUp(deps, snsEvent(notification())),
+    ]);
+    expect(report.errors).toEqual([]);
+    expect(await count()).toBe(4);
+    expect(started).toHaveLength(1);
+    expect(lock.held.size).toBe(0);
+  });
+
+  it("a reconcile deleting to maxLoops and a scale-down at floor + 1 end at the floor, not below", async () => {
+    alarms.transition(tierAlarm("orders", 1), "OK");
+    const orders = route({ minLoops: 2, maxLoops: 2 });
+    routes.set("orders", orders);
+    seedLive(3);
+    readTogether();
+    const ok = notification({ OldStateValue: "ALARM", NewStateValue: "OK" });
+    // Scale-down picks the first token, reconcile the highest id: without the lock both would delete.
+    const [report] = await Promise.all([
+      restartBeside(orders).run(),
+      scaleDown({ ...deps, random: () => 0 }, snsEvent(ok)),
+    ]);
+    expect(report.errors).toEqual([]);
+    expect(await count()).toBe(2);
+    expect(lock.held.size).toBe(0);
+  });
+
+  it("reconcile leaves a route whose lock stays held for the next run, changing nothing", async () => {
+    const orders = route({ minLoops: 4, maxLoops: 4 });
+    seedLive(3);
+    lock.held.set(queueUrl, { owner: "scale-up", lockedUntil: Number.MAX_SAFE_INTEGER });
+    const report = await restartBeside(orders).run({ budgetMs: 30_000 });
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        step: "reconcile",
+        queueUrl,
+        message: expect.stringMatching(/holds its lock/),
+      }),
+    ]);
+    expect(await count()).toBe(3);
   });
 });

@@ -1,6 +1,7 @@
 import { isSharedQuietRoute, type LoopLimitValues, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
-import { DispatcherError, TransientError } from "../errors.js";
+import { DispatcherError } from "../errors.js";
+import { withLoopCountLock } from "../lease/loopCountLock.js";
 import { addLoops, removeLoops } from "../lease/loops.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
 import { dedicatedTokens } from "../lease/sharedGroup.js";
@@ -224,8 +225,12 @@ async function handleRecord(
     return { outcome: ScaleOutcome.Duplicate, changed: 0, ...base, queueUrl: route.queueUrl };
   }
   try {
-    const changed = await withQueueLock(deps, route.queueUrl, () =>
-      direction === Direction.Up ? addForAlarm(deps, route) : removeForOk(deps, route),
+    // Under the queue's lock, as restart's reconcile: each change counts the tokens the previous one left.
+    const changed = await withLoopCountLock(
+      { ...deps, ...(deps.ids && { owner: deps.ids }) },
+      route.queueUrl,
+      { ttlMs: deps.lockTtlMs ?? 60_000, waitMs: deps.lockWaitMs ?? 20_000 },
+      () => (direction === Direction.Up ? addForAlarm(deps, route) : removeForOk(deps, route)),
     );
     return {
       outcome: changed > 0 ? ScaleOutcome.Scaled : ScaleOutcome.AtBound,
@@ -266,40 +271,6 @@ function unverifiedAlarm(
     return `alarm '${subject.alarmName}' does not watch queue '${subject.queueName}' (it watches ${alarm.namespace ?? "?"} ${watched.join(", ") || "no queue"})`;
   }
   return undefined;
-}
-
-/**
- * Runs one change of a queue's loop count while holding the queue's scaling lock, waiting for a
- * concurrent one to finish first: each change then counts the tokens the previous one left.
- *
- * @throws TransientError when the lock stays taken for `lockWaitMs` (the record fails and is retried).
- */
-async function withQueueLock<T>(deps: ScaleDeps, queueUrl: string, change: () => Promise<T>): Promise<T> {
-  const owner = (deps.ids ?? randomOwner)();
-  const ttlMs = deps.lockTtlMs ?? 60_000;
-  const deadline = deps.clock.now() + (deps.lockWaitMs ?? 20_000);
-  let waitMs = 50;
-  while (!(await deps.lock.acquire(queueUrl, owner, deps.clock.now(), ttlMs))) {
-    if (deps.clock.now() >= deadline) {
-      throw new TransientError(`another scaling of ${queueUrl} holds its lock; retry later`, { queueUrl });
-    }
-    await deps.clock.sleep(waitMs);
-    waitMs = Math.min(waitMs * 2, 1_000);
-  }
-  try {
-    return await change();
-  } finally {
-    await deps.lock.release(queueUrl, owner).catch((error: unknown) =>
-      deps.logger.warn("could not release a queue's scaling lock; it expires by itself", {
-        queueUrl,
-        error: String(error),
-      }),
-    );
-  }
-}
-
-function randomOwner(): string {
-  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }
 
 function parseNotification(message: string): AlarmNotification | string {

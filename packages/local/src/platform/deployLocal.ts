@@ -319,13 +319,15 @@ export async function deployLocal(
       // A loop re-invokes itself for ever: without Allow the recursion guard would stop it after ~16 calls.
       recursiveLoop: "Allow",
     });
+    // Restart's reconcile takes the per-queue loop-count lock the scale functions take, in this table.
+    await ensureTable(clients.dynamodb, ScalingEventsTable);
     await cloud.lambda.register({
       name: PlatformFunction.Restart,
       handler: resolveHandler(projectRoot, "packages/functions/src/restart.handler"),
       // A scan and a reconcile of every route; one interval is plenty, as on AWS.
       timeoutSec: Math.max(10, settings.restart.intervalSec * 2),
       memoryMb: 256,
-      environment: platformEnvironment,
+      environment: { ...platformEnvironment, [EnvVar.ScalingEventsTable]: ScalingEventsTable.name },
       recursiveLoop: "Terminate",
     });
 
