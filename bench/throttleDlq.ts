@@ -1,6 +1,6 @@
 import { loadavg } from "node:os";
 import { DeleteFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { ReceiveMessageCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { defineDispatcher } from "@sqs-dispatcher/config";
 import { systemClock } from "@sqs-dispatcher/core";
@@ -15,6 +15,8 @@ export interface ThrottleSample {
   handled: number;
   deadLettered: number;
   blocked: string[];
+  /** The handler's invocations so far, as the local Lambda counts them. */
+  handler: { invocations: number; errors: number; timeouts: number; throttles: number };
   load1: number;
 }
 
@@ -34,6 +36,11 @@ export interface ThrottleDlqResult {
   /** Distinct messages the handler recorded at least once. */
   distinctHandled: number;
   deadLettered: number;
+  /**
+   * Dead-lettered messages the handler never recorded: those reached the DLQ without their
+   * handler having run on them. The rest ran (and failed, or timed out) before they got there.
+   */
+  deadLetteredNeverRun: number;
   left: number;
   /** Handled messages by the receive count of their last handled delivery. */
   receiveCounts: Record<string, number>;
@@ -116,6 +123,7 @@ export async function benchThrottleDlq(
         handled: await handledCount(platform),
         deadLettered: (await depth(platform, dlq)).visible,
         blocked,
+        handler: handlerStats(platform),
         load1: Number(loadavg()[0]?.toFixed(2)),
       };
       samples.push(s);
@@ -155,6 +163,8 @@ export async function benchThrottleDlq(
     }
     const end = await sample("lifted");
     const deliveries = await handledMessages(platform);
+    const recorded = new Set(deliveries.map((d) => d.messageId));
+    const deadLetteredIds = await drainIds(platform, dlq);
     const receiveCounts: Record<string, number> = {};
     for (const d of deliveries) receiveCounts[d.receiveCount] = (receiveCounts[d.receiveCount] ?? 0) + 1;
     return {
@@ -169,6 +179,7 @@ export async function benchThrottleDlq(
       handled: end.handled,
       distinctHandled: deliveries.length,
       deadLettered: end.deadLettered,
+      deadLetteredNeverRun: deadLetteredIds.filter((id) => !recorded.has(id)).length,
       left: end.visible + end.inFlight,
       receiveCounts,
       handledTwice: deliveries.filter((d) => d.deliveries > 1).length,
@@ -196,8 +207,8 @@ async function handledCount(platform: BenchPlatform): Promise<number> {
 /** Every message the handler recorded: its delivery count and the receive count of its last delivery. */
 async function handledMessages(
   platform: BenchPlatform,
-): Promise<{ deliveries: number; receiveCount: number }[]> {
-  const found: { deliveries: number; receiveCount: number }[] = [];
+): Promise<{ messageId: string; deliveries: number; receiveCount: number }[]> {
+  const found: { messageId: string; deliveries: number; receiveCount: number }[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await platform.deployment.clients.doc.send(
@@ -210,11 +221,38 @@ async function handledMessages(
       }),
     );
     for (const item of page.Items ?? []) {
-      found.push({ deliveries: Number(item.deliveries ?? 0), receiveCount: Number(item.receiveCount ?? 0) });
+      found.push({
+        messageId: String(item.messageId),
+        deliveries: Number(item.deliveries ?? 0),
+        receiveCount: Number(item.receiveCount ?? 0),
+      });
     }
     start = page.LastEvaluatedKey;
   } while (start);
   return found;
+}
+
+/** The narrow handler's counters in the local Lambda. */
+function handlerStats(platform: BenchPlatform): ThrottleSample["handler"] {
+  const { invocations, errors, timeouts, throttles } = platform.cloud.lambda.stats("narrow");
+  return { invocations, errors, timeouts, throttles };
+}
+
+/** The ids of every message in a queue, received once each (hidden for the rest of the bench). */
+async function drainIds(platform: BenchPlatform, queueUrl: string): Promise<string[]> {
+  const ids = new Set<string>();
+  for (;;) {
+    const { Messages = [] } = await platform.deployment.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 600,
+      }),
+    );
+    if (Messages.length === 0) return [...ids];
+    for (const m of Messages) if (m.MessageId) ids.add(m.MessageId);
+  }
 }
 
 /** Sends `count` bodies the record handler sleeps 50 ms on, in batches of 10, 8 batches in flight. */
