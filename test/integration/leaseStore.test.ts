@@ -237,4 +237,56 @@ describe("DynamoDB lease store against the local cloud", () => {
     expect(report.errors).toEqual([]);
     expect(await leases.listByQueue(url)).toHaveLength(count);
   });
+
+  it("reconciles a route's loop count only under the queue's scaling lock", async () => {
+    const url = queueUrl("locked");
+    const lock = createDynamoQueueScalingLock({ doc, tableName: ScalingEventsTable.name });
+    const started: LoopEvent[] = [];
+    const route = {
+      queueName: "locked",
+      queueUrl: url,
+      functionName: "record",
+      batchSize: 10,
+      batchWindowSec: 0,
+      concurrency: 1,
+      minLoops: 2,
+      maxLoops: 2,
+      scaleStep: 1,
+      alarms: [],
+      scaling: { mode: "alarm" },
+      paused: false,
+      idle: "sleep",
+      source: "deploy",
+      updatedAt: 0,
+    } satisfies Route;
+    const restart = createRestart({
+      leases,
+      routes: { list: async () => [route] },
+      starter: { start: async (e) => void started.push(e) },
+      lock,
+      lockWaitMs: 300,
+      clock: systemClock,
+      logger: silentLogger,
+      settings: { staleAfterMs: 60_000, startGraceMs: 60_000 },
+    });
+    // A scale function holds the queue's lock: reconcile adds nothing and says why.
+    expect(await lock.acquire(url, "scale-up", Date.now(), 60_000)).toBe(true);
+    const blocked = await restart.run();
+    expect(blocked.errors).toEqual([
+      expect.objectContaining({
+        step: "reconcile",
+        queueUrl: url,
+        message: expect.stringMatching(/holds its lock/),
+      }),
+    ]);
+    expect(await leases.listByQueue(url)).toHaveLength(0);
+    // Once it is given back, the next run adds the route's loops, and gives the lock back in turn.
+    await lock.release(url, "scale-up");
+    const report = await restart.run();
+    expect(report.errors).toEqual([]);
+    expect(await leases.listByQueue(url)).toHaveLength(2);
+    expect(started.map((e) => e.queueUrl)).toEqual([url, url]);
+    expect(await lock.acquire(url, "next", Date.now(), 1_000)).toBe(true);
+    await lock.release(url, "next");
+  });
 });
