@@ -25,7 +25,10 @@ export const DEFAULT_RESTART_CONCURRENCY = 32;
  */
 export const CLAIM_SHARE_OF_BUDGET = 0.7;
 
-/** How long reconcile holds a queue's loop-count lock at most, ms: the scale functions' own lease on it. */
+/**
+ * How long a loop-count lock reconcile takes lasts, ms, as the scale functions' does: a restart that
+ * dies holding it blocks the queue's loop-count changes no longer than this.
+ */
 export const RECONCILE_LOCK_TTL_MS = 60_000;
 
 export interface RestartDeps {
