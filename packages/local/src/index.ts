@@ -89,8 +89,8 @@ export {
   type CloudWatchServiceOptions,
   createCloudWatchService,
   DEFAULT_ALARM_TIME_SCALE,
-} from "./monitoring/cloudWatchService.js";
-export type { MetricAlarm } from "./monitoring/metricAlarm.js";
+} from "./cloudwatch/cloudWatchService.js";
+export type { MetricAlarm } from "./cloudwatch/metricAlarm.js";
 export {
   type DeployLocalOptions,
   type DeployTarget,

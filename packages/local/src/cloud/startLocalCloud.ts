@@ -9,7 +9,7 @@ import type { FaultRuleInput } from "../faults/faultRule.js";
 import { createLocalCredentials } from "../iam/localCredentials.js";
 import { createLocalIam, type LocalIam } from "../iam/localIam.js";
 import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
-import { createCloudWatchService } from "../monitoring/cloudWatchService.js";
+import { createCloudWatchService } from "../cloudwatch/cloudWatchService.js";
 import { createSnsLambdaDelivery } from "../snsLambda/snsLambdaDelivery.js";
 import { createSqsSnsService, FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
 import { createSsmService } from "../ssm/ssmService.js";
