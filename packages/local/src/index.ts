@@ -19,6 +19,14 @@ export {
   type LocalCloudOptions,
   startLocalCloud,
 } from "./cloud/startLocalCloud.js";
+export {
+  ALARM_TIME_SCALE_ENV,
+  type CloudWatchService,
+  type CloudWatchServiceOptions,
+  createCloudWatchService,
+  DEFAULT_ALARM_TIME_SCALE,
+} from "./cloudwatch/cloudWatchService.js";
+export type { MetricAlarm } from "./cloudwatch/metricAlarm.js";
 export { LOCAL_CONSOLE_PERIOD_SEC, localConsoleDeps } from "./console/localConsoleDeps.js";
 export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./dev/demoTraffic.js";
 export { loadRegistry, RegistryModuleError } from "./dev/loadRegistry.js";
@@ -83,14 +91,6 @@ export {
   type LambdaServiceOptions,
   type LocalFunctionStats,
 } from "./lambda/lambdaService.js";
-export {
-  ALARM_TIME_SCALE_ENV,
-  type CloudWatchService,
-  type CloudWatchServiceOptions,
-  createCloudWatchService,
-  DEFAULT_ALARM_TIME_SCALE,
-} from "./cloudwatch/cloudWatchService.js";
-export type { MetricAlarm } from "./cloudwatch/metricAlarm.js";
 export {
   type DeployLocalOptions,
   type DeployTarget,
