@@ -116,11 +116,7 @@ export {
   snsLambdaEvent,
 } from "./snsLambda/snsLambdaDelivery.js";
 export { canonicalQueueUrl, createSqsSnsService, FAUXQS_ACCOUNT_ID } from "./sqs/sqsSnsService.js";
-export {
-  createParameterStore,
-  type ParameterStore,
-  ParameterTier,
-  ParameterType,
-} from "./ssm/parameterStore.js";
+export { createParameterStore, type ParameterStore } from "./ssm/parameterStore.js";
+export { ParameterTier, ParameterType } from "./ssm/parameterTypes.js";
 export { SsmError, SsmErrorCode } from "./ssm/ssmErrors.js";
 export { createSsmService, type SsmService, type SsmServiceOptions } from "./ssm/ssmService.js";
