@@ -16,7 +16,8 @@ export const WINDOW_MINUTES = 15;
  * @property {string} title
  * @property {string} [empty] What an empty plot says (default "no data yet").
  * @property {[key: string, label: string, colour: string][]} series Series key in the metrics, label, colour.
- * @property {boolean} [stepped]
+ * @property {boolean} [stepped] Drawn as steps (a count that changes at instants).
+ * @property {boolean} [whole] Whole-number values: the y axis ticks whole numbers only.
  */
 
 /** The plots of a queue. @type {PlotSpec[]} */
@@ -30,7 +31,13 @@ export const PLOTS = [
       ["dlq", "DLQ", "#b3261e"],
     ],
   },
-  { key: "loops", title: "Dedicated loops", series: [["loops", "loops", "#1d7a46"]], stepped: true },
+  {
+    key: "loops",
+    title: "Dedicated loops",
+    series: [["loops", "loops", "#1d7a46"]],
+    stepped: true,
+    whole: true,
+  },
   {
     key: "rate",
     title: "Processed / failed per second",
@@ -106,6 +113,8 @@ export function makePlot(box, spec) {
           grid: { stroke: "#eef0f3" },
           ticks: { stroke: "#dfe3e8" },
           size: 44,
+          // A count (loops) has whole-number ticks only.
+          ...(spec.whole ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}),
           values: (_u, splits) => splits.map((v) => compact.format(v)),
         },
       ],

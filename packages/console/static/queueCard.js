@@ -21,7 +21,8 @@ import { makePlot, PLOT_HEIGHT, PLOTS, plotWidth } from "./plots.js";
  * @property {HTMLElement} root
  * @property {HTMLElement} facts
  * @property {HTMLElement} loopsLine
- * @property {HTMLElement} reason
+ * @property {HTMLElement} reason Why the route is blocked.
+ * @property {HTMLElement} clamped Why run time holds the route to the loop limits.
  * @property {HTMLElement} stateBadge
  * @property {Record<string, Plot>} plots
  * @property {ConsoleQueue} queue The queue as last rendered (what the buttons act on).
@@ -43,6 +44,7 @@ export function buildCard(queue, actions) {
   });
   const loopsLine = el("p", { class: "loops-line" });
   const reason = el("p", { class: "blocked-reason", hidden: true });
+  const clamped = el("p", { class: "clamped-reason", hidden: true });
   const stateBadge = el("span", { class: "state" });
   const plotsRow = el("div", { class: "plots" });
   const root = el(
@@ -51,6 +53,7 @@ export function buildCard(queue, actions) {
     el("div", { class: "queue-head" }, el("h2", {}, queue.name), stateBadge, facts, actionsNode),
     loopsLine,
     reason,
+    clamped,
     plotsRow,
   );
   /** @type {Record<string, Omit<Plot, "uplot"> & { uplot?: Plot["uplot"] }>} */
@@ -61,7 +64,7 @@ export function buildCard(queue, actions) {
       { class: "plot", "data-plot": spec.key, "data-points": "0" },
       el("h3", {}, spec.title),
     );
-    const empty = el("div", { class: "empty" }, spec.empty ?? "no data yet");
+    const empty = el("div", { class: "empty" }, el("span", {}, spec.empty ?? "no data yet"));
     box.append(empty);
     plotsRow.append(box);
     pending[spec.key] = { box, empty, spec };
@@ -80,6 +83,7 @@ export function buildCard(queue, actions) {
     facts,
     loopsLine,
     reason,
+    clamped,
     stateBadge,
     plots,
     queue,
@@ -132,7 +136,7 @@ function age(ms) {
  * @returns {(Node | string)[]}
  */
 function loopsLineOf(queue) {
-  const bounds = queue.minLoops === null ? "" : ` (route: ${queue.minLoops}–${queue.maxLoops})`;
+  const bounds = queue.minLoops === null ? "" : ` (min ${queue.minLoops}, max ${queue.maxLoops})`;
   const parts = [fact("dedicated loops", `${queue.loops}${bounds}`)];
   const shared = queue.shared;
   if (shared) {
@@ -189,14 +193,12 @@ export function renderQueue(cards, queue, actions) {
     ...(queue.dlq ? [fact("DLQ", n(queue.dlq.visible), queue.dlq.visible ? "dlq-nonzero" : undefined)] : []),
   );
   card.loopsLine.replaceChildren(...loopsLineOf(queue));
-  const reasons = [
-    ...(queue.blockedReasons.length ? [`Blocked: ${queue.blockedReasons.join("; ")}`] : []),
-    ...(queue.clamped
-      ? [`Clamped: run time holds the route to the registry's loop limits (${queue.clamped})`]
-      : []),
-  ];
-  card.reason.hidden = reasons.length === 0;
-  card.reason.textContent = reasons.join(" · ");
+  card.reason.hidden = queue.blockedReasons.length === 0;
+  card.reason.textContent = queue.blockedReasons.length ? `Blocked: ${queue.blockedReasons.join("; ")}` : "";
+  card.clamped.hidden = queue.clamped === null;
+  card.clamped.textContent = queue.clamped
+    ? `Over the registry's loop limits, so run time holds it to them: ${queue.clamped.replace(/^clamped:\s*/, "")}`
+    : "";
   const routed = queue.state !== "unrouted";
   // Buttons are updated in place, never rebuilt: a refresh must not take the keyboard focus away.
   card.queue = queue;
