@@ -87,10 +87,15 @@ export function createActions(page) {
     async scale(queue) {
       const min = queue.minLoops ?? 0;
       const max = queue.maxLoops ?? 0;
-      const clamped = queue.clamped ? ` Run time holds the route to the loop limits (${queue.clamped}).` : "";
+      const clamped = queue.clamped
+        ? ` Run time holds the route to the loop limits (${queue.clamped.replace(/^clamped:\s*/, "")}).`
+        : "";
+      const shared = queue.shared
+        ? ` The shared loop of group ${queue.shared.group} keeps polling it whatever the number.`
+        : "";
       const loops = await confirmAction({
         title: `Scale ${queue.name}`,
-        text: `Set the number of dedicated loops (the route allows ${min} to ${max}).${clamped}`,
+        text: `Set the number of dedicated loops (the route allows ${min} to ${max}).${shared}${clamped}`,
         cli: `pnpm dispatcher scale ${queue.name} --loops N ${page.cliFlags()}`,
         input: { value: queue.loops, min, max },
       });
