@@ -1,24 +1,18 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { InvokeCommand } from "@aws-sdk/client-lambda";
-import type { Message } from "@aws-sdk/client-sqs";
-import { parseRoute, pollerSchema } from "@sqs-dispatcher/config";
-import { systemClock, toSqsEvent } from "@sqs-dispatcher/core";
-import { Consumer } from "sqs-consumer";
+import { pollerSchema } from "@sqs-dispatcher/config";
 import {
-  type BenchPlatform,
   benchFunctions,
   benchRegistry,
   defaultRouteConcurrency,
-  fill,
-  observeDrain,
   startBenchPlatform,
 } from "./support/benchPlatform.js";
-import { Pricing } from "./support/pricing.js";
 import { quantile } from "./support/stats.js";
-
-const projectRoot = fileURLToPath(new URL("../", import.meta.url));
-const clientScript = fileURLToPath(new URL("./support/clientProcess.ts", import.meta.url));
+import {
+  clientProcess,
+  dispatcherLoop,
+  type RunResult,
+  sqsConsumerInvoking,
+} from "./throughputContenders.js";
+import { type CostPerMillion, costPerMillion, dynamoWrites } from "./throughputCost.js";
 
 /** One contender's median round, with the slowest and fastest round. */
 export interface ContenderResult {
@@ -55,14 +49,6 @@ export interface ThroughputResult {
   cost?: CostPerMillion & { concurrency: number };
 }
 
-/** Requests by `service:operation` and Lambda GB-seconds, scaled to one million messages. */
-export interface CostPerMillion {
-  requests: Record<string, number>;
-  handlerGbSeconds: number;
-  pollerGbSeconds: number;
-  dollars: { sqs: number; lambdaRequests: number; lambdaCompute: number; dynamodb: number; total: number };
-}
-
 /** What {@link benchThroughput} runs. */
 export interface ThroughputPlan {
   messages: number;
@@ -83,22 +69,6 @@ export const Contender = {
 
 /** The AWS default lease renewal interval (`poller.renewEverySec`): the throughput runs use it. */
 const productionRenewEverySec = pollerSchema.parse({}).renewEverySec;
-const dynamoWrites = [
-  "dynamodb:UpdateItem",
-  "dynamodb:PutItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:BatchWriteItem",
-];
-
-interface RunResult {
-  seconds: number;
-  msgsPerSec: number;
-  /** Requests the edge served during the drain (dispatcher runs only). */
-  requests?: Record<string, number>;
-  /** Handler milliseconds billed during the drain (dispatcher runs only). */
-  handlerMs?: number;
-}
-
 /**
  * Drains `messages` no-op messages on one local SQS, several ways, in one run: a raw
  * ReceiveMessage(10) + DeleteMessageBatch loop in its own process (the practical limit); sqs-consumer 14 as its users
@@ -159,7 +129,7 @@ export async function benchThroughput(plan: ThroughputPlan): Promise<ThroughputR
     for (const c of concurrencies) {
       runs.set(Contender.dispatcher(c), {
         name: `dispatcher, 1 loop, concurrency ${c}${c === defaultRouteConcurrency ? " (default)" : ""}`,
-        run: () => dispatcher(platform, "tp-loop", c, messages, timeoutMs, settleMs),
+        run: () => dispatcherLoop(platform, "tp-loop", c, messages, timeoutMs, settleMs),
       });
     }
     const ids = [...runs.keys()];
@@ -225,182 +195,5 @@ export async function benchThroughput(plan: ThroughputPlan): Promise<ThroughputR
     return { messages, rounds, renewEverySec: productionRenewEverySec, contenders, leaseWrites, cost };
   } finally {
     await platform.stop();
-  }
-}
-
-function delta(after: Record<string, number>, before: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(after)
-      .map(([key, n]) => [key, n - (before[key] ?? 0)] as const)
-      .filter(([, n]) => n > 0),
-  );
-}
-
-function costPerMillion(run: {
-  messages: number;
-  requests: Record<string, number>;
-  handlerGbSeconds: number;
-  pollerGbSeconds: number;
-}): CostPerMillion {
-  const scale = 1_000_000 / run.messages;
-  // The observer's own GetQueueAttributes polls are the benchmark's, not the platform's.
-  const requests = Object.fromEntries(
-    Object.entries(run.requests)
-      // The benchmark's own sends and observer polls, and the local alarm evaluator's metric reads and
-      // notifications (CloudWatch's own work on AWS), are not the platform's requests.
-      .filter(
-        ([key]) =>
-          ![
-            "sqs:GetQueueAttributes",
-            "sqs:SendMessageBatch",
-            "sqs:ListQueues",
-            // The benchmark's own pause and unpause of the route.
-            "ssm:PutParameter",
-          ].includes(key) &&
-          !key.startsWith("sns:") &&
-          !key.startsWith("monitoring:"),
-      )
-      .map(([key, n]) => [key, Math.round(n * scale)]),
-  );
-  const sum = (prefix: string) =>
-    Object.entries(requests).reduce((total, [key, n]) => (key.startsWith(prefix) ? total + n : total), 0);
-  const handlerGbSeconds = run.handlerGbSeconds * scale;
-  const pollerGbSeconds = run.pollerGbSeconds * scale;
-  const sqs = (sum("sqs:") / 1e6) * Pricing.sqsStandardPerMillionRequests;
-  const lambdaRequests = (sum("lambda:Invoke") / 1e6) * Pricing.lambdaPerMillionRequests;
-  const lambdaCompute = (handlerGbSeconds + pollerGbSeconds) * Pricing.lambdaPerGbSecond;
-  // Heartbeats and claims are small conditional writes: one write unit each. Reads (restart's scans
-  // and queries of the tokens table) are priced at one read unit each, an upper bound for small items.
-  const writes = dynamoWrites.reduce((n, key) => n + (requests[key] ?? 0), 0);
-  const reads = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"].reduce(
-    (n, key) => n + (requests[key] ?? 0),
-    0,
-  );
-  const dynamodb =
-    (writes / 1e6) * Pricing.dynamoPerMillionWriteUnits + (reads / 1e6) * Pricing.dynamoPerMillionReadUnits;
-  return {
-    requests,
-    handlerGbSeconds,
-    pollerGbSeconds,
-    dollars: {
-      sqs,
-      lambdaRequests,
-      lambdaCompute,
-      dynamodb,
-      total: sqs + lambdaRequests + lambdaCompute + dynamodb,
-    },
-  };
-}
-
-/** A client in its own Node process (`bench/support/clientProcess.ts`), timed by the observer. */
-async function clientProcess(
-  platform: BenchPlatform,
-  mode: "raw" | "sqs-consumer",
-  queue: string,
-  messages: number,
-  timeoutMs: number,
-): Promise<RunResult> {
-  const url = platform.url(queue);
-  await fill(platform, url, messages);
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", clientScript, mode, platform.cloud.endpoint, platform.cloud.region, url],
-    {
-      cwd: projectRoot,
-      env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1" },
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
-  const exited = new Promise<never>((_, reject) => {
-    child.once("error", reject);
-    child.once("exit", (code, signal) =>
-      reject(new Error(`the ${mode} client process ended early (code ${code}, signal ${signal})`)),
-    );
-  });
-  exited.catch(() => undefined);
-  try {
-    return await Promise.race([observeDrain(platform, url, messages, { timeoutMs }), exited]);
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await gone;
-    }
-  }
-}
-
-/** The invoke-for-invoke comparison: sqs-consumer in the benchmark's process, invoking the no-op Lambda. */
-async function sqsConsumerInvoking(platform: BenchPlatform, messages: number, timeoutMs: number) {
-  const url = platform.url("tp-consumer-invoke");
-  await fill(platform, url, messages);
-  const { sqs, lambda } = platform.deployment.clients;
-  const region = platform.cloud.region;
-  const consumer = Consumer.create({
-    queueUrl: url,
-    sqs,
-    batchSize: 10,
-    waitTimeSeconds: 1,
-    attributeNames: ["All"],
-    messageAttributeNames: ["All"],
-    // Same work as the dispatcher's loop: the no-op handler invoked synchronously with Lambda's SQS event.
-    handleMessageBatch: async (batch: Message[]) => {
-      const event = toSqsEvent(
-        batch.map((m) => ({
-          messageId: m.MessageId!,
-          receiptHandle: m.ReceiptHandle!,
-          body: m.Body ?? "",
-          md5OfBody: m.MD5OfBody ?? "",
-          attributes: (m.Attributes ?? {}) as Record<string, string>,
-          messageAttributes: {},
-        })),
-        url,
-        region,
-      );
-      const result = await lambda.send(
-        new InvokeCommand({ FunctionName: "noop", Payload: Buffer.from(JSON.stringify(event)) }),
-      );
-      if (result.FunctionError) throw new Error(`noop failed: ${result.FunctionError}`);
-      return batch;
-    },
-  });
-  // Stopping with `abort` cancels the long poll in flight; that is the benchmark ending, not an error.
-  consumer.on("error", (error) => {
-    if (!/aborted/i.test(String(error))) console.error(`sqs-consumer: ${String(error)}`);
-  });
-  consumer.start();
-  try {
-    return await observeDrain(platform, url, messages, { timeoutMs });
-  } finally {
-    consumer.stop({ abort: true });
-  }
-}
-
-async function dispatcher(
-  platform: BenchPlatform,
-  queue: string,
-  concurrency: number,
-  messages: number,
-  timeoutMs: number,
-  settleMs: number,
-): Promise<RunResult> {
-  const url = platform.url(queue);
-  await fill(platform, url, messages);
-  const store = platform.deployment.routesStore;
-  const route = await store.get(queue);
-  if (!route) throw new Error(`route ${queue} missing`);
-  const requestsBefore = platform.cloud.requests.snapshot();
-  const handlerBefore = platform.cloud.lambda.stats("noop").billedMs;
-  // The loop is already running on the paused route: unpausing (at this concurrency) is the start signal.
-  await store.put(parseRoute({ ...route, concurrency, paused: false }));
-  try {
-    const drain = await observeDrain(platform, url, messages, { timeoutMs });
-    return {
-      ...drain,
-      requests: delta(platform.cloud.requests.snapshot(), requestsBefore),
-      handlerMs: platform.cloud.lambda.stats("noop").billedMs - handlerBefore,
-    };
-  } finally {
-    await store.put(parseRoute({ ...route, paused: true }));
-    await systemClock.sleep(settleMs);
   }
 }

@@ -128,6 +128,12 @@ describe("the web console of a running local platform", () => {
       await expect(page.locator(`${card(queue)} .plot[data-plot="depth"] canvas`).count()).resolves.toBe(1);
     }
 
+    // A quiet route (minLoops 0) shows the shared loop that long-polls it, and its group.
+    await page
+      .locator(`${card("invoices")} .loops-line`, { hasText: /dedicated loops \d+ \(min 0, max 2\)/ })
+      .locator(".shared", { hasText: /^shared loop group g-\d+$/ })
+      .waitFor({ timeout: 60_000 });
+
     // Pause through the page, confirming with the keyboard.
     await expect(page.locator(card("orders")).getAttribute("data-state")).resolves.toBe("active");
     await page.locator(`${card("orders")} button[data-action="pause"]`).focus();

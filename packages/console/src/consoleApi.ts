@@ -7,6 +7,7 @@ import {
   type MoveTask,
   type PeekedMessage,
   QueueSeries,
+  type QueueStatus,
   queueSeriesQueries,
   type RouteState,
   removeLoops,
@@ -17,6 +18,20 @@ import { ConsoleRequestError } from "./consoleErrors.js";
 import type { LoopHistory } from "./loopHistory.js";
 import { blockedReasonsOf } from "./routeState.js";
 
+/** The shared loop that long-polls a quiet queue together with the other members of its group. */
+export interface ConsoleSharedLoop {
+  /** The group's id (`g-0`, …). */
+  group: string;
+  /** Queues the group polls, this one included. */
+  members: number;
+  /** The group's loop; null when its lease row is missing (restart recreates it). */
+  loop: {
+    loopId: string;
+    /** Milliseconds since its last heartbeat; null while it is starting (no heartbeat yet). */
+    heartbeatAgeMs: number | null;
+  } | null;
+}
+
 /** One queue as the page shows it. */
 export interface ConsoleQueue {
   name: string;
@@ -25,7 +40,14 @@ export interface ConsoleQueue {
   functionName: string | null;
   /** The route's function when the platform did not build it: its ARN (or name when unread) and reserved concurrency. */
   externalFunction: { arn: string; reservedConcurrency: number | null } | null;
+  /** Dedicated loops: one per token of the queue (a shared loop is not one of them). */
   loops: number;
+  /** The shared loop polling the queue; null when none does. */
+  shared: ConsoleSharedLoop | null;
+  /** How the route waits at rest when `minLoops` is 0: polled by a shared loop, or asleep until restart wakes it. */
+  idle: "shared" | "sleep" | null;
+  /** Why run time holds the route to the registry's loop limits (`minLoops 5000 > 50`); null when within them. */
+  clamped: string | null;
   minLoops: number | null;
   maxLoops: number | null;
   batchSize: number | null;
@@ -34,6 +56,19 @@ export interface ConsoleQueue {
   inFlight: number | null;
   dlq: { name: string; visible: number | null } | null;
   alarms: { name: string; state: string }[];
+}
+
+function sharedLoopOf(shared: QueueStatus["shared"]): ConsoleSharedLoop | null {
+  if (shared === null) return null;
+  const loop = shared.loop;
+  return {
+    group: shared.group,
+    members: shared.members,
+    loop: loop && {
+      loopId: loop.loopId,
+      heartbeatAgeMs: loop.lastUsed === null ? null : loop.heartbeatAgeMs,
+    },
+  };
 }
 
 /** `GET /console/api/state`. */
@@ -66,6 +101,9 @@ export async function readState(deps: ConsoleDeps, history: LoopHistory): Promis
           ? { arn: q.function.arn ?? q.function.ref, reservedConcurrency: q.function.reservedConcurrency }
           : null,
         loops: q.loops.length,
+        shared: sharedLoopOf(q.shared),
+        clamped: q.clamped,
+        idle: route?.idle ?? null,
         minLoops: route?.minLoops ?? null,
         maxLoops: route?.maxLoops ?? null,
         batchSize: route?.batchSize ?? null,
@@ -89,13 +127,21 @@ export async function readState(deps: ConsoleDeps, history: LoopHistory): Promis
 /** Series of one queue, as `[epoch ms, value]` columns the page hands to uPlot. */
 export type ConsoleSeries = Record<string, { t: number[]; v: number[] }>;
 
+/** `GET /console/api/metrics`: epoch-ms window, period, and every queue's series by queue name. */
+export interface ConsoleMetrics {
+  from: number;
+  to: number;
+  periodSec: number;
+  queues: Record<string, ConsoleSeries>;
+}
+
 /** `GET /console/api/metrics?minutes=15`: every queue's series, one GetMetricData read. */
 export async function readMetrics(
   deps: ConsoleDeps,
   history: LoopHistory,
   queues: readonly { name: string; dlq: { name: string } | null }[],
   minutes: number,
-): Promise<{ from: number; to: number; periodSec: number; queues: Record<string, ConsoleSeries> }> {
+): Promise<ConsoleMetrics> {
   const to = deps.status.clock.now();
   const from = to - minutes * 60_000;
   const queries = queues.flatMap((q, index) =>
@@ -137,12 +183,15 @@ export async function setPaused(
   return { paused };
 }
 
+/** `POST /console/api/routes/<queue>/scale`: dedicated loops before and after, and loops that failed to start. */
+export interface ConsoleScaleResult {
+  before: number;
+  after: number;
+  startFailed: number;
+}
+
 /** Sets the loop count within the route's bounds, as `dispatcher scale <queue> --loops N` does. */
-export async function scaleTo(
-  deps: ConsoleDeps,
-  queue: string,
-  loops: number,
-): Promise<{ before: number; after: number; startFailed: number }> {
+export async function scaleTo(deps: ConsoleDeps, queue: string, loops: number): Promise<ConsoleScaleResult> {
   // Within the registry's loop limits, as restart and scale-up hold the route to them.
   const route = await limitedRoute(deps.status.routes, await routeOf(deps, queue), deps.status.limits);
   if (!Number.isInteger(loops) || loops < route.minLoops || loops > route.maxLoops) {
@@ -167,30 +216,38 @@ export async function scaleTo(
   return { before, after, startFailed };
 }
 
+/** `GET /console/api/dlq/<queue>/peek`: the DLQ's name and the dead letters shown. */
+export interface ConsolePeek {
+  dlq: string;
+  messages: PeekedMessage[];
+}
+
 /** Up to `count` dead letters of the queue's DLQ, made visible again at once. */
-export async function peekDeadLetters(
-  deps: ConsoleDeps,
-  queue: string,
-  count: number,
-): Promise<{ dlq: string; messages: PeekedMessage[] }> {
+export async function peekDeadLetters(deps: ConsoleDeps, queue: string, count: number): Promise<ConsolePeek> {
   const dlq = await deps.deadLetters.resolve(queue);
   return { dlq: dlq.name, messages: await deps.deadLetters.peek(dlq, count) };
 }
 
+/** `POST /console/api/dlq/<queue>/redrive`: the DLQ's name and the move task's handle. */
+export interface ConsoleRedrive {
+  dlq: string;
+  taskHandle: string;
+}
+
 /** Starts a redrive of the queue's DLQ back to its source(s). */
-export async function startRedrive(
-  deps: ConsoleDeps,
-  queue: string,
-): Promise<{ dlq: string; taskHandle: string }> {
+export async function startRedrive(deps: ConsoleDeps, queue: string): Promise<ConsoleRedrive> {
   const dlq = await deps.deadLetters.resolve(queue);
   return { dlq: dlq.name, taskHandle: await deps.deadLetters.startRedrive(dlq, {}) };
 }
 
+/** `GET /console/api/dlq/<queue>/tasks`: the DLQ's name and its recent move tasks, newest first. */
+export interface ConsoleRedriveTasks {
+  dlq: string;
+  tasks: MoveTask[];
+}
+
 /** The DLQ's recent move tasks, newest first. */
-export async function redriveTasks(
-  deps: ConsoleDeps,
-  queue: string,
-): Promise<{ dlq: string; tasks: MoveTask[] }> {
+export async function redriveTasks(deps: ConsoleDeps, queue: string): Promise<ConsoleRedriveTasks> {
   const dlq = await deps.deadLetters.resolve(queue);
   return { dlq: dlq.name, tasks: await deps.deadLetters.tasks(dlq, 5) };
 }

@@ -1,3 +1,5 @@
+import { readdir, readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { parseRoute, type Route } from "@sqs-dispatcher/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isConsoleToken } from "./consoleAuth.js";
@@ -116,6 +118,22 @@ describe("every console response", () => {
         /^default-src 'self'; frame-ancestors 'none'/,
       );
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+
+  it("serves every module the page imports, as JavaScript (a module the server lacks breaks the page)", async () => {
+    const staticDir = fileURLToPath(new URL("../static/", import.meta.url));
+    const imported = new Set(["console.js"]);
+    for (const file of (await readdir(staticDir)).filter((f) => f.endsWith(".js"))) {
+      const text = await readFile(`${staticDir}${file}`, "utf8");
+      for (const [, name] of text.matchAll(/^import .* from "\.\/([\w.]+\.js)";$/gm))
+        imported.add(name ?? "");
+    }
+    expect(imported.size).toBeGreaterThan(1);
+    for (const name of imported) {
+      const response = await fetch(`${server.url}console/${name}`);
+      expect(response.status, name).toBe(200);
+      expect(response.headers.get("content-type"), name).toMatch(/^text\/javascript/);
     }
   });
 

@@ -28,9 +28,17 @@ import { LoopHistory } from "./loopHistory.js";
 const staticDir = fileURLToPath(new URL("../static/", import.meta.url));
 const require = createRequire(import.meta.url);
 
+/** The page's ES modules under `static/`, served as they are (no build step). */
+const pageModules = ["console.js", "actions.js", "dialogs.js", "dom.js", "plots.js", "queueCard.js"];
+
 /** The page's files: name under `/console/` → file and content type. uPlot comes from the package, not a CDN. */
 const assets: Record<string, { file: () => string; type: string }> = {
-  "console.js": { file: () => `${staticDir}console.js`, type: "text/javascript; charset=utf-8" },
+  ...Object.fromEntries(
+    pageModules.map((name) => [
+      name,
+      { file: () => `${staticDir}${name}`, type: "text/javascript; charset=utf-8" },
+    ]),
+  ),
   "console.css": { file: () => `${staticDir}console.css`, type: "text/css; charset=utf-8" },
   "uPlot.iife.min.js": {
     file: () => require.resolve("uplot/dist/uPlot.iife.min.js"),

@@ -19,6 +19,15 @@ export {
   type LocalCloudOptions,
   startLocalCloud,
 } from "./cloud/startLocalCloud.js";
+export {
+  ALARM_TIME_SCALE_ENV,
+  type CloudWatchService,
+  type CloudWatchServiceOptions,
+  createCloudWatchService,
+  DEFAULT_ALARM_TIME_SCALE,
+} from "./cloudwatch/cloudWatchService.js";
+export { ScalingEventsTable } from "./cloudwatch/deployScaling.js";
+export type { MetricAlarm } from "./cloudwatch/metricAlarm.js";
 export { LOCAL_CONSOLE_PERIOD_SEC, localConsoleDeps } from "./console/localConsoleDeps.js";
 export { type DemoTraffic, type DemoTrafficOptions, startDemoTraffic } from "./dev/demoTraffic.js";
 export { loadRegistry, RegistryModuleError } from "./dev/loadRegistry.js";
@@ -84,15 +93,6 @@ export {
   type LocalFunctionStats,
 } from "./lambda/lambdaService.js";
 export {
-  ALARM_TIME_SCALE_ENV,
-  type CloudWatchService,
-  type CloudWatchServiceOptions,
-  createCloudWatchService,
-  DEFAULT_ALARM_TIME_SCALE,
-} from "./monitoring/cloudWatchService.js";
-export { ScalingEventsTable } from "./monitoring/deployScaling.js";
-export type { MetricAlarm } from "./monitoring/metricAlarm.js";
-export {
   type DeployLocalOptions,
   type DeployTarget,
   deployLocal,
@@ -117,11 +117,7 @@ export {
   snsLambdaEvent,
 } from "./snsLambda/snsLambdaDelivery.js";
 export { canonicalQueueUrl, createSqsSnsService, FAUXQS_ACCOUNT_ID } from "./sqs/sqsSnsService.js";
-export {
-  createParameterStore,
-  type ParameterStore,
-  ParameterTier,
-  ParameterType,
-} from "./ssm/parameterStore.js";
+export { createParameterStore, type ParameterStore } from "./ssm/parameterStore.js";
+export { ParameterTier, ParameterType } from "./ssm/parameterTypes.js";
 export { SsmError, SsmErrorCode } from "./ssm/ssmErrors.js";
 export { createSsmService, type SsmService, type SsmServiceOptions } from "./ssm/ssmService.js";

@@ -1,33 +1,22 @@
-import { readFile } from "node:fs/promises";
 import {
   ConfigValidationError,
   type FilterPattern,
-  FilterPatternError,
-  filtersFromJson,
-  formatNoMatchAction,
-  NoMatchKind,
   parseNoMatchAction,
   parseRoute,
   type Route,
   type RouteInput,
-  visibilityFitProblem,
 } from "@sqs-dispatcher/config";
-import {
-  createSqsQueueClient,
-  createSqsQueueDirectory,
-  InvalidStoredRouteError,
-  removeLoops,
-} from "@sqs-dispatcher/core";
+import { createSqsQueueDirectory, InvalidStoredRouteError, removeLoops } from "@sqs-dispatcher/core";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
-import type { CliContext } from "../context.js";
 import { globalFlags, intFlag, numberFlag, queueArg, routeRefusal } from "../flags.js";
 import { json, table } from "../format.js";
-import type { CliIo } from "../io.js";
-import { routeEditRefusals, routeFitRefusals } from "../routeEditRules.js";
-import { type RouteFunction, routeFunctionOf, storedRouteFunctionOf } from "../routeFunction.js";
+import { routeFunctionOf, storedRouteFunctionOf } from "../routeFunction.js";
 import type { RunAction } from "./action.js";
+import { refuseOutsideLimits, refuseShortVisibility } from "./routeSetChecks.js";
+import { readFiltersFile, storedNoMatch } from "./routeSetFlags.js";
+import { policyLine, printRoutes, routeHeader, routeRows } from "./routeTable.js";
 
 const listSchema = z.strictObject({ ...globalFlags });
 const showSchema = z.strictObject({ ...globalFlags, queue: queueArg });
@@ -55,185 +44,6 @@ const setSchema = z.strictObject({
   /** `--no-max-rate` (false) removes the limit. */
   maxRate: z.union([numberFlag(0), z.literal(false)]).optional(),
 });
-
-/**
- * Reads `--filters FILE.json`: a list of patterns, or Lambda's `FilterCriteria` shape. The
- * patterns themselves are checked by the route schema, which names each refused operator.
- */
-async function readFiltersFile(file: string): Promise<unknown[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new UsageError(
-      `--filters: cannot read '${file}': ${(error as Error).message}`,
-      { file },
-      { cause: error },
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(
-      `--filters: '${file}' is not JSON: ${(error as Error).message}`,
-      { file },
-      { cause: error },
-    );
-  }
-  try {
-    return filtersFromJson(value);
-  } catch (error) {
-    if (error instanceof FilterPatternError)
-      throw new UsageError(`--filters: ${error.message}`, { file }, { cause: error });
-    throw error;
-  }
-}
-
-/**
- * `--on-no-match` as the route store holds it: an invoked function must be a registry function
- * (stored by its deployed name, as `--function` is); a forward target must be an existing queue.
- */
-async function storedNoMatch(context: CliContext, text: string): Promise<string> {
-  const action = parseNoMatchAction(text);
-  if (action?.kind === NoMatchKind.Invoke) {
-    const functions = Object.keys(context.registry.functions);
-    if (!functions.includes(action.functionName)) {
-      throw new UsageError(
-        `--on-no-match: '${action.functionName}' is not a function of the registry (functions: ${functions.join(", ") || "none"})`,
-      );
-    }
-    return formatNoMatchAction({ ...action, functionName: context.names.functionName(action.functionName) });
-  }
-  if (action?.kind === NoMatchKind.Forward) {
-    const url = await createSqsQueueDirectory({ sqs: context.sqs }).queueUrl(action.queueName);
-    if (url === undefined) {
-      throw new CommandFailedError(
-        `--on-no-match: queue '${action.queueName}' does not exist; create it first (messages that match no filter would have nowhere to go)`,
-      );
-    }
-  }
-  return text;
-}
-
-/** One line on a route's policies (filters, no-match action, rate limit), or none when it has none. */
-function policyLine(context: CliContext, route: Route): string {
-  const parts: string[] = [];
-  if (route.filters?.length) parts.push(`filters: ${route.filters.length} pattern(s)`);
-  if (route.filters?.length || route.onNoMatch !== undefined) {
-    const action = parseNoMatchAction(route.onNoMatch ?? NoMatchKind.Delete);
-    const shown =
-      action?.kind === NoMatchKind.Invoke
-        ? formatNoMatchAction({ ...action, functionName: registryNameOf(context, action.functionName) })
-        : (route.onNoMatch ?? NoMatchKind.Delete);
-    parts.push(`no match: ${shown}`);
-  }
-  if (route.maxRate !== undefined) parts.push(`max rate: ${route.maxRate} msg/s`);
-  return parts.length > 0 ? `${route.queueName}: ${parts.join(", ")}\n` : "";
-}
-
-/** The registry name of a stored function name, for display; the stored name when none matches. */
-function registryNameOf(context: CliContext, functionName: string): string {
-  return (
-    Object.keys(context.registry.functions).find((n) => context.names.functionName(n) === functionName) ??
-    functionName
-  );
-}
-
-function routeRows(context: CliContext, routes: readonly Route[]): string[][] {
-  return routes.map((r) => [
-    r.queueName,
-    registryNameOf(context, r.functionName),
-    r.batchWindowSec > 0 ? `${r.batchSize}/${r.batchWindowSec}s` : String(r.batchSize),
-    String(r.concurrency),
-    `${r.minLoops}-${r.maxLoops}`,
-    String(r.scaleStep),
-    r.paused ? "yes" : "no",
-    r.source,
-    r.updatedAt > 0 ? new Date(r.updatedAt).toISOString() : "-",
-  ]);
-}
-
-const routeHeader = [
-  "QUEUE",
-  "FUNCTION",
-  "BATCH",
-  "CONCURRENCY",
-  "LOOPS",
-  "STEP",
-  "PAUSED",
-  "SOURCE",
-  "UPDATED",
-];
-
-function printRoutes(io: CliIo, context: CliContext, asJson: boolean, routes: readonly Route[]): void {
-  if (asJson) io.stdout.write(json({ routes }));
-  else if (routes.length === 0) io.stdout.write("no routes\n");
-  else io.stdout.write(table(routeHeader, routeRows(context, routes)));
-}
-
-/**
- * Refuses what the registry schema refuses for a created queue, before anything is written: a queue
- * whose visibility timeout is shorter than its handler's timeout, which Lambda's event source refuses too.
- * The queue exists already here, so its actual `VisibilityTimeout` is what counts; a function the
- * platform did not build has its timeout read from Lambda.
- */
-async function refuseShortVisibility(
-  context: CliContext,
-  target: RouteFunction | undefined,
-  queueName: string,
-  queueUrl: string,
-  batchWindowSec: number,
-): Promise<void> {
-  // A route whose function left the registry: parseRoute and the deploy say so; there is no timeout to compare.
-  if (target?.timeoutSec === undefined) return;
-  const visibilityTimeoutSec = await createSqsQueueClient(context.sqs).visibilityTimeoutSec?.(queueUrl);
-  if (visibilityTimeoutSec === undefined) return;
-  const problem = visibilityFitProblem({
-    visibilityTimeoutSec,
-    functionLabel: target.label,
-    timeoutSec: target.timeoutSec,
-    batchWindowSec,
-  });
-  if (problem === undefined) return;
-  throw new UsageError(
-    `${problem.field === "visibility" ? "<queue>" : "--batch-window"}: ${problem.message}`,
-    { queueName, queueUrl, visibilityTimeoutSec, function: target.label, timeoutSec: target.timeoutSec },
-  );
-}
-
-/**
- * Refuses, before anything is written, an edit whose timing its loops cannot keep
- * ({@link routeFitRefusals}), that breaks the registry's loop limits over every
- * stored route, targets a queue the poller's role cannot read on AWS, or names a queue URL outside
- * the target's SQS (see {@link routeEditRefusals}).
- */
-async function refuseOutsideLimits(context: CliContext, route: Route): Promise<void> {
-  let stored: readonly Route[];
-  try {
-    stored = await context.routes.list();
-  } catch (error) {
-    // The corrupt ones cannot count towards the total; `routes list` names them.
-    if (!(error instanceof InvalidStoredRouteError)) throw error;
-    stored = error.valid;
-  }
-  const region = context.target.kind === "aws" ? await context.sqs.config.region() : undefined;
-  const functionKey = Object.keys(context.registry.functions).find(
-    (name) => context.names.functionName(name) === route.functionName,
-  );
-  const lines = [
-    ...routeFitRefusals(context.registry, context.target, route, functionKey),
-    ...routeEditRefusals({
-      registry: context.registry,
-      target: context.target,
-      route,
-      stored,
-      ...(region !== undefined ? { region } : {}),
-      storeKind: context.routeStoreKind,
-    }),
-  ];
-  if (lines.length > 0) throw new UsageError(lines.join("\n"), { queueName: route.queueName });
-}
 
 /** Registers `routes list | show | set | rm`. */
 export function registerRoutes(program: Command, run: RunAction): void {

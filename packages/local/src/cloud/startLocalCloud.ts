@@ -1,5 +1,6 @@
 import { optionalEnv } from "@sqs-dispatcher/config";
 import { type Logger, silentLogger } from "@sqs-dispatcher/core";
+import { createCloudWatchService } from "../cloudwatch/cloudWatchService.js";
 import { createDynamoDbService } from "../dynamodb/dynamoDbService.js";
 import { createEdgeServer, EDGE_HOST } from "../edge/edgeServer.js";
 import type { LocalService } from "../edge/localService.js";
@@ -9,7 +10,6 @@ import type { FaultRuleInput } from "../faults/faultRule.js";
 import { createLocalCredentials } from "../iam/localCredentials.js";
 import { createLocalIam, type LocalIam } from "../iam/localIam.js";
 import { createLambdaService, type LambdaService } from "../lambda/lambdaService.js";
-import { createCloudWatchService } from "../monitoring/cloudWatchService.js";
 import { createSnsLambdaDelivery } from "../snsLambda/snsLambdaDelivery.js";
 import { createSqsSnsService, FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
 import { createSsmService } from "../ssm/ssmService.js";

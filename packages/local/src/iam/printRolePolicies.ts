@@ -1,8 +1,8 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { settingsFor } from "@sqs-dispatcher/config";
+import { ScalingEventsTable } from "../cloudwatch/deployScaling.js";
 import { loadRegistry } from "../dev/loadRegistry.js";
-import { ScalingEventsTable } from "../monitoring/deployScaling.js";
 import { PlatformTables } from "../platform/ensureTable.js";
 import { FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
 import { loadStackRolePolicies, localTableNames } from "./stackRolePolicies.js";

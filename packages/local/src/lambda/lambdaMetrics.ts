@@ -1,4 +1,4 @@
-import type { MetricIdentity, MetricSample } from "../monitoring/metricStore.js";
+import type { MetricIdentity, MetricSample } from "../cloudwatch/metricStore.js";
 
 /** The `AWS/Lambda` metrics Lambda publishes per function (dimension `FunctionName`) and account-wide. */
 export const LambdaMetric = {

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import type { Logger } from "@sqs-dispatcher/core";
+import type { MetricIdentity, MetricSample } from "../cloudwatch/metricStore.js";
 import type { LocalService } from "../edge/localService.js";
 import type { FunctionCredentials } from "../iam/localCredentials.js";
-import type { MetricIdentity, MetricSample } from "../monitoring/metricStore.js";
 import { createAsyncInvocations } from "./asyncInvocations.js";
 import { bundleBootstrap, bundleFunction, type FunctionBundle } from "./bundleFunction.js";
 import type { FunctionHost } from "./controlPlane/functionHost.js";

@@ -27,10 +27,10 @@ import {
   type RouteStore,
   silentLogger,
 } from "@sqs-dispatcher/core";
+import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../cloudwatch/deployScaling.js";
 import type { LocalIam } from "../iam/localIam.js";
 import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
-import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../monitoring/deployScaling.js";
 import { projectRoot as defaultProjectRoot } from "../projectRoot.js";
 import { type Scheduler, startScheduler } from "../scheduler/startScheduler.js";
 import { checkLocalCapacity } from "./checkCapacity.js";

@@ -1,7 +1,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ensurePrivateDir } from "../privateDir.js";
-import type { ParameterPersistence, StoredParameter } from "./parameterStore.js";
+import type { ParameterPersistence } from "./parameterStore.js";
+import type { StoredParameter } from "./parameterTypes.js";
 
 interface ParameterFileContents {
   readonly format: 1;

@@ -6,92 +6,28 @@ import {
   parseParameterReference,
   validateNewParameterName,
 } from "./parameterNames.js";
+import { compileFilters, readNextToken, writeNextToken } from "./parameterPaging.js";
+import {
+  checkAllowedPattern,
+  checkNameCount,
+  DEFAULT_KEY_ID,
+  MAX_PAGE,
+  parseType,
+  resolveTier,
+  sealed,
+} from "./parameterRules.js";
+import {
+  type GetByPathInput,
+  ParameterType,
+  type ParameterVersion,
+  type ParameterView,
+  type PutParameterInput,
+  type StoredParameter,
+} from "./parameterTypes.js";
 import { SsmError, SsmErrorCode } from "./ssmErrors.js";
 
-/** Parameter types AWS Parameter Store knows. */
-export const ParameterType = {
-  String: "String",
-  StringList: "StringList",
-  SecureString: "SecureString",
-} as const;
-export type ParameterType = (typeof ParameterType)[keyof typeof ParameterType];
-
-/** Storage tiers; they only change the value size limit here. */
-export const ParameterTier = {
-  Standard: "Standard",
-  Advanced: "Advanced",
-  IntelligentTiering: "Intelligent-Tiering",
-} as const;
-export type ParameterTier = (typeof ParameterTier)[keyof typeof ParameterTier];
-
-const STANDARD_VALUE_LIMIT = 4096;
-const ADVANCED_VALUE_LIMIT = 8192;
 /** AWS keeps the 100 most recent versions of a parameter. */
 const MAX_VERSIONS = 100;
-const DEFAULT_KEY_ID = "alias/aws/ssm";
-const MAX_PAGE = 10;
-
-/** One version of a parameter, as persisted. */
-export interface ParameterVersion {
-  readonly version: number;
-  readonly type: ParameterType;
-  readonly value: string;
-  readonly tier: Exclude<ParameterTier, "Intelligent-Tiering">;
-  readonly dataType: string;
-  /** Epoch ms. */
-  readonly lastModified: number;
-  readonly description?: string;
-  readonly keyId?: string;
-  readonly allowedPattern?: string;
-}
-
-/** A parameter and its retained versions, oldest first. */
-export interface StoredParameter {
-  readonly name: string;
-  readonly versions: readonly ParameterVersion[];
-}
-
-/** A parameter as the read operations return it. */
-export interface ParameterView {
-  readonly name: string;
-  readonly type: ParameterType;
-  readonly value: string;
-  readonly version: number;
-  /** Epoch ms. */
-  readonly lastModified: number;
-  readonly arn: string;
-  readonly dataType: string;
-  readonly selector?: string;
-}
-
-export interface PutParameterInput {
-  readonly name: string;
-  readonly value: string;
-  readonly type?: string;
-  readonly overwrite?: boolean;
-  readonly description?: string;
-  readonly keyId?: string;
-  readonly allowedPattern?: string;
-  readonly tier?: string;
-  readonly dataType?: string;
-  readonly hasTags?: boolean;
-}
-
-/** GetParametersByPath filters (`Type`, `KeyId`, `Tier`, `DataType` with option `Equals`). */
-export interface ParameterFilter {
-  readonly key: string;
-  readonly option?: string;
-  readonly values?: readonly string[];
-}
-
-export interface GetByPathInput {
-  readonly path: string;
-  readonly recursive?: boolean;
-  readonly maxResults?: number;
-  readonly nextToken?: string;
-  readonly withDecryption?: boolean;
-  readonly filters?: readonly ParameterFilter[];
-}
 
 /** Where the store keeps its parameters between runs. */
 export interface ParameterPersistence {
@@ -345,139 +281,4 @@ function latest(stored: StoredParameter): ParameterVersion {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-/**
- * What a SecureString read without `WithDecryption` shows instead of the value. Not encryption (the
- * local cloud holds no keys): it only makes a forgotten `WithDecryption` visible, as on AWS.
- */
-function sealed(version: ParameterVersion): string {
-  return Buffer.from(`local-kms:${version.keyId ?? DEFAULT_KEY_ID}:${version.value}`).toString("base64");
-}
-
-function parseType(type: string | undefined): ParameterType {
-  if (type === undefined) {
-    throw new SsmError(
-      SsmErrorCode.ValidationException,
-      "A parameter type is required when you create a parameter.",
-    );
-  }
-  if (!Object.values(ParameterType).includes(type as ParameterType)) {
-    throw new SsmError(
-      SsmErrorCode.ValidationException,
-      `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [SecureString, StringList, String]`,
-    );
-  }
-  return type as ParameterType;
-}
-
-function resolveTier(
-  requested: string | undefined,
-  value: string,
-  previous: ParameterVersion["tier"] | undefined,
-): ParameterVersion["tier"] {
-  if (requested !== undefined && !Object.values(ParameterTier).includes(requested as ParameterTier)) {
-    throw new SsmError(
-      SsmErrorCode.ValidationException,
-      `1 validation error detected: Value '${requested}' at 'tier' failed to satisfy constraint: Member must satisfy enum value set: [Advanced, Intelligent-Tiering, Standard]`,
-    );
-  }
-  // Standard is AWS's default tier; Intelligent-Tiering picks Advanced only when the value needs it.
-  const tier =
-    requested === ParameterTier.IntelligentTiering
-      ? value.length > STANDARD_VALUE_LIMIT
-        ? ParameterTier.Advanced
-        : ParameterTier.Standard
-      : ((requested ?? previous ?? ParameterTier.Standard) as ParameterVersion["tier"]);
-  // AWS never moves an Advanced parameter back to Standard.
-  const effective = previous === ParameterTier.Advanced ? ParameterTier.Advanced : tier;
-  const limit = effective === ParameterTier.Advanced ? ADVANCED_VALUE_LIMIT : STANDARD_VALUE_LIMIT;
-  if (value.length > limit) {
-    throw new SsmError(
-      SsmErrorCode.ValidationException,
-      // AWS's own wording (a Standard parameter's also says how to get more room).
-      effective === ParameterTier.Advanced
-        ? `Advanced tier parameters support a maximum parameter value of ${limit} characters.`
-        : `Standard tier parameters support a maximum parameter value of ${limit} characters. To create a larger parameter value, upgrade the parameter to use the advanced-parameter tier. For more information, see https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html`,
-    );
-  }
-  return effective;
-}
-
-function checkAllowedPattern(pattern: string, value: string): void {
-  let regex: RegExp;
-  try {
-    regex = new RegExp(pattern);
-  } catch {
-    throw new SsmError(
-      SsmErrorCode.ValidationException,
-      `AllowedPattern ${pattern} is not a valid regular expression.`,
-    );
-  }
-  if (!regex.test(value)) {
-    throw new SsmError(
-      SsmErrorCode.ParameterPatternMismatchException,
-      `Parameter value, cannot be validated against allowedPattern: ${pattern}`,
-    );
-  }
-}
-
-function checkNameCount(names: readonly string[]): void {
-  if (names.length < 1 || names.length > MAX_PAGE) {
-    throw new SsmError(
-      SsmErrorCode.ValidationException,
-      `1 validation error detected: Value at 'names' failed to satisfy constraint: Member must have length between 1 and ${MAX_PAGE}`,
-    );
-  }
-}
-
-const filterFields = {
-  Type: (v: ParameterVersion) => v.type,
-  KeyId: (v: ParameterVersion) => v.keyId,
-  Tier: (v: ParameterVersion) => v.tier,
-  DataType: (v: ParameterVersion) => v.dataType,
-} as const;
-
-function compileFilters(filters: readonly ParameterFilter[]): (version: ParameterVersion) => boolean {
-  const tests = filters.map((filter) => {
-    const field = filterFields[filter.key as keyof typeof filterFields];
-    if (!field) {
-      throw new SsmError(
-        SsmErrorCode.InvalidFilterKey,
-        `The local SSM service filters GetParametersByPath on ${Object.keys(filterFields).join(", ")} only, not ${filter.key}.`,
-      );
-    }
-    if (filter.option !== undefined && filter.option !== "Equals") {
-      throw new SsmError(
-        SsmErrorCode.InvalidFilterOption,
-        `The filter option ${filter.option} is not valid for key ${filter.key}.`,
-      );
-    }
-    const values = new Set(filter.values ?? []);
-    return (version: ParameterVersion) => {
-      const actual = field(version);
-      return actual !== undefined && values.has(actual);
-    };
-  });
-  return (version) => tests.every((test) => test(version));
-}
-
-// A token names the page's query and the last name returned, so paging is stable while parameters change.
-function writeNextToken(path: string, recursive: boolean, after: string): string {
-  return Buffer.from(JSON.stringify({ p: path, r: recursive, a: after })).toString("base64url");
-}
-
-function readNextToken(token: string, path: string, recursive: boolean): string {
-  const invalid = () =>
-    new SsmError(SsmErrorCode.InvalidNextToken, "The specified token is not valid.", { nextToken: token });
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    throw invalid();
-  }
-  const t = decoded as { p?: unknown; r?: unknown; a?: unknown } | null;
-  if (!t || typeof t !== "object" || t.p !== path || t.r !== recursive || typeof t.a !== "string")
-    throw invalid();
-  return t.a;
 }

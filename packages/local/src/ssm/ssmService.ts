@@ -4,12 +4,8 @@ import type { Clock, Logger } from "@sqs-dispatcher/core";
 import { sendAwsJson, sendAwsJsonError } from "../edge/awsJsonError.js";
 import type { LocalService } from "../edge/localService.js";
 import { loadParameterFile, parameterFilePersistence } from "./parameterFile.js";
-import {
-  createParameterStore,
-  type ParameterFilter,
-  type ParameterStore,
-  type ParameterView,
-} from "./parameterStore.js";
+import { createParameterStore, type ParameterStore } from "./parameterStore.js";
+import type { ParameterFilter, ParameterView } from "./parameterTypes.js";
 import { missingMember, SsmError, SsmErrorCode } from "./ssmErrors.js";
 
 const CONTENT_TYPE = "application/x-amz-json-1.1";
