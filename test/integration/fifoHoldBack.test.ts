@@ -16,7 +16,11 @@ describe("FIFO hold-back by the poller", () => {
       testRegistry({
         functions: {
           // Records into `processed` as the example handlers do: `example: true` has the stack grant it that table.
-          failOnly: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 2, example: true },
+          failOnly: {
+            handler: "test/fixtures/functions/failOnlyRecord.handler",
+            timeoutSec: 2,
+            example: true,
+          },
         },
         routes: [
           {

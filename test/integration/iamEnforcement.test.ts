@@ -103,7 +103,7 @@ describe("IAM enforced from the stack's synthesized policies", () => {
     const { endpoint, region } = platform.cloud;
     const credentials = platform.cloud.iam.credentials.issue("record");
     const config = { endpoint, region, credentials };
-    const role = platform.cloud.iam.rolePolicies().record!.roleName;
+    const role = platform.cloud.iam.rolePolicies().record!.roleLogicalId;
     const user = `arn:aws:sts::000000000000:assumed-role/${role}/record`;
     const sqs = new SQSClient(config);
     const denied = (action: string, resource: string) =>
