@@ -10,12 +10,13 @@ import { testFunctions, testRegistry } from "./support/testPlatform.js";
  */
 export default testRegistry({
   functions: {
-    throttled: { ...testFunctions.record, reservedConcurrency: 2 },
+    // Timeouts as long as their queues' visibility allows: a batch that timed out on a busy machine
+    // would fail as a whole and, with maxReceiveCount 2, could reach the DLQ the tests assert empty.
+    throttled: { ...testFunctions.record, timeoutSec: 10, reservedConcurrency: 2 },
     sizeRecord: { handler: "test/fixtures/functions/sizeRecorder.handler", timeoutSec: 5, example: true },
-    // A generous timeout: a batch that timed out on a busy machine would fail as a whole, and the
-    // order log would then show that retry as well as the one the test asks for.
+    // A generous timeout for the same reason: the order log would also show a timed-out batch's retry.
     failOnly: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 10, example: true },
-    later: testFunctions.record,
+    later: { ...testFunctions.record, timeoutSec: 5 },
   },
   routes: [
     {
