@@ -30,6 +30,7 @@ beforeAll(async () => {
       port: 0,
       adminApiPort: 0,
       resetRoutes: true,
+      enforceIam: true,
       // Small bursts, often: every queue has depth to plot within seconds.
       demoBurstSize: 40,
       demoIntervalMs: 4_000,
