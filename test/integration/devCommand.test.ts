@@ -146,6 +146,8 @@ describe("pnpm dev as a process", () => {
     if (code === "timeout") child.kill("SIGKILL");
     expect(code, `exit code (stderr: ${stderr.slice(-500)})`).toBe(0);
     expect(stdout).toMatch(new RegExp(`Stopped; port ${port} is free`));
+    // Enforced, and nothing the platform did was denied.
+    expect(stdout).toMatch(/IAM: 0 denied authorization\(s\)/);
     expect(await isFree(port)).toBe(true);
   }, 150_000);
 });
@@ -193,5 +195,6 @@ describe("runDev with demo traffic", () => {
       await done;
     }
     expect(chunks.join("")).toMatch(/Stopped; port \d+ is free/);
+    expect(chunks.join("")).toMatch(/IAM: 0 denied authorization\(s\)/);
   }, 120_000);
 });

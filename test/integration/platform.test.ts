@@ -218,5 +218,7 @@ describe("pnpm dev", () => {
     }
     expect(chunks.join("")).toMatch(/Admin API: http:\/\/127\.0\.0\.1:\d+\/queues/);
     expect(chunks.join("")).toMatch(/Stopped; port \d+ is free/);
+    // Enforced, and nothing the platform did was denied.
+    expect(chunks.join("")).toMatch(/IAM: 0 denied authorization\(s\)/);
   }, 180_000);
 });
