@@ -198,5 +198,8 @@ describe("the web console of a running local platform", () => {
 
     await page.screenshot({ path: path.join(outputDir, "console.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
+    // The platform ran under the stack's IAM, and nothing it did was denied.
+    expect(cloud.iam.enforcing).toBe(true);
+    expect(cloud.iam.usage().flatMap((u) => u.denied)).toEqual([]);
   }, 180_000);
 });
