@@ -1232,6 +1232,19 @@ describe("hardening: who may publish, what is encrypted in transit, what roles h
     ).toThrow(
       "function 'record' uses an example handler (packages/functions/src/handlers/), which obeys sleepMs/fail/crash in message bodies and keeps every body in the 'processed' table: point it at your own handler, or set 'examples: true' in the registry to deploy the examples to AWS on purpose",
     );
+    // A function that says `example: true` is an example handler wherever its code lives.
+    const markedExample = defineDispatcher({
+      app: "demo",
+      functions: {
+        accept: { handler: "test/fixtures/functions/acceptRecord.handler", example: true },
+      },
+    });
+    expect(() =>
+      createDispatcherStack(markedExample)({
+        stack: getStack(LedgerDispatcher),
+        app: { stage: "test" },
+      } as never),
+    ).toThrow("function 'accept' uses an example handler");
   });
 });
 

@@ -1,23 +1,4 @@
-/** An IAM policy statement with every CloudFormation intrinsic resolved to text. */
-export interface ResolvedStatement {
-  Sid?: string;
-  Effect: "Allow" | "Deny";
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-  NotResource?: string | string[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
-
-/** The identity policies of one function's execution role, as the template attaches them. */
-export interface FunctionRolePolicies {
-  /** The role's logical id in the template (the role's name is CloudFormation's to choose). */
-  readonly roleLogicalId: string;
-  /** Inline policies (`AWS::IAM::Policy` resources and the role's own `Policies`), by name. */
-  readonly policies: { readonly name: string; readonly statements: readonly ResolvedStatement[] }[];
-  /** Managed policies attached by ARN (e.g. AWSLambdaBasicExecutionRole): their text is AWS's, not the template's. */
-  readonly managedPolicyArns: readonly string[];
-}
+import type { PolicyStatement, RolePolicies } from "@sqs-dispatcher/config";
 
 /** Where the template is resolved: the account and region its ARNs should name. */
 export interface ResolveTarget {
@@ -54,13 +35,10 @@ interface CfnTemplate {
  * rolePoliciesOf(template, { partition: "aws", region: "us-east-1", accountId: "000000000000" })
  * // { "shop-local-poller": { roleLogicalId: "PollerServiceRole…", policies: [...], managedPolicyArns: [...] } }
  */
-export function rolePoliciesOf(
-  template: CfnTemplate,
-  target: ResolveTarget,
-): Record<string, FunctionRolePolicies> {
+export function rolePoliciesOf(template: CfnTemplate, target: ResolveTarget): Record<string, RolePolicies> {
   const resources = template.Resources ?? {};
   const resolve = createResolver(resources, target);
-  const out: Record<string, FunctionRolePolicies> = {};
+  const out: Record<string, RolePolicies> = {};
   for (const [, fn] of Object.entries(resources)) {
     if (fn.Type !== "AWS::Lambda::Function") continue;
     const functionName = fn.Properties?.FunctionName;
@@ -68,7 +46,7 @@ export function rolePoliciesOf(
     const roleId = role?.["Fn::GetAtt"]?.[0];
     if (typeof functionName !== "string" || roleId === undefined) continue;
     const roleResource = resources[roleId];
-    const policies: FunctionRolePolicies["policies"] = [];
+    const policies: { name: string; statements: PolicyStatement[] }[] = [];
     for (const [policyId, policy] of Object.entries(resources)) {
       if (policy.Type !== "AWS::IAM::Policy") continue;
       const roles = (policy.Properties?.Roles ?? []) as { Ref?: string }[];
@@ -76,7 +54,7 @@ export function rolePoliciesOf(
       const document = policy.Properties?.PolicyDocument as { Statement: unknown[] };
       policies.push({
         name: policyId,
-        statements: document.Statement.map((s) => resolve(s) as ResolvedStatement),
+        statements: document.Statement.map((s) => resolve(s) as PolicyStatement),
       });
     }
     for (const inline of (roleResource?.Properties?.Policies ?? []) as {
@@ -85,7 +63,7 @@ export function rolePoliciesOf(
     }[]) {
       policies.push({
         name: `${roleId}/${inline.PolicyName}`,
-        statements: inline.PolicyDocument.Statement.map((s) => resolve(s) as ResolvedStatement),
+        statements: inline.PolicyDocument.Statement.map((s) => resolve(s) as PolicyStatement),
       });
     }
     const managed = ((roleResource?.Properties?.ManagedPolicyArns ?? []) as unknown[]).map(

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { Registry, RouteStoreKind } from "@sqs-dispatcher/config";
+import type { Registry, RolePolicies, RouteStoreKind } from "@sqs-dispatcher/config";
 import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import { createDispatcherStack } from "./Dispatcher.js";
-import { type FunctionRolePolicies, rolePoliciesOf } from "./rolePolicies.js";
+import { rolePoliciesOf } from "./rolePolicies.js";
 
 /** What the local cloud deploys a registry as: the stage, route store, account and region it uses. */
 export interface LocalSynthTarget {
@@ -35,7 +35,7 @@ export function localStackRegistry(registry: Registry, routeStore: RouteStoreKin
 export async function synthesizeRolePolicies(
   registry: Registry,
   target: LocalSynthTarget,
-): Promise<Record<string, FunctionRolePolicies>> {
+): Promise<Record<string, RolePolicies>> {
   await initProject({ stage: target.stage });
   const root = join(process.cwd(), ".sst");
   await mkdir(root, { recursive: true });

@@ -8,14 +8,12 @@ import {
 import { Annotations } from "aws-cdk-lib";
 import type { StackBuild } from "./context.js";
 import { StackConfigurationError } from "./errors.js";
-import { exampleHandlersDir } from "./functions.js";
+import { exampleHandlersDir, isExampleFunction } from "./functions.js";
 import { StackFunction } from "./routeSync.js";
 
-/** The registry functions whose handler is one of the example handlers. */
+/** The registry functions that are example handlers ({@link isExampleFunction}). */
 export function exampleFunctionsOf(build: Pick<StackBuild, "registry">): [string, FunctionConfig][] {
-  return builtFunctions(build.registry.functions).filter(([, fn]) =>
-    fn.handler.startsWith(exampleHandlersDir),
-  );
+  return builtFunctions(build.registry.functions).filter(([, fn]) => isExampleFunction(fn));
 }
 
 /**

@@ -23,6 +23,11 @@ export const PlatformHandler = {
  */
 export const exampleHandlersDir = "packages/functions/src/handlers/";
 
+/** Whether a registry function is an example handler: its handler lives in {@link exampleHandlersDir}, or it says `example: true`. */
+export function isExampleFunction(fn: FunctionConfig): boolean {
+  return fn.example === true || fn.handler.startsWith(exampleHandlersDir);
+}
+
 /** How long every function's logs are kept. */
 export const logRetention = logs.RetentionDays.TWO_WEEKS;
 
@@ -120,7 +125,7 @@ export function createHandlerFunctions(
     handlerFunctions.set(fnName, createHandlerFunction(fnName, fn));
   }
   function createHandlerFunction(fnName: string, fn: FunctionConfig): SstFunction {
-    const usesProcessed = processedTable !== undefined && fn.handler.startsWith(exampleHandlersDir);
+    const usesProcessed = processedTable !== undefined && isExampleFunction(fn);
     const handler = makeFunction(`Handler-${fnName}`, name(fnName), {
       handler: fn.handler,
       timeout: fn.timeoutSec,

@@ -30,6 +30,7 @@ beforeAll(async () => {
       port: 0,
       adminApiPort: 0,
       resetRoutes: true,
+      enforceIam: true,
       // Small bursts, often: every queue has depth to plot within seconds.
       demoBurstSize: 40,
       demoIntervalMs: 4_000,
@@ -203,5 +204,8 @@ describe("the web console of a running local platform", () => {
 
     await page.screenshot({ path: path.join(outputDir, "console.png"), fullPage: true });
     expect(pageErrors).toEqual([]);
+    // The platform ran under the stack's IAM, and nothing it did was denied.
+    expect(cloud.iam.enforcing).toBe(true);
+    expect(cloud.iam.usage().flatMap((u) => u.denied)).toEqual([]);
   }, 180_000);
 });

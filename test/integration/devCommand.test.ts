@@ -42,6 +42,8 @@ describe("pnpm dev as a process", () => {
         path.join("packages", "cli", "src", "main.ts"),
         "dev",
         "--no-demo",
+        // The stack's IAM, as in every test that runs the platform's functions.
+        "--enforce-iam",
         "--reset-routes",
         "--port",
         String(port),
@@ -60,8 +62,9 @@ describe("pnpm dev as a process", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
+      // A first start of the registry synthesizes the stack's role policies (cached afterwards).
       await waitFor(() => stdout.includes("proc/s"), {
-        timeoutMs: 30_000,
+        timeoutMs: 90_000,
         intervalMs: 100,
         description: `the status board (stdout so far: ${stdout.slice(-500)} stderr: ${stderr.slice(-500)})`,
       });
@@ -143,8 +146,10 @@ describe("pnpm dev as a process", () => {
     if (code === "timeout") child.kill("SIGKILL");
     expect(code, `exit code (stderr: ${stderr.slice(-500)})`).toBe(0);
     expect(stdout).toMatch(new RegExp(`Stopped; port ${port} is free`));
+    // Enforced, and nothing the platform did was denied.
+    expect(stdout).toMatch(/IAM: 0 denied authorization\(s\)/);
     expect(await isFree(port)).toBe(true);
-  }, 90_000);
+  }, 150_000);
 });
 
 describe("runDev with demo traffic", () => {
@@ -156,6 +161,7 @@ describe("runDev with demo traffic", () => {
       port: 0,
       adminApiPort: 0,
       demo: true,
+      enforceIam: true,
       demoBurstSize: 20,
       demoIntervalMs: 1_000,
       statusIntervalMs: 250,
@@ -179,7 +185,8 @@ describe("runDev with demo traffic", () => {
           const rows = [...chunks.join("").matchAll(line)].filter((m) => queues.includes(m[1] ?? ""));
           return rows.find((m) => Number(m[2]) > 0 && Number(m[3]) > 0);
         },
-        { timeoutMs: 30_000, intervalMs: 100, description: "a queue with loops > 0 and processed > 0" },
+        // Includes a first synthesis of the stack's role policies, when they are not cached yet.
+        { timeoutMs: 90_000, intervalMs: 100, description: "a queue with loops > 0 and processed > 0" },
       );
       expect(Number(busy[2])).toBeGreaterThan(0);
       expect(Number(busy[3])).toBeGreaterThan(0);
@@ -188,5 +195,6 @@ describe("runDev with demo traffic", () => {
       await done;
     }
     expect(chunks.join("")).toMatch(/Stopped; port \d+ is free/);
-  }, 40_000);
+    expect(chunks.join("")).toMatch(/IAM: 0 denied authorization\(s\)/);
+  }, 120_000);
 });

@@ -5,16 +5,18 @@ import { testFunctions, testRegistry } from "./support/testPlatform.js";
  * deploy and by the CLI they run. `throttled` is deployed with room for two invocations (the
  * registry refuses less than a route's concurrency); the test then lowers it to one, as an operator
  * changing a function's reserved concurrency outside the registry would. `later` is unregistered by
- * a test to stand for a function that does not exist yet.
+ * a test to stand for a function that does not exist yet. The fixture handlers record into `processed`
+ * as the example handlers do, so they say `example: true` and the stack grants them that table.
  */
 export default testRegistry({
   functions: {
-    throttled: { ...testFunctions.record, reservedConcurrency: 2 },
-    sizeRecord: { handler: "test/fixtures/functions/sizeRecorder.handler", timeoutSec: 5 },
-    // A generous timeout: a batch that timed out on a busy machine would fail as a whole, and the
-    // order log would then show that retry as well as the one the test asks for.
-    failOnly: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 10 },
-    later: testFunctions.record,
+    // Timeouts as long as their queues' visibility allows: a batch that timed out on a busy machine
+    // would fail as a whole and, with maxReceiveCount 2, could reach the DLQ the tests assert empty.
+    throttled: { ...testFunctions.record, timeoutSec: 10, reservedConcurrency: 2 },
+    sizeRecord: { handler: "test/fixtures/functions/sizeRecorder.handler", timeoutSec: 5, example: true },
+    // A generous timeout for the same reason: the order log would also show a timed-out batch's retry.
+    failOnly: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 10, example: true },
+    later: { ...testFunctions.record, timeoutSec: 5 },
   },
   routes: [
     {

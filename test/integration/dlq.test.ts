@@ -15,10 +15,8 @@ const config = "test/integration/dlqRegistry.ts";
 let platform: TestPlatform;
 
 beforeAll(async () => {
-  // Its fixture handlers record into `processed`, which the stack grants only the example handlers
-  // (packages/functions/src/handlers/): under the stack's IAM they would be denied, so it is not enforced here.
-  platform = await startTestPlatform(registry, {}, { enforceIam: false });
-});
+  platform = await startTestPlatform(registry);
+}, 120_000);
 
 afterAll(async () => {
   await platform?.stop();

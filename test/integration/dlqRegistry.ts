@@ -5,7 +5,10 @@ import { testRegistry } from "./support/testPlatform.js";
  * it with `--config`: route `poison` dead-letters after 2 receives; `accept` never fails.
  */
 export default testRegistry({
-  functions: { accept: { handler: "test/fixtures/functions/acceptRecord.handler", timeoutSec: 2 } },
+  functions: {
+    // Records into `processed` as the example handlers do: `example: true` has the stack grant it that table.
+    accept: { handler: "test/fixtures/functions/acceptRecord.handler", timeoutSec: 2, example: true },
+  },
   routes: [
     { queue: { name: "poison", visibilityTimeoutSec: 2, maxReceiveCount: 2 }, function: "record" },
     {

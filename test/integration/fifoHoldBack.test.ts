@@ -12,11 +12,16 @@ import { waitFor } from "./support/waitFor.js";
 describe("FIFO hold-back by the poller", () => {
   let platform: TestPlatform;
   beforeAll(async () => {
-    // Its fixture handler records into `processed`, which the stack grants only the example handlers
-    // (packages/functions/src/handlers/): under the stack's IAM it would be denied, so it is not enforced here.
     platform = await startTestPlatform(
       testRegistry({
-        functions: { failOnly: { handler: "test/fixtures/functions/failOnlyRecord.handler", timeoutSec: 2 } },
+        functions: {
+          // Records into `processed` as the example handlers do: `example: true` has the stack grant it that table.
+          failOnly: {
+            handler: "test/fixtures/functions/failOnlyRecord.handler",
+            timeoutSec: 2,
+            example: true,
+          },
+        },
         routes: [
           {
             queue: { name: "orders.fifo", visibilityTimeoutSec: 2, maxReceiveCount: 5 },
@@ -24,8 +29,6 @@ describe("FIFO hold-back by the poller", () => {
           },
         ],
       }),
-      {},
-      { enforceIam: false },
     );
   }, 120_000);
   afterAll(async () => {

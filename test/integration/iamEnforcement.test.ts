@@ -103,7 +103,7 @@ describe("IAM enforced from the stack's synthesized policies", () => {
     const { endpoint, region } = platform.cloud;
     const credentials = platform.cloud.iam.credentials.issue("record");
     const config = { endpoint, region, credentials };
-    const role = platform.cloud.iam.rolePolicies().record!.roleName;
+    const role = platform.cloud.iam.rolePolicies().record!.roleLogicalId;
     const user = `arn:aws:sts::000000000000:assumed-role/${role}/record`;
     const sqs = new SQSClient(config);
     const denied = (action: string, resource: string) =>
@@ -212,6 +212,39 @@ describe("IAM enforced from the stack's synthesized policies", () => {
       JSON.stringify({ type: "refund", n: 3 }),
       "the refund forwarded to iam-parked",
     );
+  });
+
+  it("denies the poller a run-time forward target its role was never granted, as AWS did before routes set refused one", async () => {
+    // `routes set --on-no-match forward:iam-elsewhere` now refuses this queue (neither routed, nor a
+    // registry forward target, nor in routableQueues: cliRoutePolicies.test.ts). A route written past
+    // that check, as it once was accepted, must fail at the poller's forward, where it fails on AWS.
+    const { sqs } = platform.deployment.clients;
+    const elsewhere = (await sqs.send(new CreateQueueCommand({ QueueName: "iam-elsewhere" }))).QueueUrl!;
+    const elsewhereArn = "arn:aws:sqs:us-east-1:000000000000:iam-elsewhere";
+    const route = (await platform.deployment.routesStore.get("iam-orders"))!;
+    await platform.deployment.routesStore.put({
+      ...route,
+      onNoMatch: "forward:iam-elsewhere",
+      updatedAt: Date.now(),
+    });
+    try {
+      let probe = 0;
+      await waitFor(
+        async () => {
+          probe += 1;
+          await platform.send("iam-orders", [{ type: "refund", elsewhere: probe }]);
+          return (
+            deniedOf("poller").some((d) => d.resource === elsewhereArn && d.action.startsWith("sqs:")) ||
+            undefined
+          );
+        },
+        { timeoutMs: 40_000, intervalMs: 1_000, description: "the poller denied on iam-elsewhere" },
+      );
+      const depth = await platform.depth(elsewhere);
+      expect(depth.visible + depth.inFlight).toBe(0);
+    } finally {
+      await platform.deployment.routesStore.put({ ...route, updatedAt: Date.now() });
+    }
   });
 
   it("reports the grants each role never used: the least-privilege evidence", async () => {

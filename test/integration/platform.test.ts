@@ -193,6 +193,7 @@ describe("pnpm dev", () => {
       port: 0,
       adminApiPort: 0,
       demo: false,
+      enforceIam: true,
       signal: controller.signal,
       logFile: ".dispatcher/test-dev.log",
       out: { write: (chunk: string) => chunks.push(chunk), isTTY: false },
@@ -202,7 +203,8 @@ describe("pnpm dev", () => {
     });
     try {
       await waitFor(() => chunks.join("").includes("proc/s"), {
-        timeoutMs: 60_000,
+        // Includes a first synthesis of the stack's role policies, when they are not cached yet.
+        timeoutMs: 120_000,
         description: "a status board",
       });
       const board = chunks.join("");
@@ -216,5 +218,7 @@ describe("pnpm dev", () => {
     }
     expect(chunks.join("")).toMatch(/Admin API: http:\/\/127\.0\.0\.1:\d+\/queues/);
     expect(chunks.join("")).toMatch(/Stopped; port \d+ is free/);
-  }, 120_000);
+    // Enforced, and nothing the platform did was denied.
+    expect(chunks.join("")).toMatch(/IAM: 0 denied authorization\(s\)/);
+  }, 180_000);
 });

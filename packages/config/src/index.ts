@@ -96,6 +96,7 @@ export { listOffenders, offendersNamed } from "./offenderList.js";
 export { defineDispatcher, parseRoute, parseWith } from "./parse.js";
 export { type QueueUrlScope, queueUrlProblem, sqsUrlSuffixOf } from "./queueUrl.js";
 export { isSharedQuietRoute } from "./quietRoutes.js";
+export type { PolicyStatement, RolePolicies } from "./rolePolicy.js";
 export { type FunctionHome, isRoutableFunction, routableFunctionSchema } from "./routableFunctions.js";
 export {
   checkRouteFits,

@@ -71,7 +71,7 @@ export {
 } from "./iam/localCredentials.js";
 export { assumedRoleArn, createLocalIam, type LocalIam, type RoleUsage } from "./iam/localIam.js";
 export { type AuthorizationCheck, authorizationChecksOf } from "./iam/requestAuthorization.js";
-export type { LocalRolePolicies, PolicyStatement, RolePolicy } from "./iam/rolePolicy.js";
+export type { LocalRolePolicies } from "./iam/rolePolicy.js";
 export { loadStackRolePolicies, StackPolicySynthesisError } from "./iam/stackRolePolicies.js";
 export {
   formatPermissionReport,

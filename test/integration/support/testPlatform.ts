@@ -104,14 +104,14 @@ export interface TestPlatform {
 }
 
 /**
- * Starts a local cloud on a free port and deploys `registry` on it. IAM is enforced unless
- * `cloudOptions.enforceIam` is false: every function calls with its own role, which the stack's
- * synthesized policies must allow, as on AWS; the test's own clients are the operator's.
+ * Starts a local cloud on a free port and deploys `registry` on it, always with IAM enforced: every
+ * function calls with its own role, which the stack's synthesized policies must allow, as on AWS;
+ * the test's own clients are the operator's.
  */
 export async function startTestPlatform(
   registry: Registry,
   options: Omit<DeployLocalOptions, "logger"> = {},
-  cloudOptions: Pick<LocalCloudOptions, "lambdaConcurrency" | "enforceIam"> = {},
+  cloudOptions: Pick<LocalCloudOptions, "lambdaConcurrency"> = {},
 ): Promise<TestPlatform> {
   const logs: CapturedLog[] = [];
   const capture =
@@ -124,7 +124,7 @@ export async function startTestPlatform(
     warn: capture("warn"),
     error: capture("error"),
   };
-  const cloud = await startLocalCloud({ enforceIam: true, ...cloudOptions, port: 0, logger });
+  const cloud = await startLocalCloud({ ...cloudOptions, enforceIam: true, port: 0, logger });
   let deployment: LocalDeployment;
   try {
     deployment = await deployLocal(cloud, registry, { ...options, logger });

@@ -29,6 +29,12 @@ export const functionSchema = z
      * handler from ever running (every invoke throttled), so its queue would never drain.
      */
     reservedConcurrency: z.int().min(1, "must be at least 1 (0 would throttle every invoke)").optional(),
+    /**
+     * An example handler kept outside packages/functions/src/handlers/ (a fixture that records its
+     * deliveries as those do): the stack gives it the `processed` table and `dynamodb:UpdateItem` on
+     * it, as it gives the handlers there, and deploys it to AWS only with the registry's `examples: true`.
+     */
+    example: z.boolean().optional(),
   })
   .superRefine((fn, ctx) => {
     for (const key of Object.keys(fn.environment)) {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import type { RolePolicies } from "@sqs-dispatcher/config";
 import type { Logger } from "@sqs-dispatcher/core";
 import type { SigningScope } from "../edge/signingScope.js";
 import { accessDeniedMessage, sendAccessDenied } from "./accessDenied.js";
@@ -10,7 +11,7 @@ import {
   authorizationChecksOf,
   UnauthorizableRequestError,
 } from "./requestAuthorization.js";
-import { type LocalRolePolicies, listOf, type RolePolicy } from "./rolePolicy.js";
+import { type LocalRolePolicies, listOf } from "./rolePolicy.js";
 
 /** Far above any request a function makes (6 MB Lambda payloads); bounds what the edge buffers. */
 const maxAuthorizedBodyBytes = 7 * 1024 * 1024;
@@ -60,7 +61,7 @@ export function assumedRoleArn(accountId: string, roleName: string, functionName
 
 /** IAM's decision for one authorization, by `runSimulation` of the role's identity policies. */
 export async function isAllowed(
-  role: RolePolicy,
+  role: RolePolicies,
   check: AuthorizationCheck,
   principal: string,
   accountId: string,
@@ -89,7 +90,7 @@ export async function isAllowed(
  * iam.setRolePolicies(await loadStackRolePolicies({ ... }));
  */
 export function createLocalIam(options: LocalIamOptions): LocalIam {
-  let roles: Record<string, RolePolicy> = {};
+  let roles: Record<string, RolePolicies> = {};
   /** Decisions per role and authorization: policies change only on a deploy, which clears them. */
   let decisions = new Map<string, Promise<boolean>>();
   const usage = new Map<string, { allowed: Map<string, number>; denied: Map<string, number> }>();
@@ -105,14 +106,14 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
     map.set(key, (map.get(key) ?? 0) + 1);
   };
 
-  const decide = (functionName: string, role: RolePolicy, check: AuthorizationCheck): Promise<boolean> => {
+  const decide = (functionName: string, role: RolePolicies, check: AuthorizationCheck): Promise<boolean> => {
     const key = `${functionName}\n${check.action}\n${check.resource}`;
     let decision = decisions.get(key);
     if (!decision) {
       decision = isAllowed(
         role,
         check,
-        assumedRoleArn(options.accountId, role.roleName, functionName),
+        assumedRoleArn(options.accountId, role.roleLogicalId, functionName),
         options.accountId,
       );
       decisions.set(key, decision);
@@ -175,7 +176,7 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
         if (!allowed) {
           const principal = assumedRoleArn(
             options.accountId,
-            role?.roleName ?? `${functionName}-no-role`,
+            role?.roleLogicalId ?? `${functionName}-no-role`,
             functionName,
           );
           const message = accessDeniedMessage(principal, check.action, check.resource);
@@ -190,7 +191,7 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
     usage() {
       return [...usage.entries()].map(([functionName, u]) => ({
         functionName,
-        roleName: roles[functionName]?.roleName ?? "",
+        roleName: roles[functionName]?.roleLogicalId ?? "",
         allowed: entries(u.allowed),
         denied: entries(u.denied),
       }));

@@ -56,7 +56,7 @@ describe("localizePolicies", () => {
     );
     // The route sync runs only in a CloudFormation deploy: it has no local function.
     expect(Object.keys(local)).toEqual(["poller"]);
-    expect(local.poller?.roleName).toBe("PollerRole");
+    expect(local.poller?.roleLogicalId).toBe("PollerRole");
     expect(local.poller?.policies[0]?.statements.map((s) => s.Resource)).toEqual([
       [
         "arn:aws:lambda:us-east-1:000000000000:function:record",

@@ -5,11 +5,13 @@ import path from "node:path";
 import {
   awsResourceName,
   PlatformFunction,
+  type PolicyStatement,
   type Registry,
+  type RolePolicies,
   type RouteStoreKind,
 } from "@sqs-dispatcher/config";
 import { DispatcherError } from "@sqs-dispatcher/core";
-import type { LocalRolePolicies, PolicyStatement, RolePolicy } from "./rolePolicy.js";
+import type { LocalRolePolicies } from "./rolePolicy.js";
 
 /** What the local deploy synthesizes the stack for. */
 export interface StackPolicyTarget {
@@ -30,14 +32,7 @@ export class StackPolicySynthesisError extends DispatcherError {
 }
 
 /** As `stacks/rolePolicies.ts` writes them, keyed by physical function name. */
-type SynthesizedPolicies = Record<
-  string,
-  {
-    roleLogicalId: string;
-    policies: { name: string; statements: PolicyStatement[] }[];
-    managedPolicyArns: string[];
-  }
->;
+type SynthesizedPolicies = Record<string, RolePolicies>;
 
 /** Sources whose change can change a synthesized policy: the stacks and the registry's schema and rules. */
 const sourceDirs = ["stacks", "packages/config/src"];
@@ -152,12 +147,12 @@ export function localizePolicies(
       );
   const renameAll = (value: string | string[] | undefined) =>
     value === undefined ? undefined : Array.isArray(value) ? value.map(renameArn) : renameArn(value);
-  const out: Record<string, RolePolicy> = {};
+  const out: Record<string, RolePolicies> = {};
   for (const [physical, role] of Object.entries(synthesized)) {
     const local = functionNames.get(physical);
     if (local === undefined) continue;
     out[local] = {
-      roleName: role.roleLogicalId,
+      roleLogicalId: role.roleLogicalId,
       managedPolicyArns: role.managedPolicyArns,
       policies: role.policies.map((p) => ({
         name: p.name,

@@ -39,7 +39,7 @@ export async function unusedPermissionReport(
         for (const action of listOf(statement.Action)) {
           for (const resource of listOf(statement.Resource)) {
             const grant = {
-              roleName: role.roleName,
+              roleLogicalId: role.roleLogicalId,
               policies: [
                 {
                   name: policy.name,
@@ -54,7 +54,7 @@ export async function unusedPermissionReport(
                 await isAllowed(
                   grant,
                   request,
-                  `arn:aws:sts::${accountId}:assumed-role/${role.roleName}/${functionName}`,
+                  `arn:aws:sts::${accountId}:assumed-role/${role.roleLogicalId}/${functionName}`,
                   accountId,
                 )
               ) {
@@ -69,7 +69,7 @@ export async function unusedPermissionReport(
     }
     reports.push({
       functionName,
-      roleName: role.roleName,
+      roleName: role.roleLogicalId,
       used: used?.allowed ?? [],
       denied: used?.denied ?? [],
       unused,
