@@ -74,6 +74,7 @@ export {
   PlatformLimits,
   pollerReservedConcurrency,
 } from "./limits.js";
+export { loadRegistry, RegistryModuleError, RegistryModuleProblem } from "./loadRegistry.js";
 export {
   awsResourceName,
   deadLetterQueueName,
@@ -149,6 +150,7 @@ export {
   registryFunctionSchema,
   registryWarnings,
   restartSchema,
+  routeConcurrencyMax,
   routeConfigSchema,
   routeSchema,
   routeStoreKindSchema,
