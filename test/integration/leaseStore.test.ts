@@ -2,13 +2,13 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Route } from "@sqs-dispatcher/config";
 import {
-  createDynamoLeaseStore,
   createRestart,
   LeaseLostError,
   type LeaseStore,
   type LoopEvent,
   silentLogger,
 } from "@sqs-dispatcher/core";
+import { createDynamoLeaseStore } from "@sqs-dispatcher/core/aws";
 import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

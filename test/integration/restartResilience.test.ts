@@ -2,15 +2,17 @@ import { DeleteParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm
 import { BatchWriteCommand, DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import {
-  createDynamoLeaseStore,
-  createLambdaLoopStarter,
   createRestart,
-  createSsmRouteStore,
   type LogFields,
   type RestartReport,
   silentLogger,
   systemClock,
 } from "@sqs-dispatcher/core";
+import {
+  createDynamoLeaseStore,
+  createLambdaLoopStarter,
+  createSsmRouteStore,
+} from "@sqs-dispatcher/core/aws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { waitFor } from "./support/waitFor.js";

@@ -3,21 +3,13 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { QueueUrlScope } from "@sqs-dispatcher/config";
 import {
-  createAwsClients,
-  createDynamoLeaseStore,
-  createEmfMetricsSink,
   createFilteredReceive,
   createFunctionInfoCache,
-  createLambdaFunctionInfoReader,
-  createLambdaFunctionInvoker,
-  createLambdaLoopStarter,
   createLoopShare,
   createPoller,
   createRateLimitedReceive,
   createRouteResolver,
   createSharedLoop,
-  createSqsMessageForwarder,
-  createSqsQueueClient,
   DispatcherError,
   defaultBackoff,
   type InvocationContext,
@@ -30,6 +22,16 @@ import {
   SHARED_EXTRA_BATCHES,
   systemClock,
 } from "@sqs-dispatcher/core";
+import {
+  createAwsClients,
+  createDynamoLeaseStore,
+  createEmfMetricsSink,
+  createLambdaFunctionInfoReader,
+  createLambdaFunctionInvoker,
+  createLambdaLoopStarter,
+  createSqsMessageForwarder,
+  createSqsQueueClient,
+} from "@sqs-dispatcher/core/aws";
 import type { Context } from "aws-lambda";
 import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";

@@ -17,15 +17,12 @@ import {
   tierDescription,
   tierMetricName,
 } from "@sqs-dispatcher/config";
+import { type LeaseStore, type RouteStore, silentLogger, systemClock } from "@sqs-dispatcher/core";
 import {
   createDynamoLeaseStore,
   createDynamoRouteStore,
   createSsmRouteStore,
-  type LeaseStore,
-  type RouteStore,
-  silentLogger,
-  systemClock,
-} from "@sqs-dispatcher/core";
+} from "@sqs-dispatcher/core/aws";
 import { createRouteSync, routeStoreLocation } from "@sqs-dispatcher/functions/routeSync";
 import { ensureTable, PlatformTables } from "@sqs-dispatcher/local";
 import type { MotoServer } from "./motoServer.js";

@@ -19,14 +19,13 @@ import {
 } from "@sqs-dispatcher/config";
 import {
   applyRouteSync,
-  createDynamoRouteStore,
-  createSsmRouteStore,
   describeRouteSync,
   type Logger,
   planRouteSync,
   type RouteStore,
   silentLogger,
 } from "@sqs-dispatcher/core";
+import { createDynamoRouteStore, createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import type { LocalIam } from "../iam/localIam.js";
 import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
 import type { LocalFunctionDefinition } from "../lambda/functionDefinition.js";
