@@ -22,7 +22,7 @@ export type { FunctionInfoReader } from "./functions/ports.js";
 export { addLoops, removeLoops } from "./lease/loops.js";
 export type { GroupStore, LeaseStore, LoopStarter } from "./lease/ports.js";
 export { dedicatedTokens, groupIdPattern, isSharedLoopEvent, type PollerEvent } from "./lease/sharedGroup.js";
-export type { LoopEvent } from "./lease/token.js";
+export type { LoopEvent, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export {
   type MetricQuery,
