@@ -159,3 +159,4 @@ export {
   sharedQueuesPerLoopMax,
 } from "./schema.js";
 export { routeParameterPath, settingsFor, type Target } from "./settings.js";
+export { type DeployedRoute, type RouteDeployment, storedRouteOf } from "./storedRoute.js";

@@ -131,7 +131,8 @@ export function pollerFromEnv(
     clock: systemClock,
     ttlMs: settings.routeCacheTtlMs,
   });
-  const dedicated = createPoller({
+  // What a dedicated loop and a shared loop both run on.
+  const loopDeps = {
     leases,
     routes,
     queue,
@@ -143,22 +144,12 @@ export function pollerFromEnv(
     settings,
     metrics,
     functions,
-    ...overrides,
-  });
+  };
+  const dedicated = createPoller({ ...loopDeps, ...overrides });
   const { starter: _dedicatedStarter, ...sharedOverrides } = overrides;
   const shared = createSharedLoop({
-    leases,
+    ...loopDeps,
     groups: leases,
-    routes,
-    queue,
-    receive,
-    invoker,
-    starter,
-    clock: systemClock,
-    logger: coreLogger,
-    settings,
-    metrics,
-    functions,
     // A member joins or leaves within a route-cache TTL, as a route edit takes effect.
     membersEveryMs: settings.routeCacheTtlMs,
     ...sharedOverrides,
