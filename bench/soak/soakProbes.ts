@@ -1,15 +1,11 @@
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { type DynamoDBDocumentClient, ScanCommand, type ScanCommandOutput } from "@aws-sdk/lib-dynamodb";
-import type { Clock } from "@sqs-dispatcher/core";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Clock, TokenRecord } from "@sqs-dispatcher/core";
+import { createDynamoLeaseStore, readQueueDepth } from "@sqs-dispatcher/core/aws";
 import { queueNames } from "./soakRegistry.js";
 
 /** A row of the tokens table, as the soak reads it. */
-export interface TokenRow {
-  queueUrl: string;
-  token: string;
-  loopId: string;
-  lastUsed?: number;
-}
+export type TokenRow = TokenRecord;
 
 /** What the soak's phases read the platform with. */
 export interface SoakProbes {
@@ -32,20 +28,10 @@ export function createSoakProbes(deps: {
   urlOf: (queueName: string) => string;
 }): SoakProbes {
   const { sqs, doc, clock, urlOf } = deps;
+  const leases = createDynamoLeaseStore({ doc, tableName: deps.tokensTable });
   const tokens = async (): Promise<TokenRow[]> => {
     const rows: TokenRow[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page: ScanCommandOutput = await doc.send(
-        new ScanCommand({
-          TableName: deps.tokensTable,
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      rows.push(...((page.Items ?? []) as TokenRow[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    for await (const page of leases.scan()) rows.push(...page);
     return rows;
   };
   const waitFor = async <T>(
@@ -62,21 +48,8 @@ export function createSoakProbes(deps: {
     }
   };
   const depthOf = async (url: string) => {
-    const { Attributes = {} } = await sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: [
-          "ApproximateNumberOfMessages",
-          "ApproximateNumberOfMessagesNotVisible",
-          "ApproximateNumberOfMessagesDelayed",
-        ],
-      }),
-    );
-    return (
-      Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-      Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-    );
+    const { visible, inFlight, delayed } = await readQueueDepth(sqs, url);
+    return visible + inFlight + delayed;
   };
   const remaining = async () => {
     let total = 0;

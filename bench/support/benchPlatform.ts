@@ -1,5 +1,4 @@
-import { GetQueueAttributesCommand, PurgeQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { PurgeQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import {
   defineDispatcher,
   type PollerConfig,
@@ -8,7 +7,8 @@ import {
   type RouteConfig,
   routeConfigSchema,
 } from "@sqs-dispatcher/config";
-import { systemClock } from "@sqs-dispatcher/core";
+import { systemClock, type TokenRecord } from "@sqs-dispatcher/core";
+import { createDynamoLeaseStore, readQueueDepth } from "@sqs-dispatcher/core/aws";
 import { deployLocal, type LocalCloud, type LocalDeployment, startLocalCloud } from "@sqs-dispatcher/local";
 
 /** Handler functions the benchmarks route to. */
@@ -115,40 +115,19 @@ export async function depth(
   platform: BenchPlatform,
   queueUrl: string,
 ): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes = {} } = await platform.deployment.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
+  const { visible, inFlight } = await readQueueDepth(platform.deployment.clients.sqs, queueUrl);
+  return { visible, inFlight };
 }
 
 /** A row of the `tokens` table. */
-export interface TokenRow {
-  queueUrl: string;
-  token: string;
-  loopId: string;
-  lastUsed?: number;
-  createdAt: number;
-  /** Why the loop cannot invoke its handler, while it cannot. */
-  blockedReason?: string;
-}
+export type TokenRow = TokenRecord;
 
-/** The tokens (loops) of one queue, strongly consistent. */
-export async function tokensOf(platform: BenchPlatform, queue: string): Promise<TokenRow[]> {
-  const { Items = [] } = await platform.deployment.clients.doc.send(
-    new QueryCommand({
-      TableName: platform.deployment.tables.tokens,
-      KeyConditionExpression: "queueUrl = :q",
-      ExpressionAttributeValues: { ":q": platform.url(queue) },
-      ConsistentRead: true,
-    }),
+/** The tokens (loops) of one queue, strongly consistent (the lease store's read). */
+export function tokensOf(platform: BenchPlatform, queue: string): Promise<TokenRow[]> {
+  const { doc } = platform.deployment.clients;
+  return createDynamoLeaseStore({ doc, tableName: platform.deployment.tables.tokens }).listByQueue(
+    platform.url(queue),
   );
-  return Items as TokenRow[];
 }
 
 export async function purge(platform: BenchPlatform, queueUrl: string): Promise<void> {

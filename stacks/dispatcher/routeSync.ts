@@ -1,11 +1,4 @@
-import {
-  externalFunctionRef,
-  formatNoMatchAction,
-  isExternalFunction,
-  NoMatchKind,
-  parseNoMatchAction,
-  parseRoute,
-} from "@sqs-dispatcher/config";
+import { externalFunctionRef, isExternalFunction, parseRoute, storedRouteOf } from "@sqs-dispatcher/config";
 import type { RouteSyncProperties } from "@sqs-dispatcher/functions/routeSync";
 import { EnvVar } from "@sqs-dispatcher/functions/runtime/environment";
 import { type CfnResource, CustomResource, Duration } from "aws-cdk-lib";
@@ -52,14 +45,6 @@ function storedFunctionName(
   return fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : name(fnName);
 }
 
-/** `invoke:<registry function>` names the deployed function at run time, as `functionName` does. */
-function physicalNoMatch(build: Pick<StackBuild, "registry" | "name">, onNoMatch: string): string {
-  const action = parseNoMatchAction(onNoMatch);
-  return action?.kind === NoMatchKind.Invoke
-    ? formatNoMatchAction({ ...action, functionName: storedFunctionName(build, action.functionName) })
-    : onNoMatch;
-}
-
 /** The routes: the registry's, with physical queue URLs and function names (CloudFormation tokens). */
 export function registryRoutesOf(
   build: StackBuild,
@@ -75,24 +60,11 @@ export function registryRoutesOf(
       fn !== undefined && isExternalFunction(fn) ? externalFunctionRef(fn) : handler?.functionName;
     if (!routed || functionName === undefined)
       throw new StackConfigurationError(`route '${route.queue.name}' has no queue or function`);
-    const stored: RegistryRoute = {
-      queueName: route.queue.name,
+    const stored: RegistryRoute = storedRouteOf(route, {
       queueUrl: routed.queue.queueUrl,
       functionName,
-      batchSize: route.batchSize,
-      batchWindowSec: route.batchWindowSec,
-      concurrency: route.concurrency,
-      minLoops: route.minLoops,
-      maxLoops: route.maxLoops,
-      scaleStep: route.scaleStep,
-      alarms: route.alarms,
-      scaling: route.scaling,
-      paused: route.paused,
-      idle: route.idle,
-      ...(route.filters !== undefined ? { filters: route.filters } : {}),
-      ...(route.onNoMatch !== undefined ? { onNoMatch: physicalNoMatch(build, route.onNoMatch) } : {}),
-      ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),
-    };
+      deployedName: (fn) => storedFunctionName(build, fn),
+    });
     // URL and function name are deploy-time tokens; check everything else against the schema now.
     parseRoute({
       ...stored,

@@ -11,7 +11,7 @@ import {
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { routeParameterPath } from "@sqs-dispatcher/config";
-import { createSsmRouteStore } from "@sqs-dispatcher/core";
+import { createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliOnTerminal, waitFor } from "./cliHarness.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CreateQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 import { routeParameterPath } from "@sqs-dispatcher/config";
-import { createSsmRouteStore } from "@sqs-dispatcher/core";
+import { createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import {
   createLocalClients,
   type LocalClients,

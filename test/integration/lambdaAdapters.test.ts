@@ -1,10 +1,6 @@
 import { LambdaClient } from "@aws-sdk/client-lambda";
-import {
-  createLambdaFunctionInvoker,
-  createLambdaLoopStarter,
-  type LogFields,
-  type Logger,
-} from "@sqs-dispatcher/core";
+import type { LogFields, Logger } from "@sqs-dispatcher/core";
+import { createLambdaFunctionInvoker, createLambdaLoopStarter } from "@sqs-dispatcher/core/aws";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

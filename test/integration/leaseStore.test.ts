@@ -2,8 +2,6 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import type { Route } from "@sqs-dispatcher/config";
 import {
-  createDynamoLeaseStore,
-  createDynamoQueueScalingLock,
   createRestart,
   LeaseLostError,
   type LeaseStore,
@@ -11,6 +9,7 @@ import {
   silentLogger,
   systemClock,
 } from "@sqs-dispatcher/core";
+import { createDynamoLeaseStore, createDynamoQueueScalingLock } from "@sqs-dispatcher/core/aws";
 import {
   ensureTable,
   type LocalCloud,

@@ -2,7 +2,8 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { routeParameterPath } from "@sqs-dispatcher/config";
-import { createSsmRouteStore, InvalidStoredRouteError } from "@sqs-dispatcher/core";
+import { InvalidStoredRouteError } from "@sqs-dispatcher/core";
+import { createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import {
   createLocalClients,
   ensureTable,

@@ -7,12 +7,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import {
-  createSqsMessageForwarder,
-  createSqsQueueClient,
-  type QueueClient,
-  type QueueMessage,
-} from "@sqs-dispatcher/core";
+import type { QueueClient, QueueMessage } from "@sqs-dispatcher/core";
+import { createSqsMessageForwarder, createSqsQueueClient } from "@sqs-dispatcher/core/aws";
 import {
   createLocalClients,
   type LocalClients,

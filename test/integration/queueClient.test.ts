@@ -1,5 +1,6 @@
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { createSqsQueueClient, type QueueClient, toSqsEvent } from "@sqs-dispatcher/core";
+import { type QueueClient, toSqsEvent } from "@sqs-dispatcher/core";
+import { createSqsQueueClient } from "@sqs-dispatcher/core/aws";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

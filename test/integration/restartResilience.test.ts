@@ -2,16 +2,18 @@ import { DeleteParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm
 import { BatchWriteCommand, DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import {
-  createDynamoLeaseStore,
-  createDynamoQueueScalingLock,
-  createLambdaLoopStarter,
   createRestart,
-  createSsmRouteStore,
   type LogFields,
   type RestartReport,
   silentLogger,
   systemClock,
 } from "@sqs-dispatcher/core";
+import {
+  createDynamoLeaseStore,
+  createDynamoQueueScalingLock,
+  createLambdaLoopStarter,
+  createSsmRouteStore,
+} from "@sqs-dispatcher/core/aws";
 import { ScalingEventsTable } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";

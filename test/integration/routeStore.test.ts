@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { createDynamoRouteStore, createSsmRouteStore } from "@sqs-dispatcher/core";
+import { createDynamoRouteStore, createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll } from "vitest";
 import { routeStoreContract } from "./routeStoreContract.js";

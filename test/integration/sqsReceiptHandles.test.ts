@@ -10,13 +10,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import {
-  createLambdaFunctionInvoker,
-  createSqsQueueClient,
-  discardMetrics,
-  dispatchBatch,
-  silentLogger,
-} from "@sqs-dispatcher/core";
+import { discardMetrics, dispatchBatch, silentLogger } from "@sqs-dispatcher/core";
+import { createLambdaFunctionInvoker, createSqsQueueClient } from "@sqs-dispatcher/core/aws";
 import { createLocalClients, type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

@@ -1,6 +1,6 @@
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { parseRoute } from "@sqs-dispatcher/config";
-import { createSsmRouteStore } from "@sqs-dispatcher/core";
+import { createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import { createLocalClients, type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 

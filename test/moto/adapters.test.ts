@@ -21,6 +21,7 @@ import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand } from 
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { deadLetterQueueName, tierAlarmName } from "@sqs-dispatcher/config";
+import { LeaseLostError } from "@sqs-dispatcher/core";
 import {
   createCloudWatchAlarmReader,
   createCloudWatchMetricReader,
@@ -30,8 +31,7 @@ import {
   createSqsQueueClient,
   createSqsQueueDirectory,
   createSsmRouteStore,
-  LeaseLostError,
-} from "@sqs-dispatcher/core";
+} from "@sqs-dispatcher/core/aws";
 import { ensureTable, PlatformTables } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { routeStoreContract } from "../integration/routeStoreContract.js";

@@ -1,6 +1,4 @@
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -10,10 +8,11 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   awsResourceName,
   builtFunctions,
-  defineDispatcher,
+  loadRegistry,
   PlatformFunction,
   type Registry,
-  type RegistryInput,
+  RegistryModuleError,
+  RegistryModuleProblem,
   type RouteStoreKind,
   routeParameterPath,
   settingsFor,
@@ -21,16 +20,7 @@ import {
   type Target,
 } from "@sqs-dispatcher/config";
 import {
-  createCloudWatchAlarmReader,
-  createDynamoLeaseStore,
-  createDynamoRouteStore,
   createFunctionInfoCache,
-  createLambdaAccountSettingsReader,
-  createLambdaFunctionInfoReader,
-  createLambdaLoopStarter,
-  createSqsDeadLetterQueues,
-  createSqsQueueDirectory,
-  createSsmRouteStore,
   type DeadLetterQueues,
   type LeaseStore,
   type Logger,
@@ -38,6 +28,17 @@ import {
   type StatusDeps,
   systemClock,
 } from "@sqs-dispatcher/core";
+import {
+  createCloudWatchAlarmReader,
+  createDynamoLeaseStore,
+  createDynamoRouteStore,
+  createLambdaAccountSettingsReader,
+  createLambdaFunctionInfoReader,
+  createLambdaLoopStarter,
+  createSqsDeadLetterQueues,
+  createSqsQueueDirectory,
+  createSsmRouteStore,
+} from "@sqs-dispatcher/core/aws";
 import { resolveAwsRegion } from "./awsRegion.js";
 import { CommandFailedError, UsageError } from "./cliErrors.js";
 import type { GlobalFlags } from "./flags.js";
@@ -82,31 +83,19 @@ export function resolveTarget(flags: GlobalFlags, env: NodeJS.ProcessEnv): CliTa
 /**
  * Loads the registry from `--config` or `dispatcher.config.ts` in the working folder. It is a
  * TypeScript module (`export default defineDispatcher({...})`), imported as is: the CLI runs under tsx.
+ * A missing file is a usage error; one that cannot be loaded or exports nothing fails the command.
  */
-export async function loadRegistry(configFlag: string | undefined, cwd: string): Promise<Registry> {
-  const file = path.resolve(cwd, configFlag ?? "dispatcher.config.ts");
-  if (!existsSync(file)) {
-    throw new UsageError(
-      `--config: no registry at ${file}${configFlag === undefined ? " (run from the project root or pass --config PATH)" : ""}`,
-    );
-  }
-  let loaded: { default?: unknown };
+async function registryOfFlag(configFlag: string | undefined, cwd: string): Promise<Registry> {
   try {
-    loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
+    return await loadRegistry(path.resolve(cwd, configFlag ?? "dispatcher.config.ts"));
   } catch (error) {
-    throw new CommandFailedError(
-      `cannot load the registry ${file}: ${(error as Error).message}`,
-      {},
-      { cause: error },
-    );
+    if (!(error instanceof RegistryModuleError)) throw error;
+    if (error.problem === RegistryModuleProblem.Missing) {
+      const hint = configFlag === undefined ? " (run from the project root or pass --config PATH)" : "";
+      throw new UsageError(`--config: ${error.message}${hint}`);
+    }
+    throw new CommandFailedError(error.message, {}, { cause: error.cause ?? error });
   }
-  if (loaded.default === undefined) {
-    throw new CommandFailedError(
-      `the registry ${file} has no default export (export default defineDispatcher({...}))`,
-    );
-  }
-  // Parsing again is idempotent for a defineDispatcher() result and validates a plain object.
-  return defineDispatcher(loaded.default as RegistryInput);
 }
 
 /** Names of a stage's deployed resources: the registry name locally, the shared naming rule on AWS. */
@@ -165,7 +154,7 @@ export function stderrLogger(io: CliIo): Logger {
 export async function createContext(flags: GlobalFlags, io: CliIo): Promise<CliContext> {
   const env = io.env ?? process.env;
   const target = resolveTarget(flags, env);
-  const registry = await loadRegistry(flags.config, io.cwd ?? process.cwd());
+  const registry = await registryOfFlag(flags.config, io.cwd ?? process.cwd());
   const names = resourceNames(registry, target);
   /** The functions the platform built, as routes store them (every other function is external). */
   const builtNames = new Set(builtFunctions(registry.functions).map(([name]) => names.functionName(name)));

@@ -1,4 +1,4 @@
-import type { ConfigValidationError } from "@sqs-dispatcher/config";
+import { type ConfigValidationError, isQueueName, queueNameRule } from "@sqs-dispatcher/config";
 import { z } from "zod";
 import { UsageError } from "./cliErrors.js";
 
@@ -32,16 +32,8 @@ export function numberFlag(min: number) {
     .pipe(z.number().gt(min, `must be a number greater than ${min}`));
 }
 
-const queueNamePattern = /^[A-Za-z0-9_-]{1,80}$/;
-const fifoQueueNamePattern = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
-
-/** A queue name argument, checked like SQS checks it. */
-export const queueArg = z
-  .string()
-  .refine(
-    (name) => (name.endsWith(".fifo") ? fifoQueueNamePattern : queueNamePattern).test(name),
-    "must be 1-80 characters of letters, digits, '-' or '_' (a FIFO queue's name ends in '.fifo')",
-  );
+/** A queue name argument, checked like SQS checks it (the registry's rule). */
+export const queueArg = z.string().refine(isQueueName, queueNameRule);
 
 /** The options every state-printing command takes: where to connect and how to print. */
 export const globalFlags = {

@@ -5,7 +5,8 @@ import {
   PlatformFunction,
   parseFunctionRef,
 } from "@sqs-dispatcher/config";
-import { createLambdaFunctionInfoReader, FunctionInfoUnavailableError } from "@sqs-dispatcher/core";
+import { FunctionInfoUnavailableError } from "@sqs-dispatcher/core";
+import { createLambdaFunctionInfoReader } from "@sqs-dispatcher/core/aws";
 import { CommandFailedError, UsageError } from "./cliErrors.js";
 import type { CliContext } from "./context.js";
 

@@ -74,6 +74,7 @@ export {
   PlatformLimits,
   pollerReservedConcurrency,
 } from "./limits.js";
+export { loadRegistry, RegistryModuleError, RegistryModuleProblem } from "./loadRegistry.js";
 export {
   awsResourceName,
   deadLetterQueueName,
@@ -150,6 +151,7 @@ export {
   registryFunctionSchema,
   registryWarnings,
   restartSchema,
+  routeConcurrencyMax,
   routeConfigSchema,
   routeSchema,
   routeStoreKindSchema,
@@ -158,3 +160,4 @@ export {
   sharedQueuesPerLoopMax,
 } from "./schema.js";
 export { routeParameterPath, settingsFor, type Target } from "./settings.js";
+export { type DeployedRoute, type RouteDeployment, storedRouteOf } from "./storedRoute.js";

@@ -1,8 +1,5 @@
 import { z } from "zod";
-
-const queueNamePattern = /^[A-Za-z0-9_-]{1,80}$/;
-const fifoQueueNamePattern = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
-const functionNamePattern = /^[A-Za-z0-9_-]{1,64}$/;
+import { functionNamePattern, isQueueName } from "./schema/leaf.js";
 
 /** What a route does with a message that matches none of its filters. */
 export const NoMatchKind = {
@@ -32,8 +29,7 @@ export function parseNoMatchAction(text: string): NoMatchAction | undefined {
   if (text === NoMatchKind.Delete) return { kind: NoMatchKind.Delete };
   const [kind, target] = [text.slice(0, text.indexOf(":")), text.slice(text.indexOf(":") + 1)];
   if (kind === NoMatchKind.Forward) {
-    const ok = target.endsWith(".fifo") ? fifoQueueNamePattern.test(target) : queueNamePattern.test(target);
-    return ok ? { kind: NoMatchKind.Forward, queueName: target } : undefined;
+    return isQueueName(target) ? { kind: NoMatchKind.Forward, queueName: target } : undefined;
   }
   if (kind === NoMatchKind.Invoke && functionNamePattern.test(target)) {
     return { kind: NoMatchKind.Invoke, functionName: target };

@@ -1,6 +1,7 @@
 import { AwsLimits } from "./limits.js";
 import type { RouteStoreKind } from "./schema/platform.js";
 import type { RouteConfig } from "./schema/route.js";
+import { storedRouteOf } from "./storedRoute.js";
 
 /** The registry's settings that say which stores its routes are written to. */
 interface RouteStoreSettings {
@@ -53,28 +54,11 @@ const longestQueueUrlPrefix = "https://sqs.us-gov-southeast-1.amazonaws.com.cn/1
  */
 export function largestStoredForm(route: RouteConfig): object {
   return {
-    queueName: route.queue.name,
-    queueUrl: `${longestQueueUrlPrefix}${route.queue.name}`,
-    functionName: longestFunctionName,
-    batchSize: route.batchSize,
-    batchWindowSec: route.batchWindowSec,
-    concurrency: route.concurrency,
-    minLoops: route.minLoops,
-    maxLoops: route.maxLoops,
-    scaleStep: route.scaleStep,
-    alarms: route.alarms,
-    scaling: route.scaling,
-    paused: route.paused,
-    ...(route.filters !== undefined ? { filters: route.filters } : {}),
-    // `invoke:<function>` is stored with the physical name; `forward:<queue>` as written.
-    ...(route.onNoMatch !== undefined
-      ? {
-          onNoMatch: route.onNoMatch.startsWith("invoke:")
-            ? `invoke:${longestFunctionName}`
-            : route.onNoMatch,
-        }
-      : {}),
-    ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),
+    ...storedRouteOf(route, {
+      queueUrl: `${longestQueueUrlPrefix}${route.queue.name}`,
+      functionName: longestFunctionName,
+      deployedName: () => longestFunctionName,
+    }),
     source: "deploy",
     updatedAt: 9_999_999_999_999,
   };

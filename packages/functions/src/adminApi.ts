@@ -8,11 +8,6 @@ import {
 } from "@sqs-dispatcher/config";
 import {
   type CapacityStatus,
-  createAwsClients,
-  createCloudWatchAlarmReader,
-  createDynamoLeaseStore,
-  createLambdaAccountSettingsReader,
-  createSqsQueueDirectory,
   describeQueue,
   describeQueuesPage,
   type QueueStatus,
@@ -20,6 +15,13 @@ import {
   type StatusReport,
   systemClock,
 } from "@sqs-dispatcher/core";
+import {
+  createAwsClients,
+  createCloudWatchAlarmReader,
+  createDynamoLeaseStore,
+  createLambdaAccountSettingsReader,
+  createSqsQueueDirectory,
+} from "@sqs-dispatcher/core/aws";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { routeStoreFromEnv } from "./runtime/routeStoreFromEnv.js";

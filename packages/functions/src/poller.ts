@@ -3,21 +3,13 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { QueueUrlScope } from "@sqs-dispatcher/config";
 import {
-  createAwsClients,
-  createDynamoLeaseStore,
-  createEmfMetricsSink,
   createFilteredReceive,
   createFunctionInfoCache,
-  createLambdaFunctionInfoReader,
-  createLambdaFunctionInvoker,
-  createLambdaLoopStarter,
   createLoopShare,
   createPoller,
   createRateLimitedReceive,
   createRouteResolver,
   createSharedLoop,
-  createSqsMessageForwarder,
-  createSqsQueueClient,
   DispatcherError,
   defaultBackoff,
   type InvocationContext,
@@ -30,6 +22,16 @@ import {
   SHARED_EXTRA_BATCHES,
   systemClock,
 } from "@sqs-dispatcher/core";
+import {
+  createAwsClients,
+  createDynamoLeaseStore,
+  createEmfMetricsSink,
+  createLambdaFunctionInfoReader,
+  createLambdaFunctionInvoker,
+  createLambdaLoopStarter,
+  createSqsMessageForwarder,
+  createSqsQueueClient,
+} from "@sqs-dispatcher/core/aws";
 import type { Context } from "aws-lambda";
 import { EnvVar, optionalEnv, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";
@@ -129,7 +131,8 @@ export function pollerFromEnv(
     clock: systemClock,
     ttlMs: settings.routeCacheTtlMs,
   });
-  const dedicated = createPoller({
+  // What a dedicated loop and a shared loop both run on.
+  const loopDeps = {
     leases,
     routes,
     queue,
@@ -141,22 +144,12 @@ export function pollerFromEnv(
     settings,
     metrics,
     functions,
-    ...overrides,
-  });
+  };
+  const dedicated = createPoller({ ...loopDeps, ...overrides });
   const { starter: _dedicatedStarter, ...sharedOverrides } = overrides;
   const shared = createSharedLoop({
-    leases,
+    ...loopDeps,
     groups: leases,
-    routes,
-    queue,
-    receive,
-    invoker,
-    starter,
-    clock: systemClock,
-    logger: coreLogger,
-    settings,
-    metrics,
-    functions,
     // A member joins or leaves within a route-cache TTL, as a route edit takes effect.
     membersEveryMs: settings.routeCacheTtlMs,
     ...sharedOverrides,

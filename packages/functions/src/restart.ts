@@ -3,18 +3,20 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import middy from "@middy/core";
 import {
-  createAwsClients,
   createDepthLoopCount,
-  createDynamoLeaseStore,
-  createDynamoQueueScalingLock,
-  createLambdaLoopStarter,
   createRestart,
-  createSqsQueueDepthReader,
   type Restart,
   type RestartLeftover,
   restartBudgetMs,
   systemClock,
 } from "@sqs-dispatcher/core";
+import {
+  createAwsClients,
+  createDynamoLeaseStore,
+  createDynamoQueueScalingLock,
+  createLambdaLoopStarter,
+  createSqsQueueDepthReader,
+} from "@sqs-dispatcher/core/aws";
 import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv } from "./runtime/environment.js";
 import { asCoreLogger, createPowertoolsLogger } from "./runtime/functionLogger.js";

@@ -1,8 +1,9 @@
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { defineDispatcher, type Registry, type RegistryInput } from "@sqs-dispatcher/config";
 import type { Logger } from "@sqs-dispatcher/core";
+import { createDynamoLeaseStore, readQueueDepth } from "@sqs-dispatcher/core/aws";
 import {
   type DeployLocalOptions,
   deployLocal,
@@ -133,6 +134,7 @@ export async function startTestPlatform(
     throw error;
   }
   const { sqs, doc, lambda } = deployment.clients;
+  const leases = createDynamoLeaseStore({ doc, tableName: deployment.tables.tokens });
   // Cold starts outside the tests: a first invocation loads the handler's module in a fresh
   // environment, which on a busy machine can take a good part of a short test timeout.
   await Promise.all(
@@ -214,35 +216,10 @@ export async function startTestPlatform(
       return (Item?.seen as string[] | undefined) ?? [];
     },
     async depth(url) {
-      const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        }),
-      );
-      return {
-        visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-        inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-      };
+      const { visible, inFlight } = await readQueueDepth(sqs, url);
+      return { visible, inFlight };
     },
-    async tokens(queueUrl) {
-      const rows: TokenRow[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await doc.send(
-          new QueryCommand({
-            TableName: deployment.tables.tokens,
-            KeyConditionExpression: "queueUrl = :q",
-            ExpressionAttributeValues: { ":q": queueUrl },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        rows.push(...((page.Items ?? []) as TokenRow[]));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return rows;
-    },
+    tokens: (queueUrl) => leases.listByQueue(queueUrl),
     async restartNow() {
       const result = await lambda.send(
         new InvokeCommand({

@@ -13,19 +13,17 @@ import {
   type Route,
   routeParameterPath,
   settingsFor,
+  storedRouteOf,
   tierAlarmName,
   tierDescription,
   tierMetricName,
 } from "@sqs-dispatcher/config";
+import { type LeaseStore, type RouteStore, silentLogger, systemClock } from "@sqs-dispatcher/core";
 import {
   createDynamoLeaseStore,
   createDynamoRouteStore,
   createSsmRouteStore,
-  type LeaseStore,
-  type RouteStore,
-  silentLogger,
-  systemClock,
-} from "@sqs-dispatcher/core";
+} from "@sqs-dispatcher/core/aws";
 import { createRouteSync, routeStoreLocation } from "@sqs-dispatcher/functions/routeSync";
 import { ensureTable, PlatformTables } from "@sqs-dispatcher/local";
 import type { MotoServer } from "./motoServer.js";
@@ -191,22 +189,13 @@ export async function deployStageToMoto(
       ? { ROUTE_STORE: "dynamodb", ROUTES_TABLE: routesTable }
       : { ROUTE_STORE: "ssm", ROUTES_PATH: routesPath },
   );
-  const registryRoutes = registry.routes.map((route) => ({
-    queueName: route.queue.name,
-    queueUrl: moto.queueUrl(route.queue.name),
-    functionName: name(route.function),
-    batchSize: route.batchSize,
-    batchWindowSec: route.batchWindowSec,
-    concurrency: route.concurrency,
-    minLoops: route.minLoops,
-    maxLoops: route.maxLoops,
-    scaleStep: route.scaleStep,
-    alarms: route.alarms,
-    scaling: route.scaling,
-    paused: route.paused,
-    ...(route.filters !== undefined ? { filters: route.filters } : {}),
-    ...(route.maxRate !== undefined ? { maxRate: route.maxRate } : {}),
-  }));
+  const registryRoutes = registry.routes.map((route) =>
+    storedRouteOf(route, {
+      queueUrl: moto.queueUrl(route.queue.name),
+      functionName: name(route.function),
+      deployedName: name,
+    }),
+  );
   // The route sync reads the deploy's routes from what the stack owns (a spec source), and the
   // CloudFormation request is only its trigger; here the spec is the registry's routes as the stack
   // would write them.

@@ -1,5 +1,5 @@
 import { startConsoleServer } from "@sqs-dispatcher/console";
-import { createCloudWatchMetricReader } from "@sqs-dispatcher/core";
+import { createCloudWatchMetricReader } from "@sqs-dispatcher/core/aws";
 import type { Command } from "commander";
 import { z } from "zod";
 import { loopStarterFor } from "../context.js";

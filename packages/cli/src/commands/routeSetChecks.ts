@@ -1,5 +1,6 @@
 import { type Route, visibilityFitProblem } from "@sqs-dispatcher/config";
-import { createSqsQueueClient, InvalidStoredRouteError } from "@sqs-dispatcher/core";
+import { InvalidStoredRouteError } from "@sqs-dispatcher/core";
+import { createSqsQueueClient } from "@sqs-dispatcher/core/aws";
 import { UsageError } from "../cliErrors.js";
 import type { CliContext } from "../context.js";
 import { routeEditRefusals, routeFitRefusals } from "../routeEditRules.js";

@@ -6,7 +6,7 @@ import {
   NoMatchKind,
   parseNoMatchAction,
 } from "@sqs-dispatcher/config";
-import { createSqsQueueDirectory } from "@sqs-dispatcher/core";
+import { createSqsQueueDirectory } from "@sqs-dispatcher/core/aws";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
 import type { CliContext } from "../context.js";
 

@@ -1,12 +1,15 @@
 import {
+  AwsLimits,
   ConfigValidationError,
   type FilterPattern,
   parseNoMatchAction,
   parseRoute,
   type Route,
   type RouteInput,
+  routeConcurrencyMax,
 } from "@sqs-dispatcher/config";
-import { createSqsQueueDirectory, InvalidStoredRouteError, removeLoops } from "@sqs-dispatcher/core";
+import { InvalidStoredRouteError, removeLoops } from "@sqs-dispatcher/core";
+import { createSqsQueueDirectory } from "@sqs-dispatcher/core/aws";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError, UsageError } from "../cliErrors.js";
@@ -25,9 +28,9 @@ const setSchema = z.strictObject({
   ...globalFlags,
   queue: queueArg,
   function: z.string().min(1).optional(),
-  batchSize: intFlag(1, 10_000).optional(),
-  batchWindow: intFlag(0, 300).optional(),
-  concurrency: intFlag(1, 10).optional(),
+  batchSize: intFlag(1, AwsLimits.standardBatchMax).optional(),
+  batchWindow: intFlag(0, AwsLimits.batchWindowMaxSec).optional(),
+  concurrency: intFlag(1, routeConcurrencyMax).optional(),
   minLoops: intFlag(0).optional(),
   maxLoops: intFlag(1).optional(),
   scaleStep: intFlag(1).optional(),

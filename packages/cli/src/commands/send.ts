@@ -5,7 +5,8 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { createSqsQueueDirectory, isFifoQueue, systemClock } from "@sqs-dispatcher/core";
+import { isFifoQueue, systemClock } from "@sqs-dispatcher/core";
+import { createSqsQueueDirectory } from "@sqs-dispatcher/core/aws";
 import type { Command } from "commander";
 import { z } from "zod";
 import { CommandFailedError } from "../cliErrors.js";

@@ -155,16 +155,7 @@ export const queueSchema = z
     maxReceiveCount: z.int().min(1).max(AwsLimits.sqsMaxReceiveCountMax).optional(),
   })
   .superRefine((queue, ctx) => {
-    const fifo = queue.name.endsWith(".fifo");
-    const ok = fifo ? fifoQueueNamePattern.test(queue.name) : queueNamePattern.test(queue.name);
-    if (!ok) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["name"],
-        message:
-          "must be 1-80 characters of letters, digits, '-' or '_' (a FIFO queue's name ends in '.fifo')",
-      });
-    }
+    if (!isQueueName(queue.name)) ctx.addIssue({ code: "custom", path: ["name"], message: queueNameRule });
     if (queue.arn !== undefined && !queue.arn.endsWith(`:${queue.name}`)) {
       ctx.addIssue({ code: "custom", path: ["arn"], message: `must end with ':${queue.name}'` });
     }

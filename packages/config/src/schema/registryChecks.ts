@@ -3,7 +3,6 @@ import { NoMatchKind, parseNoMatchAction } from "../noMatchAction.js";
 import { listOffenders } from "../offenderList.js";
 import { checkRouteFits } from "../routeBudget.js";
 import { isExternalFunction, type RegistryFunction } from "./externalFunction.js";
-import type { FunctionConfig } from "./leaf.js";
 import type { PollerConfig, RestartConfig } from "./platform.js";
 import type { Registry } from "./registry.js";
 import type { RouteConfig } from "./route.js";

@@ -1,6 +1,5 @@
 import { AwsLimits } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
-import { describeError } from "../describeError.js";
 import type { NotRunReason } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
@@ -11,6 +10,7 @@ import { deleteSucceeded } from "./deleteSucceeded.js";
 import { holdBackAfterGroupFailure } from "./fifoOrder.js";
 import { fitPayload } from "./fitPayload.js";
 import { type InvokeHandlerDeps, invokeUntilRun } from "./invokeHandler.js";
+import { releaseMessages } from "./releaseMessages.js";
 import { type SqsEventRecord, toSqsEvent } from "./sqsEvent.js";
 
 export interface DispatchBatchDeps extends InvokeHandlerDeps {
@@ -139,7 +139,8 @@ export async function dispatchBatch(
     });
   }
   const released = messages.filter((m) => notInvoked.has(m.messageId));
-  if (released.length > 0) await release(deps, queueUrl, released, releaseSec);
+  // A handler that refused them gets them back after `releaseSec`, when the loop has backed off.
+  await releaseMessages(deps, queueUrl, released, releaseSec, "messages no handler saw");
   const undeleted = succeeded.length > 0 ? await deleteSucceeded(deps, queueUrl, succeeded) : 0;
   metrics.add(queueName, PollerMetric.MessagesSucceeded, succeeded.length - undeleted);
   metrics.add(queueName, PollerMetric.MessagesFailed, failed.size);
@@ -150,29 +151,4 @@ export async function dispatchBatch(
     released: released.length,
     clean,
   };
-}
-
-/**
- * Hands back messages that no handler saw: visible at once (the next loop gets them without
- * waiting), or after `visibilitySec` when the loop backs off from a handler that refused them.
- */
-async function release(
-  deps: Pick<DispatchBatchDeps, "queue" | "logger">,
-  queueUrl: string,
-  messages: readonly QueueMessage[],
-  visibilitySec: number,
-): Promise<void> {
-  try {
-    await deps.queue.changeVisibility(
-      queueUrl,
-      messages.map((m) => m.receiptHandle),
-      visibilitySec,
-    );
-  } catch (error) {
-    // Harmless: they return when their visibility timeout ends instead.
-    deps.logger.warn("could not release messages no handler saw", {
-      error: describeError(error),
-      count: messages.length,
-    });
-  }
 }

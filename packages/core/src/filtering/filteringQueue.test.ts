@@ -2,7 +2,7 @@ import { type Route, routeSchema } from "@sqs-dispatcher/config";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../logger.js";
 import type { QueueClient, QueueMessage } from "../queue/ports.js";
-import { createFilteringQueue } from "./filteringQueue.js";
+import { createFilteredReceive } from "./filteringQueue.js";
 
 const url = "http://127.0.0.1:4566/000000000000/orders";
 const fifoUrl = `${url}.fifo`;
@@ -33,24 +33,27 @@ function setup(route: Route | undefined, batch: QueueMessage[], refuse: string[]
       return { retryable: [], rejected: [] };
     },
   };
-  const filtering = createFilteringQueue({
-    queue,
-    routes: { resolve: async () => route },
-    forwarder: {
-      forward: async (_name, messages) => {
-        forwarded.push(...messages.filter((m) => !refuse.includes(m.messageId)).map((m) => m.messageId));
-        return messages.filter((m) => refuse.includes(m.messageId)).map((m) => m.messageId);
+  const filtering: QueueClient = {
+    ...queue,
+    receive: createFilteredReceive({
+      queue,
+      routes: { resolve: async () => route },
+      forwarder: {
+        forward: async (_name, messages) => {
+          forwarded.push(...messages.filter((m) => !refuse.includes(m.messageId)).map((m) => m.messageId));
+          return messages.filter((m) => refuse.includes(m.messageId)).map((m) => m.messageId);
+        },
       },
-    },
-    invoker: {
-      invoke: async () => ({}),
-      probe: async () => {},
-    },
-    clock: { sleep: async () => {}, monotonic: () => 0 },
-    retry: { baseMs: 1, maxMs: 1, random: () => 0 },
-    logger: silentLogger,
-    region: "us-east-1",
-  });
+      invoker: {
+        invoke: async () => ({}),
+        probe: async () => {},
+      },
+      clock: { sleep: async () => {}, monotonic: () => 0 },
+      retry: { baseMs: 1, maxMs: 1, random: () => 0 },
+      logger: silentLogger,
+      region: "us-east-1",
+    }),
+  };
   return { filtering, deleted, released, forwarded };
 }
 
@@ -62,7 +65,7 @@ const routeOf = (queueUrl: string, extra: object) =>
     ...extra,
   });
 
-describe("createFilteringQueue", () => {
+describe("createFilteredReceive", () => {
   it("passes every message through when the route has no filters", async () => {
     const batch = [message("a", { type: "x" })];
     const { filtering, deleted } = setup(routeOf(url, {}), batch);
@@ -131,7 +134,7 @@ describe("the no-match function inside the loop's hold", () => {
     const held: string[][] = [];
     let invokedWhileHeld = false;
     let holding = false;
-    const receive = createFilteringQueue({
+    const receive = createFilteredReceive({
       queue: { ...filtering, receive: async () => batch },
       routes: { resolve: async () => route },
       forwarder: { forward: async () => [] },
@@ -146,7 +149,7 @@ describe("the no-match function inside the loop's hold", () => {
       retry: { baseMs: 1, maxMs: 1, random: () => 0 },
       logger: silentLogger,
       region: "us-east-1",
-    }).receive;
+    });
     const got = await receive(url, {
       maxMessages: 10,
       waitTimeSec: 1,
@@ -171,7 +174,7 @@ describe("the no-match function inside the loop's hold", () => {
   it("starts no invoke of the no-match function when the invocation has no time left for one", async () => {
     let invokes = 0;
     const released: string[] = [];
-    const receive = createFilteringQueue({
+    const receive = createFilteredReceive({
       queue: {
         receive: async () => batch,
         deleteBatch: async () => ({ retryable: [], rejected: [] }),
@@ -193,7 +196,7 @@ describe("the no-match function inside the loop's hold", () => {
       retry: { baseMs: 1, maxMs: 1, random: () => 0 },
       logger: silentLogger,
       region: "us-east-1",
-    }).receive;
+    });
     await receive(url, {
       maxMessages: 10,
       waitTimeSec: 1,

@@ -1,8 +1,8 @@
 import type { Clock } from "../clock.js";
-import { describeError } from "../describeError.js";
 import { deleteSucceeded } from "../dispatch/deleteSucceeded.js";
 import { holdBackAfterGroupFailure, isFifoQueue } from "../dispatch/fifoOrder.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
+import { releaseMessages } from "../dispatch/releaseMessages.js";
 import type { Logger } from "../logger.js";
 import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
 import type { QueueClient, QueueMessage, Receive } from "../queue/ports.js";
@@ -52,22 +52,8 @@ export function createFilteredReceive(deps: FilteringQueueDeps): Receive {
   const receive = deps.receive ?? ((queueUrl, options) => queue.receive(queueUrl, options));
   const budgetMs = deps.noMatchInvokeBudgetMs ?? defaultNoMatchInvokeBudgetMs;
 
-  const release = async (queueUrl: string, messages: readonly QueueMessage[]) => {
-    if (messages.length === 0) return;
-    try {
-      await queue.changeVisibility(
-        queueUrl,
-        messages.map((m) => m.receiptHandle),
-        0,
-      );
-    } catch (error) {
-      // Harmless: they return when their visibility timeout ends instead.
-      logger.warn("could not release held-back messages", {
-        error: describeError(error),
-        count: messages.length,
-      });
-    }
-  };
+  const release = (queueUrl: string, messages: readonly QueueMessage[]) =>
+    releaseMessages(deps, queueUrl, messages, 0, "held-back messages");
 
   return async function filteredReceive(queueUrl, options) {
     const messages = await receive(queueUrl, options);
@@ -122,9 +108,4 @@ export function createFilteredReceive(deps: FilteringQueueDeps): Receive {
     await release(queueUrl, held);
     return handed;
   };
-}
-
-/** A {@link QueueClient} whose `receive` is {@link createFilteredReceive}'s; the other operations are the wrapped client's. */
-export function createFilteringQueue(deps: FilteringQueueDeps): QueueClient {
-  return { ...deps.queue, receive: createFilteredReceive(deps) };
 }

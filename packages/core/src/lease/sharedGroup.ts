@@ -1,4 +1,4 @@
-import type { LoopEvent, TokenKey, TokenRecord } from "./token.js";
+import type { LoopEvent, TokenKey } from "./token.js";
 
 /**
  * Shared loops (docs/protocol.md, "Shared loops"): one loop long-polls a group of quiet routes.
@@ -62,9 +62,4 @@ export function isMemberRow(record: TokenKey & { group?: string }): boolean {
 /** A queue's dedicated loops' tokens: its rows without the member row. */
 export function dedicatedTokens<T extends TokenKey>(records: readonly T[]): T[] {
   return records.filter((r) => !isMemberRow(r) && !isGroupLeaseRow(r));
-}
-
-/** The shared event to start for a lease row. */
-export function sharedEventOf(record: TokenRecord): SharedLoopEvent {
-  return { group: groupOfLeaseRow(record), loopId: record.loopId };
 }

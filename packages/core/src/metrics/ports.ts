@@ -1,3 +1,10 @@
+/** The CloudWatch namespace of the poller's metrics. */
+export const METRICS_NAMESPACE = "SqsDispatcher";
+
+/** The two dimensions of every poller metric, in the order the EMF directive lists them. */
+export const MetricDimension = { Stage: "Stage", Queue: "Queue" } as const;
+export type MetricDimension = (typeof MetricDimension)[keyof typeof MetricDimension];
+
 /**
  * The per-route metrics the poller records (namespace `SqsDispatcher`, dimensions `Stage`
  * and `Queue`). Names are CloudWatch metric names; every metric is a count except the ones

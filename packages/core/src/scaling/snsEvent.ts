@@ -16,4 +16,3 @@ export const snsEventSchema = z.looseObject({
     }),
   ),
 });
-export type SnsEvent = z.infer<typeof snsEventSchema>;

@@ -1,4 +1,5 @@
-import { type AwsClientOptions, handlerRequestTimeoutMs, type PollerSettings } from "@sqs-dispatcher/core";
+import { handlerRequestTimeoutMs, type PollerSettings } from "@sqs-dispatcher/core";
+import type { AwsClientOptions } from "@sqs-dispatcher/core/aws";
 
 /**
  * The poller's SDK request timeouts: SQS outlasts a long poll by 10 s; the handler client waits out

@@ -2,7 +2,8 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { routeStoreKindSchema } from "@sqs-dispatcher/config";
-import { createDynamoRouteStore, createSsmRouteStore, type RouteStore } from "@sqs-dispatcher/core";
+import type { RouteStore } from "@sqs-dispatcher/core";
+import { createDynamoRouteStore, createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import { EnvVar, MissingEnvironmentError, requireEnv } from "./environment.js";
 
 /** How the route store's clients reach it; defaults suit a function (the SDK's own resolution). */

@@ -3,6 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import middy from "@middy/core";
 import { tierAlarmName } from "@sqs-dispatcher/config";
+import { type ScaleDeps, type ScaleRecordResult, systemClock } from "@sqs-dispatcher/core";
 import {
   createAwsClients,
   createCloudWatchAlarmDirectory,
@@ -10,10 +11,7 @@ import {
   createDynamoQueueScalingLock,
   createDynamoScalingEventLog,
   createLambdaLoopStarter,
-  type ScaleDeps,
-  type ScaleRecordResult,
-  systemClock,
-} from "@sqs-dispatcher/core";
+} from "@sqs-dispatcher/core/aws";
 import type { Context } from "aws-lambda";
 import { EnvVar, requireEnv, requireRegion } from "./environment.js";
 import { asCoreLogger } from "./functionLogger.js";

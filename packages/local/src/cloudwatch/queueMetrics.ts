@@ -1,9 +1,5 @@
-import {
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  paginateListQueues,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { GetQueueUrlCommand, paginateListQueues, SQSClient } from "@aws-sdk/client-sqs";
+import { isMissingQueue, type QueueDepth, readQueueDepth } from "@sqs-dispatcher/core/aws";
 
 /** The `AWS/SQS` metrics the local evaluator computes (per `QueueName`). */
 export const SqsMetric = {
@@ -73,13 +69,6 @@ export function ageOfOldestMessageSec(
   return Math.max(0, Math.floor((now - oldest) / 1000));
 }
 
-function isMissingQueue(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    /QueueDoesNotExist|NonExistentQueue/.test(`${error.name} ${(error as { Code?: string }).Code ?? ""}`)
-  );
-}
-
 /**
  * Queue metrics read the way a client would: `GetQueueAttributes` through SDK v3 against the
  * local cloud's own endpoint. SQS's API has no age of the oldest message, so that one is read
@@ -141,16 +130,9 @@ export function createSqsMetricsSource(options: SqsMetricsSourceOptions): QueueM
       if (!url) return undefined;
       const out: Partial<Record<SqsMetric, number>> = {};
       if (metrics.has(SqsMetric.Visible) || metrics.has(SqsMetric.NotVisible)) {
-        let attributes: Record<string, string> | undefined;
+        let depth: QueueDepth;
         try {
-          attributes = (
-            await client().send(
-              new GetQueueAttributesCommand({
-                QueueUrl: url,
-                AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-              }),
-            )
-          ).Attributes;
+          depth = await readQueueDepth(client(), url);
         } catch (error) {
           if (isMissingQueue(error)) {
             urls.delete(name);
@@ -158,8 +140,8 @@ export function createSqsMetricsSource(options: SqsMetricsSourceOptions): QueueM
           }
           throw error;
         }
-        out[SqsMetric.Visible] = Number(attributes?.["ApproximateNumberOfMessages"] ?? 0);
-        out[SqsMetric.NotVisible] = Number(attributes?.["ApproximateNumberOfMessagesNotVisible"] ?? 0);
+        out[SqsMetric.Visible] = depth.visible;
+        out[SqsMetric.NotVisible] = depth.inFlight;
       }
       if (metrics.has(SqsMetric.AgeOfOldest)) {
         const age = await ageOfOldest(name);

@@ -1,19 +1,17 @@
 import { builtFunctions, DispatcherError, PlatformFunction } from "@sqs-dispatcher/config";
 import type { ConsoleDeps } from "@sqs-dispatcher/console";
+import { createFunctionInfoCache, type Logger, systemClock } from "@sqs-dispatcher/core";
 import {
   createCloudWatchAlarmReader,
   createCloudWatchMetricReader,
   createDynamoLeaseStore,
   createDynamoRouteStore,
-  createFunctionInfoCache,
   createLambdaFunctionInfoReader,
   createLambdaLoopStarter,
   createSqsDeadLetterQueues,
   createSqsQueueDirectory,
   createSsmRouteStore,
-  type Logger,
-  systemClock,
-} from "@sqs-dispatcher/core";
+} from "@sqs-dispatcher/core/aws";
 import type { LocalDeployment } from "../platform/deployLocal.js";
 
 /**

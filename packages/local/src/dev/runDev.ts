@@ -1,7 +1,9 @@
 import { createWriteStream, fchmodSync, openSync } from "node:fs";
 import path from "node:path";
+import { loadRegistry } from "@sqs-dispatcher/config";
 import { type ConsoleHandler, createConsoleHandler } from "@sqs-dispatcher/console";
-import { createCloudWatchMetricReader, type Logger } from "@sqs-dispatcher/core";
+import type { Logger } from "@sqs-dispatcher/core";
+import { createCloudWatchMetricReader } from "@sqs-dispatcher/core/aws";
 import {
   DEFAULT_LOCAL_ADMIN_API_PORT,
   type LocalAdminApi,
@@ -16,7 +18,6 @@ import { deployLocal, type LocalDeployment } from "../platform/deployLocal.js";
 import { ensurePrivateDirSync } from "../privateDir.js";
 import { projectRoot } from "../projectRoot.js";
 import { type DemoTraffic, startDemoTraffic } from "./demoTraffic.js";
-import { loadRegistry } from "./loadRegistry.js";
 import { startStatusBoard } from "./statusBoard.js";
 
 /** Options of {@link runDev} (the `dispatcher dev` flags). */

@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   METRICS_NAMESPACE,
@@ -8,6 +8,7 @@ import {
   PollerMetric,
   ratePerSecond,
 } from "@sqs-dispatcher/core";
+import { readQueueDepth } from "@sqs-dispatcher/core/aws";
 
 /** A queue on the board. */
 export interface BoardQueue {
@@ -36,19 +37,6 @@ export interface StatusSources {
   processedTable: string;
 }
 
-async function queueDepth(sqs: SQSClient, url: string): Promise<{ visible: number; inFlight: number }> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }),
-  );
-  return {
-    visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-  };
-}
-
 /** Reads one queue: depth from SQS, loops from its tokens, processed from the handlers' counter item. */
 export async function readQueue(
   sources: StatusSources,
@@ -56,8 +44,8 @@ export async function readQueue(
   now: number,
 ): Promise<QueueReading> {
   const [depth, dlq, tokens, stats] = await Promise.all([
-    queueDepth(sources.sqs, queue.url),
-    queue.dlqUrl ? queueDepth(sources.sqs, queue.dlqUrl) : Promise.resolve(null),
+    readQueueDepth(sources.sqs, queue.url),
+    queue.dlqUrl ? readQueueDepth(sources.sqs, queue.dlqUrl) : Promise.resolve(null),
     sources.doc.send(
       new QueryCommand({
         TableName: sources.tokensTable,

@@ -1,18 +1,15 @@
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { settingsFor } from "@sqs-dispatcher/config";
+import { loadRegistry, settingsFor } from "@sqs-dispatcher/config";
 import { ScalingEventsTable } from "../cloudwatch/deployScaling.js";
-import { loadRegistry } from "../dev/loadRegistry.js";
 import { PlatformTables } from "../platform/ensureTable.js";
+import { projectRoot } from "../projectRoot.js";
 import { FAUXQS_ACCOUNT_ID } from "../sqs/sqsSnsService.js";
 import { loadStackRolePolicies, localTableNames } from "./stackRolePolicies.js";
 
 // `pnpm iam:policies [registry module] [stage]`: the role policies the local cloud enforces for a
 // registry (default dispatcher.config.ts, stage `local`), synthesized from the stack (or from the cache).
-const projectRoot = fileURLToPath(new URL("../../../../", import.meta.url));
-const registry = await loadRegistry(
-  path.resolve(process.argv[2] ?? path.join(projectRoot, "dispatcher.config.ts")),
-);
+const root = projectRoot();
+const registry = await loadRegistry(process.argv[2] ?? path.join(root, "dispatcher.config.ts"));
 const routeStore = settingsFor(registry, { kind: "local" }).routeStore;
 const policies = await loadStackRolePolicies({
   registry,
@@ -20,7 +17,7 @@ const policies = await loadStackRolePolicies({
   routeStore,
   region: process.env.AWS_REGION ?? "us-east-1",
   accountId: FAUXQS_ACCOUNT_ID,
-  projectRoot,
+  projectRoot: root,
   tables: localTableNames(
     {
       tokens: PlatformTables.tokens.name,

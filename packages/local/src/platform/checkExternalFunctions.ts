@@ -7,7 +7,7 @@ import {
   type Registry,
   visibilityFitProblem,
 } from "@sqs-dispatcher/config";
-import { createLambdaFunctionInfoReader, createSqsQueueClient } from "@sqs-dispatcher/core";
+import { createLambdaFunctionInfoReader, createSqsQueueClient } from "@sqs-dispatcher/core/aws";
 
 /**
  * Refuses, before any route is written, a registry route to an external function that the local

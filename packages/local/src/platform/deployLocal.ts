@@ -16,17 +16,17 @@ import {
   routeParameterPath,
   settingsFor,
   platformEnvironment as sharedPlatformEnvironment,
+  storedRouteOf,
 } from "@sqs-dispatcher/config";
 import {
   applyRouteSync,
-  createDynamoRouteStore,
-  createSsmRouteStore,
   describeRouteSync,
   type Logger,
   planRouteSync,
   type RouteStore,
   silentLogger,
 } from "@sqs-dispatcher/core";
+import { createDynamoRouteStore, createSsmRouteStore } from "@sqs-dispatcher/core/aws";
 import { deployLocalScaling, type LocalScaling, ScalingEventsTable } from "../cloudwatch/deployScaling.js";
 import type { LocalIam } from "../iam/localIam.js";
 import { loadStackRolePolicies, localTableNames } from "../iam/stackRolePolicies.js";
@@ -240,24 +240,9 @@ export async function deployLocal(
 
     const now = Date.now();
     const wanted: Route[] = registry.routes.map((r, i) => ({
-      queueName: r.queue.name,
-      queueUrl: deployed[i]!.url,
-      // Locally a function's name is its registry name; on AWS the stack maps it to the physical name.
-      functionName: localFunctionName(r.function),
-      batchSize: r.batchSize,
-      batchWindowSec: r.batchWindowSec,
-      concurrency: r.concurrency,
-      minLoops: r.minLoops,
-      maxLoops: r.maxLoops,
-      scaleStep: r.scaleStep,
-      alarms: r.alarms,
-      scaling: r.scaling,
-      paused: r.paused,
-      idle: r.idle,
-      // Locally `invoke:<function>` needs no mapping: a function's name is its registry name.
-      ...(r.filters !== undefined ? { filters: r.filters } : {}),
-      ...(r.onNoMatch !== undefined ? { onNoMatch: r.onNoMatch } : {}),
-      ...(r.maxRate !== undefined ? { maxRate: r.maxRate } : {}),
+      // Locally a function's name is its registry name (so `invoke:<function>` needs no mapping); on
+      // AWS the stack maps both to the physical name.
+      ...storedRouteOf(r, { queueUrl: deployed[i]!.url, functionName: localFunctionName(r.function) }),
       source: "deploy",
       updatedAt: now,
     }));

@@ -1,12 +1,11 @@
 import type { Clock } from "../../clock.js";
-import { type MetricsSink, metricUnits, type PollerMetric } from "../../metrics/ports.js";
-
-/** The CloudWatch namespace of the poller's metrics. */
-export const METRICS_NAMESPACE = "SqsDispatcher";
-
-/** The two dimensions of every poller metric, in the order the EMF directive lists them. */
-export const MetricDimension = { Stage: "Stage", Queue: "Queue" } as const;
-export type MetricDimension = (typeof MetricDimension)[keyof typeof MetricDimension];
+import {
+  METRICS_NAMESPACE,
+  MetricDimension,
+  type MetricsSink,
+  metricUnits,
+  type PollerMetric,
+} from "../../metrics/ports.js";
 
 /** EMF limits: values per metric array and metrics per directive (CloudWatch drops lines beyond them). */
 const maxValuesPerMetric = 100;

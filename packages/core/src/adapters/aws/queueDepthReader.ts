@@ -1,13 +1,14 @@
 import { type CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { queueNameOf } from "../../routing/queueName.js";
 import type { QueueDepthReader } from "../../scaling/ports.js";
+import { readQueueDepth } from "./queueDepth.js";
 
 /** How far back the age of the oldest message is looked for: SQS publishes it once a minute. */
 const ageLookbackMs = 5 * 60_000;
 
 /**
- * The {@link QueueDepthReader} port over SQS `GetQueueAttributes`, and, given a CloudWatch
+ * The {@link QueueDepthReader} port over SQS `GetQueueAttributes` ({@link readQueueDepth}), and, given a CloudWatch
  * client, the age of the oldest message over CloudWatch `GetMetricStatistics` (`AWS/SQS`
  * `ApproximateAgeOfOldestMessage`, Maximum, the newest one-minute datapoint of the last five
  * minutes): SQS's API does not report the age, only its metric does.
@@ -15,14 +16,7 @@ const ageLookbackMs = 5 * 60_000;
 export function createSqsQueueDepthReader(sqs: SQSClient, cloudwatch?: CloudWatchClient): QueueDepthReader {
   const reader: QueueDepthReader = {
     async visibleMessages(queueUrl) {
-      const out = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: queueUrl,
-          AttributeNames: ["ApproximateNumberOfMessages"],
-        }),
-      );
-      const visible = Number(out.Attributes?.["ApproximateNumberOfMessages"] ?? 0);
-      return Number.isFinite(visible) ? visible : 0;
+      return (await readQueueDepth(sqs, queueUrl)).visible;
     },
   };
   if (cloudwatch === undefined) return reader;

@@ -17,12 +17,8 @@ import {
   type MoveTask,
   type PeekedMessage,
 } from "../../deadLetters/ports.js";
-
-function isMissingQueue(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as Error & { Code?: string }).Code ?? "";
-  return /QueueDoesNotExist|NonExistentQueue/.test(`${error.name} ${code}`);
-}
+import { isMissingQueue } from "./missingQueue.js";
+import { readQueueDepth } from "./queueDepth.js";
 
 /** `arn:aws:sqs:<region>:<account>:<name>` → name. */
 function nameOfArn(arn: string): string {
@@ -174,19 +170,8 @@ export function createSqsDeadLetterQueues(options: { sqs: SQSClient }): DeadLett
     },
 
     async depth(dlq) {
-      const a =
-        (
-          await sqs.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: dlq.url,
-              AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            }),
-          )
-        ).Attributes ?? {};
-      return {
-        visible: Number(a.ApproximateNumberOfMessages ?? 0),
-        inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0),
-      };
+      const { visible, inFlight } = await readQueueDepth(sqs, dlq.url);
+      return { visible, inFlight };
     },
   };
 }

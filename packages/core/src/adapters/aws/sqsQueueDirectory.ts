@@ -5,16 +5,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { QueueAttributes, QueueDirectory } from "../../status/ports.js";
-
-/**
- * SQS names a missing queue `QueueDoesNotExist` in its JSON protocol and
- * `AWS.SimpleQueueService.NonExistentQueue` in the query-era code that emulators still send.
- */
-function isMissingQueue(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as Error & { Code?: string }).Code ?? "";
-  return /QueueDoesNotExist|NonExistentQueue/.test(`${error.name} ${code}`);
-}
+import { isMissingQueue } from "./missingQueue.js";
 
 function count(value: string | undefined): number {
   const n = Number(value ?? 0);
