@@ -16,14 +16,6 @@ import { quantile } from "./support/stats.js";
 /** The sizes `pnpm bench --only idle` runs when `--idle-sizes` does not say. */
 export const defaultIdleSizes: readonly number[] = [10, 50, 200];
 
-/**
- * The poller's timeout in this bench: 60 s instead of the default 900 s, so that invocations end
- * inside the window and their `Duration` can be summed. A loop bills every second it runs at any
- * timeout, so its GB-s per hour do not depend on this; its invocations per hour are 15 times the
- * default's (priced, and still a fraction of a cent).
- */
-export const idlePollerTimeoutSec = 60;
-
 /** How long one first message may take before it counts as not handled. */
 const firstMessageDeadlineMs = 20_000;
 
@@ -42,19 +34,28 @@ export interface IdleSizeResult {
   /** The `AWS/Lambda` `ConcurrentExecutions` of the poller over the window, read with GetMetricData. */
   running: { p50: number; max: number; average: number };
   pollerMemoryMb: number;
-  /** Per hour, from the window: the poller's billed GB-s (Duration × memory) and what the edge served. */
+  /** Per hour, from the window: what the poller and restart billed and what they asked of the edge. */
   perHour: {
+    /**
+     * The poller's billed GB-s: the average of `ConcurrentExecutions` over the window × memory, i.e.
+     * the seconds every running invocation spent in the window, which is what their `Duration` bills.
+     */
     pollerGbSeconds: number;
-    /** The same from the average of `ConcurrentExecutions` × memory (what running all hour bills). */
-    pollerGbSecondsFromConcurrency: number;
+    /**
+     * `Duration` × memory of the poller invocations that ended in the window (`invocations` of them):
+     * at the default 900-s timeout most windows see none, so this is a cross-check, not the bill.
+     */
+    pollerEnded: { invocations: number; gbSeconds: number };
     restartGbSeconds: number;
     pollerInvocations: number;
     restartInvocations: number;
     sqsRequests: number;
     dynamoWrites: number;
     dynamoReads: number;
-    /** Every request the edge served in the window, per `service:operation`, per hour. */
-    requests: Record<string, number>;
+    /** Route reads (SSM `GetParameter`): free at standard throughput, but SSM serves 40 a second per account. */
+    ssmReads: number;
+    /** The requests the poller and restart made in the window, per `service:operation`, per hour. */
+    requests: { poller: Record<string, number>; restart: Record<string, number> };
   };
   perQueueMonth: QuietQueueMonth;
   /** First messages, one queue at a time, after the handler was warmed by one more (`cold`). */
@@ -162,10 +163,7 @@ async function measureSize(routes: number, options: IdleOptions): Promise<IdleSi
     const sharedQueuesPerLoop = registry.poller.sharedQueuesPerLoop;
     const expectedGroups = Math.ceil(routes / sharedQueuesPerLoop);
     const t0 = systemClock.now();
-    const deployment = await deployLocal(cloud, registry, {
-      pollerTimeoutSec: idlePollerTimeoutSec,
-      allowOvercommit: true,
-    });
+    const deployment = await deployLocal(cloud, registry, { allowOvercommit: true });
     const { doc, sqs, cloudwatch } = deployment.clients;
     try {
       options.log(`  ${routes} quiet routes deployed in ${((systemClock.now() - t0) / 1000).toFixed(1)} s`);
@@ -182,23 +180,34 @@ async function measureSize(routes: number, options: IdleOptions): Promise<IdleSi
       const start = Math.ceil((systemClock.now() + 5_000) / periodMs) * periodMs;
       await systemClock.sleep(start - systemClock.now());
       const atWindow = loadavg()[0] ?? 0;
-      const before = cloud.requests.snapshot();
+      const before = {
+        poller: cloud.requests.snapshot("poller"),
+        restart: cloud.requests.snapshot("restart"),
+      };
       const end = start + windowSec * 1000;
       options.log(`  counting for ${windowSec} s ...`);
       await systemClock.sleep(end - systemClock.now());
-      const counted = diff(cloud.requests.snapshot(), before);
+      // The platform's own calls only: the local cloud's machinery (its SQS metrics sampling, SNS
+      // delivery) calls with the operator's key and is what AWS does for free.
+      const polled = diff(cloud.requests.snapshot("poller"), before.poller);
+      const restarted = diff(cloud.requests.snapshot("restart"), before.restart);
+      const counted: Record<string, number> = { ...polled };
+      for (const [k, v] of Object.entries(restarted)) counted[k] = (counted[k] ?? 0) + v;
       const elapsedSec = (systemClock.now() - start) / 1000;
       const window = { start, end, periodSec };
-      const [p50s, maxima, averages, pollerMs, pollerCalls, restartMs, restartCalls] = await Promise.all([
-        lambdaMetric(cloudwatch, "poller", "ConcurrentExecutions", "p50", window),
-        lambdaMetric(cloudwatch, "poller", "ConcurrentExecutions", "Maximum", window),
-        lambdaMetric(cloudwatch, "poller", "ConcurrentExecutions", "Average", window),
-        lambdaMetric(cloudwatch, "poller", "Duration", "Sum", window),
-        lambdaMetric(cloudwatch, "poller", "Invocations", "Sum", window),
-        lambdaMetric(cloudwatch, "restart", "Duration", "Sum", window),
-        lambdaMetric(cloudwatch, "restart", "Invocations", "Sum", window),
-      ]);
+      const [p50s, maxima, averages, pollerMs, pollerEnded, pollerCalls, restartMs, restartCalls] =
+        await Promise.all([
+          lambdaMetric(cloudwatch, "poller", "ConcurrentExecutions", "p50", window),
+          lambdaMetric(cloudwatch, "poller", "ConcurrentExecutions", "Maximum", window),
+          lambdaMetric(cloudwatch, "poller", "ConcurrentExecutions", "Average", window),
+          lambdaMetric(cloudwatch, "poller", "Duration", "Sum", window),
+          lambdaMetric(cloudwatch, "poller", "Duration", "SampleCount", window),
+          lambdaMetric(cloudwatch, "poller", "Invocations", "Sum", window),
+          lambdaMetric(cloudwatch, "restart", "Duration", "Sum", window),
+          lambdaMetric(cloudwatch, "restart", "Invocations", "Sum", window),
+        ]);
       const pollerMemoryMb = registry.poller.memoryMb;
+      const pollerGb = pollerMemoryMb / 1024;
       // The restart function is deployed at 256 MB (deployLocal, stacks).
       const restartMemoryGb = 256 / 1024;
       const hourly = 3600 / windowSec;
@@ -210,15 +219,15 @@ async function measureSize(routes: number, options: IdleOptions): Promise<IdleSi
         ) * hourly;
       const hour: AtRestHour = {
         routes,
-        pollerGbSeconds: (sum(pollerMs) / 1000) * (pollerMemoryMb / 1024) * hourly,
+        pollerGbSeconds: mean(averages) * pollerGb * 3600,
         restartGbSeconds: (sum(restartMs) / 1000) * restartMemoryGb * hourly,
         lambdaInvocations: (sum(pollerCalls) + sum(restartCalls)) * hourly,
         sqsRequests: of("sqs"),
         dynamoWrites: of("dynamodb", writeOperations),
         dynamoReads: of("dynamodb", readOperations),
       };
-      const requests: Record<string, number> = {};
-      for (const [k, v] of Object.entries(counted)) requests[k] = v * hourly;
+      const perHourOf = (counts: Record<string, number>) =>
+        Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, v * hourly]));
       options.log(
         `  window done (${elapsedSec.toFixed(0)} s): poller p50 ${quantile(p50s, 0.5)} running; first messages ...`,
       );
@@ -257,14 +266,18 @@ async function measureSize(routes: number, options: IdleOptions): Promise<IdleSi
         pollerMemoryMb,
         perHour: {
           pollerGbSeconds: hour.pollerGbSeconds,
-          pollerGbSecondsFromConcurrency: mean(averages) * (pollerMemoryMb / 1024) * 3600,
+          pollerEnded: {
+            invocations: sum(pollerEnded) * hourly,
+            gbSeconds: (sum(pollerMs) / 1000) * pollerGb * hourly,
+          },
           restartGbSeconds: hour.restartGbSeconds,
           pollerInvocations: sum(pollerCalls) * hourly,
           restartInvocations: sum(restartCalls) * hourly,
           sqsRequests: hour.sqsRequests,
           dynamoWrites: hour.dynamoWrites,
           dynamoReads: hour.dynamoReads,
-          requests,
+          ssmReads: of("ssm"),
+          requests: { poller: perHourOf(polled), restart: perHourOf(restarted) },
         },
         perQueueMonth: priceQuietQueueMonth(hour),
         firstMessages,
@@ -334,5 +347,5 @@ export async function benchIdle(options: IdleOptions): Promise<IdleResult> {
     );
     sizes.push(await measureSize(routes, options));
   }
-  return { pollerTimeoutSec: idlePollerTimeoutSec, sizes };
+  return { pollerTimeoutSec: idleRegistry(2).poller.timeoutSec, sizes };
 }

@@ -361,7 +361,7 @@ if (only.has("idle")) {
   results.idle = r;
   const z0 = r.sizes[0];
   say(
-    `\nquiet routes at rest (minLoops 0, idle shared, default settings but a ${r.pollerTimeoutSec}-s poller timeout; sharedQueuesPerLoop ${z0?.sharedQueuesPerLoop}, poller ${z0?.pollerMemoryMb} MB):`,
+    `\nquiet routes at rest (minLoops 0, idle shared, default settings: poller timeout ${r.pollerTimeoutSec} s, sharedQueuesPerLoop ${z0?.sharedQueuesPerLoop}, poller ${z0?.pollerMemoryMb} MB):`,
   );
   say(
     renderTable(
@@ -369,10 +369,11 @@ if (only.has("idle")) {
         "routes",
         "groups",
         "pollers running p50 / max",
-        "poller GB-s/h (Duration / concurrency)",
+        "poller GB-s/h",
         "SQS req/h",
         "DynamoDB writes/h",
         "DynamoDB reads/h",
+        "SSM reads/h",
         "$ per quiet queue-month",
         "first message ms median / worst",
         "not handled",
@@ -383,10 +384,11 @@ if (only.has("idle")) {
         z.routes,
         z.groups,
         `${z.running.p50} / ${z.running.max}`,
-        `${Math.round(z.perHour.pollerGbSeconds)} / ${Math.round(z.perHour.pollerGbSecondsFromConcurrency)}`,
+        Math.round(z.perHour.pollerGbSeconds),
         Math.round(z.perHour.sqsRequests),
         Math.round(z.perHour.dynamoWrites),
         Math.round(z.perHour.dynamoReads),
+        Math.round(z.perHour.ssmReads),
         round(z.perQueueMonth.total, 3),
         `${z.firstMessage.medianMs} / ${z.firstMessage.maxMs}`,
         `${z.firstMessage.notHandled} of ${z.firstMessages.length}`,

@@ -45,7 +45,7 @@ export {
 } from "./edge/edgeServer.js";
 export type { LocalService } from "./edge/localService.js";
 export { operationOf } from "./edge/operationOf.js";
-export { createRequestMeter, type RequestMeter } from "./edge/requestMeter.js";
+export { createRequestMeter, OPERATOR_CALLER, type RequestMeter } from "./edge/requestMeter.js";
 export { type SigningScope, signingScopeOf } from "./edge/signingScope.js";
 export {
   type EnvironmentChaos,
