@@ -6,10 +6,15 @@ import {
 } from "@aws-sdk/client-cloudwatch";
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { defaultSharedQueuesPerLoop, defineDispatcher, type Registry } from "@sqs-dispatcher/config";
+import {
+  defaultSharedQueuesPerLoop,
+  defineDispatcher,
+  PlatformLimits,
+  type Registry,
+} from "@sqs-dispatcher/config";
 import { systemClock } from "@sqs-dispatcher/core";
 import { deployLocal, startLocalCloud } from "@sqs-dispatcher/local";
-import { benchFunctions, type TokenRow } from "./support/benchPlatform.js";
+import { benchFunctions, defaultRouteConcurrency, type TokenRow } from "./support/benchPlatform.js";
 import { type AtRestHour, priceQuietQueueMonth, type QuietQueueMonth } from "./support/quietQueuePrice.js";
 import { quantile } from "./support/stats.js";
 
@@ -78,14 +83,24 @@ export interface IdleOptions {
   windowSec: number;
   /** First messages per size (at most routes − 1: one queue warms the handler). */
   samples: number;
+  /** `poller.sharedQueuesPerLoop`, when not the default. */
+  sharedQueuesPerLoop?: number;
   log: (line: string) => void;
 }
 
-/** `routes` quiet routes (`minLoops: 0`, `idle` and every platform setting left at their defaults). */
-export function idleRegistry(routes: number): Registry {
+/**
+ * `routes` quiet routes (`minLoops: 0`, `idle` and every platform setting left at their defaults,
+ * `sharedQueuesPerLoop` too unless given).
+ */
+export function idleRegistry(routes: number, sharedQueuesPerLoop?: number): Registry {
   return defineDispatcher({
     app: "idle",
     functions: benchFunctions,
+    ...(sharedQueuesPerLoop !== undefined ? { poller: { sharedQueuesPerLoop } } : {}),
+    // Room for every route's one dedicated loop should it get busy (none runs at rest).
+    limits: {
+      maxLoopsTotal: Math.max(PlatformLimits.defaultMaxLoopsTotal, routes * defaultRouteConcurrency),
+    },
     routes: Array.from({ length: routes }, (_, i) => ({
       queue: { name: queueName(i), visibilityTimeoutSec: 30 },
       function: "stamp",
@@ -159,7 +174,7 @@ const mean = (values: readonly number[]) => (values.length === 0 ? 0 : sum(value
 async function measureSize(routes: number, options: IdleOptions): Promise<IdleSizeResult> {
   const cloud = await startLocalCloud({ port: 0 });
   try {
-    const registry = idleRegistry(routes);
+    const registry = idleRegistry(routes, options.sharedQueuesPerLoop);
     const sharedQueuesPerLoop = registry.poller.sharedQueuesPerLoop;
     const expectedGroups = Math.ceil(routes / sharedQueuesPerLoop);
     const t0 = systemClock.now();
@@ -343,7 +358,7 @@ export async function benchIdle(options: IdleOptions): Promise<IdleResult> {
   const sizes: IdleSizeResult[] = [];
   for (const routes of options.sizes) {
     options.log(
-      `size ${routes} quiet routes (sharedQueuesPerLoop ${defaultSharedQueuesPerLoop}, window ${options.windowSec} s) ...`,
+      `size ${routes} quiet routes (sharedQueuesPerLoop ${options.sharedQueuesPerLoop ?? defaultSharedQueuesPerLoop}, window ${options.windowSec} s) ...`,
     );
     sizes.push(await measureSize(routes, options));
   }

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { defaultSharedQueuesPerLoop } from "@sqs-dispatcher/config";
 import { defaultIdleSizes, type IdleResult } from "./idleRoutes.js";
 import { benchLatency, type LatencyResult } from "./latency.js";
 import { benchRecovery, type RecoveryResult } from "./recovery.js";
@@ -45,6 +46,7 @@ Runs the benchmarks against a fresh local cloud each and prints tables.
   --idle-sizes LIST quiet routes per idle run (default ${defaultIdleSizes.join(",")})
   --idle-seconds N how long the idle runs are counted (default 180)
   --idle-samples N first messages per idle run, each on another quiet queue (default 7)
+  --idle-per-loop N poller.sharedQueuesPerLoop for the idle runs (default: the registry's, ${defaultSharedQueuesPerLoop})
   --only LIST    a comma-separated subset (default all)
   --json         print one JSON document instead of tables`;
 
@@ -62,6 +64,7 @@ const { values } = parseArgs({
     "idle-sizes": { type: "string" },
     "idle-seconds": { type: "string", default: "180" },
     "idle-samples": { type: "string", default: "7" },
+    "idle-per-loop": { type: "string" },
     only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -87,6 +90,8 @@ const restSeconds = wholeNumber("rest-seconds", values["rest-seconds"]);
 const rateSeconds = wholeNumber("rate-seconds", values["rate-seconds"]);
 const idleSeconds = wholeNumber("idle-seconds", values["idle-seconds"]);
 const idleSamples = wholeNumber("idle-samples", values["idle-samples"]);
+const idlePerLoop =
+  values["idle-per-loop"] === undefined ? undefined : wholeNumber("idle-per-loop", values["idle-per-loop"]);
 /** `--idle-sizes` as given (at least 2 routes: one warms the handler), else `defaultIdleSizes`. */
 const idleSizes =
   values["idle-sizes"]?.split(",").map((raw) => {
@@ -357,7 +362,13 @@ if (only.has("rate")) {
 if (only.has("idle")) {
   const { benchIdle } = await import("./idleRoutes.js");
   say(`\nidle: ${idleSizes.join(", ")} quiet routes at rest, ${idleSeconds} s each, then first messages ...`);
-  const r = await benchIdle({ sizes: idleSizes, windowSec: idleSeconds, samples: idleSamples, log: say });
+  const r = await benchIdle({
+    sizes: idleSizes,
+    windowSec: idleSeconds,
+    samples: idleSamples,
+    ...(idlePerLoop !== undefined ? { sharedQueuesPerLoop: idlePerLoop } : {}),
+    log: say,
+  });
   results.idle = r;
   const z0 = r.sizes[0];
   say(
