@@ -223,8 +223,7 @@ async function measureSize(routes: number, options: IdleOptions): Promise<IdleSi
         ]);
       const pollerMemoryMb = registry.poller.memoryMb;
       const pollerGb = pollerMemoryMb / 1024;
-      // The restart function is deployed at 256 MB (deployLocal, stacks).
-      const restartMemoryGb = 256 / 1024;
+      const restartMemoryGb = (cloud.lambda.list().find((f) => f.name === "restart")?.memoryMb ?? 256) / 1024;
       const hourly = 3600 / windowSec;
       const of = (prefix: string, ops?: Set<string>) =>
         sum(
