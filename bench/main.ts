@@ -1,4 +1,6 @@
 import { parseArgs } from "node:util";
+import { defaultSharedQueuesPerLoop } from "@sqs-dispatcher/config";
+import { defaultIdleSizes, type IdleResult } from "./idleRoutes.js";
 import { benchLatency, type LatencyResult } from "./latency.js";
 import { benchRecovery, type RecoveryResult } from "./recovery.js";
 import type { ScaleModelResult } from "./scaleModel.js";
@@ -15,7 +17,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 /** The concurrencies the sweep runs one loop at (the route's range is 1-10). */
 const sweepConcurrencies = [1, 2, 4, 8, 10];
 
-const usage = `pnpm bench [--json] [--messages N] [--rounds N] [--only throughput,concurrency,latency,recovery,reaction,scale,rate]
+const usage = `pnpm bench [--json] [--messages N] [--rounds N] [--only throughput,concurrency,latency,recovery,reaction,scale,rate,idle]
 
 Runs the benchmarks against a fresh local cloud each and prints tables.
   throughput    one dispatcher loop at the default concurrency and at concurrency 1 against a raw
@@ -30,6 +32,9 @@ Runs the benchmarks against a fresh local cloud each and prints tables.
   reaction      a spike: time to maxLoops in alarm and depth mode
   scale         the scale model: restart's cycle and route reads at several sizes (docs/scale.md)
   rate          maxRate accuracy at 50 and 500 msg/s
+  idle          quiet routes at rest (minLoops 0, shared loops, default settings): pollers running
+                (AWS/Lambda ConcurrentExecutions), billed GB-s, SQS requests and DynamoDB writes per
+                hour, the price of a quiet queue-month, and first-message latency
   --messages N   messages per throughput/concurrency drain and per scale spike (default 20000)
   --samples N    latency samples (default 200)
   --trials N     recovery trials (default 3)
@@ -38,6 +43,10 @@ Runs the benchmarks against a fresh local cloud each and prints tables.
   --rest-loops N idle loops for the scale model's at-rest costs (default 20)
   --rest-seconds N how long they are counted (default 90)
   --rate-seconds N how long each rate is measured (default 60)
+  --idle-sizes LIST quiet routes per idle run (default ${defaultIdleSizes.join(",")})
+  --idle-seconds N how long the idle runs are counted (default 180)
+  --idle-samples N first messages per idle run, each on another quiet queue (default 7)
+  --idle-per-loop N poller.sharedQueuesPerLoop for the idle runs (default: the registry's, ${defaultSharedQueuesPerLoop})
   --only LIST    a comma-separated subset (default all)
   --json         print one JSON document instead of tables`;
 
@@ -52,6 +61,10 @@ const { values } = parseArgs({
     "rest-loops": { type: "string", default: "20" },
     "rest-seconds": { type: "string", default: "90" },
     "rate-seconds": { type: "string", default: "60" },
+    "idle-sizes": { type: "string" },
+    "idle-seconds": { type: "string", default: "180" },
+    "idle-samples": { type: "string", default: "7" },
+    "idle-per-loop": { type: "string" },
     only: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -75,6 +88,20 @@ const rounds = wholeNumber("rounds", values.rounds);
 const restLoops = wholeNumber("rest-loops", values["rest-loops"]);
 const restSeconds = wholeNumber("rest-seconds", values["rest-seconds"]);
 const rateSeconds = wholeNumber("rate-seconds", values["rate-seconds"]);
+const idleSeconds = wholeNumber("idle-seconds", values["idle-seconds"]);
+const idleSamples = wholeNumber("idle-samples", values["idle-samples"]);
+const idlePerLoop =
+  values["idle-per-loop"] === undefined ? undefined : wholeNumber("idle-per-loop", values["idle-per-loop"]);
+/** `--idle-sizes` as given (at least 2 routes: one warms the handler), else `defaultIdleSizes`. */
+const idleSizes =
+  values["idle-sizes"]?.split(",").map((raw) => {
+    const n = wholeNumber("idle-sizes", raw.trim());
+    if (n < 2) {
+      console.error(`error: --idle-sizes takes at least 2 routes per run, got '${raw}'\n\n${usage}`);
+      process.exit(2);
+    }
+    return n;
+  }) ?? defaultIdleSizes;
 /** `--sizes` as given; the scale model's own defaults (`defaultScaleSizes`) when it is not. */
 const sizes = values.sizes?.split(",").map((raw) => {
   const match = /^(\d+)x(\d+)$/.exec(raw.trim());
@@ -101,6 +128,7 @@ const results: {
   reaction?: unknown;
   scale?: ScaleModelResult;
   rate?: unknown;
+  idle?: IdleResult;
   slowHandlerSweep?: SlowHandlerSweepResult;
 } = { machine: await machine() };
 /** A dispatcher contender the head-to-head shows (the default concurrency and 1); the sweep shows the rest. */
@@ -328,6 +356,70 @@ if (only.has("rate")) {
     renderTable(
       ["maxRate msg/s", "measured msg/s", "error %", "loops", "window s"],
       r.rates.map((x) => [x.maxRate, round(x.measured, 1), round(x.errorPct, 1), r.loops, r.windowSec]),
+    ),
+  );
+}
+if (only.has("idle")) {
+  const { benchIdle } = await import("./idleRoutes.js");
+  say(`\nidle: ${idleSizes.join(", ")} quiet routes at rest, ${idleSeconds} s each, then first messages ...`);
+  const r = await benchIdle({
+    sizes: idleSizes,
+    windowSec: idleSeconds,
+    samples: idleSamples,
+    ...(idlePerLoop !== undefined ? { sharedQueuesPerLoop: idlePerLoop } : {}),
+    log: say,
+  });
+  results.idle = r;
+  const z0 = r.sizes[0];
+  say(
+    `\nquiet routes at rest (minLoops 0, idle shared, default settings: poller timeout ${r.pollerTimeoutSec} s, sharedQueuesPerLoop ${z0?.sharedQueuesPerLoop}, poller ${z0?.pollerMemoryMb} MB):`,
+  );
+  say(
+    renderTable(
+      [
+        "routes",
+        "groups",
+        "pollers running p50 / max",
+        "poller GB-s/h",
+        "SQS req/h",
+        "DynamoDB writes/h",
+        "DynamoDB reads/h",
+        "SSM reads/h",
+        "$ per quiet queue-month",
+        "first message ms median / worst",
+        "not handled",
+        "cold handler ms",
+        "load 1 min",
+      ],
+      r.sizes.map((z) => [
+        z.routes,
+        z.groups,
+        `${z.running.p50} / ${z.running.max}`,
+        Math.round(z.perHour.pollerGbSeconds),
+        Math.round(z.perHour.sqsRequests),
+        Math.round(z.perHour.dynamoWrites),
+        Math.round(z.perHour.dynamoReads),
+        Math.round(z.perHour.ssmReads),
+        round(z.perQueueMonth.total, 3),
+        `${z.firstMessage.medianMs} / ${z.firstMessage.maxMs}`,
+        `${z.firstMessage.notHandled} of ${z.firstMessages.length}`,
+        z.cold.ms ?? "not handled",
+        `${round(z.load.atWindow, 1)}-${round(z.load.atEnd, 1)}`,
+      ]),
+    ),
+  );
+  say("\nper quiet queue-month, by what it pays for (goal: total <= $0.50):");
+  say(
+    renderTable(
+      ["routes", "Lambda compute", "Lambda requests", "SQS", "DynamoDB", "total"],
+      r.sizes.map((z) => [
+        z.routes,
+        round(z.perQueueMonth.lambdaCompute, 3),
+        round(z.perQueueMonth.lambdaRequests, 4),
+        round(z.perQueueMonth.sqs, 3),
+        round(z.perQueueMonth.dynamodb, 4),
+        round(z.perQueueMonth.total, 3),
+      ]),
     ),
   );
 }

@@ -74,7 +74,7 @@ export interface LocalCloud {
   readonly lambda: LambdaService;
   /** Fault injection at the edge: AWS's own errors for a share of chosen operations. */
   readonly faults: FaultInjector;
-  /** Requests served so far, per `service:operation`. */
+  /** Requests served so far, per `service:operation`, in all and per calling function. */
   readonly requests: RequestMeter;
   /** Each function's credentials and role, and (with `enforceIam`) what each role used and was refused. */
   readonly iam: LocalIam;
@@ -167,7 +167,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const faults = createFaultInjector();
   faults.set(options.faults ?? []);
-  const requests = createRequestMeter();
+  const requests = createRequestMeter({ callerOf: (key) => iam.credentials.functionOf(key) });
   const edge = createEdgeServer({ services, logger, faults, meter: requests, gate: iam });
   let port: number;
   try {

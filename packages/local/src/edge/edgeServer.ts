@@ -132,7 +132,7 @@ export function createEdgeServer(options: EdgeServerOptions): EdgeServer {
       logger.debug("edge rejected request", { service: scope?.service, url: req.url });
       return;
     }
-    options.meter?.count(scope.service, operationOf(req.method, req.url, req.headers));
+    options.meter?.count(scope.service, operationOf(req.method, req.url, req.headers), scope.accessKeyId);
     const admitted = options.gate ? await options.gate.admit(scope, req, res) : req;
     if (admitted === undefined) return;
     if (options.faults && (await options.faults.intercept(scope.service, admitted, res))) return;
