@@ -155,6 +155,11 @@ export function createRestart(deps: RestartDeps): Restart {
     const deadline = startedAt + budgetMs;
     const claimDeadline = startedAt + budgetMs * CLAIM_SHARE_OF_BUDGET;
     const expired = () => clock.now() >= deadline;
+    // A pool starts no step the slowest of its steps so far would carry past the end of the box.
+    const timed = (end: number) => ({
+      now: clock.now,
+      expired: (ahead: number) => clock.now() + ahead >= end,
+    });
 
     const report = emptyRestartReport();
     const fail = (step: string, error: unknown, key?: Partial<TokenKey>) =>
@@ -202,7 +207,7 @@ export function createRestart(deps: RestartDeps): Restart {
     const claims = await runPool({
       items: stale,
       concurrency,
-      expired: () => clock.now() >= claimDeadline,
+      ...timed(claimDeadline),
       work: async (token) => {
         try {
           if (isGroupLeaseRow(token) && deps.shared) {
@@ -293,7 +298,7 @@ export function createRestart(deps: RestartDeps): Restart {
     const reconciled = await runPool({
       items: routeList,
       concurrency,
-      expired,
+      ...timed(deadline),
       work: async (route) => {
         const queueUrl = queueUrlOf(route);
         try {
@@ -313,7 +318,7 @@ export function createRestart(deps: RestartDeps): Restart {
       const deletions = await runPool({
         items: orphans,
         concurrency,
-        expired,
+        ...timed(deadline),
         work: async (token) => {
           try {
             if (await leases.delete(token)) {

@@ -37,4 +37,24 @@ describe("runPool", () => {
     expect(result.done).toBe(3);
     expect(result.left).toEqual(["d", "e"]);
   });
+
+  it("starts no item the slowest item so far would carry past the deadline", async () => {
+    let clock = 0;
+    const deadline = 100;
+    const started: number[] = [];
+    const result = await runPool({
+      items: [30, 10, 10, 10, 10, 10],
+      concurrency: 1,
+      now: () => clock,
+      expired: (ahead) => clock + ahead >= deadline,
+      work: async (ms) => {
+        started.push(clock);
+        clock += ms;
+      },
+    });
+    // 30 + 10 + 10 + 10 = 60: a fifth item would start at 60 and, as slow as the first, end at 90;
+    // one more at 70 could end at 100, the deadline, so it is left with the rest.
+    expect(started).toEqual([0, 30, 40, 50, 60]);
+    expect(result.left).toEqual([10]);
+  });
 });
