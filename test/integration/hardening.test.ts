@@ -1,6 +1,7 @@
 import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PublishCommand } from "@aws-sdk/client-sns";
+import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +76,15 @@ function ignoredReasons(fn: string, from: number): string[] {
   });
 }
 
+/** Invokes the poller synchronously with `event`; its result. */
+async function invokePoller(event: Record<string, unknown>): Promise<unknown> {
+  const out = await platform.deployment.clients.lambda.send(
+    new InvokeCommand({ FunctionName: PlatformFunction.Poller, Payload: JSON.stringify(event) }),
+  );
+  expect(out.FunctionError).toBeUndefined();
+  return JSON.parse(new TextDecoder().decode(out.Payload));
+}
+
 async function setState(alarmName: string, state: "OK" | "ALARM") {
   await platform.deployment.clients.cloudwatch.send(
     new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: `test sets ${state}` }),
@@ -82,26 +92,47 @@ async function setState(alarmName: string, state: "OK" | "ALARM") {
 }
 
 describe("hardening on the local platform", () => {
-  it("drops a poller event with a 2 KB token at once: no loop runs, no token is written", async () => {
+  it("drops a poller event with a 2 KB token at once: no loop runs", async () => {
     const url = platform.queueUrl("harden");
     const token = "t".repeat(2_048);
-    const out = await platform.deployment.clients.lambda.send(
-      new InvokeCommand({
-        FunctionName: PlatformFunction.Poller,
-        Payload: JSON.stringify({ queueUrl: url, token, loopId: "forged-loop" }),
-      }),
-    );
-    expect(out.FunctionError).toBeUndefined();
-    const result = JSON.parse(new TextDecoder().decode(out.Payload)) as { status: string; issues: string[] };
     // `dropped` comes before the loop runs, so it neither heartbeats nor recurses.
-    expect(result).toEqual({
+    expect(await invokePoller({ queueUrl: url, token, loopId: "forged-loop" })).toEqual({
       status: "dropped",
       issues: ["token: token must be 1-128 letters, digits, '-' or '_'"],
     });
-    expect((await platform.tokens(url)).map((t) => t.token)).not.toContain(token);
     expect(
       platform.cloud.lambda.running(PlatformFunction.Poller).some((r) => r.payload.includes(token)),
     ).toBe(false);
+  });
+
+  it("drops a poller event whose malformed token has a row: the row is not written", async () => {
+    const url = platform.queueUrl("harden");
+    const { doc } = platform.deployment.clients;
+    // A token DynamoDB can store but the poller refuses; a loop that ran on it would renew its row.
+    const row = {
+      queueUrl: url,
+      token: "forged token!",
+      loopId: "forged-loop",
+      createdAt: Date.now() - 2_000,
+      lastUsed: Date.now() - 2_000,
+    };
+    await doc.send(new PutCommand({ TableName: platform.deployment.tables.tokens, Item: row }));
+    try {
+      const result = await invokePoller({ queueUrl: url, token: row.token, loopId: row.loopId });
+      const stored = (await platform.tokens(url)).find((t) => t.token === row.token);
+      expect(stored, "the forged token's row, untouched").toEqual(row);
+      expect(result).toEqual({
+        status: "dropped",
+        issues: ["token: token must be 1-128 letters, digits, '-' or '_'"],
+      });
+    } finally {
+      await doc.send(
+        new DeleteCommand({
+          TableName: platform.deployment.tables.tokens,
+          Key: { queueUrl: url, token: row.token },
+        }),
+      );
+    }
   });
 
   it("ignores a forged ALARM on the scale-up topic: no loop count changes", async () => {
