@@ -1,4 +1,5 @@
 import { runCli } from "@sqs-dispatcher/cli";
+import { waitFor as waitUntil } from "./support/waitFor.js";
 
 /** What one in-process CLI run printed and returned. */
 export interface CliRun {
@@ -42,15 +43,11 @@ export async function cliOnTerminal(isTTY: boolean, endpoint: string, ...argv: s
   return runDispatcher({ endpoint, config, isTTY }, argv);
 }
 
-/** Polls `probe` until it returns true, failing after `timeoutMs`. */
+/** Polls `probe` until it returns true, failing after `timeoutMs`: support/waitFor.ts with positional options. */
 export async function waitFor(
   probe: () => Promise<boolean>,
   what: string,
   timeoutMs = 15_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntil(probe, { timeoutMs, intervalMs: 100, description: what });
 }

@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./support/waitFor.js";
 
 const clientConfig = (endpoint: string) => ({
   endpoint,
@@ -39,13 +40,14 @@ const tokensTable = (name: string) =>
 /** Creates a table and polls until it is ACTIVE: as on AWS, a CREATING table refuses item operations. */
 async function createActiveTable(client: DynamoDBClient, name: string): Promise<void> {
   await client.send(tokensTable(name));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
-    if (Table?.TableStatus === "ACTIVE") return;
-    if (Date.now() > deadline) throw new Error(`table ${name} is still ${Table?.TableStatus}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(
+    async () => {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      if (Table?.TableStatus !== "ACTIVE") throw new Error(`table ${name} is still ${Table?.TableStatus}`);
+      return true;
+    },
+    { timeoutMs: 10_000, intervalMs: 20, description: `table ${name} to be ACTIVE` },
+  );
 }
 
 let cloud: LocalCloud;

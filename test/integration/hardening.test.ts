@@ -1,10 +1,10 @@
-import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handledBy, ignoredReasons, setAlarmState } from "./support/scalingProbes.js";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { holdsFor, waitFor } from "./support/waitFor.js";
 
@@ -47,35 +47,6 @@ afterAll(async () => {
 
 const loops = async () => (await platform.tokens(platform.queueUrl("harden"))).length;
 
-/** Waits until `fn` has finished `count` invocations in all, without errors. */
-async function handledBy(fn: string, count: number) {
-  await waitFor(
-    () => {
-      const s = platform.cloud.lambda.stats(fn);
-      return s.invocations >= count && s.busy === 0 && s.asyncPending === 0;
-    },
-    { timeoutMs: 20_000, description: `${fn} to finish ${count} invocations` },
-  );
-  expect(platform.cloud.lambda.stats(fn).errors).toBe(0);
-}
-
-/** The reasons `fn` logged for records it ignored since log line `from`. */
-function ignoredReasons(fn: string, from: number): string[] {
-  return platform.logs.slice(from).flatMap((l) => {
-    if (l.fields["functionName"] !== fn) return [];
-    const start = l.message.indexOf("{");
-    if (start < 0) return [];
-    try {
-      const line = JSON.parse(l.message.slice(start)) as { message?: unknown; reason?: unknown };
-      return typeof line.message === "string" && / record ignored$/.test(line.message)
-        ? [String(line.reason)]
-        : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 /** Invokes the poller synchronously with `event`; its result. */
 async function invokePoller(event: Record<string, unknown>): Promise<unknown> {
   const out = await platform.deployment.clients.lambda.send(
@@ -83,12 +54,6 @@ async function invokePoller(event: Record<string, unknown>): Promise<unknown> {
   );
   expect(out.FunctionError).toBeUndefined();
   return JSON.parse(new TextDecoder().decode(out.Payload));
-}
-
-async function setState(alarmName: string, state: "OK" | "ALARM") {
-  await platform.deployment.clients.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: `test sets ${state}` }),
-  );
 }
 
 describe("hardening on the local platform", () => {
@@ -175,10 +140,10 @@ describe("hardening on the local platform", () => {
         }),
       }),
     );
-    await handledBy(up, upBefore + 3);
+    await handledBy(platform, up, upBefore + 3);
     const reasons = await waitFor(
       () => {
-        const found = ignoredReasons(up, logsBefore);
+        const found = ignoredReasons(platform, up, logsBefore);
         return found.length >= 3 && found;
       },
       { timeoutMs: 10_000, description: "three ignored records logged" },
@@ -196,15 +161,15 @@ describe("hardening on the local platform", () => {
   it("ends two concurrent scale-downs at floor + 1 at the floor", async () => {
     const upBefore = platform.cloud.lambda.stats(up).invocations;
     const downBefore = platform.cloud.lambda.stats(down).invocations;
-    await setState(alarmOf(1), "ALARM");
+    await setAlarmState(platform, alarmOf(1), "ALARM");
     await waitFor(async () => (await loops()) === 2, { timeoutMs: 20_000, description: "floor + 1 loops" });
-    await setState(alarmOf(2), "ALARM");
-    await handledBy(up, upBefore + 2);
+    await setAlarmState(platform, alarmOf(2), "ALARM");
+    await handledBy(platform, up, upBefore + 2);
     expect(await loops()).toBe(2);
 
     // Both tiers ALARM → OK in the same moment: two scale-downs run at once.
-    await Promise.all([setState(alarmOf(1), "OK"), setState(alarmOf(2), "OK")]);
-    await handledBy(down, downBefore + 2);
+    await Promise.all([setAlarmState(platform, alarmOf(1), "OK"), setAlarmState(platform, alarmOf(2), "OK")]);
+    await handledBy(platform, down, downBefore + 2);
     expect(await loops()).toBe(1);
     await holdsFor(async () => (await loops()) === 1, 1_500, "the count to stay at the floor");
   });

@@ -9,6 +9,7 @@ import {
 import type { LogFields, Logger } from "@sqs-dispatcher/core";
 import { type LocalCloud, type LocalFunctionStats, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./support/waitFor.js";
 
 const fixtures = "test/fixtures/functions";
 const clientConfig = (endpoint: string) => ({
@@ -44,14 +45,14 @@ async function waitForStats(
   done: (stats: LocalFunctionStats) => boolean,
   timeoutMs = 30_000,
 ): Promise<LocalFunctionStats> {
-  const deadline = Date.now() + timeoutMs;
-  let stats = cloud.lambda.stats(name);
-  while (!done(stats)) {
-    if (Date.now() > deadline) throw new Error(`condition not reached for ${name}: ${JSON.stringify(stats)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    stats = cloud.lambda.stats(name);
-  }
-  return stats;
+  return waitFor(
+    () => {
+      const stats = cloud.lambda.stats(name);
+      if (!done(stats)) throw new Error(`stats ${JSON.stringify(stats)}`);
+      return stats;
+    },
+    { timeoutMs, intervalMs: 50, description: `the condition on ${name}'s stats` },
+  );
 }
 
 beforeAll(async () => {

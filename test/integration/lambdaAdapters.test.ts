@@ -7,6 +7,7 @@ import {
 } from "@sqs-dispatcher/core";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./support/waitFor.js";
 
 // The Lambda adapters' happy paths against the local Lambda service (the mocked unit tests cover only error translation).
 const fixtures = "test/fixtures/functions";
@@ -65,17 +66,17 @@ describe("Lambda adapters against the local cloud", () => {
   it("the loop starter invokes the poller asynchronously with exactly the loop event", async () => {
     const event = { queueUrl: "u", token: "t", loopId: "l" };
     await createLambdaLoopStarter(lambda, "poller-echo").start(event);
-    const deadline = Date.now() + 15_000;
-    const seen = () =>
-      logLines.find(
-        (l) => l.message.includes("echo invoked") && l.fields?.["functionName"] === "poller-echo",
-      );
-    while (!seen()) {
-      if (Date.now() > deadline)
-        throw new Error(`poller-echo never ran: ${JSON.stringify(cloud.lambda.stats("poller-echo"))}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(JSON.parse(seen()!.message.slice(seen()!.message.indexOf("{")))).toEqual(event);
+    const seen = await waitFor(
+      () => {
+        const line = logLines.find(
+          (l) => l.message.includes("echo invoked") && l.fields?.["functionName"] === "poller-echo",
+        );
+        if (!line) throw new Error(`not yet; stats ${JSON.stringify(cloud.lambda.stats("poller-echo"))}`);
+        return line;
+      },
+      { timeoutMs: 15_000, intervalMs: 50, description: "poller-echo to run" },
+    );
+    expect(JSON.parse(seen.message.slice(seen.message.indexOf("{")))).toEqual(event);
     expect(cloud.lambda.stats("poller-echo")).toMatchObject({ invocations: 1, errors: 0 });
   });
 });

@@ -9,6 +9,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { silentLogger } from "@sqs-dispatcher/core";
 import { createLambdaService, type LambdaService, type LambdaServiceOptions } from "@sqs-dispatcher/local";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "./support/waitFor.js";
 
 const fixtures = "test/fixtures/functions";
 
@@ -52,13 +53,9 @@ async function startService(extra: Partial<LambdaServiceOptions>): Promise<Harne
   return harness;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+/** Waits until `condition` holds, checking every 25 ms for up to 20 s. */
+const until = (condition: () => boolean, what: string) =>
+  waitFor(condition, { timeoutMs: 20_000, intervalMs: 25, description: what });
 
 afterEach(async () => {
   await Promise.all(running.splice(0).map((h) => h.stop()));

@@ -19,6 +19,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "./support/waitFor.js";
 
 const run = promisify(execFile);
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
@@ -41,16 +42,6 @@ afterAll(async () => {
   sns?.destroy();
   await cloud?.stop();
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function alarm(
   name: string,
@@ -159,25 +150,28 @@ describe("alarm evaluator", () => {
     );
 
     const nextNotification = () =>
-      waitFor(async () => {
-        const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: inbox, WaitTimeSeconds: 1, MaxNumberOfMessages: 1 }),
-        );
-        const m = out.Messages?.[0];
-        if (!m) return undefined;
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: inbox,
-            Entries: [{ Id: "0", ReceiptHandle: m.ReceiptHandle }],
-          }),
-        );
-        const envelope = JSON.parse(m.Body ?? "{}") as {
-          Subject?: string;
-          Message: string;
-          TopicArn: string;
-        };
-        return { envelope, message: JSON.parse(envelope.Message) as Record<string, unknown> };
-      }, "an alarm notification");
+      waitFor(
+        async () => {
+          const out = await sqs.send(
+            new ReceiveMessageCommand({ QueueUrl: inbox, WaitTimeSeconds: 1, MaxNumberOfMessages: 1 }),
+          );
+          const m = out.Messages?.[0];
+          if (!m) return undefined;
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: inbox,
+              Entries: [{ Id: "0", ReceiptHandle: m.ReceiptHandle }],
+            }),
+          );
+          const envelope = JSON.parse(m.Body ?? "{}") as {
+            Subject?: string;
+            Message: string;
+            TopicArn: string;
+          };
+          return { envelope, message: JSON.parse(envelope.Message) as Record<string, unknown> };
+        },
+        { timeoutMs: 30_000, description: "an alarm notification" },
+      );
 
     // An empty queue: INSUFFICIENT_DATA → OK.
     const first = await nextNotification();
@@ -264,10 +258,10 @@ describe("alarm evaluator", () => {
     const state = async (name: string) =>
       (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [name] }))).MetricAlarms?.[0]
         ?.StateValue;
-    await waitFor(
-      async () => ((await state("eval-breaching-missing")) === "ALARM" ? true : undefined),
-      "missing data treated as breaching",
-    );
+    await waitFor(async () => (await state("eval-breaching-missing")) === "ALARM", {
+      timeoutMs: 30_000,
+      description: "missing data treated as breaching",
+    });
     // Missing data ignored: the alarm keeps its initial state however many periods pass.
     expect(await state("eval-ignore-missing")).toBe("INSUFFICIENT_DATA");
   });

@@ -1,8 +1,8 @@
-import { SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handledBy, setAlarmState } from "./support/scalingProbes.js";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { waitFor } from "./support/waitFor.js";
 
@@ -41,24 +41,6 @@ afterAll(async () => {
 });
 
 const loops = async () => (await platform.tokens(platform.queueUrl("verify"))).length;
-
-async function setState(state: "OK" | "ALARM") {
-  await platform.deployment.clients.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: alarm, StateValue: state, StateReason: `test sets ${state}` }),
-  );
-}
-
-/** Waits until `fn` has finished `count` invocations in all, without errors. */
-async function handledBy(fn: string, count: number) {
-  await waitFor(
-    () => {
-      const s = platform.cloud.lambda.stats(fn);
-      return s.invocations >= count && s.busy === 0 && s.asyncPending === 0;
-    },
-    { timeoutMs: 20_000, description: `${fn} to finish ${count} invocations` },
-  );
-  expect(platform.cloud.lambda.stats(fn).errors).toBe(0);
-}
 
 /**
  * A well-formed SNS event as the scale function's subscription delivers it: the stage's real topic,
@@ -115,8 +97,8 @@ const okToAlarm = { from: "OK", to: "ALARM" };
 
 describe("scale functions invoked directly with well-formed events", () => {
   it("change no loop count for an alarm CloudWatch has in another state", async () => {
-    await setState("OK");
-    await handledBy(down, 1);
+    await setAlarmState(platform, alarm, "OK");
+    await handledBy(platform, down, 1);
     const before = await loops();
     expect(await invoke(up, snsEvent(up, alarm, okToAlarm))).toEqual({
       records: 1,
@@ -124,12 +106,12 @@ describe("scale functions invoked directly with well-formed events", () => {
     });
     expect(await loops()).toBe(before);
 
-    await setState("ALARM");
+    await setAlarmState(platform, alarm, "ALARM");
     await waitFor(async () => (await loops()) === before + 2, {
       timeoutMs: 20_000,
       description: "the real ALARM",
     });
-    await handledBy(up, 2);
+    await handledBy(platform, up, 2);
     expect(await invoke(down, snsEvent(down, alarm, alarmToOk))).toEqual({
       records: 1,
       outcomes: { ignored: 1 },
@@ -163,7 +145,7 @@ describe("scale functions invoked directly with well-formed events", () => {
       outcomes: { ignored: 1 },
     });
     expect(await loops()).toBe(before);
-    await setState("OK");
+    await setAlarmState(platform, alarm, "OK");
     await waitFor(async () => (await loops()) === before - 1, {
       timeoutMs: 20_000,
       description: "the real OK",
@@ -176,9 +158,9 @@ describe("scale functions invoked directly with well-formed events", () => {
   });
 
   it("scale a replay of the real transition at most once with it", async () => {
-    await handledBy(down, 2);
+    await handledBy(platform, down, 2);
     const before = await loops();
-    await setState("ALARM");
+    await setAlarmState(platform, alarm, "ALARM");
     await waitFor(async () => (await loops()) === before + 2, {
       timeoutMs: 20_000,
       description: "the real ALARM",

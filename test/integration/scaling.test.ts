@@ -1,8 +1,9 @@
-import { DescribeAlarmsCommand, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { PublishCommand } from "@aws-sdk/client-sns";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handledBy, ignoredReasons, setAlarmState } from "./support/scalingProbes.js";
 import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
 import { holdsFor, waitFor } from "./support/waitFor.js";
 
@@ -47,44 +48,6 @@ afterAll(async () => {
 
 const loops = async (queue: string) => (await platform.tokens(platform.queueUrl(queue))).length;
 
-async function setState(alarmName: string, state: "OK" | "ALARM" | "INSUFFICIENT_DATA") {
-  await platform.deployment.clients.cloudwatch.send(
-    new SetAlarmStateCommand({ AlarmName: alarmName, StateValue: state, StateReason: `test sets ${state}` }),
-  );
-}
-
-/** Waits until the scale function has finished `count` invocations in all (the delivery is async). */
-async function handledBy(fn: string, count: number) {
-  await waitFor(
-    () => {
-      const s = platform.cloud.lambda.stats(fn);
-      return s.invocations >= count && s.busy === 0 && s.asyncPending === 0;
-    },
-    { timeoutMs: 20_000, description: `${fn} to finish ${count} invocations` },
-  );
-  expect(platform.cloud.lambda.stats(fn).errors).toBe(0);
-}
-
-/**
- * The reasons a scale function logged for the records it ignored, from the log lines captured since
- * `from`: the local Lambda service forwards the function's Powertools JSON lines with its name.
- */
-function ignoredReasons(fn: string, from: number): string[] {
-  return platform.logs.slice(from).flatMap((l) => {
-    if (l.fields["functionName"] !== fn) return [];
-    const start = l.message.indexOf("{");
-    if (start < 0) return [];
-    try {
-      const line = JSON.parse(l.message.slice(start)) as { message?: unknown; reason?: unknown };
-      return typeof line.message === "string" && / record ignored$/.test(line.message)
-        ? [String(line.reason)]
-        : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
 const up = PlatformFunction.ScaleUp;
 const down = PlatformFunction.ScaleDown;
 let upCalls = 0;
@@ -115,42 +78,42 @@ describe("alarm scaling on the local platform", () => {
   });
 
   it("changes nothing on INSUFFICIENT_DATA → OK", async () => {
-    await setState(alarmOf("scale-a", 1), "OK");
-    await handledBy(down, ++downCalls);
+    await setAlarmState(platform, alarmOf("scale-a", 1), "OK");
+    await handledBy(platform, down, ++downCalls);
     expect(await loops("scale-a")).toBe(1);
   });
 
   it("adds scaleStep loops on ALARM, within maxLoops, and removes one on OK", async () => {
-    await setState(alarmOf("scale-a", 1), "ALARM");
+    await setAlarmState(platform, alarmOf("scale-a", 1), "ALARM");
     await waitFor(async () => (await loops("scale-a")) === 3, {
       timeoutMs: 20_000,
       description: "1 + scaleStep loops",
     });
-    await handledBy(up, ++upCalls);
+    await handledBy(platform, up, ++upCalls);
 
-    await setState(alarmOf("scale-a", 2), "ALARM");
+    await setAlarmState(platform, alarmOf("scale-a", 2), "ALARM");
     await waitFor(async () => (await loops("scale-a")) === 5, {
       timeoutMs: 20_000,
       description: "the second tier's step",
     });
-    await handledBy(up, ++upCalls);
+    await handledBy(platform, up, ++upCalls);
 
     // scale-b: 2 loops, maxLoops 3, scaleStep 3 → only one more.
-    await setState(alarmOf("scale-b", 1), "ALARM");
-    await handledBy(up, ++upCalls);
+    await setAlarmState(platform, alarmOf("scale-b", 1), "ALARM");
+    await handledBy(platform, up, ++upCalls);
     expect(await loops("scale-b")).toBe(3);
 
-    await setState(alarmOf("scale-a", 2), "OK");
+    await setAlarmState(platform, alarmOf("scale-a", 2), "OK");
     await waitFor(async () => (await loops("scale-a")) === 4, {
       timeoutMs: 20_000,
       description: "one loop fewer",
     });
-    await handledBy(down, ++downCalls);
+    await handledBy(platform, down, ++downCalls);
   });
 
   it("never goes below max(1, minLoops) on OK", async () => {
-    await setState(alarmOf("scale-b", 1), "OK");
-    await handledBy(down, ++downCalls);
+    await setAlarmState(platform, alarmOf("scale-b", 1), "OK");
+    await handledBy(platform, down, ++downCalls);
     await waitFor(async () => (await loops("scale-b")) === 2, {
       timeoutMs: 10_000,
       description: "scale-b back to 2",
@@ -171,7 +134,7 @@ describe("alarm scaling on the local platform", () => {
         }),
       }),
     );
-    await handledBy(down, ++downCalls);
+    await handledBy(platform, down, ++downCalls);
     expect(await loops("scale-b")).toBe(2);
   });
 
@@ -216,11 +179,11 @@ describe("alarm scaling on the local platform", () => {
     await publish("{ this is not json");
     await publish(JSON.stringify({ AlarmName: "half a notification" }));
     upCalls += 5;
-    await handledBy(up, upCalls);
+    await handledBy(platform, up, upCalls);
     expect(await loops("scale-a")).toBe(before);
     const reasons = await waitFor(
       () => {
-        const found = ignoredReasons(up, logsBefore);
+        const found = ignoredReasons(platform, up, logsBefore);
         return found.length >= 5 && found;
       },
       { timeoutMs: 10_000, description: "the scale-up function to log the five ignored records" },
@@ -238,15 +201,15 @@ describe("alarm scaling on the local platform", () => {
 
     // A real transition (OK, then ALARM), then its notification replayed: CloudWatch's transition
     // is what is remembered, so the replays, whatever StateChangeTime they claim, scale no more.
-    await setState(alarmOf("scale-a", 1), "OK");
-    await handledBy(down, ++downCalls);
-    await setState(alarmOf("scale-a", 1), "ALARM");
-    await handledBy(up, ++upCalls);
+    await setAlarmState(platform, alarmOf("scale-a", 1), "OK");
+    await handledBy(platform, down, ++downCalls);
+    await setAlarmState(platform, alarmOf("scale-a", 1), "ALARM");
+    await handledBy(platform, up, ++upCalls);
     expect(await loops("scale-a")).toBe(before + 1);
     await publish(notification());
     await publish(notification({ StateChangeTime: "2030-01-01T00:00:09.000+0000" }));
     upCalls += 2;
-    await handledBy(up, upCalls);
+    await handledBy(platform, up, upCalls);
     await holdsFor(
       async () => (await loops("scale-a")) === before + 1,
       1_500,
