@@ -1,25 +1,28 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
-import { CreateQueueCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import { type CloudWatchClient, GetMetricDataCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { CreateQueueCommand, SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  createLocalClients,
+  type LocalClients,
+  type LocalCloud,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./support/waitFor.js";
 
 const run = promisify(execFile);
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 let cloud: LocalCloud;
+let clients: LocalClients;
 let cloudwatch: CloudWatchClient;
 let lambda: LambdaClient;
 let sqs: SQSClient;
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  const config = { endpoint: cloud.endpoint, region: cloud.region, credentials };
-  cloudwatch = new CloudWatchClient(config);
-  lambda = new LambdaClient(config);
-  sqs = new SQSClient(config);
+  clients = createLocalClients(cloud);
+  ({ cloudwatch, lambda, sqs } = clients);
   await cloud.lambda.register({
     name: "emit-metrics",
     handler: "test/fixtures/functions/emitMetrics.handler",
@@ -29,9 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  cloudwatch?.destroy();
-  lambda?.destroy();
-  sqs?.destroy();
+  clients?.destroy();
   await cloud?.stop();
 });
 

@@ -1,24 +1,27 @@
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { createSqsQueueClient, type QueueClient, toSqsEvent } from "@sqs-dispatcher/core";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import {
+  createLocalClients,
+  type LocalClients,
+  type LocalCloud,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let cloud: LocalCloud;
+let clients: LocalClients;
 let sqs: SQSClient;
 let queue: QueueClient;
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  sqs = new SQSClient({
-    endpoint: cloud.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  });
+  clients = createLocalClients(cloud);
+  sqs = clients.sqs;
   queue = createSqsQueueClient(sqs);
 });
 
 afterAll(async () => {
-  sqs?.destroy();
+  clients?.destroy();
   await cloud?.stop();
 });
 

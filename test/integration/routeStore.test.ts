@@ -1,12 +1,18 @@
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutParameterCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { createDynamoRouteStore, createSsmRouteStore } from "@sqs-dispatcher/core";
-import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
+import {
+  createLocalClients,
+  type LocalClients,
+  type LocalCloud,
+  startLocalCloud,
+} from "@sqs-dispatcher/local";
 import { afterAll, beforeAll } from "vitest";
 import { routeStoreContract } from "./routeStoreContract.js";
 
 let cloud: LocalCloud;
+let clients: LocalClients;
 let ssm: SSMClient;
 let dynamo: DynamoDBClient;
 let doc: DynamoDBDocumentClient;
@@ -14,19 +20,13 @@ let namespace = 0;
 
 beforeAll(async () => {
   cloud = await startLocalCloud({ port: 0 });
-  const config = {
-    endpoint: cloud.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  };
-  ssm = new SSMClient(config);
-  dynamo = new DynamoDBClient(config);
+  clients = createLocalClients(cloud);
+  ({ ssm, dynamodb: dynamo } = clients);
   doc = DynamoDBDocumentClient.from(dynamo);
 });
 
 afterAll(async () => {
-  ssm?.destroy();
-  dynamo?.destroy();
+  clients?.destroy();
   await cloud?.stop();
 });
 
