@@ -56,7 +56,7 @@ describe("the bench commands at a tiny size", () => {
   }, 300_000);
 
   it("pnpm soak completes and reports its invariants", async () => {
-    // Exit 1 with a report names a broken invariant, so the soak ran; test/integration/soak.test.ts checks them.
+    // Exit 1 with a report names a broken invariant, so the soak ran; test/integration/platform/soak.test.ts checks them.
     // Thirty messages drain before a forced alarm can be confirmed: no scaling at this size.
     const args = ["--messages", "30", "--no-faults", "--no-scaling"];
     const { code, json, seconds } = await report("bench/soak.ts", args);

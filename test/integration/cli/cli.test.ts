@@ -14,7 +14,7 @@ import { routeParameterPath } from "@sqs-dispatcher/config";
 import { createSsmRouteStore } from "@sqs-dispatcher/core";
 import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli, cliOnTerminal, waitFor } from "./cliHarness.js";
+import { cli, cliOnTerminal, waitFor } from "../support/cliHarness.js";
 
 let cloud: LocalCloud;
 let sqs: SQSClient;

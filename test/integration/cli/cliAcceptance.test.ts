@@ -2,10 +2,10 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliRun, runDispatcher } from "../support/cliHarness.js";
+import { startTestPlatform, type TestPlatform } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 import registry from "./cliAcceptanceRegistry.js";
-import { type CliRun, runDispatcher } from "./cliHarness.js";
-import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
 
 const run = promisify(execFile);
 let platform: TestPlatform;
@@ -13,7 +13,7 @@ let platform: TestPlatform;
 /** `pnpm dispatcher ... --local` against the test platform, in process. */
 function dispatcher(...argv: string[]): Promise<CliRun> {
   return runDispatcher(
-    { endpoint: platform.cloud.endpoint, config: "test/integration/cliAcceptanceRegistry.ts" },
+    { endpoint: platform.cloud.endpoint, config: "test/integration/cli/cliAcceptanceRegistry.ts" },
     argv,
   );
 }

@@ -1,4 +1,4 @@
-import { testRegistry } from "./support/testPlatform.js";
+import { testRegistry } from "../support/testPlatform.js";
 
 /**
  * The registry of the CLI acceptance test: the example handlers with test-sized timeouts and no

@@ -1,7 +1,7 @@
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDispatcher } from "./cliHarness.js";
+import { runDispatcher } from "../support/cliHarness.js";
 
 /** The shipped registry: its local poller runs 30 s invocations (wait 3 s, margin 2 s, renew every 5 s, stale after 15 s). */
 const config = "dispatcher.config.ts";

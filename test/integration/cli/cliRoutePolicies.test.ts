@@ -12,7 +12,7 @@ import {
   startLocalCloud,
 } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli } from "./cliHarness.js";
+import { cli } from "../support/cliHarness.js";
 
 let cloud: LocalCloud;
 let sqs: SQSClient;

@@ -7,8 +7,8 @@ import { promisify } from "node:util";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { runDev } from "@sqs-dispatcher/local";
 import { describe, expect, it } from "vitest";
-import { runDispatcher } from "./cliHarness.js";
-import { waitFor } from "./support/waitFor.js";
+import { runDispatcher } from "../support/cliHarness.js";
+import { waitFor } from "../support/waitFor.js";
 
 const run = promisify(execFile);
 

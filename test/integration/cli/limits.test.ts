@@ -12,7 +12,7 @@ import {
   startLocalCloud,
 } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli } from "./cliHarness.js";
+import { cli } from "../support/cliHarness.js";
 
 // docs/limits.md: each row of its CLI and route-store tables is one case here. Every refusal is
 // checked for its message, its exit code, and that nothing was written.

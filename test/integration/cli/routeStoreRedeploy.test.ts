@@ -1,8 +1,8 @@
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { deployLocal } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDispatcher } from "./cliHarness.js";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
+import { runDispatcher } from "../support/cliHarness.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
 
 const registry = testRegistry({
   routes: [{ queue: { name: "rd-orders", visibilityTimeoutSec: 30 }, function: "record", maxLoops: 2 }],
@@ -11,7 +11,7 @@ let platform: TestPlatform;
 
 /** `routes set` through the CLI in process; the acceptance registry has the same app and functions. */
 async function routesSet(...argv: string[]): Promise<number> {
-  const config = "test/integration/cliAcceptanceRegistry.ts";
+  const config = "test/integration/cli/cliAcceptanceRegistry.ts";
   return (await runDispatcher({ endpoint: platform.cloud.endpoint, config }, ["routes", "set", ...argv]))
     .code;
 }

@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { tierAlarmName } from "@sqs-dispatcher/config";
 import { ensureTable, type LocalCloud, PlatformTables, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli } from "./cliHarness.js";
+import { cli } from "../support/cliHarness.js";
 
 let cloud: LocalCloud;
 let sqs: SQSClient;

@@ -4,8 +4,8 @@ import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalCloud, runDev } from "@sqs-dispatcher/local";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDispatcher } from "./cliHarness.js";
-import { waitFor } from "./support/waitFor.js";
+import { runDispatcher } from "../support/cliHarness.js";
+import { waitFor } from "../support/waitFor.js";
 
 /** Where the browser test leaves its screenshot (ignored by git). */
 const outputDir = path.join("test-results", "console");

@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 const clientConfig = (endpoint: string) => ({
   endpoint,

@@ -10,7 +10,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CommonFaults, type LocalCloud, startEnvironmentChaos, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 let cloud: LocalCloud;
 const config = () => ({

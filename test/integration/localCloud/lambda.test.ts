@@ -9,7 +9,7 @@ import {
 import type { LogFields, Logger } from "@sqs-dispatcher/core";
 import { type LocalCloud, type LocalFunctionStats, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 const fixtures = "test/fixtures/functions";
 const clientConfig = (endpoint: string) => ({

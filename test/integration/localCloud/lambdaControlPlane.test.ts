@@ -5,7 +5,7 @@ import { InvokeCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/clie
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsCli, awsCli, zipOf } from "./support/awsCli.js";
+import { type AwsCli, awsCli, zipOf } from "../support/awsCli.js";
 
 let cloud: LocalCloud;
 let scratch: string;

@@ -9,7 +9,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { silentLogger } from "@sqs-dispatcher/core";
 import { createLambdaService, type LambdaService, type LambdaServiceOptions } from "@sqs-dispatcher/local";
 import { afterEach, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 const fixtures = "test/fixtures/functions";
 

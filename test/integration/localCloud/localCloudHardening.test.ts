@@ -11,7 +11,7 @@ import {
   startLocalCloud,
 } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 /** One HTTP request with a Host header of our choosing (fetch would not let a test forge it). */
 function send(

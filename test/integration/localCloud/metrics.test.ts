@@ -10,7 +10,7 @@ import {
   startLocalCloud,
 } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 const run = promisify(execFile);
 let cloud: LocalCloud;

@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 /*
  * FIFO receive as AWS SQS does it (docs/local-cloud.md): several consecutive messages of one group

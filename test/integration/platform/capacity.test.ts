@@ -3,7 +3,7 @@ import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { CapacityError } from "@sqs-dispatcher/config";
 import { createLocalClients, deployLocal, type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { testRegistry } from "./support/testPlatform.js";
+import { testRegistry } from "../support/testPlatform.js";
 
 describe("the account's Lambda concurrency on the local cloud", () => {
   let cloud: LocalCloud;

@@ -1,9 +1,9 @@
 import { SendMessageCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDispatcher } from "./cliHarness.js";
+import { runDispatcher } from "../support/cliHarness.js";
+import { startTestPlatform, type TestPlatform } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 import registry from "./dispatchEngineRegistry.js";
-import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
 
 /*
  * The dispatch engine end to end: an invoke that did not run the handler never costs a message
@@ -94,7 +94,7 @@ describe("a route whose function does not exist", () => {
     );
     const status = async () => {
       const run = await runDispatcher(
-        { endpoint: platform.cloud.endpoint, config: "test/integration/dispatchEngineRegistry.ts" },
+        { endpoint: platform.cloud.endpoint, config: "test/integration/platform/dispatchEngineRegistry.ts" },
         ["status", "missing", "--json"],
       );
       expect(run.code, run.stderr).toBe(0);

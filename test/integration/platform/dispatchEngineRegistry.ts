@@ -1,4 +1,4 @@
-import { testFunctions, testRegistry } from "./support/testPlatform.js";
+import { testFunctions, testRegistry } from "../support/testPlatform.js";
 
 /**
  * The registry of the dispatch-engine tests, loaded by the tests'

@@ -5,13 +5,13 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand } from "@aws-sdk/cli
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { runCli } from "@sqs-dispatcher/cli";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliRun, runDispatcher } from "./cliHarness.js";
+import { type CliRun, runDispatcher } from "../support/cliHarness.js";
+import { startTestPlatform, type TestPlatform } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 import registry from "./dlqRegistry.js";
-import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
 
 const run = promisify(execFile);
-const config = "test/integration/dlqRegistry.ts";
+const config = "test/integration/platform/dlqRegistry.ts";
 let platform: TestPlatform;
 
 beforeAll(async () => {

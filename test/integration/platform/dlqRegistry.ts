@@ -1,4 +1,4 @@
-import { testRegistry } from "./support/testPlatform.js";
+import { testRegistry } from "../support/testPlatform.js";
 
 /**
  * The registry of the DLQ tests, a module so that the test platform deploys it and the CLI loads

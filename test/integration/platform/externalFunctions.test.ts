@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliRun, runDispatcher } from "./cliHarness.js";
+import { type AwsCli, awsCli, zipOf } from "../support/awsCli.js";
+import { type CliRun, runDispatcher } from "../support/cliHarness.js";
+import { startTestPlatform, type TestPlatform } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 import registry from "./externalFunctionsRegistry.js";
-import { type AwsCli, awsCli, zipOf } from "./support/awsCli.js";
-import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
 
 let platform: TestPlatform;
 let aws: AwsCli;
@@ -24,7 +24,7 @@ const allSucceed = "export const handler = async () => ({ batchItemFailures: [] 
 
 function dispatcher(...argv: string[]): Promise<CliRun> {
   return runDispatcher(
-    { endpoint: platform.cloud.endpoint, config: "test/integration/externalFunctionsRegistry.ts" },
+    { endpoint: platform.cloud.endpoint, config: "test/integration/platform/externalFunctionsRegistry.ts" },
     argv,
   );
 }

@@ -1,4 +1,4 @@
-import { testRegistry } from "./support/testPlatform.js";
+import { testRegistry } from "../support/testPlatform.js";
 
 /**
  * The registry of the external-functions acceptance test: no routes of its own, since the test routes

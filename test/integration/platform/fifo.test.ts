@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 /** Collapses immediate repeats (a redelivery right after a failure) so the order of first successes shows. */
 const collapse = (ids: readonly string[]) => ids.filter((id, i) => id !== ids[i - 1]);

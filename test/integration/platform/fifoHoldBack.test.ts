@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 /*
  * The poller's FIFO rule end to end (docs/protocol.md, core/dispatch/fifoOrder.ts): the handler

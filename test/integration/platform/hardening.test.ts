@@ -4,9 +4,9 @@ import { DeleteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handledBy, ignoredReasons, setAlarmState } from "./support/scalingProbes.js";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { holdsFor, waitFor } from "./support/waitFor.js";
+import { handledBy, ignoredReasons, setAlarmState } from "../support/scalingProbes.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { holdsFor, waitFor } from "../support/waitFor.js";
 
 // Alarms are driven with SetAlarmState alone: one metric minute = 10 minutes, so the evaluator
 // never takes a forced state back while a test looks (as in scaling.test.ts).

@@ -7,7 +7,7 @@ import {
 } from "@sqs-dispatcher/core";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 // The Lambda adapters' happy paths against the local Lambda service (the mocked unit tests cover only error translation).
 const fixtures = "test/fixtures/functions";

@@ -1,4 +1,4 @@
-import { testRegistry } from "./support/testPlatform.js";
+import { testRegistry } from "../support/testPlatform.js";
 
 /**
  * The registry of the run-time loop limit test, a module so that the test platform deploys it and

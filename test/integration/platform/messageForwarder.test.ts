@@ -20,7 +20,7 @@ import {
   startLocalCloud,
 } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 let cloud: LocalCloud;
 let sqs: SQSClient;

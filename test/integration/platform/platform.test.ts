@@ -1,8 +1,8 @@
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { deployLocal, runDev } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 const registry = testRegistry({
   routes: [

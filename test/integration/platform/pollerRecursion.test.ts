@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testFunctions, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import {
+  startTestPlatform,
+  type TestPlatform,
+  testFunctions,
+  testRegistry,
+} from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 describe("a loop's recursion", () => {
   let platform: TestPlatform;

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testFunctions, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import {
+  startTestPlatform,
+  type TestPlatform,
+  testFunctions,
+  testRegistry,
+} from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 /*
  * The recursion (docs/protocol.md, "Recurse") through a Lambda API outage: the poller's self-invoke is retried through the

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, type TokenRow, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import {
+  startTestPlatform,
+  type TestPlatform,
+  type TokenRow,
+  testRegistry,
+} from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 /**
  * Issue 3, acceptance 6: a poller invocation killed by its own timeout (not a killed environment)

@@ -12,8 +12,8 @@ import {
   systemClock,
 } from "@sqs-dispatcher/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 /** What the restart function returns (packages/functions/src/restart.ts). */
 interface RestartResult {

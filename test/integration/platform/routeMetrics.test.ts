@@ -1,7 +1,7 @@
 import { GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 describe("per-route metrics of the poller", () => {
   let platform: TestPlatform;

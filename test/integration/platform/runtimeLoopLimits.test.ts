@@ -1,12 +1,12 @@
 import { PutParameterCommand } from "@aws-sdk/client-ssm";
 import { routeParameterPath } from "@sqs-dispatcher/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliRun, runDispatcher } from "./cliHarness.js";
+import { type CliRun, runDispatcher } from "../support/cliHarness.js";
+import { startTestPlatform, type TestPlatform } from "../support/testPlatform.js";
+import { holdsFor, waitFor } from "../support/waitFor.js";
 import registry from "./loopLimitsRegistry.js";
-import { startTestPlatform, type TestPlatform } from "./support/testPlatform.js";
-import { holdsFor, waitFor } from "./support/waitFor.js";
 
-const config = "test/integration/loopLimitsRegistry.ts";
+const config = "test/integration/platform/loopLimitsRegistry.ts";
 let platform: TestPlatform;
 
 beforeAll(async () => {

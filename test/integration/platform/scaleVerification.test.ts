@@ -2,9 +2,9 @@ import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handledBy, setAlarmState } from "./support/scalingProbes.js";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { handledBy, setAlarmState } from "../support/scalingProbes.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 // Alarm states are set with SetAlarmState alone: one metric minute = 10 minutes, so the evaluator
 // never takes a forced state back while a test looks (as in scaling.test.ts).

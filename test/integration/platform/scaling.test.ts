@@ -3,9 +3,9 @@ import { PublishCommand } from "@aws-sdk/client-sns";
 import { PlatformFunction } from "@sqs-dispatcher/config";
 import { ALARM_TIME_SCALE_ENV } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handledBy, ignoredReasons, setAlarmState } from "./support/scalingProbes.js";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { holdsFor, waitFor } from "./support/waitFor.js";
+import { handledBy, ignoredReasons, setAlarmState } from "../support/scalingProbes.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { holdsFor, waitFor } from "../support/waitFor.js";
 
 // These tests drive the alarms with SetAlarmState alone: slow the evaluator down so much (one
 // metric minute = 10 minutes) that it never takes a forced state back while a test looks.

@@ -7,7 +7,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/waitFor.js";
+import { waitFor } from "../support/waitFor.js";
 
 const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 let cloud: LocalCloud;

@@ -1,8 +1,8 @@
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { defaultSharedQueuesPerLoop } from "@sqs-dispatcher/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 /** The bound for a first message on a quiet queue, from its send to the handler's record. */
 const firstMessageBoundMs = 3_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runSoak } from "../../bench/soak/runSoak.js";
+import { runSoak } from "../../../bench/soak/runSoak.js";
 
 /**
  * The small soak of the test line: the invariants of `pnpm soak` (nothing lost, routes back to

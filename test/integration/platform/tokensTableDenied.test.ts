@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "./support/testPlatform.js";
-import { waitFor } from "./support/waitFor.js";
+import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import { waitFor } from "../support/waitFor.js";
 
 /*
  * Renewing the lease (docs/protocol.md): errors that retrying cannot fix (here AccessDenied on the tokens table, as

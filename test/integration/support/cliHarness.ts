@@ -1,5 +1,5 @@
 import { runCli } from "@sqs-dispatcher/cli";
-import { waitFor as waitUntil } from "./support/waitFor.js";
+import { waitFor as waitUntil } from "./waitFor.js";
 
 /** What one in-process CLI run printed and returned. */
 export interface CliRun {
@@ -31,7 +31,7 @@ export async function runDispatcher(
   return { code, ...out };
 }
 
-const config = "test/integration/cliRegistry.ts";
+const config = "test/integration/support/cliRegistry.ts";
 
 /** Runs the `dispatcher` command in process against `endpoint`, with the CLI tests' registry. */
 export async function cli(endpoint: string, ...argv: string[]): Promise<CliRun> {
