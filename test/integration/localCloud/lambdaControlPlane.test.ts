@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvokeCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type LocalCloud, startLocalCloud } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsCli, awsCli, zipOf } from "../support/awsCli.js";
+import { type AwsCli, awsCli, createZipFunction, zipArgument } from "../support/awsCli.js";
 
 let cloud: LocalCloud;
 let scratch: string;
@@ -19,35 +19,11 @@ const sdkConfig = () => ({
   credentials: { accessKeyId: "test", secretAccessKey: "test" },
 });
 
-/** Writes a zip of `files` into the scratch folder and returns the CLI's `fileb://` argument for it. */
-async function zipFile(name: string, files: Record<string, string>): Promise<string> {
-  const path = join(scratch, `${name}.zip`);
-  await writeFile(path, zipOf(files));
-  return `fileb://${path}`;
-}
+/** The CLI's `fileb://` argument for a zip of `files` in the scratch folder. */
+const zipFile = (name: string, files: Record<string, string>) => zipArgument(scratch, name, files);
 
-async function createFunction(
-  name: string,
-  handler: string,
-  files: Record<string, string>,
-  ...extra: string[]
-) {
-  return aws(
-    "lambda",
-    "create-function",
-    "--function-name",
-    name,
-    "--runtime",
-    "nodejs22.x",
-    "--role",
-    role,
-    "--handler",
-    handler,
-    "--zip-file",
-    await zipFile(name, files),
-    ...extra,
-  );
-}
+const createFunction = (name: string, handler: string, files: Record<string, string>, ...extra: string[]) =>
+  createZipFunction(aws, { name, handler, files, role, folder: scratch }, ...extra);
 
 async function invoke(functionName: string, payload: unknown = {}, qualifier?: string): Promise<unknown> {
   const out = await lambda.send(

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AwsCli, awsCli, zipOf } from "../support/awsCli.js";
+import { type AwsCli, awsCli, createZipFunction, zipArgument } from "../support/awsCli.js";
 import { type CliRun, runDispatcher } from "../support/cliHarness.js";
 import { startTestPlatform, type TestPlatform } from "../support/testPlatform.js";
 import { waitFor } from "../support/waitFor.js";
@@ -29,28 +29,15 @@ function dispatcher(...argv: string[]): Promise<CliRun> {
   );
 }
 
-async function zip(name: string, source: string): Promise<string> {
-  const path = join(scratch, `${name}.zip`);
-  await writeFile(path, zipOf({ "index.mjs": source }));
-  return `fileb://${path}`;
-}
+/** The CLI's `fileb://` argument for a zip of one ES module, `source`. */
+const zip = (name: string, source: string) => zipArgument(scratch, name, { "index.mjs": source });
 
 async function createFunction(name: string, source: string, timeoutSec: number): Promise<void> {
-  await aws(
-    "lambda",
-    "create-function",
-    "--function-name",
-    name,
-    "--runtime",
-    "nodejs22.x",
-    "--role",
-    role,
-    "--handler",
-    "index.handler",
+  await createZipFunction(
+    aws,
+    { name, handler: "index.handler", files: { "index.mjs": source }, role, folder: scratch },
     "--timeout",
     String(timeoutSec),
-    "--zip-file",
-    await zip(`${name}-${Date.now()}`, source),
   );
 }
 
