@@ -4,19 +4,34 @@ import { benchFunctions, fill, startBenchPlatform, tokensOf } from "./support/be
 
 export interface ScaleReactionResult {
   messages: number;
+  /** How long the handler takes per batch at this spike. */
+  batchMs: number;
   modes: { mode: "alarm" | "depth"; seconds: number; maxLoops: number }[];
 }
 
 const maxLoops = 4;
+/** The spike the handler's pace is set for: 40 ms per batch of ten. */
+const referenceSpike = { messages: 20_000, batchMs: 40 };
+/** Below the handler's 5 s timeout. */
+const maxBatchMs = 4_000;
 
 /**
  * One spike of `messages` on two queues in one run: one scaled by its alarm tiers (the local
  * CloudWatch evaluates the queue's real depth; one metric minute lasts 3 s locally), one in depth
  * mode (restart's reconcile reads the depth). Reports the time from the start of the spike until
- * each queue has `maxLoops` loops.
+ * each queue has `maxLoops` loops. The handler takes 40 ms per batch at a 20,000-message spike and
+ * proportionally longer at a smaller one, so one loop needs as long to drain any spike and a small
+ * spike still stands long enough for the tiers to climb.
  */
 export async function benchScaleReaction(messages: number): Promise<ScaleReactionResult> {
   const step = Math.ceil(messages / 8);
+  const batchMs = Math.min(
+    maxBatchMs,
+    Math.max(
+      referenceSpike.batchMs,
+      Math.round((referenceSpike.batchMs * referenceSpike.messages) / messages),
+    ),
+  );
   const registry = defineDispatcher({
     app: "bench",
     functions: {
@@ -24,7 +39,7 @@ export async function benchScaleReaction(messages: number): Promise<ScaleReactio
       slow: {
         handler: "test/fixtures/functions/slowBatch.handler",
         timeoutSec: 5,
-        environment: { SLEEP_MS: "40" },
+        environment: { SLEEP_MS: String(batchMs) },
       },
     },
     routes: [
@@ -70,6 +85,7 @@ export async function benchScaleReaction(messages: number): Promise<ScaleReactio
     await watch;
     return {
       messages,
+      batchMs,
       modes: [
         { mode: "alarm", seconds: reached.alarm as number, maxLoops },
         { mode: "depth", seconds: reached.depth as number, maxLoops },

@@ -6,7 +6,7 @@ import { renderTable } from "./support/table.js";
 // The project runs on Node 20 (package.json "engines"): the SDK's "needs Node 22 later" warning would repeat in every function's output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const usage = `pnpm soak [--messages N] [--json] [--no-faults]
+const usage = `pnpm soak [--messages N] [--json] [--no-faults] [--no-scaling]
 
 A chaos soak on a fresh local cloud: three queues (one FIFO), handler failures, crashes and
 timeouts, injected throttles and 5xx, killed execution environments, a scale-up and a scale-down;
@@ -14,6 +14,7 @@ every loop keeps several batches in flight and renews its lease on a timer.
 Prints what it saw and checks the invariants; exits 1 when one is broken.
   --messages N   messages in all, split over the three queues (default 21000)
   --no-faults    no injected errors or killed environments (a baseline)
+  --no-scaling   no forced scale-up and scale-down (a run too small to hold an alarm)
   --json         print the report as JSON`;
 
 const { values } = parseArgs({
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     messages: { type: "string", default: "21000" },
     json: { type: "boolean", default: false },
     "no-faults": { type: "boolean", default: false },
+    "no-scaling": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -39,6 +41,7 @@ if (!Number.isInteger(total) || total < 3) {
 const report = await runSoak({
   messagesPerQueue: Math.ceil(total / 3),
   faults: !values["no-faults"],
+  scaling: !values["no-scaling"],
   onProgress: (line) => {
     if (!values.json) console.log(`  ${line}`);
   },

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { defineDispatcher, parseRoute, type Route } from "@sqs-dispatcher/config";
 import { PollerMetric, type RouteStore, silentLogger } from "@sqs-dispatcher/core";
@@ -6,8 +6,7 @@ import { createRouteSync } from "@sqs-dispatcher/functions/routeSync";
 import { cloudFormationRequestSchema } from "@sqs-dispatcher/functions/runtime/cloudFormationRequest";
 import { joinRouteSyncSpec } from "@sqs-dispatcher/functions/runtime/routeSyncSpec";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project.js";
+import { getStack } from "sst/constructs";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createAdminApiStack } from "./AdminApi.js";
 import {
@@ -17,6 +16,15 @@ import {
   restartScheduleMinutes,
   StackConfigurationError,
 } from "./Dispatcher.js";
+import {
+  actionsOf,
+  render,
+  resourcesOf,
+  resourcesOfStatement,
+  type Statement,
+  synthesizeApp,
+  synthFolder,
+} from "./stackTemplates.testkit.js";
 
 /** Three routes: a FIFO queue, a queue with three alarm tiers, and an imported queue. */
 const registry = defineDispatcher({
@@ -90,9 +98,6 @@ const ledgerRegistry = defineDispatcher({
 });
 const LedgerDispatcher = createDispatcherStack(ledgerRegistry, { resetRoutes: true, deployId: "ledger-1" });
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-
 let outdir = "";
 let dispatcher: Template;
 let admin: Template;
@@ -104,26 +109,17 @@ let ledgerAccount = "";
 beforeAll(async () => {
   // The shop stack takes the reset flag from the environment, as `pnpm sst deploy` does.
   vi.stubEnv("DISPATCHER_RESET_ROUTES", "0");
-  await initProject({ stage: "test" });
-  await mkdir(join(process.cwd(), ".sst"), { recursive: true });
-  outdir = await mkdtemp(join(process.cwd(), ".sst", "synth-"));
-  const app = new App(
-    { mode: "deploy", stage: "test", name: "sqs-dispatcher", region: "us-east-1" },
-    { outdir },
-  );
-  app.stack(Dispatcher, { id: "Dispatcher" }).stack(AdminApi, { id: "AdminApi" });
+  outdir = await synthFolder("synth-");
   // Bundles every function with esbuild: a handler that does not build fails here.
-  await app.finish();
+  await synthesizeApp(outdir, [
+    [Dispatcher, "Dispatcher"],
+    [AdminApi, "AdminApi"],
+  ]);
   dispatcher = Template.fromStack(getStack(Dispatcher));
   admin = Template.fromStack(getStack(AdminApi));
   account = getStack(Dispatcher).account;
   // SST wants construct ids unique across an app, so the second registry gets its own app.
-  const ledgerApp = new App(
-    { mode: "deploy", stage: "test", name: "sqs-dispatcher", region: "us-east-1" },
-    { outdir: join(outdir, "ledger") },
-  );
-  ledgerApp.stack(LedgerDispatcher, { id: "LedgerDispatcher" });
-  await ledgerApp.finish();
+  await synthesizeApp(join(outdir, "ledger"), [[LedgerDispatcher, "LedgerDispatcher"]]);
   ledger = Template.fromStack(getStack(LedgerDispatcher));
   ledgerAccount = getStack(LedgerDispatcher).account;
 }, 180_000);
@@ -132,10 +128,6 @@ afterAll(async () => {
   vi.unstubAllEnvs();
   if (outdir) await rm(outdir, { recursive: true, force: true });
 });
-
-function resourcesOf(template: Template, type: string): Resources {
-  return template.findResources(type) as Resources;
-}
 
 /** The logical id of the function whose FunctionName is `name`. */
 function functionId(template: Template, name: string): string {
@@ -153,25 +145,6 @@ function statementsOf(template: Template, name: string): Statement[] {
   return Object.values(resourcesOf(template, "AWS::IAM::Policy"))
     .filter((p) => (p.Properties?.Roles as { Ref: string }[]).some((r) => r.Ref === role))
     .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
-}
-
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-
-/** Renders an ARN (possibly an Fn::Join/Fn::Sub/GetAtt) into comparable text. */
-function render(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value && typeof value === "object") {
-    const v = value as Record<string, unknown>;
-    if ("Fn::Join" in v) {
-      const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
-      return parts.map(render).join(sep);
-    }
-    if ("Ref" in v) return `\${${v.Ref as string}}`;
-    if ("Fn::GetAtt" in v) return `\${${(v["Fn::GetAtt"] as string[]).join(".")}}`;
-    if ("Fn::ImportValue" in v) return `\${import:${render(v["Fn::ImportValue"])}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** The route-sync parameters the stack writes (tokens rendered as `${Id}`), by name. */

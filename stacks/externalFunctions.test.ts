@@ -1,11 +1,18 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { defineDispatcher } from "@sqs-dispatcher/config";
 import { Template } from "aws-cdk-lib/assertions";
-import { App, getStack } from "sst/constructs";
-import { initProject } from "sst/project.js";
+import { getStack } from "sst/constructs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDispatcherStack } from "./Dispatcher.js";
+import {
+  actionsOf,
+  render,
+  resourcesOfStatement,
+  resourcesOf as resourcesOfTemplate,
+  type Statement,
+  synthesizeApp,
+  synthFolder,
+} from "./stackTemplates.testkit.js";
 
 const otherAccountArn = "arn:aws:lambda:eu-west-1:111122223333:function:billing-handler";
 const qualifiedArn = "arn:aws:lambda:eu-west-1:111122223333:function:invoicing:live";
@@ -29,23 +36,13 @@ const registry = defineDispatcher({
 });
 const Dispatcher = createDispatcherStack(registry);
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-
 let outdir = "";
 let template: Template;
 let account = "";
 
 beforeAll(async () => {
-  await initProject({ stage: "test" });
-  await mkdir(join(process.cwd(), ".sst"), { recursive: true });
-  outdir = await mkdtemp(join(process.cwd(), ".sst", "synth-ext-"));
-  const app = new App(
-    { mode: "deploy", stage: "test", name: "sqs-dispatcher", region: "us-east-1" },
-    { outdir },
-  );
-  app.stack(Dispatcher, { id: "ExtDispatcher" });
-  await app.finish();
+  outdir = await synthFolder("synth-ext-");
+  await synthesizeApp(outdir, [[Dispatcher, "ExtDispatcher"]]);
   template = Template.fromStack(getStack(Dispatcher));
   account = getStack(Dispatcher).account;
 }, 180_000);
@@ -54,23 +51,7 @@ afterAll(async () => {
   if (outdir) await rm(outdir, { recursive: true, force: true });
 });
 
-const resourcesOf = (type: string) => template.findResources(type) as Resources;
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
-const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
-
-function render(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value && typeof value === "object") {
-    const v = value as Record<string, unknown>;
-    if ("Fn::Join" in v) {
-      const [sep, parts] = v["Fn::Join"] as [string, unknown[]];
-      return parts.map(render).join(sep);
-    }
-    if ("Ref" in v) return `\${${v.Ref as string}}`;
-    if ("Fn::GetAtt" in v) return `\${${(v["Fn::GetAtt"] as string[]).join(".")}}`;
-  }
-  return JSON.stringify(value);
-}
+const resourcesOf = (type: string) => resourcesOfTemplate(template, type);
 
 /** Every statement of every IAM policy, with the role it is attached to. */
 function allStatements(): { role: string; statement: Statement }[] {

@@ -1,3 +1,4 @@
+import { listOffenders } from "@sqs-dispatcher/config";
 import type { FaultCounts } from "@sqs-dispatcher/local";
 import type { LoopWatcher } from "./loopWatcher.js";
 import type { MessageFates } from "./messageFates.js";
@@ -107,13 +108,15 @@ export async function buildSoakReport(
   };
   const iamDenied = cloud.iam
     .usage()
-    .flatMap((u) => u.denied.map((d) => `${u.functionName}: ${d.action} on ${d.resource} (${d.count}×)`));
+    .flatMap((u) => u.denied.map((d) => ({ ...d, functionName: u.functionName })))
+    .sort((a, b) => b.count - a.count)
+    .map((d) => `${d.functionName}: ${d.action} on ${d.resource} (${d.count}×)`);
   return {
     invariants,
     broken: [
       ...brokenInvariants(invariants),
       ...(iamDenied.length > 0
-        ? [`the stack's IAM denied ${iamDenied.length} authorization(s): ${iamDenied.join("; ")}`]
+        ? [`the stack's IAM denied ${iamDenied.length} authorization(s): ${listOffenders(iamDenied, "; ")}`]
         : []),
     ],
     iamDenied,

@@ -1,3 +1,4 @@
+import { listOffenders } from "@sqs-dispatcher/config";
 import { SoakKind as Kind, type SoakKind } from "./soakMessages.js";
 
 /** Where one message ended, as the soak observed it. */
@@ -67,7 +68,7 @@ export function brokenInvariants(inv: SoakInvariants): string[] {
     );
   }
   if (inv.zombieLoops.length > 0) {
-    broken.push(`loops alive on revoked or taken-over tokens: ${inv.zombieLoops.slice(0, 5).join(", ")}`);
+    broken.push(`loops alive on revoked or taken-over tokens: ${listOffenders(inv.zombieLoops)}`);
   }
   if (inv.fifoOrder.violations.length > 0) {
     broken.push(

@@ -2,6 +2,7 @@ import {
   builtFunctions,
   checkRouteFits,
   type FunctionConfig,
+  listOffenders,
   PlatformFunction,
   registryWarnings,
 } from "@sqs-dispatcher/config";
@@ -42,7 +43,7 @@ export function checkStackRegistry({ stack, registry, settings, name }: StackBui
   const exampleFunctions = exampleFunctionsOf({ registry });
   if (exampleFunctions.length > 0 && !registry.examples) {
     throw new StackConfigurationError(
-      `function${exampleFunctions.length === 1 ? "" : "s"} ${exampleFunctions.map(([n]) => `'${n}'`).join(", ")} use${exampleFunctions.length === 1 ? "s" : ""} an example handler (${exampleHandlersDir}), which obeys sleepMs/fail/crash in message bodies and keeps every body in the 'processed' table: point ${exampleFunctions.length === 1 ? "it" : "them"} at your own handler, or set 'examples: true' in the registry to deploy the examples to AWS on purpose`,
+      `function${exampleFunctions.length === 1 ? "" : "s"} ${listOffenders(exampleFunctions.map(([n]) => `'${n}'`))} use${exampleFunctions.length === 1 ? "s" : ""} an example handler (${exampleHandlersDir}), which obeys sleepMs/fail/crash in message bodies and keeps every body in the 'processed' table: point ${exampleFunctions.length === 1 ? "it" : "them"} at your own handler, or set 'examples: true' in the registry to deploy the examples to AWS on purpose`,
     );
   }
   for (const warning of registryWarnings(registry)) Annotations.of(stack).addWarning(warning);

@@ -5,7 +5,7 @@
  *
  * What moto 5.2.1 cannot check, and where it is covered instead:
  * - SQS message move tasks (`StartMessageMoveTask`, `ListMessageMoveTasks`, `CancelMessageMoveTask`):
- *   moto has none; the DLQ redrive is covered against the local cloud (test/integration/dlq.test.ts).
+ *   moto has none; the DLQ redrive is covered against the local cloud (test/integration/platform/dlq.test.ts).
  * - SQS metrics (`AWS/SQS` in CloudWatch): moto publishes none; the metric reader is checked here on
  *   datapoints put with `PutMetricData`, and the local cloud's sampled SQS metrics cover the rest.
  * - Lambda: moto runs no function without Docker and has no `GetAccountSettings`, so the invoker,
@@ -34,7 +34,7 @@ import {
 } from "@sqs-dispatcher/core/aws";
 import { ensureTable, PlatformTables } from "@sqs-dispatcher/local";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { routeStoreContract } from "../integration/routeStoreContract.js";
+import { routeStoreContract } from "../integration/platform/routeStoreContract.js";
 import { type MotoServer, startMoto } from "./support/motoServer.js";
 import { type MotoClients, motoClients } from "./support/motoStage.js";
 

@@ -5,7 +5,7 @@
  * `process.env`, which this file sets for its own worker and restores after.
  *
  * Not covered here, for lack of moto support: `dlq redrive/status/cancel` (no message move tasks; see
- * test/integration/dlq.test.ts), the account's Lambda concurrency in `status` (no GetAccountSettings:
+ * test/integration/platform/dlq.test.ts), the account's Lambda concurrency in `status` (no GetAccountSettings:
  * status then shows the demand without headroom, checked below), and what a started loop does (moto
  * accepts the poller's async invoke but runs nothing without Docker; test/integration covers loops).
  */

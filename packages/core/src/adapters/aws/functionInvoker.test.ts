@@ -14,7 +14,7 @@ const bytes = (text: string) => new TextEncoder().encode(text) as never;
 afterEach(() => mock.reset());
 
 // Error paths only: the happy paths (sync invoke, DryRun, the loop starter's async invoke) run against
-// the local Lambda service in test/integration/lambdaAdapters.test.ts.
+// the local Lambda service in test/integration/platform/lambdaAdapters.test.ts.
 
 function sdkError(name: string, status: number | undefined, extra: object = {}): Error {
   return Object.assign(new Error(name), {

@@ -22,7 +22,7 @@ const conditionFailed = () =>
 afterEach(() => mock.reset());
 
 // Error translation only: the conditional heartbeat, claim, create and paginated scan succeed against
-// the local DynamoDB in test/integration/leaseStore.test.ts.
+// the local DynamoDB in test/integration/platform/leaseStore.test.ts.
 
 describe("createDynamoLeaseStore", () => {
   it("turns a failed heartbeat condition into LeaseLostError", async () => {

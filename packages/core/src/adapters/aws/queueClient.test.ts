@@ -17,7 +17,7 @@ const url = "https://sqs.us-east-1.amazonaws.com/1/q";
 afterEach(() => mock.reset());
 
 // Error paths only: receiving, attribute mapping and deleting run against the local cloud in
-// test/integration/queueClient.test.ts.
+// test/integration/platform/queueClient.test.ts.
 
 describe("createSqsQueueClient", () => {
   it("sorts the entries a DeleteMessageBatch failed: SQS's own failures to retry, an invalid receipt handle refused", async () => {
