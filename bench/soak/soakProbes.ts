@@ -9,6 +9,8 @@ export interface TokenRow {
   token: string;
   loopId: string;
   lastUsed?: number;
+  /** A member row's group (a queue polled by a shared loop). */
+  group?: string;
 }
 
 /** What the soak's phases read the platform with. */
