@@ -18,7 +18,8 @@ const routeCount = quiet.length + 1;
 const sharedLoops = Math.ceil(routeCount / defaultSharedQueuesPerLoop);
 /**
  * The burst: the issue names 5,000 messages; 2,000 keep this test to about a minute on a loaded
- * 2-core machine and still outlast what the shared loop alone drains before depth mode adds loops.
+ * 2-core machine and, sent in ten streams at once, still outlast what the shared loop alone drains
+ * before depth mode adds loops.
  */
 const burstSize = 2_000;
 const staleAfterSec = 12;
@@ -78,6 +79,9 @@ describe("shared loops: 40 quiet routes and one that gets a burst", () => {
             function: "noop",
             minLoops: 0,
             maxLoops: 3,
+            // One batch at a time per loop: the shared loop's lane alone cannot keep up with the
+            // burst however fast the machine, so its depth builds and depth mode must add loops.
+            concurrency: 1,
             scaling: { mode: "depth" as const, targetPerLoop: 200, scaleInCooldownSec: 2 },
           },
         ],
@@ -211,9 +215,15 @@ describe("shared loops: 40 quiet routes and one that gets a burst", () => {
 
   it("drains a burst through dedicated loops, then goes back to rest", async () => {
     const url = platform.queueUrl(burstQueue);
-    await platform.send(
-      burstQueue,
-      Array.from({ length: burstSize }, (_, i) => ({ i })),
+    const bodies = Array.from({ length: burstSize }, (_, i) => ({ i }));
+    // Ten streams at once: the burst lands faster than one loop drains it (a standard queue, no order).
+    await Promise.all(
+      Array.from({ length: 10 }, (_, stream) =>
+        platform.send(
+          burstQueue,
+          bodies.filter((_, i) => i % 10 === stream),
+        ),
+      ),
     );
     await waitFor(async () => (await platform.tokens(url)).some((row) => row.token !== "shared"), {
       timeoutMs: 30_000,
