@@ -8,11 +8,14 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const usage = `pnpm soak [--messages N] [--json] [--no-faults] [--no-scaling]
 
-A chaos soak on a fresh local cloud: three queues (one FIFO), handler failures, crashes and
-timeouts, injected throttles and 5xx, killed execution environments, a scale-up and a scale-down;
-every loop keeps several batches in flight and renews its lease on a timer.
+A chaos soak on a fresh local cloud: three busy queues (one FIFO), and three quiet ones (one FIFO,
+no dedicated loop at rest) polled by a shared loop, whose traffic comes in waves with lulls between;
+handler failures, crashes and timeouts, injected throttles and 5xx, killed execution environments,
+a scale-up and a scale-down; every loop keeps several batches in flight and renews its lease on a
+timer.
 Prints what it saw and checks the invariants; exits 1 when one is broken.
-  --messages N   messages in all, split over the three queues (default 21000)
+  --messages N   messages to the busy queues, split over the three (default 21000); each quiet
+                 queue gets a tenth of a busy queue's, in waves
   --no-faults    no injected errors or killed environments (a baseline)
   --no-scaling   no forced scale-up and scale-down (a run too small to hold an alarm)
   --json         print the report as JSON`;
@@ -75,7 +78,7 @@ if (values.json) {
           inv.convergenceSec <= inv.convergenceBoundSec ? "yes" : "NO",
         ],
         [
-          "no loop alive on a revoked/taken-over token",
+          "no loop (dedicated or shared) alive on a revoked/taken-over lease",
           `${inv.zombieLoops.length} seen`,
           inv.zombieLoops.length === 0 ? "yes" : "NO",
         ],

@@ -1,3 +1,4 @@
+import { GROUP_LEASE_TOKEN, groupLeaseKey, SHARED_MEMBER_TOKEN } from "@sqs-dispatcher/core";
 import { PlatformFunction } from "@sqs-dispatcher/local";
 import type { TokenRow } from "./soakProbes.js";
 import { handlerTimeoutSec, local, queueNames } from "./soakRegistry.js";
@@ -12,17 +13,20 @@ export const zombieAfterMs = renewalGapMs + 5_000;
 
 /** What the loop watcher saw, and how to stop it. */
 export interface LoopWatcher {
-  /** Loop counts per queue, one entry per look. */
+  /** Dedicated loop counts per queue, one entry per look (a quiet queue's shared loop is not one). */
   readonly loopCounts: Map<string, number[]>;
-  /** Loops seen running on a token that no longer names them for longer than {@link zombieAfterMs}. */
+  /**
+   * Loops seen running on a token (or a shared group's lease row) that no longer names them for
+   * longer than {@link zombieAfterMs}.
+   */
   readonly zombies: Set<string>;
   /** Stops watching; resolves once the last look is done. */
   stop(): Promise<void>;
 }
 
 /**
- * Watches the loops all along: loop counts per queue, and loops running on tokens that no longer
- * name them.
+ * Watches the loops all along: loop counts per queue, and loops, dedicated or shared, running on
+ * tokens or lease rows that no longer name them.
  */
 export function startLoopWatcher({ cloud, deployment, clock, probes, urlOf }: SoakRun): LoopWatcher {
   const { tokens } = probes;
@@ -37,14 +41,20 @@ export function startLoopWatcher({ cloud, deployment, clock, probes, urlOf }: So
         const rows = await tokens();
         const held = new Map(rows.map((r) => [`${r.queueUrl} ${r.token}`, r.loopId]));
         for (const name of queueNames) {
-          loopCounts.get(name)?.push(rows.filter((r) => r.queueUrl === urlOf(name)).length);
+          loopCounts
+            .get(name)
+            ?.push(rows.filter((r) => r.queueUrl === urlOf(name) && r.token !== SHARED_MEMBER_TOKEN).length);
         }
         const now = clock.now();
         for (const running of cloud.lambda.running(PlatformFunction.Poller)) {
-          const event = JSON.parse(running.payload) as Partial<TokenRow>;
-          if (!event.queueUrl || !event.token || !event.loopId) continue;
-          if (held.get(`${event.queueUrl} ${event.token}`) === event.loopId) continue;
-          const key = `${nameOfUrl.get(event.queueUrl) ?? event.queueUrl}/${event.token}@${event.loopId}`;
+          const event = JSON.parse(running.payload) as Partial<TokenRow> & { group?: string };
+          // A shared loop's event names its group: its lease is the group's lease row.
+          const lease = event.group
+            ? { queueUrl: groupLeaseKey(event.group).queueUrl, token: GROUP_LEASE_TOKEN }
+            : { queueUrl: event.queueUrl, token: event.token };
+          if (!lease.queueUrl || !lease.token || !event.loopId) continue;
+          if (held.get(`${lease.queueUrl} ${lease.token}`) === event.loopId) continue;
+          const key = `${nameOfUrl.get(lease.queueUrl) ?? lease.queueUrl}/${lease.token}@${event.loopId}`;
           const first = strayFirstSeen.get(key);
           if (first === undefined) strayFirstSeen.set(key, now);
           else if (now - first > zombieAfterMs) zombies.add(key);

@@ -10,7 +10,7 @@ export interface MessageFates {
   readonly dlqIds: Set<string>;
   /** Soak ids the handler recorded, with its delivery count and the last receive count. */
   readonly recorded: Map<string, { deliveries: number; receiveCount: number }>;
-  /** The FIFO queue's delivery log per message group (SQS message ids in delivery order). */
+  /** Each FIFO queue's delivery log per message group, keyed `<queue>#<group>` (SQS message ids in delivery order). */
   readonly orderLogs: Map<string, string[]>;
 }
 
@@ -52,7 +52,6 @@ export async function collectMessageFates(
   }
   const recorded = new Map<string, { deliveries: number; receiveCount: number }>();
   const orderLogs = new Map<string, string[]>();
-  const orderLogPrefix = `${orderKeyPrefix}${"soak-c.fifo"}#`;
   let start: Record<string, unknown> | undefined;
   do {
     const page: ScanCommandOutput = await doc.send(
@@ -60,8 +59,8 @@ export async function collectMessageFates(
     );
     for (const item of page.Items ?? []) {
       const key = String(item.messageId);
-      if (key.startsWith(orderLogPrefix))
-        orderLogs.set(key.slice(orderLogPrefix.length), item.seen as string[]);
+      if (key.startsWith(orderKeyPrefix))
+        orderLogs.set(key.slice(orderKeyPrefix.length), item.seen as string[]);
       const id = soakIdOf(String(item.body ?? ""));
       if (id)
         recorded.set(id, { deliveries: Number(item.deliveries), receiveCount: Number(item.receiveCount) });

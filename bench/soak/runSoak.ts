@@ -10,14 +10,14 @@ import { queueNames, soakRegistry } from "./soakRegistry.js";
 import { buildSoakReport, type SoakReport } from "./soakReport.js";
 import type { SoakRun } from "./soakRun.js";
 import { scaleUpThenDown, waitUntilDrained } from "./soakScaling.js";
-import { sendSoakTraffic } from "./soakTraffic.js";
+import { emptySoakTraffic, sendQuietWaves, sendSoakTraffic } from "./soakTraffic.js";
 
 export { soakRegistry } from "./soakRegistry.js";
 export type { SoakReport } from "./soakReport.js";
 
 /** Options of {@link runSoak}. */
 export interface SoakOptions {
-  /** Messages sent to each of the three queues. */
+  /** Messages sent to each of the three busy queues (each quiet queue gets a tenth, in waves). */
   messagesPerQueue: number;
   mix?: SoakMix;
   /** Inject throttles, 429s and 500s and kill execution environments (default true). */
@@ -42,7 +42,8 @@ export interface SoakOptions {
 }
 
 /**
- * A chaos soak on a fresh local cloud: three queues (one FIFO), handler failures, crashes and
+ * A chaos soak on a fresh local cloud: three busy queues (one FIFO) and three quiet ones (one FIFO)
+ * whose traffic comes in waves, polled by a shared loop; handler failures, crashes and
  * timeouts, throttled DynamoDB writes, 429s on Invoke, 500s on ReceiveMessage, killed execution
  * environments, and a scale-up and a scale-down while it runs. Then it checks what must hold:
  * no message lost (each recorded, or in its DLQ), every route back to its desired loops soon
@@ -91,11 +92,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await probes.waitFor(
       "the first loops",
       async () =>
-        (await probes.tokens()).filter((t) => t.lastUsed !== undefined).length >= 3 ? true : undefined,
+        // The busy queues' three loops and the quiet queues' shared loop.
+        (await probes.tokens()).filter((t) => t.lastUsed !== undefined).length >= 4 ? true : undefined,
       // Generous: on a shared 2-core machine the first cold starts of 4 loops' worth of batches are slow.
       120_000,
     );
-    progress("platform up: 3 queues, one loop each");
+    progress("platform up: 3 busy queues, one loop each; 3 quiet queues, one shared loop");
 
     watcher = startLoopWatcher(run);
 
@@ -106,10 +108,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       stopChaos.push(() => faults.stop());
     }
 
-    const traffic = await sendSoakTraffic(run, perQueue, mix, random);
+    const traffic = emptySoakTraffic();
+    // The quiet queues' waves run beside the busy traffic, the scaling and the faults.
+    const quiet = sendQuietWaves(run, traffic, Math.max(1, Math.ceil(perQueue / 10)), mix, random, timeoutMs);
+    // Not left unhandled while the busy phases run: it is awaited below.
+    quiet.catch(() => undefined);
+    await sendSoakTraffic(run, traffic, perQueue, mix, random);
     progress(`sent ${traffic.sent.size} messages`);
 
     if (options.scaling !== false) await scaleUpThenDown(run, traffic.sent.size, timeoutMs);
+    await quiet;
     await waitUntilDrained(run, queueNames, timeoutMs);
 
     // The faults stop: from here, every route must return to its desired loops, all alive.

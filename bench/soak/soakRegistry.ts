@@ -15,15 +15,26 @@ export const local = {
   poller: { timeoutSec: 20, waitTimeSec: 1, marginSec: 1, routeCacheTtlSec: 1, renewEverySec: 3 },
   restart: { intervalSec: 2, staleAfterSec: 11, startGraceSec: 6 },
 };
-/** The soak's queues: two standard, one FIFO. */
-export const queueNames = ["soak-a", "soak-b", "soak-c.fifo"] as const;
+/** The soak's busy queues: two standard, one FIFO, each with dedicated loops all along. */
+export const busyQueueNames = ["soak-a", "soak-b", "soak-c.fifo"] as const;
+/**
+ * The soak's quiet queues (`minLoops: 0`): one shared loop polls them; their traffic comes in
+ * waves with lulls between, so the shared loop serves them busy and idle, through the faults.
+ */
+export const quietQueueNames = ["soak-q1", "soak-q2", "soak-q3.fifo"] as const;
+/** Every soak queue. */
+export const queueNames = [...busyQueueNames, ...quietQueueNames] as const;
+/** Waves of traffic on each quiet queue, and the lull after each (no message sent) in long polls. */
+export const quietWaves = 4;
+export const quietLullPolls = 10;
 // FIFO order holds per group: a failed batch blocks its groups until the visibility timeout, so a FIFO
 // queue keeps many groups to stay busy (as real FIFO workloads do).
 export const fifoGroups = 50;
 
 /**
- * The soak's registry: three queues (one FIFO) on the `record` handler, one of them alarm-scaled,
- * each loop with up to {@link soakConcurrency} batches in flight.
+ * The soak's registry: three busy queues (one FIFO) on the `record` handler, one of them
+ * alarm-scaled, each loop with up to {@link soakConcurrency} batches in flight; and three quiet
+ * queues (one FIFO) with no dedicated loop at rest, polled by a shared loop.
  */
 export function soakRegistry(messagesPerQueue: number): Registry {
   const queue = (name: string) => ({ name, visibilityTimeoutSec: handlerTimeoutSec + 1, maxReceiveCount: 4 });
@@ -50,6 +61,13 @@ export function soakRegistry(messagesPerQueue: number): Registry {
         maxLoops: 1,
         concurrency: soakConcurrency,
       },
+      ...quietQueueNames.map((name) => ({
+        queue: queue(name),
+        function: "record",
+        minLoops: 0,
+        maxLoops: 1,
+        concurrency: soakConcurrency,
+      })),
     ],
     local,
   });

@@ -1,4 +1,5 @@
 import { listOffenders } from "@sqs-dispatcher/config";
+import { SHARED_MEMBER_TOKEN } from "@sqs-dispatcher/core";
 import type { FaultCounts } from "@sqs-dispatcher/local";
 import type { LoopWatcher } from "./loopWatcher.js";
 import type { MessageFates } from "./messageFates.js";
@@ -144,7 +145,8 @@ export async function buildSoakReport(
         recorded: ids.filter((id) => recorded.has(id)).length,
         inDlq: ids.filter((id) => dlqIds.has(id)).length,
         maxLoops: Math.max(0, ...(loopCounts.get(name) ?? [])),
-        finalLoops: finalRows.filter((r) => r.queueUrl === urlOf(name)).length,
+        finalLoops: finalRows.filter((r) => r.queueUrl === urlOf(name) && r.token !== SHARED_MEMBER_TOKEN)
+          .length,
       };
     }),
   };

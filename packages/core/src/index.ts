@@ -21,7 +21,15 @@ export { FunctionInfoUnavailableError } from "./functions/functionInfoErrors.js"
 export type { FunctionInfoReader } from "./functions/ports.js";
 export { addLoops, removeLoops } from "./lease/loops.js";
 export type { GroupStore, LeaseStore, LoopStarter } from "./lease/ports.js";
-export { dedicatedTokens, groupIdPattern, isSharedLoopEvent, type PollerEvent } from "./lease/sharedGroup.js";
+export {
+  dedicatedTokens,
+  GROUP_LEASE_TOKEN,
+  groupIdPattern,
+  groupLeaseKey,
+  isSharedLoopEvent,
+  type PollerEvent,
+  SHARED_MEMBER_TOKEN,
+} from "./lease/sharedGroup.js";
 export type { LoopEvent, TokenRecord } from "./lease/token.js";
 export { type LogFields, type Logger, silentLogger } from "./logger.js";
 export {

@@ -1,7 +1,12 @@
 import { CloudWatchClient, GetMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { defaultSharedQueuesPerLoop } from "@sqs-dispatcher/config";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform, testRegistry } from "../support/testPlatform.js";
+import {
+  type CapturedLog,
+  startTestPlatform,
+  type TestPlatform,
+  testRegistry,
+} from "../support/testPlatform.js";
 import { waitFor } from "../support/waitFor.js";
 
 /** The issue's bound for a first message on a quiet queue, from its send to the handler's record. */
@@ -13,11 +18,42 @@ const routeCount = quiet.length + 1;
 const sharedLoops = Math.ceil(routeCount / defaultSharedQueuesPerLoop);
 /**
  * The burst: the issue names 5,000 messages; 2,000 keep this test to about a minute on a loaded
- * 2-core machine and still outlast what the shared loop alone drains before depth mode adds loops.
+ * 2-core machine and, sent in ten streams at once, still outlast what the shared loop alone drains
+ * before depth mode adds loops.
  */
 const burstSize = 2_000;
 const staleAfterSec = 12;
 const restartIntervalSec = 2;
+const waitTimeSec = 5;
+
+/**
+ * Whether a FIFO group's handler log keeps the group's order: it starts at the group's first
+ * message, and each entry is the next message or a redelivery that resumes at or before the entry
+ * it follows (a failed record and the rest of its batch come again). No message is ever seen
+ * before one sent ahead of it in its group had been seen.
+ */
+const keepsGroupOrder = (log: readonly string[], sent: readonly string[]) => {
+  const at = log.map((id) => sent.indexOf(id));
+  return (
+    at.every((i) => i >= 0) &&
+    at[0] === 0 &&
+    at.every((i, k) => k === 0 || i <= at[k - 1]! + 1) &&
+    sent.every((id) => log.includes(id))
+  );
+};
+
+/** A function's Powertools log lines since `since` (epoch ms): their fields and their time. */
+const functionLines = (logs: readonly CapturedLog[], service: string, since: number) =>
+  logs.flatMap((l) => {
+    if (!l.message.startsWith("{")) return [];
+    try {
+      const line = JSON.parse(l.message) as Record<string, unknown>;
+      const at = Date.parse(String(line.timestamp));
+      return line.service === service && at >= since ? [{ fields: line, at }] : [];
+    } catch {
+      return [];
+    }
+  });
 
 describe("shared loops: 40 quiet routes and one that gets a burst", () => {
   let platform: TestPlatform;
@@ -27,24 +63,34 @@ describe("shared loops: 40 quiet routes and one that gets a burst", () => {
       testRegistry({
         routes: [
           ...quiet.map((name) => ({
-            queue: { name },
+            // A failed FIFO batch comes back within seconds, not after the default 180 s: the
+            // group stays blocked behind it until then.
+            queue: name.endsWith(".fifo") ? { name, visibilityTimeoutSec: 5 } : { name },
             function: "record",
             minLoops: 0,
             maxLoops: 1,
             concurrency: 2,
+            // Two FIFO records a batch: the handler writes twice per record, and eight records on a
+            // loaded machine outran its 2 s timeout again at every redelivery.
+            ...(name.endsWith(".fifo") ? { batchSize: 2 } : {}),
           })),
           {
             queue: { name: burstQueue },
             function: "noop",
             minLoops: 0,
             maxLoops: 3,
+            // One batch at a time per loop: the shared loop's lane alone cannot keep up with the
+            // burst however fast the machine, so its depth builds and depth mode must add loops.
+            concurrency: 1,
             scaling: { mode: "depth" as const, targetPerLoop: 200, scaleInCooldownSec: 2 },
           },
         ],
         local: {
           // Long polls of 5 s, as a shared loop's are long on AWS (20 s): 41 members make about 8
           // receives a second here, not 41.
-          poller: { timeoutSec: 30, waitTimeSec: 5, renewEverySec: 2, routeCacheTtlSec: 2 },
+          // A margin of 3 s: an invocation ending late on a loaded machine is killed at its timeout,
+          // and the long polls it leaves open on the SQS side take messages nobody reads.
+          poller: { timeoutSec: 30, waitTimeSec, marginSec: 3, renewEverySec: 2, routeCacheTtlSec: 2 },
           restart: { intervalSec: restartIntervalSec, staleAfterSec, startGraceSec: staleAfterSec },
         },
       }),
@@ -129,28 +175,55 @@ describe("shared loops: 40 quiet routes and one that gets a burst", () => {
     for (const ms of latencies) expect(ms).toBeLessThanOrEqual(firstMessageBoundMs);
   }, 120_000);
 
-  it("keeps per-group order on a FIFO quiet route", async () => {
+  it("keeps per-group order on a FIFO quiet route, also across a failure in the middle of a group", async () => {
     // SQS hands out one batch per message group at a time, so each group is a chain of receives
     // and invokes: slow on a loaded machine beside 40 other long-polling members, hence the deadline.
-    const group = (g: string) => Array.from({ length: 8 }, (_, i) => ({ group: g, i, traceOrder: true }));
-    const a = await platform.send("quiet-order.fifo", group("a"), { groupId: "a" });
+    // a3 fails on its first delivery: a4..a7 must not overtake it.
+    const group = (g: string, failAt?: number) =>
+      Array.from({ length: 8 }, (_, i) =>
+        i === failAt
+          ? { group: g, i, traceOrder: true, fail: true, untilReceiveCount: 2 }
+          : { group: g, i, traceOrder: true },
+      );
+    const a = await platform.send("quiet-order.fifo", group("a", 3), { groupId: "a" });
     const b = await platform.send("quiet-order.fifo", group("b"), { groupId: "b" });
-    await waitFor(async () => (await platform.processed([...a, ...b])).size === a.length + b.length, {
-      timeoutMs: 90_000,
-      description: "both groups handled",
-    });
-    expect(await platform.orderLog("quiet-order.fifo", "a")).toEqual(a);
-    expect(await platform.orderLog("quiet-order.fifo", "b")).toEqual(b);
+    const all = [...a, ...b];
+    // a3's first delivery always fails (its own failure, or the batch's timeout on a loaded machine
+    // before the handler reached it), so it is received at least twice.
+    await waitFor(
+      async () => {
+        const found = await platform.processed(all);
+        const depth = await platform.depth(platform.queueUrl("quiet-order.fifo"));
+        return (
+          found.size === all.length &&
+          (found.get(a[3]!)?.receiveCount ?? 0) >= 2 &&
+          depth.visible === 0 &&
+          depth.inFlight === 0
+        );
+      },
+      { timeoutMs: 90_000, description: "both groups handled, a3 again after its failure, the queue empty" },
+    );
+    const logA = await platform.orderLog("quiet-order.fifo", "a");
+    const logB = await platform.orderLog("quiet-order.fifo", "b");
+    expect(keepsGroupOrder(logA, a), `group a seen as ${logA.map((id) => a.indexOf(id)).join(",")}`).toBe(
+      true,
+    );
+    expect(keepsGroupOrder(logB, b), `group b seen as ${logB.map((id) => b.indexOf(id)).join(",")}`).toBe(
+      true,
+    );
   }, 120_000);
 
-  // Skipped: after the quiet-route tests above, a shared loop keeps renewing its group's lease while
-  // its lanes stop handling messages, so restart never sees it stale and depth mode never adds a
-  // dedicated loop (each test passes when run alone). Known defect of shared loops, open in the tracker.
-  it.skip("drains a burst through dedicated loops, then goes back to rest", async () => {
+  it("drains a burst through dedicated loops, then goes back to rest", async () => {
     const url = platform.queueUrl(burstQueue);
-    await platform.send(
-      burstQueue,
-      Array.from({ length: burstSize }, (_, i) => ({ i })),
+    const bodies = Array.from({ length: burstSize }, (_, i) => ({ i }));
+    // Ten streams at once: the burst lands faster than one loop drains it (a standard queue, no order).
+    await Promise.all(
+      Array.from({ length: 10 }, (_, stream) =>
+        platform.send(
+          burstQueue,
+          bodies.filter((_, i) => i % 10 === stream),
+        ),
+      ),
     );
     await waitFor(async () => (await platform.tokens(url)).some((row) => row.token !== "shared"), {
       timeoutMs: 30_000,
@@ -173,8 +246,7 @@ describe("shared loops: 40 quiet routes and one that gets a burst", () => {
     );
   }, 240_000);
 
-  // Skipped for the same defect as the burst test above.
-  it.skip("brings a group back after its shared loop's environment is killed, within staleAfterSec + a restart interval", async () => {
+  it("brings a group back after its shared loop's environment is killed, within staleAfterSec + a restart interval", async () => {
     const lambda = platform.cloud.lambda;
     const droppedBefore = lambda.stats("poller").asyncDropped;
     const killedAt = Date.now();
@@ -190,6 +262,15 @@ describe("shared loops: 40 quiet routes and one that gets a burst", () => {
         description: "every shared loop's event given up after Lambda's retries",
       },
     );
+    // The killed invocation's long polls stay open on the SQS side until their wait ends, and SQS
+    // hands a message to any open long poll, a dead one too: such a message waits out the queue's
+    // visibility timeout (on AWS as here; no loop ever saw it). What is measured is how long the
+    // members go unpolled, so the messages are sent once those polls are over.
+    const pollsOverAt = Date.now() + (waitTimeSec + 1) * 1000;
+    await waitFor(() => Date.now() >= pollsOverAt, {
+      timeoutMs: (waitTimeSec + 2) * 1000,
+      description: "the killed invocation's long polls over",
+    });
     const sample = ["quiet-1", "quiet-20", "quiet-37"];
     const sent = await Promise.all(
       sample.map(async (name) => ({
@@ -197,21 +278,32 @@ describe("shared loops: 40 quiet routes and one that gets a burst", () => {
         id: (await platform.send(name, [{ afterKill: name }]))[0]!,
       })),
     );
-    // Unpolled at most staleAfterSec + one restart interval after the last heartbeat (before the
-    // kill); then the new invocation's cold start (its environment was killed), its first receive
-    // and the handler: the first-message bound and a few seconds of slack.
-    const bound = killedAt + (staleAfterSec + restartIntervalSec) * 1000 + firstMessageBoundMs + 5_000;
-    const items = await waitFor(
+    // Every member is polled again, the sample's messages handled (a deadline, not a speed bound).
+    await waitFor(
       async () => {
         const found = await platform.processed(sent.map((s) => s.id));
         return found.size === sent.length ? found : undefined;
       },
-      {
-        timeoutMs: Math.max(1_000, bound - Date.now()) + 20_000,
-        description: "messages handled after the kill",
-      },
+      { timeoutMs: 60_000, description: "messages handled after the kill" },
     );
-    for (const { id } of sent) expect(items.get(id)!.firstAt).toBeLessThanOrEqual(bound);
-    expect(platform.logs.some((l) => /claimed a stale shared group/.test(l.message))).toBe(true);
+    // Unpolled at most staleAfterSec + one restart interval after the last heartbeat, read off the
+    // functions' own logs so a loaded machine's slow cold starts do not count: restart claimed the
+    // group in its first run that began after the lease went stale, and not in one before.
+    const lines = functionLines(platform.logs, "restart", killedAt - staleAfterSec * 1000);
+    const claimLine = lines.find(
+      (l) => l.fields.message === "restart: claimed a stale shared group and started its loop",
+    );
+    expect(claimLine, "restart claimed the group").toBeDefined();
+    const claim = claimLine!.fields;
+    const staleAt = Number(claim.lastUsed) + staleAfterSec * 1000;
+    // Never before the lease went stale: restart does not take over a live loop.
+    expect(claimLine!.at).toBeGreaterThanOrEqual(staleAt);
+    const runs = lines
+      .filter((l) => String(l.fields.message).startsWith("restart: done"))
+      .map((l) => ({ requestId: l.fields.requestId, startedAt: l.at - Number(l.fields.elapsedMs) }));
+    const claimRun = runs.find((r) => r.requestId === claim.requestId);
+    expect(claimRun, "the claiming run's summary").toBeDefined();
+    const missed = runs.filter((r) => r.startedAt > staleAt && r.startedAt < claimRun!.startedAt);
+    expect(missed, "restart runs that began after the lease went stale without claiming it").toEqual([]);
   }, 120_000);
 });

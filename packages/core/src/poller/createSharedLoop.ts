@@ -14,10 +14,11 @@ import type { QueueClient, Receive } from "../queue/ports.js";
 import { type BackoffPolicy, defaultBackoff } from "../retry/backoff.js";
 import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
+import type { BatchSlots } from "./batchSlots.js";
 import { laneTimingOf, type PollerSettings } from "./createPoller.js";
 import { endInvocation } from "./endOfInvocation.js";
 import type { RefusingFunctions } from "./handlerAvailability.js";
-import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
+import { createLoopInvocation, type InvocationContext, type LoopInvocation } from "./loopInvocation.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
 import { createQueueLane, type QueueLane } from "./queueLane.js";
 import { recurse } from "./recurse.js";
@@ -29,6 +30,14 @@ import { recurse } from "./recurse.js";
  * neither starves the others nor holds more than its share of the environment's sockets.
  */
 export const SHARED_EXTRA_BATCHES = 10;
+
+/**
+ * Lanes of one member that may fail unexpectedly in one invocation (an error thrown inside the
+ * lane, not a failed receive or handler: those the lane handles itself). A failed lane is replaced
+ * at the next member read; once a member's lanes failed this many times the invocation starts no
+ * more batches and recurses, so the group's lease is never renewed for a member nobody polls.
+ */
+export const MAX_LANE_FAILURES = 3;
 
 export interface SharedLoopDeps {
   leases: Pick<LeaseStore, "heartbeat" | "listByQueue">;
@@ -66,7 +75,9 @@ export interface SharedLoop {
  * each member's batches get its route's handler, batch size and window, filters, rate limit, FIFO
  * hold-back, visibility extension, not-run handling and metrics. All members long-poll at once.
  * The member set is re-read on a timer: a new member gets a lane, a member that left idles (its
- * route reads as absent) until the invocation ends.
+ * route reads as absent) until the invocation ends. A lane that throws is replaced at the next read;
+ * a member whose lanes keep failing ({@link MAX_LANE_FAILURES}) ends the invocation early, so the
+ * lease is not renewed on behalf of a member nobody polls.
  *
  * @example
  * const shared = createSharedLoop({ leases, groups, routes, queue, receive, invoker, starter, clock, logger, settings });
@@ -91,9 +102,16 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
   const receive: Receive = deps.receive ?? ((queueUrl, options) => deps.queue.receive(queueUrl, options));
 
   async function run(event: SharedLoopEvent, context: InvocationContext): Promise<LoopOutcome> {
+    /** The members' live lanes: a lane that failed leaves, and its member gets a new one at the next read. */
     const lanes = new Map<string, QueueLane>();
+    /** Batch slots of every lane this invocation ran, failed ones included: their batches still finish. */
+    const slots: BatchSlots[] = [];
     const running: Promise<void>[] = [];
     let members = new Set<string>();
+    /** Unexpected lane failures per member in this invocation. */
+    const failures = new Map<string, number>();
+    /** Set once a member's lanes kept failing: no lane starts another batch, and the invocation recurses. */
+    let stopping = false;
     const invocation = createLoopInvocation(
       {
         leases: deps.leases,
@@ -117,6 +135,11 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
       context,
     );
     const log = invocation.log;
+    // What the lanes see of the invocation: once it is stopping, no renewal (so no further batch).
+    const laneInvocation: LoopInvocation = {
+      ...invocation,
+      renewIfDue: async () => !stopping && (await invocation.renewIfDue()),
+    };
 
     /** Batches across every member's lane now: the long polls and the batches in the handler. */
     const inFlight = () => [...lanes.values()].reduce((sum, lane) => sum + lane.slots.inHandler(), 0);
@@ -140,42 +163,71 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
     /** Whether the invocation still has time for a whole cycle of a lane (receive, handler, margin). */
     const timeForACycle = () => invocation.remainingMs() >= timing.waitMs + longestBatchMs + marginMs;
 
+    /**
+     * A lane that threw (or could not be made) is dropped, so the member gets a new one at the next
+     * member read; after {@link MAX_LANE_FAILURES} of them the invocation stops and recurses.
+     */
+    const laneFailed = (queueUrl: string, error: unknown) => {
+      const count = (failures.get(queueUrl) ?? 0) + 1;
+      failures.set(queueUrl, count);
+      log.error("a member's lane failed unexpectedly; the member gets a new lane at the next member read", {
+        memberQueueUrl: queueUrl,
+        failures: count,
+        error: describeError(error),
+      });
+      if (count >= MAX_LANE_FAILURES && !stopping) {
+        stopping = true;
+        log.error("a member's lane kept failing; the invocation starts no more batches and recurses", {
+          memberQueueUrl: queueUrl,
+          failures: count,
+        });
+      }
+    };
+
+    /** Starts a member's lane and keeps its slots for the end of the invocation. */
+    const startLane = (queueUrl: string) => {
+      const lane = createQueueLane(
+        {
+          queueUrl,
+          routes: memberRoutes(queueUrl),
+          queue: deps.queue,
+          receive,
+          invoker: deps.invoker,
+          clock,
+          retry,
+          metrics,
+          region: settings.region ?? "us-east-1",
+          waitTimeSec: settings.waitTimeSec,
+          payloadLimitBytes: settings.payloadLimitBytes,
+          timing,
+          visibilityCache,
+          refusing,
+          budgetLoggedAt,
+          ids,
+          ...(deps.functions ? { functions: deps.functions } : {}),
+        },
+        laneInvocation,
+      );
+      lanes.set(queueUrl, lane);
+      slots.push(lane.slots);
+      running.push(
+        lane.run().catch((error: unknown) => {
+          if (lanes.get(queueUrl) === lane) lanes.delete(queueUrl);
+          laneFailed(queueUrl, error);
+        }),
+      );
+    };
+
     const addLanes = (urls: Iterable<string>) => {
       // A member that joins too late for a whole cycle is polled from the next invocation on.
-      if (!timeForACycle()) return;
+      if (!timeForACycle() || stopping) return;
       for (const queueUrl of urls) {
         if (lanes.has(queueUrl)) continue;
-        const lane = createQueueLane(
-          {
-            queueUrl,
-            routes: memberRoutes(queueUrl),
-            queue: deps.queue,
-            receive,
-            invoker: deps.invoker,
-            clock,
-            retry,
-            metrics,
-            region: settings.region ?? "us-east-1",
-            waitTimeSec: settings.waitTimeSec,
-            payloadLimitBytes: settings.payloadLimitBytes,
-            timing,
-            visibilityCache,
-            refusing,
-            budgetLoggedAt,
-            ids,
-            ...(deps.functions ? { functions: deps.functions } : {}),
-          },
-          invocation,
-        );
-        lanes.set(queueUrl, lane);
-        running.push(
-          lane.run().catch((error: unknown) => {
-            log.error("a member's lane failed unexpectedly; its queue waits for the next invocation", {
-              memberQueueUrl: queueUrl,
-              error: describeError(error),
-            });
-          }),
-        );
+        try {
+          startLane(queueUrl);
+        } catch (error) {
+          laneFailed(queueUrl, error);
+        }
       }
     };
 
@@ -204,10 +256,10 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
       // fills or ends the group) that timer also keeps the lease renewed.
       const stopRefresh = new AbortController();
       const refresh = (async () => {
-        while (!stopRefresh.signal.aborted && invocation.ended() === undefined) {
+        while (!stopRefresh.signal.aborted && invocation.ended() === undefined && !stopping) {
           const lease = lanes.size === 0 ? invocation.msUntilRenewal() : Number.POSITIVE_INFINITY;
           await clock.sleep(Math.max(0, Math.min(membersEveryMs, lease)), stopRefresh.signal);
-          if (stopRefresh.signal.aborted) break;
+          if (stopRefresh.signal.aborted || stopping) break;
           if (lanes.size === 0) await invocation.renewIfDue();
           if (!(await readMembers())) {
             invocation.expediteRenewal();
@@ -222,8 +274,9 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
           await Promise.all(batch);
           continue;
         }
-        // Every lane is done: time is up or the lease is lost. A group without members idles until then.
-        if (lanes.size > 0 || invocation.ended() !== undefined || !timeForACycle()) break;
+        // Every lane is done: time is up, the lease is lost or a member's lanes kept failing. A group
+        // without members (or whose failed lanes wait for the next member read) idles until then.
+        if (lanes.size > 0 || invocation.ended() !== undefined || stopping || !timeForACycle()) break;
         await clock.sleep(Math.min(membersEveryMs, Math.max(0, invocation.remainingMs() - marginMs)));
       }
       stopRefresh.abort();
@@ -241,7 +294,6 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
       queueName: `shared-${event.group}`,
       marginMs,
     };
-    const slots = [...lanes.values()].map((lane) => lane.slots);
     const unfinished = () => slots.reduce((sum, s) => sum + s.unfinished(), 0);
     if (invocation.ended() === undefined && unfinished() > 0) {
       // Every lane's last long poll may still run for a whole wait: the next invocation starts now
