@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Template } from "aws-cdk-lib/assertions";
 import { App } from "sst/constructs";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
-import { initProject } from "sst/project.js";
+import { initProject, setProject, useProject } from "sst/project.js";
 
 /** A synthesized resource of a template. */
 export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -12,12 +12,19 @@ export type Statement = { Effect: string; Action: string | string[]; Resource: u
 
 /**
  * A fresh folder under `.sst/` for one test file's synthesized apps, with the SST project set up
- * for stage `test` (the caller removes the folder when done).
+ * for stage `test` (the caller removes the folder when done). SST writes an app's generated types
+ * and its function bundles under the project's out folder, deleting them first, keyed by construct
+ * path: test files that synthesize the same stacks at once would delete each other's, so each
+ * file's project writes them inside its own folder.
  */
 export async function synthFolder(prefix: string): Promise<string> {
   await initProject({ stage: "test" });
   await mkdir(join(process.cwd(), ".sst"), { recursive: true });
-  return mkdtemp(join(process.cwd(), ".sst", prefix));
+  const folder = await mkdtemp(join(process.cwd(), ".sst", prefix));
+  const project = useProject();
+  const out = join(folder, "sst");
+  setProject({ ...project, paths: { ...project.paths, out, artifacts: join(out, "artifacts") } });
+  return folder;
 }
 
 /**
