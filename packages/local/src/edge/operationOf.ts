@@ -20,5 +20,11 @@ export function operationOf(
   if (/^\/2015-03-31\/functions\/[^/]+\/configuration$/.test(path)) return "GetFunctionConfiguration";
   if (/^\/2015-03-31\/functions\/[^/]+$/.test(path)) return "GetFunction";
   if (/^\/2016-08-19\/account-settings\/?$/.test(path)) return "GetAccountSettings";
+  if (/^\/2019-09-30\/functions\/[^/]+\/concurrency$/.test(path) && method === "GET")
+    return "GetFunctionConcurrency";
+  if (/^\/2017-10-31\/functions\/[^/]+\/concurrency$/.test(path)) {
+    if (method === "PUT") return "PutFunctionConcurrency";
+    if (method === "DELETE") return "DeleteFunctionConcurrency";
+  }
   return undefined;
 }
