@@ -51,65 +51,65 @@ export function reportThroughput(
     say(
       `goal: one loop at the default concurrency >= 1.2x sqs-consumer (${ratio(loop, consumer)}x) and >= 0.7x raw (${ratio(loop, raw)}x)`,
     );
-}
-if (asked.sweep) {
-  const one = rate(Contender.dispatcher(1));
-  say(`\nconcurrency sweep, one loop (median of ${rounds}):`);
+  }
+  if (asked.sweep) {
+    const one = rate(Contender.dispatcher(1));
+    say(`\nconcurrency sweep, one loop (median of ${rounds}):`);
+    say(
+      renderTable(
+        ["concurrency", "msgs/s", "min-max", "vs concurrency 1", "vs raw", "vs sqs-consumer in-process"],
+        t.contenders
+          .filter((c) => c.id.startsWith("dispatcher-"))
+          .map((c) => [
+            c.id.slice("dispatcher-c".length) +
+              (c.id === Contender.dispatcher(defaultRouteConcurrency) ? " (default)" : ""),
+            Math.round(c.msgsPerSec),
+            `${Math.round(c.min)}-${Math.round(c.max)}`,
+            ratio(c.msgsPerSec, one),
+            ratio(c.msgsPerSec, raw),
+            ratio(c.msgsPerSec, consumer),
+          ]),
+      ),
+    );
+  }
   say(
-    renderTable(
-      ["concurrency", "msgs/s", "min-max", "vs concurrency 1", "vs raw", "vs sqs-consumer in-process"],
-      t.contenders
-        .filter((c) => c.id.startsWith("dispatcher-"))
-        .map((c) => [
-          c.id.slice("dispatcher-c".length) +
-            (c.id === Contender.dispatcher(defaultRouteConcurrency) ? " (default)" : ""),
-          Math.round(c.msgsPerSec),
-          `${Math.round(c.min)}-${Math.round(c.max)}`,
-          ratio(c.msgsPerSec, one),
-          ratio(c.msgsPerSec, raw),
-          ratio(c.msgsPerSec, consumer),
-        ]),
-    ),
-  );
-}
-say(
-  `\nDynamoDB writes under load (one loop; renewEverySec ${t.renewEverySec} as on AWS; every write the edge served while the loop drained; goal <= 5 per 1,000 messages):`,
-);
-say(
-  renderTable(
-    ["concurrency", "messages", "loop seconds", "writes", "per 1,000 messages"],
-    t.leaseWrites.map((w) => [
-      w.concurrency,
-      w.messages,
-      round(w.loopSeconds, 1),
-      w.writes,
-      round(w.writesPer1000Messages, 3),
-    ]),
-  ),
-);
-if (t.cost) {
-  const c = t.cost;
-  say(
-    `\ncost per million messages (one loop, concurrency ${c.concurrency}, batch size 10, no-op handler at 128 MB; goal <= $0.10):`,
+    `\nDynamoDB writes under load (one loop; renewEverySec ${t.renewEverySec} as on AWS; every write the edge served while the loop drained; goal <= 5 per 1,000 messages):`,
   );
   say(
     renderTable(
-      ["item", "per million messages"],
-      [
-        ...Object.entries(c.requests)
-          .sort()
-          .map(([k, n]) => [`${k} requests`, n]),
-        ["handler GB-s", round(c.handlerGbSeconds, 1)],
-        ["poller GB-s", round(c.pollerGbSeconds, 1)],
-        ["$ SQS", round(c.dollars.sqs, 3)],
-        ["$ Lambda requests", round(c.dollars.lambdaRequests, 3)],
-        ["$ Lambda compute", round(c.dollars.lambdaCompute, 3)],
-        ["$ DynamoDB", round(c.dollars.dynamodb, 4)],
-        ["$ total", round(c.dollars.total, 3)],
-      ],
+      ["concurrency", "messages", "loop seconds", "writes", "per 1,000 messages"],
+      t.leaseWrites.map((w) => [
+        w.concurrency,
+        w.messages,
+        round(w.loopSeconds, 1),
+        w.writes,
+        round(w.writesPer1000Messages, 3),
+      ]),
     ),
   );
-}
+  if (t.cost) {
+    const c = t.cost;
+    say(
+      `\ncost per million messages (one loop, concurrency ${c.concurrency}, batch size 10, no-op handler at 128 MB; goal <= $0.10):`,
+    );
+    say(
+      renderTable(
+        ["item", "per million messages"],
+        [
+          ...Object.entries(c.requests)
+            .sort()
+            .map(([k, n]) => [`${k} requests`, n]),
+          ["handler GB-s", round(c.handlerGbSeconds, 1)],
+          ["poller GB-s", round(c.pollerGbSeconds, 1)],
+          ["$ SQS", round(c.dollars.sqs, 3)],
+          ["$ Lambda requests", round(c.dollars.lambdaRequests, 3)],
+          ["$ Lambda compute", round(c.dollars.lambdaCompute, 3)],
+          ["$ DynamoDB", round(c.dollars.dynamodb, 4)],
+          ["$ total", round(c.dollars.total, 3)],
+        ],
+      ),
+    );
+  }
 }
 
 /** The slow-handler concurrency sweep's table. */

@@ -79,7 +79,8 @@ async function addToCount(
     tokenIds: freeSlotIds(inUse, desired - current),
   });
   report.started.push(...result.started);
-  for (const { event, error } of result.startFailed) recordFailure(report, logger, "start loop", error, event);
+  for (const { event, error } of result.startFailed)
+    recordFailure(report, logger, "start loop", error, event);
   if (result.started.length > 0) {
     logger.info("restart: added loops to reach the route's count", {
       queueUrl,
