@@ -57,13 +57,8 @@ export { createSharedLoop, SHARED_EXTRA_BATCHES } from "./poller/createSharedLoo
 export { type LoopOutcome, LoopOutcomeStatus } from "./poller/loopOutcome.js";
 export type { QueueClient, QueueMessage } from "./queue/ports.js";
 export { createLoopShare, createRateLimitedReceive } from "./rateLimit/rateLimitedReceive.js";
-export {
-  createRestart,
-  emptyRestartReport,
-  type Restart,
-  type RestartLeftover,
-  type RestartReport,
-} from "./restart/createRestart.js";
+export { createRestart, type Restart } from "./restart/createRestart.js";
+export { emptyRestartReport, type RestartLeftover, type RestartReport } from "./restart/restartReport.js";
 export { restartBudgetMs } from "./restart/runBudget.js";
 export type { StalenessSettings } from "./restart/staleness.js";
 export { defaultBackoff } from "./retry/backoff.js";

@@ -1,18 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { isSharedQuietRoute, type LoopLimitValues, limitRoutes, type Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
-import { type QueueScalingLock, withLoopCountLock } from "../lease/loopCountLock.js";
-import { addLoops } from "../lease/loops.js";
+import type { QueueScalingLock } from "../lease/loopCountLock.js";
 import type { GroupStore, LeaseStore, LoopStarter } from "../lease/ports.js";
 import { dedicatedTokens, isGroupLeaseRow, isMemberRow, type SharedLoopEvent } from "../lease/sharedGroup.js";
-import type { LoopEvent, TokenKey, TokenRecord } from "../lease/token.js";
+import type { TokenKey, TokenRecord } from "../lease/token.js";
 import type { Logger } from "../logger.js";
 import { listReadableRoutes } from "../routing/listReadableRoutes.js";
 import type { RouteStore } from "../routing/ports.js";
 import { claimStaleGroup } from "./claimStaleGroup.js";
 import { claimStaleToken } from "./claimStaleToken.js";
-import { clampLoopCount, type DesiredLoopCount, freeSlotIds, keepWithinBounds } from "./reconcile.js";
-import { reconcileSharedGroups, type SharedGroupsReport } from "./reconcileSharedGroups.js";
+import { type DesiredLoopCount, keepWithinBounds } from "./reconcile.js";
+import { type ReconcileRouteDeps, reconcileRoute } from "./reconcileRoute.js";
+import { reconcileSharedGroups } from "./reconcileSharedGroups.js";
+import { emptyRestartReport, logRestartSummary, type RestartReport, recordFailure } from "./restartReport.js";
 import { isStale, type StalenessSettings, staleSince } from "./staleness.js";
 import { runPool } from "./workPool.js";
 
@@ -24,12 +25,6 @@ export const DEFAULT_RESTART_CONCURRENCY = 32;
  * deletion still get a turn after an incident left thousands of tokens stale.
  */
 export const CLAIM_SHARE_OF_BUDGET = 0.7;
-
-/**
- * How long a loop-count lock reconcile takes lasts, ms, as the scale functions' does: a restart that
- * dies holding it blocks the queue's loop-count changes no longer than this.
- */
-export const RECONCILE_LOCK_TTL_MS = 60_000;
 
 export interface RestartDeps {
   leases: LeaseStore;
@@ -74,62 +69,6 @@ export interface RestartRunOptions {
   budgetMs?: number;
 }
 
-/** Work a run did not get to within its time box; the next run picks it up. */
-export interface RestartLeftover {
-  /** Stale tokens not claimed (the least stale ones: the stalest go first). */
-  claims: number;
-  /** Routes not reconciled. */
-  routes: number;
-  /** Tokens of removed routes not deleted. */
-  orphans: number;
-  /** Whether the token scan stopped before its last page. */
-  scanIncomplete: boolean;
-}
-
-/** What one restart run did. */
-export interface RestartReport {
-  pages: number;
-  scanned: number;
-  /** Tokens found stale by this run's scan. */
-  stale: number;
-  /** Stale tokens this run claimed and started a new loop for. */
-  claimed: LoopEvent[];
-  /** Stale tokens another claimer won first, or whose loop heartbeat since the scan (nothing started). */
-  claimLost: TokenKey[];
-  /** Loops started for tokens reconcile created (below minLoops). */
-  started: LoopEvent[];
-  /** Tokens deleted: above maxLoops, or of a queue without a route. */
-  deleted: TokenKey[];
-  /** Stored routes that do not parse: the others are reconciled, orphan deletion is skipped. */
-  unreadableRoutes: string[];
-  /** Stored routes over the registry's loop limits, reconciled as clamped (`limitRoutes`), and why. */
-  clamped: { queueName: string; reason: string }[];
-  /** What the time box left for the next run. */
-  left: RestartLeftover;
-  /** Shared groups: stale ones claimed (new loop started), and what reconcile changed. */
-  shared: { claimed: SharedLoopEvent[] } & Omit<SharedGroupsReport, "errors">;
-  /** Failures that did not stop the run. */
-  errors: { step: string; queueUrl?: string; token?: string; message: string }[];
-}
-
-/** A report of a run that did nothing yet: where a run starts counting. */
-export function emptyRestartReport(): RestartReport {
-  return {
-    pages: 0,
-    scanned: 0,
-    stale: 0,
-    claimed: [],
-    claimLost: [],
-    started: [],
-    deleted: [],
-    unreadableRoutes: [],
-    clamped: [],
-    left: { claims: 0, routes: 0, orphans: 0, scanIncomplete: false },
-    shared: { claimed: [], started: [], joined: [], left: [], ended: [] },
-    errors: [],
-  };
-}
-
 export interface Restart {
   run(options?: RestartRunOptions): Promise<RestartReport>;
 }
@@ -148,6 +87,16 @@ export function createRestart(deps: RestartDeps): Restart {
   const desiredLoopCount = deps.desiredLoopCount ?? keepWithinBounds;
   const ids = deps.ids ?? randomUUID;
   const concurrency = deps.concurrency ?? DEFAULT_RESTART_CONCURRENCY;
+  const reconcileDeps: ReconcileRouteDeps = {
+    leases,
+    starter,
+    lock: deps.lock,
+    lockWaitMs: deps.lockWaitMs,
+    clock,
+    logger,
+    desiredLoopCount,
+    ids,
+  };
 
   async function run(options: RestartRunOptions = {}): Promise<RestartReport> {
     const startedAt = clock.now();
@@ -163,7 +112,8 @@ export function createRestart(deps: RestartDeps): Restart {
 
     const report = emptyRestartReport();
     const fail = (step: string, error: unknown, key?: Partial<TokenKey>) =>
-      recordFailure(report, step, error, key);
+      recordFailure(report, logger, step, error, key);
+    const finish = () => logRestartSummary(report, logger, clock.now() - startedAt, budgetMs);
 
     // 1. Scan every page (consistent reads), keeping what the orphan check needs.
     const seen: TokenRecord[] = [];
@@ -267,7 +217,7 @@ export function createRestart(deps: RestartDeps): Restart {
     } catch (error) {
       // Never delete tokens when the routes are unknown.
       fail("list routes", error);
-      return finish(report, startedAt, budgetMs);
+      return finish();
     }
 
     // 3a. Shared groups first, whatever the time box left: one plan, a few writes, and what keeps
@@ -302,7 +252,7 @@ export function createRestart(deps: RestartDeps): Restart {
       work: async (route) => {
         const queueUrl = queueUrlOf(route);
         try {
-          await reconcileRoute(route, queueUrl, report, deadline);
+          await reconcileRoute(reconcileDeps, route, queueUrl, report, deadline);
         } catch (error) {
           fail("reconcile", error, { queueUrl });
         }
@@ -333,109 +283,7 @@ export function createRestart(deps: RestartDeps): Restart {
       report.left.orphans = deletions.left.length;
     }
 
-    return finish(report, startedAt, budgetMs);
-  }
-
-  /** The run's one summary line: warn when the time box left work for the next run. */
-  function finish(report: RestartReport, startedAt: number, budgetMs: number): RestartReport {
-    const { left } = report;
-    const leftSomething = left.claims + left.routes + left.orphans > 0 || left.scanIncomplete;
-    const fields = {
-      pages: report.pages,
-      scanned: report.scanned,
-      stale: report.stale,
-      claimed: report.claimed.length,
-      claimLost: report.claimLost.length,
-      started: report.started.length,
-      deleted: report.deleted.length,
-      unreadableRoutes: report.unreadableRoutes.length,
-      clamped: report.clamped.length,
-      errors: report.errors.length,
-      elapsedMs: clock.now() - startedAt,
-      ...(Number.isFinite(budgetMs) ? { budgetMs } : {}),
-      left,
-    };
-    if (leftSomething) logger.warn("restart: done, time box spent; left for the next run", fields);
-    else logger.info("restart: done", fields);
-    return report;
-  }
-
-  async function reconcileRoute(
-    route: Route,
-    queueUrl: string,
-    report: RestartReport,
-    deadline: number,
-  ): Promise<void> {
-    // A fresh consistent read, not the scan snapshot: scale functions may have changed it meanwhile.
-    // The shared loop's member row is not one of the route's dedicated loops.
-    const current = dedicatedTokens(await leases.listByQueue(queueUrl)).length;
-    const desired = clampLoopCount(route, await desiredLoopCount(route, current));
-    if (desired === current) return;
-    // The change is made under the queue's lock, which the scale functions take too, and counts
-    // the tokens again once it holds it: a scale-up or scale-down may have run since the read above.
-    const waitMs = Math.max(0, Math.min(deps.lockWaitMs ?? 20_000, deadline - clock.now()));
-    await withLoopCountLock(
-      { lock: deps.lock, clock, logger },
-      queueUrl,
-      { ttlMs: RECONCILE_LOCK_TTL_MS, waitMs },
-      async () => {
-        const tokens = dedicatedTokens(await leases.listByQueue(queueUrl));
-        if (desired > current) await addToCount(queueUrl, tokens, desired, report);
-        else await deleteToCount(queueUrl, tokens, desired, report);
-      },
-    );
-  }
-
-  /** Adds loops until the queue has `desired` (nothing when it has them already). */
-  async function addToCount(
-    queueUrl: string,
-    tokens: TokenRecord[],
-    desired: number,
-    report: RestartReport,
-  ): Promise<void> {
-    const current = tokens.length;
-    if (desired <= current) return;
-    const inUse = new Set(tokens.map((t) => t.token));
-    const result = await addLoops({ leases, starter, clock, ids }, queueUrl, desired - current, {
-      tokenIds: freeSlotIds(inUse, desired - current),
-    });
-    report.started.push(...result.started);
-    for (const { event, error } of result.startFailed) recordFailure(report, "start loop", error, event);
-    if (result.started.length > 0) {
-      logger.info("restart: added loops to reach the route's count", {
-        queueUrl,
-        current,
-        desired,
-        started: result.started.length,
-      });
-    }
-  }
-
-  /** Deletes loops until the queue has `desired` (nothing when it has no more). */
-  async function deleteToCount(
-    queueUrl: string,
-    tokens: TokenRecord[],
-    desired: number,
-    report: RestartReport,
-  ): Promise<void> {
-    const current = tokens.length;
-    if (desired >= current) return;
-    // Deterministic choice (highest token ids first) so concurrent restarts delete the same extras.
-    const extras = [...tokens].sort((a, b) => (a.token < b.token ? 1 : a.token > b.token ? -1 : 0));
-    for (const token of extras.slice(0, current - desired)) {
-      if (await leases.delete(token)) report.deleted.push({ queueUrl, token: token.token });
-    }
-    logger.info("restart: deleted loops above the route's count", { queueUrl, current, desired });
-  }
-
-  function recordFailure(report: RestartReport, step: string, error: unknown, key?: Partial<TokenKey>): void {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const where = {
-      ...(key?.queueUrl ? { queueUrl: key.queueUrl } : {}),
-      ...(key?.token ? { token: key.token } : {}),
-    };
-    report.errors.push({ step, ...where, message });
-    logger.error(`restart: ${step} failed`, { ...where, error: message });
+    return finish();
   }
 
   return { run };
