@@ -62,7 +62,10 @@ describe("the bench commands at a tiny size", () => {
     const { code, json, seconds } = await report("bench/soak.ts", args);
     console.log(`pnpm soak ${args.join(" ")}: ${seconds.toFixed(1)} s`);
     expect([0, 1]).toContain(code);
-    expect(json).toMatchObject({ invariants: { sent: 30 } });
+    // The 30 go to the busy queues; the quiet queues get waves of their own on top.
+    const invariants = json["invariants"] as { sent?: unknown } | undefined;
+    expect(invariants?.sent).toBeTypeOf("number");
+    expect(invariants?.sent as number).toBeGreaterThanOrEqual(30);
     expect(json["broken"]).toBeInstanceOf(Array);
   }, 300_000);
 });

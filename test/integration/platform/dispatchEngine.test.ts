@@ -81,6 +81,60 @@ describe("messages whose batch exceeds the 6 MB synchronous limit", () => {
   }, 90_000);
 });
 
+describe("a FIFO group of large messages, split across invokes", () => {
+  it("keeps the group's order through a failure in the first invoke: no later record runs before the failed one's retry", async () => {
+    const { sqs } = platform.deployment.clients;
+    const queueUrl = platform.queueUrl("large.fifo");
+    const ids: string[] = [];
+    // One at a time (a SendMessageBatch is limited to 1 MiB in all) while the route is paused, so one
+    // receive then takes the whole group: 10 × 900 KB, split under 6 MB into two invokes.
+    for (let i = 0; i < 10; i++) {
+      const out = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: (i === 2 ? `fail ${i} ` : `ok ${i} `).padEnd(900_000, "x"),
+          MessageGroupId: "g",
+          MessageDeduplicationId: `large-${i}`,
+        }),
+      );
+      ids.push(out.MessageId!);
+    }
+    const resume = await runDispatcher(
+      { endpoint: platform.cloud.endpoint, config: "test/integration/platform/dispatchEngineRegistry.ts" },
+      ["routes", "set", "large.fifo", "--no-paused"],
+    );
+    expect(resume.code, resume.stderr).toBe(0);
+    await waitFor(async () => (await platform.processed(ids)).size === ids.length, {
+      timeoutMs: 90_000,
+      description: "every large FIFO message recorded",
+    });
+    await drained("large.fifo", 30_000);
+
+    const items = await platform.processed(ids);
+    const perInvoke = ids.map((id) =>
+      Number((items.get(id) as unknown as { batchRecords: number }).batchRecords),
+    );
+    // The batch was split: no invoke carried all ten.
+    expect(Math.max(...perInvoke)).toBeLessThanOrEqual(6);
+    // m2 failed once and ran again.
+    expect(
+      Number((items.get(ids[2]!) as unknown as { receiveCount: number }).receiveCount),
+    ).toBeGreaterThanOrEqual(2);
+    // The recorded sequence: it starts at m0, and each entry is the next message or a redelivery
+    // resuming at or before the entry it follows: nothing after m2 was handled before m2 succeeded.
+    const log = await platform.orderLog("large.fifo", "g");
+    const at = log.map((id) => ids.indexOf(id));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect(at[0]).toBe(0);
+    for (let k = 1; k < at.length; k++)
+      expect(at[k]!, `sequence ${at.join(",")}`).toBeLessThanOrEqual(at[k - 1]! + 1);
+    const firstPastTheFailure = at.findIndex((i) => i > 2);
+    const failedSeen = at.slice(0, firstPastTheFailure).filter((i) => i === 2).length;
+    expect(failedSeen, `sequence ${at.join(",")}`).toBeGreaterThanOrEqual(2);
+    expect((await platform.depth(platform.dlqUrl("large.fifo"))).visible).toBe(0);
+  }, 180_000);
+});
+
 describe("a route whose function does not exist", () => {
   it("shows blocked in status --json, sends nothing to the DLQ while blocked, and drains once the function exists", async () => {
     const definition = platform.cloud.lambda.list().find((f) => f.name === "later");

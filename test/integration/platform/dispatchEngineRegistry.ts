@@ -32,6 +32,13 @@ export default testRegistry({
       concurrency: 2,
     },
     {
+      // Paused until the test has sent the whole group: one receive then takes all ten 900 KB
+      // messages, more than one 6 MB invoke carries.
+      queue: { name: "large.fifo", visibilityTimeoutSec: 10, maxReceiveCount: 3 },
+      function: "sizeRecord",
+      paused: true,
+    },
+    {
       queue: { name: "groups.fifo", visibilityTimeoutSec: 10, maxReceiveCount: 10 },
       function: "failOnly",
       concurrency: 4,
