@@ -187,7 +187,7 @@ describe("a queue routed to a function the platform did not build", () => {
     });
   });
 
-  it("keeps every message through a reserved concurrency of 1 (throttles), and status shows it", async () => {
+  it("keeps every message through a reserved concurrency of 1 shared by two routes, and status shows it", async () => {
     await aws(
       "lambda",
       "put-function-concurrency",
@@ -208,8 +208,9 @@ describe("a queue routed to a function the platform did not build", () => {
     await drained(byArn.url, "ext-by-arn drained through the throttle", 90_000);
     expect((await counts(byName.dlqUrl)).total).toBe(2);
     expect((await counts(byArn.dlqUrl)).total).toBe(2);
-    // The throttle path was taken: invokes were refused for lack of concurrency, and none failed a message.
-    expect(platform.cloud.lambda.stats("billing-handler").throttles).toBeGreaterThan(0);
+    // Whether the two routes' invokes overlap (and Lambda refuses one) is the machine's timing, so it
+    // is not asserted here: whatever refusals there were cost no message (only the two that fail by
+    // design are in each DLQ). throttledHandler.test.ts drives refusals on purpose.
   });
 });
 
