@@ -119,6 +119,10 @@ function runHandler(handler: Handler, event: unknown, context: Record<string, un
 const handlerOrError = await loadHandler();
 if (typeof handlerOrError !== "function") {
   post({ type: "initError", error: handlerOrError });
+  // Stay alive until the service, having read the error, terminates this environment: a worker
+  // that ran out of work here could exit before its message was read, and the invoke would then
+  // report a bare Runtime.ExitError instead of the init error.
+  port.on("message", () => {});
 } else {
   const handler = handlerOrError;
   post({ type: "ready" });
