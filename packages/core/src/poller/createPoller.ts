@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { LeaseStore, LoopStarter } from "../lease/ports.js";
@@ -12,7 +11,6 @@ import { type BackoffPolicy, defaultBackoff } from "../retry/backoff.js";
 import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import { endInvocation } from "./endOfInvocation.js";
-import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext } from "./loopInvocation.js";
 import type { LoopOutcome } from "./loopOutcome.js";
 import { createQueueLane, type LaneTiming, type QueueLaneDeps } from "./queueLane.js";
@@ -29,6 +27,40 @@ export function laneTimingOf(settings: PollerSettings): LaneTiming {
     ...(settings.coldStartAllowanceSec !== undefined
       ? { coldStartAllowanceSec: settings.coldStartAllowanceSec }
       : {}),
+  };
+}
+
+/** What every lane of one poller environment shares: its clients, timing and warm caches. */
+export type LaneEnvironment = Omit<QueueLaneDeps, "queueUrl" | "routes" | "blockedBefore">;
+
+/**
+ * The environment-wide part of a lane's deps, made once per poller environment (dedicated and
+ * shared loops alike) so the caches kept across warm invocations (visibility timeouts, refusing
+ * functions, budget log times) live here and a lane gets exactly what a dedicated loop's gets.
+ */
+export function laneEnvironmentOf(
+  deps: Pick<
+    PollerDeps,
+    "queue" | "receive" | "invoker" | "clock" | "settings" | "metrics" | "retry" | "ids" | "functions"
+  >,
+): LaneEnvironment {
+  const { settings } = deps;
+  return {
+    queue: deps.queue,
+    receive: deps.receive ?? ((queueUrl, options) => deps.queue.receive(queueUrl, options)),
+    invoker: deps.invoker,
+    clock: deps.clock,
+    retry: deps.retry ?? defaultBackoff,
+    metrics: deps.metrics ?? discardMetrics,
+    region: settings.region ?? "us-east-1",
+    waitTimeSec: settings.waitTimeSec,
+    ...(settings.payloadLimitBytes !== undefined ? { payloadLimitBytes: settings.payloadLimitBytes } : {}),
+    timing: laneTimingOf(settings),
+    visibilityCache: new Map(),
+    refusing: new Map(),
+    budgetLoggedAt: new Map(),
+    ids: deps.ids ?? randomUUID,
+    ...(deps.functions ? { functions: deps.functions } : {}),
   };
 }
 
@@ -110,15 +142,10 @@ export interface Poller {
  */
 export function createPoller(deps: PollerDeps): Poller {
   const { settings } = deps;
-  const retry = deps.retry ?? defaultBackoff;
-  const metrics = deps.metrics ?? discardMetrics;
-  const marginMs = settings.marginSec * 1000;
-  const timing = laneTimingOf(settings);
-  const ids = deps.ids ?? randomUUID;
   // Kept across warm invocations of this environment.
-  const visibilityCache: VisibilityTimeoutCache = new Map();
-  const refusing: RefusingFunctions = new Map();
-  const budgetLoggedAt = new Map<string, number>();
+  const environment = laneEnvironmentOf(deps);
+  const { retry, metrics, ids } = environment;
+  const marginMs = settings.marginSec * 1000;
 
   async function run(event: LoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     const invocation = createLoopInvocation(
@@ -137,26 +164,12 @@ export function createPoller(deps: PollerDeps): Poller {
     );
     const lane = createQueueLane(
       {
+        ...environment,
         queueUrl: event.queueUrl,
         routes: deps.routes,
-        queue: deps.queue,
-        receive: deps.receive ?? ((queueUrl, options) => deps.queue.receive(queueUrl, options)),
-        invoker: deps.invoker,
-        clock: deps.clock,
-        retry,
-        metrics,
-        region: settings.region ?? "us-east-1",
-        waitTimeSec: settings.waitTimeSec,
-        payloadLimitBytes: settings.payloadLimitBytes,
-        timing,
-        visibilityCache,
-        refusing,
-        budgetLoggedAt,
-        ids,
         // A cold environment does not remember a block: the token does, from the last invocation.
         blockedBefore: async () =>
           (await deps.leases.listByQueue(event.queueUrl)).find((t) => t.token === event.token)?.blockedReason,
-        ...(deps.functions ? { functions: deps.functions } : {}),
       },
       invocation,
     );

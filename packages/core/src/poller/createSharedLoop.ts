@@ -1,23 +1,20 @@
-import { randomUUID } from "node:crypto";
 import type { Route } from "@sqs-dispatcher/config";
 import type { Clock } from "../clock.js";
 import { describeError } from "../describeError.js";
-import type { VisibilityTimeoutCache } from "../dispatch/extendVisibility.js";
 import { invokeWindowMs } from "../dispatch/invokeWindow.js";
 import type { FunctionInvoker } from "../dispatch/ports.js";
 import type { FunctionInfoCache } from "../functions/functionInfoCache.js";
 import type { GroupStore, LeaseStore, LoopStarter } from "../lease/ports.js";
 import { groupLease, groupOfLeaseRow, type SharedLoopEvent } from "../lease/sharedGroup.js";
 import type { Logger } from "../logger.js";
-import { discardMetrics, type MetricsSink, PollerMetric } from "../metrics/ports.js";
+import { type MetricsSink, PollerMetric } from "../metrics/ports.js";
 import type { QueueClient, Receive } from "../queue/ports.js";
-import { type BackoffPolicy, defaultBackoff } from "../retry/backoff.js";
+import type { BackoffPolicy } from "../retry/backoff.js";
 import { queueNameOf } from "../routing/queueName.js";
 import type { RouteResolver } from "../routing/routeResolver.js";
 import type { BatchSlots } from "./batchSlots.js";
-import { laneTimingOf, type PollerSettings } from "./createPoller.js";
+import { laneEnvironmentOf, type PollerSettings } from "./createPoller.js";
 import { endInvocation } from "./endOfInvocation.js";
-import type { RefusingFunctions } from "./handlerAvailability.js";
 import { createLoopInvocation, type InvocationContext, type LoopInvocation } from "./loopInvocation.js";
 import { type LoopOutcome, LoopOutcomeStatus } from "./loopOutcome.js";
 import { createQueueLane, type QueueLane } from "./queueLane.js";
@@ -85,21 +82,15 @@ export interface SharedLoop {
  */
 export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
   const { settings, clock } = deps;
-  const retry = deps.retry ?? defaultBackoff;
-  const metrics = deps.metrics ?? discardMetrics;
+  // Kept across warm invocations of this environment, as a dedicated loop keeps them.
+  const environment = laneEnvironmentOf(deps);
+  const { retry, metrics, ids, timing } = environment;
   const marginMs = settings.marginSec * 1000;
   const renewEveryMs = (settings.renewEverySec ?? 0) * 1000;
   const membersEveryMs = Math.max(1_000, deps.membersEveryMs ?? renewEveryMs);
   const extraBatches = deps.extraBatches ?? SHARED_EXTRA_BATCHES;
-  const timing = laneTimingOf(settings);
   /** The longest cycle any member's batch may need: a lane joining later than this has no time for one. */
   const longestBatchMs = invokeWindowMs(settings.maxHandlerTimeoutSec, settings.coldStartAllowanceSec);
-  // Kept across warm invocations of this environment, as a dedicated loop keeps them.
-  const budgetLoggedAt = new Map<string, number>();
-  const ids = deps.ids ?? randomUUID;
-  const visibilityCache: VisibilityTimeoutCache = new Map();
-  const refusing: RefusingFunctions = new Map();
-  const receive: Receive = deps.receive ?? ((queueUrl, options) => deps.queue.receive(queueUrl, options));
 
   async function run(event: SharedLoopEvent, context: InvocationContext): Promise<LoopOutcome> {
     /** The members' live lanes: a lane that failed leaves, and its member gets a new one at the next read. */
@@ -187,25 +178,7 @@ export function createSharedLoop(deps: SharedLoopDeps): SharedLoop {
     /** Starts a member's lane and keeps its slots for the end of the invocation. */
     const startLane = (queueUrl: string) => {
       const lane = createQueueLane(
-        {
-          queueUrl,
-          routes: memberRoutes(queueUrl),
-          queue: deps.queue,
-          receive,
-          invoker: deps.invoker,
-          clock,
-          retry,
-          metrics,
-          region: settings.region ?? "us-east-1",
-          waitTimeSec: settings.waitTimeSec,
-          payloadLimitBytes: settings.payloadLimitBytes,
-          timing,
-          visibilityCache,
-          refusing,
-          budgetLoggedAt,
-          ids,
-          ...(deps.functions ? { functions: deps.functions } : {}),
-        },
+        { ...environment, queueUrl, routes: memberRoutes(queueUrl) },
         laneInvocation,
       );
       lanes.set(queueUrl, lane);
