@@ -3,7 +3,8 @@ import { join } from "node:path";
 import type { Template } from "aws-cdk-lib/assertions";
 import { App } from "sst/constructs";
 import type { FunctionalStack } from "sst/constructs/FunctionalStack.js";
-import { initProject, setProject, useProject } from "sst/project.js";
+import { initProject } from "sst/project.js";
+import { useSstOutputFolder } from "./sstOutputFolder.js";
 
 /** A synthesized resource of a template. */
 export type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
@@ -21,9 +22,7 @@ export async function synthFolder(prefix: string): Promise<string> {
   await initProject({ stage: "test" });
   await mkdir(join(process.cwd(), ".sst"), { recursive: true });
   const folder = await mkdtemp(join(process.cwd(), ".sst", prefix));
-  const project = useProject();
-  const out = join(folder, "sst");
-  setProject({ ...project, paths: { ...project.paths, out, artifacts: join(out, "artifacts") } });
+  useSstOutputFolder(folder);
   return folder;
 }
 

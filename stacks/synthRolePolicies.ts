@@ -5,6 +5,7 @@ import { App, getStack } from "sst/constructs";
 import { initProject } from "sst/project.js";
 import { createDispatcherStack } from "./Dispatcher.js";
 import { rolePoliciesOf } from "./rolePolicies.js";
+import { useSstOutputFolder } from "./sstOutputFolder.js";
 
 /** What the local cloud deploys a registry as: the stage, route store, account and region it uses. */
 export interface LocalSynthTarget {
@@ -40,6 +41,8 @@ export async function synthesizeRolePolicies(
   const root = join(process.cwd(), ".sst");
   await mkdir(root, { recursive: true });
   const outdir = await mkdtemp(join(root, "iam-synth-"));
+  // Its own types and bundles folder: a synthesis beside another (a test file's) never races on it.
+  useSstOutputFolder(outdir);
   try {
     const app = new App(
       { mode: target.mode ?? "dev", stage: target.stage, name: "sqs-dispatcher", region: target.region },

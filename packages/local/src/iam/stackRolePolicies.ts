@@ -75,36 +75,13 @@ export async function loadStackRolePolicies(target: StackPolicyTarget): Promise<
   try {
     synthesized = JSON.parse(await readFile(cacheFile, "utf8")) as SynthesizedPolicies;
   } catch {
-    synthesized = await synthesizeRetryingTypesRace(target.projectRoot, request);
+    synthesized = await synthesize(target.projectRoot, request);
     await mkdir(cacheDir, { recursive: true });
     const temporary = `${cacheFile}.${process.pid}.${Date.now()}`;
     await writeFile(temporary, JSON.stringify(synthesized));
     await rename(temporary, cacheFile);
   }
   return localizePolicies(synthesized, target);
-}
-
-/** Syntheses a run may try when another synthesis in the same checkout removed SST's types folder. */
-const SYNTH_ATTEMPTS = 3;
-
-/**
- * SST's `App` deletes and rewrites `.sst/types/` when it is constructed and appends to it while the
- * stack is built, so two syntheses in one checkout at once (parallel test files, `pnpm dev` beside a
- * test) can fail with ENOENT on that folder. Such a failure is retried; any other is not.
- */
-async function synthesizeRetryingTypesRace(
-  projectRoot: string,
-  request: unknown,
-): Promise<SynthesizedPolicies> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await synthesize(projectRoot, request);
-    } catch (error) {
-      const typesRace =
-        error instanceof StackPolicySynthesisError && /ENOENT[^\n]*\.sst[\\/]types/.test(error.message);
-      if (!typesRace || attempt >= SYNTH_ATTEMPTS) throw error;
-    }
-  }
 }
 
 function synthesize(projectRoot: string, request: unknown): Promise<SynthesizedPolicies> {
