@@ -55,8 +55,9 @@ describe("a loop's recursion through a Lambda API outage", () => {
     // the failed invocation has returned: wait for both, or a loaded machine reads the count between them.
     await waitFor(
       () =>
-        platform.logs.some((l) => /self-invoke failed until the invocation ran out of time/.test(l.message)) &&
-        platform.cloud.lambda.stats("poller").errors >= 1,
+        platform.logs.some((l) =>
+          /self-invoke failed until the invocation ran out of time/.test(l.message),
+        ) && platform.cloud.lambda.stats("poller").errors >= 1,
       { timeoutMs: 20_000, intervalMs: 200, description: "an invocation that could not recurse, failed" },
     );
     platform.cloud.faults.set([]);
