@@ -1,5 +1,4 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import {
   type AdminApiRequest,
   AdminApiView,
@@ -18,6 +17,7 @@ import {
 import {
   createAwsClients,
   createCloudWatchAlarmReader,
+  createCloudWatchClient,
   createDynamoLeaseStore,
   createLambdaAccountSettingsReader,
   createSqsQueueDirectory,
@@ -128,7 +128,7 @@ export function adminApiDepsFromEnv(env: NodeJS.ProcessEnv = process.env): Admin
       leases: createDynamoLeaseStore({ doc: clients.doc, tableName: requireEnv(EnvVar.TokensTable, env) }),
       queues: createSqsQueueDirectory({ sqs: clients.sqs }),
       alarms: createCloudWatchAlarmReader({
-        cloudwatch: new CloudWatchClient({}),
+        cloudwatch: createCloudWatchClient(),
         alarmNamePrefix,
       }),
       // Needs lambda:GetAccountSettings; without it status shows the demand without headroom.

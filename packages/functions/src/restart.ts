@@ -1,6 +1,5 @@
 import type { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import middy from "@middy/core";
 import {
   createDepthLoopCount,
@@ -12,6 +11,7 @@ import {
 } from "@sqs-dispatcher/core";
 import {
   createAwsClients,
+  createCloudWatchClient,
   createDynamoLeaseStore,
   createDynamoQueueScalingLock,
   createLambdaLoopStarter,
@@ -66,7 +66,7 @@ export function restartFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEnv 
     // Routes with `scaling.mode: "depth"` get their loop count from the queue's depth (and, with
     // `maxAgeSec`, the age of its oldest message, which only CloudWatch reports).
     desiredLoopCount: createDepthLoopCount({
-      depth: createSqsQueueDepthReader(clients.sqs, new CloudWatchClient({})),
+      depth: createSqsQueueDepthReader(clients.sqs, createCloudWatchClient()),
       clock: systemClock,
       logger: asCoreLogger(logger),
     }),

@@ -1,12 +1,12 @@
 import type { Logger as PowertoolsLogger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import middy from "@middy/core";
 import { tierAlarmName } from "@sqs-dispatcher/config";
 import { type ScaleDeps, type ScaleRecordResult, systemClock } from "@sqs-dispatcher/core";
 import {
   createAwsClients,
   createCloudWatchAlarmDirectory,
+  createCloudWatchClient,
   createDynamoLeaseStore,
   createDynamoQueueScalingLock,
   createDynamoScalingEventLog,
@@ -45,7 +45,7 @@ export function scaleDepsFromEnv(logger: PowertoolsLogger, env: NodeJS.ProcessEn
     }),
     // Exactly the names the stack gives its tier alarms; each notification is checked against CloudWatch.
     alarmNameOf: (queueName, tier) => tierAlarmName(app, stage, queueName, tier),
-    alarms: createCloudWatchAlarmDirectory(new CloudWatchClient({})),
+    alarms: createCloudWatchAlarmDirectory(createCloudWatchClient()),
     topicArn: requireEnv(EnvVar.ScaleTopicArn, env),
     clock: systemClock,
     logger: asCoreLogger(logger),

@@ -1,10 +1,16 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type AwsClients, createAwsClients, recursionDetectionMiddlewareName } from "./clients.js";
+import {
+  type AwsClients,
+  createAwsClients,
+  createCloudWatchClient,
+  recursionDetectionMiddlewareName,
+} from "./clients.js";
 
 describe("createAwsClients", () => {
   it("keeps handler invocations outside the poller's recursive chain, but not the self-invoke", () => {
@@ -100,6 +106,29 @@ describe("createAwsClients against an endpoint that never answers", () => {
     },
     20_000,
   );
+
+  it("fails a CloudWatch call (restart's depth reads, the scale functions' alarm checks) once its request timeout passes", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "test");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "test");
+    server = createServer(() => {});
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const cloudwatch = createCloudWatchClient({
+      region: "us-east-1",
+      endpoint,
+      maxAttempts: 1,
+      requestTimeoutMs: 300,
+    });
+    try {
+      const result = await outcome(cloudwatch.send(new DescribeAlarmsCommand({})), 10_000);
+      expect(result).toMatchObject({
+        name: "TimeoutError",
+        message: expect.stringMatching(/300 ms requestTimeout/),
+      });
+    } finally {
+      cloudwatch.destroy();
+    }
+  }, 20_000);
 });
 
 const queueUrl = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -73,6 +74,27 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     lambda: new LambdaClient({ ...base("lambda"), maxAttempts: 1 }),
     handlerLambda: outsideInvocationChain(new LambdaClient({ ...base("handlerLambda"), maxAttempts: 1 })),
   };
+}
+
+/**
+ * The CloudWatch client of restart (depth mode), the scale functions (alarm checks) and the admin
+ * API, with the same request timeout that throws as the other clients: a CloudWatch call that never
+ * answers fails with a `TimeoutError` instead of holding a run until Lambda ends it. Kept apart from
+ * {@link createAwsClients} so the poller, which reads no CloudWatch, does not build one.
+ */
+export function createCloudWatchClient(
+  options: Pick<AwsClientOptions, "region" | "endpoint" | "maxAttempts"> & { requestTimeoutMs?: number } = {},
+): CloudWatchClient {
+  return new CloudWatchClient({
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    maxAttempts: options.maxAttempts ?? 3,
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      throwOnRequestTimeout: true,
+    },
+  });
 }
 
 const defaultRequestTimeoutMs = {

@@ -1,6 +1,6 @@
 // `@sqs-dispatcher/core/aws`: the adapters of core's ports over the AWS SDK. The composition roots
 // (the functions, the CLI, the local deploy and the console) build their dependencies from these.
-export { type AwsClientOptions, createAwsClients } from "./clients.js";
+export { type AwsClientOptions, createAwsClients, createCloudWatchClient } from "./clients.js";
 export { createCloudWatchAlarmDirectory } from "./cloudWatchAlarmDirectory.js";
 export { createCloudWatchAlarmReader } from "./cloudWatchAlarmReader.js";
 export { createCloudWatchMetricReader } from "./cloudWatchMetricReader.js";
