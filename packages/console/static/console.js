@@ -4,7 +4,7 @@
 // directly: the server holds the credentials) and draws with uPlot.
 import { createActions } from "./actions.js";
 import { wireCancel } from "./dialogs.js";
-import { $, api, el, messageOf, showError } from "./dom.js";
+import { $, api, counted, el, messageOf, showError } from "./dom.js";
 import { align, WINDOW_MINUTES } from "./plots.js";
 import { renderQueue } from "./queueCard.js";
 
@@ -39,7 +39,7 @@ function renderOthers(queues) {
   }
   // Moved only when something follows it: re-inserting a node would take the focus off its summary.
   if (queuesNode.lastElementChild !== node) queuesNode.append(node);
-  $("#others summary").textContent = `${queues.length} other queue(s) without a route`;
+  $("#others summary").textContent = `${counted(queues.length, "other queue")} without a route`;
   $("#others ul").replaceChildren(
     ...queues.map((q) =>
       el("li", {}, `${q.name}: ${q.visible ?? "-"} visible, ${q.inFlight ?? "-"} in flight`),

@@ -81,3 +81,12 @@ export function showError(message) {
 export function notice(message) {
   $("#notice").textContent = message;
 }
+
+/**
+ * A count with its noun, singular or plural: "1 queue", "3 queues".
+ * @param {number} n
+ * @param {string} noun
+ */
+export function counted(n, noun) {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}

@@ -1,6 +1,6 @@
 // @ts-check
 // One routed queue's card: its state, facts, actions and plots.
-import { $, el } from "./dom.js";
+import { $, counted, el } from "./dom.js";
 import { makePlot, PLOT_HEIGHT, PLOTS, plotWidth } from "./plots.js";
 
 /** @typedef {import("../src/consoleApi.js").ConsoleQueue} ConsoleQueue */
@@ -148,7 +148,7 @@ function loopsLineOf(queue) {
           : `heartbeat ${age(shared.loop.heartbeatAgeMs)} ago`;
     parts.push(
       fact("shared loop", `group ${shared.group}`, "shared"),
-      el("span", { class: "muted" }, `${shared.members} queue(s) in the group · ${heartbeat}`),
+      el("span", { class: "muted" }, `${counted(shared.members, "queue")} in the group · ${heartbeat}`),
     );
   } else if (queue.minLoops === 0) {
     parts.push(
