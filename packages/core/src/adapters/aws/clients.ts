@@ -51,17 +51,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: options.maxSockets ?? 50 }),
   };
   const timeouts = { ...defaultRequestTimeoutMs, ...options.requestTimeoutMs };
-  const base = (client: keyof typeof defaultRequestTimeoutMs) => ({
-    ...(options.region !== undefined ? { region: options.region } : {}),
-    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    requestHandler: {
-      ...agents,
-      connectionTimeout: 3_000,
-      requestTimeout: timeouts[client],
-      // Without it the SDK only logs a warning when the request timeout passes, and the call hangs on.
-      throwOnRequestTimeout: true,
-    },
-  });
+  const base = (client: keyof typeof defaultRequestTimeoutMs) =>
+    clientConfig(options, timeouts[client], agents);
   const maxAttempts = options.maxAttempts ?? 3;
   const dynamodb = new DynamoDBClient({ ...base("dynamodb"), maxAttempts });
   return {
@@ -86,15 +77,28 @@ export function createCloudWatchClient(
   options: Pick<AwsClientOptions, "region" | "endpoint" | "maxAttempts"> & { requestTimeoutMs?: number } = {},
 ): CloudWatchClient {
   return new CloudWatchClient({
+    ...clientConfig(options, options.requestTimeoutMs ?? 10_000),
+    maxAttempts: options.maxAttempts ?? 3,
+  });
+}
+
+/** Region, endpoint and the request handler's timeouts every client here is built with. */
+function clientConfig(
+  options: Pick<AwsClientOptions, "region" | "endpoint">,
+  requestTimeoutMs: number,
+  agents?: { httpAgent: HttpAgent; httpsAgent: HttpsAgent },
+) {
+  return {
     ...(options.region !== undefined ? { region: options.region } : {}),
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    maxAttempts: options.maxAttempts ?? 3,
     requestHandler: {
+      ...agents,
       connectionTimeout: 3_000,
-      requestTimeout: options.requestTimeoutMs ?? 10_000,
+      requestTimeout: requestTimeoutMs,
+      // Without it the SDK only logs a warning when the request timeout passes, and the call hangs on.
       throwOnRequestTimeout: true,
     },
-  });
+  };
 }
 
 const defaultRequestTimeoutMs = {
