@@ -123,19 +123,7 @@ export function createDeliveryRecorder(
       );
       const group = record.attributes.MessageGroupId;
       if (instructions.traceOrder && group !== undefined) {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { messageId: `${orderKeyPrefix}${queue}#${group}` },
-            UpdateExpression:
-              "SET seen = list_append(if_not_exists(seen, :empty), :id), expiresAt = :expires",
-            ExpressionAttributeValues: {
-              ":empty": [],
-              ":id": [record.messageId],
-              ":expires": Math.floor(now / 1000) + processedRetainSec,
-            },
-          }),
-        );
+        await appendToOrderLog(doc, tableName, record, group, now);
       }
       if (!active) return "ok";
       if (instructions.crash) return "crash";
@@ -154,6 +142,31 @@ export function createDeliveryRecorder(
       );
     },
   };
+}
+
+/**
+ * Appends a record's messageId to its message group's order log (`#order#<queue>#<group>`), which
+ * the FIFO order tests read back as the sequence in which the handler saw the group.
+ */
+export async function appendToOrderLog(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  record: SQSRecord,
+  group: string,
+  now = Date.now(),
+): Promise<void> {
+  await doc.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { messageId: `${orderKeyPrefix}${queueNameOf(record)}#${group}` },
+      UpdateExpression: "SET seen = list_append(if_not_exists(seen, :empty), :id), expiresAt = :expires",
+      ExpressionAttributeValues: {
+        ":empty": [],
+        ":id": [record.messageId],
+        ":expires": Math.floor(now / 1000) + processedRetainSec,
+      },
+    }),
+  );
 }
 
 /** The recorder of a deployed example handler: table from PROCESSED_TABLE, client built once per cold start. */
